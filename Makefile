@@ -1,0 +1,134 @@
+# Tessera: static partitioning hypervisor.
+#
+#   make deps                      install Debian packages (root)
+#   make menuconfig                build options (.config)
+#   make CONFIG=arceos-smp         generate and build build/arceos-smp/tessera.elf
+#   make CONFIG=arceos-smp run     ... and boot it under QEMU
+#   make CONFIG=arceos-smp debug   ... QEMU waits for gdb (see docs/debugging.md)
+#   make test                      every test layer; ends with "N passed, N failed"
+#
+# CONFIG is a name under configs/ (.toml, .yaml or .yml) or a path to a file.
+
+PYTHON ?= /usr/bin/python3
+CROSS_COMPILE ?= aarch64-linux-gnu-
+CC := $(CROSS_COMPILE)gcc
+LD := $(CROSS_COMPILE)ld
+OBJCOPY := $(CROSS_COMPILE)objcopy
+
+CONFIG ?= arceos-smp
+CONFIG_FILE := $(firstword $(wildcard $(CONFIG) configs/$(CONFIG).toml configs/$(CONFIG).yaml configs/$(CONFIG).yml))
+NAME := $(basename $(notdir $(if $(CONFIG_FILE),$(CONFIG_FILE),$(CONFIG))))
+B := build/$(NAME)
+GEN := $(B)/gen
+ELF := $(B)/tessera.elf
+
+export KCONFIG_CONFIG := .config
+KCONFIG := $(PYTHON) -m
+
+GEN_SRCS := $(wildcard gen/tessera_gen/*.py gen/templates/*.j2)
+
+ARCH := aarch64
+SRCS := $(wildcard src/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard arch/$(ARCH)/*.S)
+OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS))) \
+	$(B)/obj/gen/partitions.o $(B)/obj/gen/pagetables.o $(B)/obj/gen/guest_images.o
+
+CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
+	-fno-tree-loop-distribute-patterns -fno-pic -fno-pie -fno-stack-protector \
+	-fno-common -mgeneral-regs-only -mno-outline-atomics -Iinclude -I$(GEN) -include $(GEN)/autoconf.h -MMD -MP
+LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack
+
+GUESTS := smp-hello
+
+.PHONY: all build run debug guests test test-gen test-unit test-qemu deps \
+	menuconfig defconfig olddefconfig clean help check-config
+.DEFAULT_GOAL := all
+
+all build: $(ELF)
+
+# --- configuration --------------------------------------------------------
+
+.config:
+	$(KCONFIG) alldefconfig Kconfig >/dev/null
+	@echo "wrote default .config (change it with make menuconfig)"
+
+menuconfig:
+	$(KCONFIG) menuconfig Kconfig
+defconfig:
+	$(KCONFIG) alldefconfig Kconfig
+olddefconfig:
+	$(KCONFIG) olddefconfig Kconfig
+
+check-config:
+	@if [ -z "$(CONFIG_FILE)" ]; then \
+		echo "error: CONFIG=$(CONFIG): no configs/$(CONFIG).toml, .yaml or .yml, and no such file" >&2; \
+		exit 1; fi
+
+# --- guests shipped with the project --------------------------------------
+
+guests:
+	@for g in $(GUESTS); do $(MAKE) --no-print-directory -C guests/$$g O=$(CURDIR)/build/guests/$$g || exit 1; done
+
+# --- generate: the generator always runs (it is quick) but rewrites only
+#     the files whose content changed, so make rebuilds only what it must ---
+
+$(GEN)/stamp: check-config .config $(GEN_SRCS) guests
+	@mkdir -p $(B)
+	PYTHONPATH=gen $(PYTHON) -m tessera_gen --config $(CONFIG_FILE) --out $(GEN) --kconfig .config
+	@touch $@
+
+# --- build ----------------------------------------------------------------
+
+$(B)/obj/%.o: %.c Makefile | $(GEN)/stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(B)/obj/%.o: %.S Makefile | $(GEN)/stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(B)/obj/gen/%.o: $(GEN)/%.c Makefile | $(GEN)/stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+# It .incbin's the guest images: rebuild it whenever the generator ran.
+$(B)/obj/gen/guest_images.o: $(GEN)/stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $(GEN)/guest_images.S -o $@
+
+$(ELF): $(OBJS) $(GEN)/stamp
+	$(LD) $(LDFLAGS) -T $(GEN)/tessera.ld -Map $(B)/tessera.map -o $@ $(OBJS)
+	@echo "built $@ (layout: $(GEN)/layout.txt)"
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# --- run under QEMU ---------------------------------------------------------
+
+QEMU_RUN = $$(cat $(GEN)/qemu.flags) -nographic -kernel $(ELF)
+
+run: $(ELF)
+	$(QEMU_RUN)
+
+debug: $(ELF)
+	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
+	@echo "    gdb-multiarch -x $(GEN)/debug.gdb"
+	$(QEMU_RUN) -S -gdb tcp:localhost:1234
+
+# --- tests ------------------------------------------------------------------
+
+test:
+	@$(PYTHON) tests/run_all.py
+
+test-gen:
+	@$(PYTHON) tests/run_all.py gen
+test-unit:
+	@$(PYTHON) tests/run_all.py unit
+test-qemu:
+	@$(PYTHON) tests/run_all.py qemu
+
+# --- housekeeping -----------------------------------------------------------
+
+deps:
+	scripts/setup.sh
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'

@@ -1,0 +1,91 @@
+/* Physical CPUs, firmware power calls, locks and idle (aarch64). */
+#include <tessera/arch.h>
+#include <tessera/core.h>
+#include "arch.h"
+#include "sysreg.h"
+
+/* PSCI function ids the hypervisor calls on the firmware */
+#define PSCI_CPU_OFF        0x84000002u
+#define PSCI_CPU_ON_64      0xc4000003u
+#define PSCI_SYSTEM_OFF     0x84000008u
+#define PSCI_SYSTEM_RESET   0x84000009u
+
+/* One stack per physical CPU; boot.S points sp at the top of its own. */
+uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((aligned(16)));
+
+void secondary_entry(void);
+
+unsigned arch_pcpu_id(void)
+{
+	return (unsigned)read_sysreg(tpidr_el2);
+}
+
+bool arch_pcpu_start(unsigned pcpu)
+{
+	/* Affinity fields only: QEMU rejects an MPIDR with bit 31 set. */
+	long ret = firmware_smc(PSCI_CPU_ON_64, tessera_pcpus[pcpu].mpidr & MPIDR_AFF_MASK,
+				(uint64_t)(uintptr_t)secondary_entry, pcpu);
+	if (ret != 0)
+		log_error("tessera: firmware refused CPU_ON of pcpu %u (PSCI error %ld)\n", pcpu, ret);
+	return ret == 0;
+}
+
+_Noreturn void arch_pcpu_off(void)
+{
+	firmware_smc(PSCI_CPU_OFF, 0, 0, 0);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+_Noreturn void arch_system_off(void)
+{
+	firmware_smc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	panic("firmware SYSTEM_OFF returned");
+}
+
+_Noreturn void arch_system_reset(void)
+{
+	firmware_smc(PSCI_SYSTEM_RESET, 0, 0, 0);
+	panic("firmware SYSTEM_RESET returned");
+}
+
+void arch_kick(unsigned pcpu)
+{
+	dsb(ish);       /* our state changes are visible before the SGI */
+	gic_send_sgi(pcpu, SGI_KICK);
+}
+
+void arch_wait(void)
+{
+	/* IRQs stay masked at EL2: WFI still wakes on a pending kick, which is
+	 * then acknowledged here. A kick sent before the WFI stays pending, so
+	 * none is lost. */
+	dsb(sy);
+	__asm__ volatile("wfi");
+	for (unsigned id = gic_ack(); id < 1020; id = gic_ack())
+		gic_eoi(id);
+}
+
+void arch_spin_lock(spinlock_t *lock)
+{
+	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
+			__asm__ volatile("wfe");
+}
+
+void arch_spin_unlock(spinlock_t *lock)
+{
+	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	dsb(ish);
+	__asm__ volatile("sev");
+}
+
+void arch_init_boot_cpu(void)
+{
+	gic_init_boot();
+}
+
+void arch_init_cpu(void)
+{
+	gic_init_cpu();
+}

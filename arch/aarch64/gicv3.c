@@ -1,0 +1,103 @@
+/*
+ * The physical GICv3, as far as the hypervisor itself needs it: one SGI to
+ * kick another CPU out of its guest or out of WFI. Guests' interrupts are not
+ * routed yet.
+ */
+#include <tessera/core.h>
+#include "arch.h"
+#include "sysreg.h"
+
+#define GICD_CTLR           0x0000
+#define GICD_CTLR_ENGRP1    (1u << 1)
+#define GICD_CTLR_ARE       (1u << 4)
+#define GICD_CTLR_RWP       (1u << 31)
+
+#define GICR_FRAME          0x20000     /* RD_base + SGI_base per CPU */
+#define GICR_TYPER          0x0008
+#define GICR_TYPER_LAST     (1ull << 4)
+#define GICR_WAKER          0x0014
+#define GICR_WAKER_PSLEEP   (1u << 1)
+#define GICR_WAKER_CASLEEP  (1u << 2)
+#define GICR_SGI            0x10000
+#define GICR_IGROUPR0       (GICR_SGI + 0x0080)
+#define GICR_ISENABLER0     (GICR_SGI + 0x0100)
+#define GICR_ICENABLER0     (GICR_SGI + 0x0180)
+#define GICR_IPRIORITYR     (GICR_SGI + 0x0400)
+
+#define ICC_SRE_SRE         (1u << 0)
+#define ICC_SRE_ENABLE      (1u << 3)
+
+#define mmio32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define mmio64(addr) (*(volatile uint64_t *)(uintptr_t)(addr))
+#define mmio8(addr)  (*(volatile uint8_t *)(uintptr_t)(addr))
+
+void gic_init_boot(void)
+{
+	uint64_t d = tessera_board.gicd_base;
+	mmio32(d + GICD_CTLR) = GICD_CTLR_ARE;
+	while (mmio32(d + GICD_CTLR) & GICD_CTLR_RWP)
+		;
+	mmio32(d + GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENGRP1;
+	while (mmio32(d + GICD_CTLR) & GICD_CTLR_RWP)
+		;
+}
+
+/* The redistributor whose GICR_TYPER.Affinity_Value is this CPU's MPIDR. */
+static uint64_t my_redistributor(void)
+{
+	uint64_t mpidr = read_sysreg(mpidr_el1);
+	uint32_t aff = (uint32_t)(((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff));
+	uint64_t end = tessera_board.gicr_base + tessera_board.gicr_size;
+	for (uint64_t rd = tessera_board.gicr_base; rd < end; rd += GICR_FRAME) {
+		uint64_t typer = mmio64(rd + GICR_TYPER);
+		if ((uint32_t)(typer >> 32) == aff)
+			return rd;
+		if (typer & GICR_TYPER_LAST)
+			break;
+	}
+	panic("no GIC redistributor for MPIDR %#lx", (unsigned long)mpidr);
+}
+
+void gic_init_cpu(void)
+{
+	uint64_t rd = my_redistributor();
+	mmio32(rd + GICR_WAKER) &= ~GICR_WAKER_PSLEEP;
+	while (mmio32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP)
+		;
+	mmio32(rd + GICR_ICENABLER0) = 0xffffffffu;
+	mmio32(rd + GICR_IGROUPR0) = 0xffffffffu;       /* all Group 1 */
+	mmio8(rd + GICR_IPRIORITYR + SGI_KICK) = 0x80;
+	mmio32(rd + GICR_ISENABLER0) = 1u << SGI_KICK;
+
+	write_sysreg(ICC_SRE_EL2, ICC_SRE_SRE | ICC_SRE_ENABLE);
+	isb();
+	write_sysreg(ICC_PMR_EL1, 0xff);
+	write_sysreg(ICC_BPR1_EL1, 0);
+	write_sysreg(ICC_CTLR_EL1, 0);                  /* EOImode 0: EOI also deactivates */
+	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	isb();
+}
+
+void gic_send_sgi(unsigned pcpu, unsigned intid)
+{
+	uint64_t mpidr = tessera_pcpus[pcpu].mpidr;
+	uint64_t aff0 = mpidr & 0xff;
+	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24],
+	 * Aff1 [23:16], TargetList [15:0] (one bit per Aff0 within RS*16). */
+	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
+		     ((mpidr >> 16) & 0xff) << 32 | (uint64_t)(intid & 0xf) << 24 |
+		     ((mpidr >> 8) & 0xff) << 16 | 1ull << (aff0 & 0xf);
+	write_sysreg(ICC_SGI1R_EL1, v);
+	isb();
+}
+
+unsigned gic_ack(void)
+{
+	return (unsigned)(read_sysreg(ICC_IAR1_EL1) & 0xffffff);
+}
+
+void gic_eoi(unsigned intid)
+{
+	write_sysreg(ICC_EOIR1_EL1, intid);
+	isb();
+}

@@ -1,0 +1,140 @@
+/*
+ * Traps from the guest: hypercalls, trapped SMCs, stage-2 aborts (emulated
+ * MMIO or a fault), and interrupts (kicks). Nothing a guest does here may
+ * crash the hypervisor: what is not handled becomes a fault in the guest.
+ */
+#include <tessera/arch.h>
+#include <tessera/core.h>
+#include "arch.h"
+#include "sysreg.h"
+
+static uint64_t fault_ipa(void)
+{
+	/* HPFAR_EL2.FIPA [43:4] holds IPA [51:12]; the page offset is FAR's. */
+	return ((read_sysreg(hpfar_el2) >> 4) << 12) | (read_sysreg(far_el2) & 0xfff);
+}
+
+/* An emulated load or store, as the syndrome describes it (ISV = 1). */
+static bool emulate_mmio(struct frame *f, uint64_t esr, uint64_t ipa)
+{
+	unsigned size = 1u << ISS_SAS(esr);
+	unsigned srt = ISS_SRT(esr);
+	bool write = esr & ISS_WNR;
+	uint64_t value = 0;
+
+	if (write && srt != 31)
+		value = f->x[srt];
+	if (size < 8)
+		value &= (1ull << (size * 8)) - 1;
+	if (!core_mmio(ipa, size, write, &value))
+		return false;
+	if (!write && srt != 31) {
+		if ((esr & ISS_SSE) && size < 8 && (value >> (size * 8 - 1)) & 1)
+			value |= ~0ull << (size * 8);           /* sign-extending load */
+		if (!(esr & ISS_SF))
+			value &= 0xffffffffull;                 /* W register */
+		f->x[srt] = value;
+	}
+	return true;
+}
+
+static void data_abort(struct frame *f, uint64_t esr)
+{
+	uint64_t ipa = fault_ipa();
+	/* Only a translation fault can be an access to an emulated device;
+	 * the syndrome must describe the access (ISV) for us to replay it. */
+	if (FSC_TRANSLATION(ISS_FSC(esr)) && !(esr & ISS_S1PTW) && (esr & ISS_ISV)) {
+		if (emulate_mmio(f, esr, ipa)) {
+			f->elr += 4;
+			return;
+		}
+	}
+	if (core_guest_fault("data abort", ipa, f->elr))
+		inject_abort(f, 1, read_sysreg(far_el2), esr);
+}
+
+void arch_trap_sync(struct frame *f)
+{
+	uint64_t esr = read_sysreg(esr_el2);
+
+	switch (ESR_EC(esr)) {
+	case EC_HVC64:                  /* ELR already points after the HVC */
+		psci_guest_call(f);
+		break;
+	case EC_SMC64:                  /* trapped by HCR_EL2.TSC: ELR is the SMC */
+		f->elr += 4;
+		psci_guest_call(f);
+		break;
+	case EC_DABT_LOW:
+		data_abort(f, esr);
+		break;
+	case EC_IABT_LOW:
+		if (core_guest_fault("instruction abort", fault_ipa(), f->elr))
+			inject_abort(f, 0, read_sysreg(far_el2), esr);
+		break;
+	default:                        /* trapped system registers, anything else */
+		if (core_guest_fault("undefined instruction", esr, f->elr))
+			inject_undef(f);
+		break;
+	}
+}
+
+void arch_trap_irq(struct frame *f)
+{
+	(void)f;
+	bool kicked = false;
+	for (unsigned id = gic_ack(); id < 1020; id = gic_ack()) {
+		gic_eoi(id);
+		kicked |= id == SGI_KICK;
+	}
+	if (kicked)
+		core_kicked();
+}
+
+void arch_trap_serror(struct frame *f)
+{
+	(void)f;
+	core_vm_stop("SError from the guest");
+}
+
+/* Enter the guest's EL1 exception vector as if the CPU had taken the
+ * exception itself: the syndrome goes to ESR_EL1, the return state to
+ * ELR_EL1/SPSR_EL1, PSTATE becomes EL1h with DAIF masked. */
+static void enter_el1_vector(struct frame *f, uint64_t esr_el1)
+{
+	uint64_t mode = f->spsr & SPSR_M_MASK;
+	uint64_t offset = mode == SPSR_M_EL0T ? 0x400 : mode == SPSR_M_EL1T ? 0x000 : 0x200;
+
+	write_sysreg(esr_el1, esr_el1);
+	write_sysreg(elr_el1, f->elr);
+	write_sysreg(spsr_el1, f->spsr);
+	f->elr = read_sysreg(vbar_el1) + offset;
+	f->spsr = SPSR_DAIF | SPSR_M_EL1H;
+}
+
+void inject_abort(struct frame *f, int is_data, uint64_t far, uint64_t esr)
+{
+	bool from_el0 = (f->spsr & SPSR_M_MASK) == SPSR_M_EL0T;
+	uint64_t ec = is_data ? (from_el0 ? EC_DABT_LOW : EC_DABT_CUR)
+			      : (from_el0 ? EC_IABT_LOW : EC_IABT_CUR);
+	uint64_t iss = FSC_SYNC_EXTERNAL | (is_data ? (esr & ISS_WNR) : 0);
+
+	write_sysreg(far_el1, far);
+	enter_el1_vector(f, ec << ESR_EC_SHIFT | ESR_IL | iss);
+}
+
+void inject_undef(struct frame *f)
+{
+	enter_el1_vector(f, (uint64_t)EC_UNKNOWN << ESR_EC_SHIFT | ESR_IL);
+}
+
+static const char *const hyp_fault_kind[] = { "synchronous", "IRQ", "FIQ", "SError" };
+
+/* An exception at EL2: a hypervisor bug. Report it and stop this CPU. */
+_Noreturn void arch_hyp_fault(struct frame *f, unsigned kind)
+{
+	panic("%s exception at EL2: ESR %#lx ELR %#lx FAR %#lx x0 %#lx x30 %#lx",
+	      hyp_fault_kind[kind & 3], (unsigned long)read_sysreg(esr_el2),
+	      (unsigned long)f->elr, (unsigned long)read_sysreg(far_el2),
+	      (unsigned long)f->x[0], (unsigned long)f->x[30]);
+}

@@ -1,0 +1,53 @@
+/* Starting a vCPU on this pCPU: its stage 2, traps and reset EL1 state. */
+#include <tessera/arch.h>
+#include <tessera/core.h>
+#include "arch.h"
+#include "sysreg.h"
+
+extern uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE];
+_Noreturn void frame_launch(struct frame *f);
+
+#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | \
+		   HCR_BSU_IS | HCR_TSC | HCR_TIDCP | HCR_RW)
+
+#define VTCR_GUEST (VTCR_T0SZ(25) | VTCR_SL0_L1 | VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | \
+		    VTCR_SH0_INNER | VTCR_PS_40BIT | VTCR_RES1)
+
+_Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_config *vcpu,
+			       uint64_t entry, uint64_t arg)
+{
+	write_sysreg(vtcr_el2, VTCR_GUEST);
+	write_sysreg(vttbr_el2, vm->s2_root | (uint64_t)vm->vmid << VTTBR_VMID_SHIFT);
+	write_sysreg(hcr_el2, HCR_GUEST);
+	write_sysreg(cptr_el2, CPTR_EL2_RES1);
+	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+	write_sysreg(vmpidr_el2, MPIDR_RES1 | (vcpu->vmpidr & MPIDR_AFF_MASK));
+
+	/* The EL1 state a CPU has after reset, as far as a kernel relies on it. */
+	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
+	write_sysreg(cpacr_el1, 0);
+	write_sysreg(vbar_el1, 0);
+	write_sysreg(cntkctl_el1, 0);
+	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_ctl_el0, 0);
+	isb();
+	/* Stale translations of this VMID (a restarted vCPU) must go. */
+	__asm__ volatile("tlbi vmalls12e1");
+	dsb(nsh);
+	__asm__ volatile("ic iallu");
+	dsb(nsh);
+	isb();
+
+	/* A fresh frame at the top of this CPU's stack: x0 = arg, x1..x3 = 0 as
+	 * the Linux arm64 boot protocol wants, EL1h with DAIF masked. */
+	uint8_t *top = tessera_stacks[arch_pcpu_id()] + CONFIG_STACK_SIZE;
+	struct frame *f = (struct frame *)(void *)(top - sizeof(struct frame));
+	for (unsigned i = 0; i < 31; i++)
+		f->x[i] = 0;
+	f->x[0] = arg;
+	f->elr = entry;
+	f->spsr = SPSR_DAIF | SPSR_M_EL1H;
+	frame_launch(f);
+}

@@ -1,0 +1,123 @@
+"""Command line: python3 -m tessera_gen --config FILE --out DIR [--kconfig .config]
+
+Exit status 0 with every output written, or 1 with one line on stderr
+naming the file, the key and the fix, and nothing new in DIR.
+"""
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def read_kconfig(kconfig_file, dotconfig, autoconf_out=None):
+    import kconfiglib
+    if not Path(dotconfig).is_file():
+        raise ConfigError(dotconfig, "", "no such file; run make defconfig (or make menuconfig)")
+    kconf = kconfiglib.Kconfig(str(kconfig_file), warn_to_stderr=False)
+    kconf.load_config(str(dotconfig))
+    if autoconf_out:
+        kconf.write_autoconf(str(autoconf_out))
+    return {name: sym.str_value for name, sym in kconf.syms.items()}
+
+
+def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT / "boards"):
+    from .board import load_board
+    from .dtb import guest_dtb
+    from .emit import build_tables, emit, hyp_layout
+    from .load import load_system
+    from .place import place_cpus, place_dtb, place_memory
+    from .validate import check_system
+    from .model import System
+
+    config, out = Path(config), Path(out)
+    kconfig = read_kconfig(kconfig_file, dotconfig)
+    board_name, vms = load_system(config, kconfig.get("BOARD"))
+    if board_name != kconfig.get("BOARD"):
+        raise ConfigError(config, "board", f"is {board_name!r} but .config selects CONFIG_BOARD="
+                                           f"{kconfig.get('BOARD')!r}; choose the board in make menuconfig "
+                                           "or change board")
+    stack = int(kconfig.get("STACK_SIZE", "0"))
+    if stack % 16:
+        raise ConfigError(dotconfig, "CONFIG_STACK_SIZE", f"{stack} is not a multiple of 16")
+    board = load_board(board_name, boards)
+    system = System(config, board, vms, kconfig)
+    check_system(system)
+    place_cpus(vms, board)
+    place_memory(vms, board)
+    for vm in vms:
+        vm.dtb_bytes = vm.dtb_path.read_bytes() if vm.dtb_path else guest_dtb(vm, board)
+        place_dtb(vm, len(vm.dtb_bytes))
+    hyp = hyp_layout(board)
+    pool = build_tables(system, hyp, config)
+
+    # Everything is checked: write into a fresh directory, then move each
+    # file whose content changed into out (unchanged files keep their
+    # timestamps, so make rebuilds only what depends on a change).
+    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        read_kconfig(kconfig_file, dotconfig, tmp / "autoconf.h")
+        emit(system, hyp, pool, tmp, out, config.name)
+        _write_make_inputs(tmp, out, system, config, dotconfig)
+        out.mkdir(parents=True, exist_ok=True)
+        new = {p.name for p in tmp.iterdir()}
+        for old in out.iterdir():
+            if old.name not in new:
+                old.unlink()
+        for name in sorted(new):
+            dst = out / name
+            if not dst.exists() or dst.read_bytes() != (tmp / name).read_bytes():
+                os.replace(tmp / name, dst)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_make_inputs(tmp, out, system, config, dotconfig):
+    """qemu.flags, deps.mk (every file read, for make) and debug.gdb."""
+    b = system.board
+    deps = {config.resolve(), Path(dotconfig).resolve(), (b.dir / "board.toml").resolve(),
+            (b.dir / "board.dts").resolve()}
+    gdb = [f"file {out.resolve().parent / 'tessera.elf'}"]
+    for vm in system.vms:
+        deps.add(vm.file.resolve())
+        for p in (vm.kernel.path, vm.ramdisk and vm.ramdisk.path, vm.dtb_path):
+            if p:
+                deps.add(p.resolve())
+        elf = vm.kernel.path.with_suffix(".elf")
+        if elf.is_file():       # guest symbols: the guest runs with its MMU mapping them 1:1
+            gdb.append(f"add-symbol-file {elf.resolve()}")
+    q = b.qemu
+    (tmp / "qemu.flags").write_text(f"{q['binary']} -M {q['machine']} -cpu {q['cpu']} "
+                                    f"-smp {len(b.cpus)} -m {q['memory']} {q['extra']}\n")
+    (tmp / "deps.mk").write_text(f"{out}/stamp: " + " ".join(sorted(str(d) for d in deps)) + "\n")
+    gdb += ["target remote localhost:1234"]
+    (tmp / "debug.gdb").write_text("\n".join(gdb) + "\n")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="tessera_gen", description=__doc__.splitlines()[0])
+    ap.add_argument("--config", required=True, help="system or VM config (.toml, .yaml)")
+    ap.add_argument("--out", required=True, help="output directory (replaced as a whole)")
+    ap.add_argument("--kconfig", default=".config", help="Kconfig values (.config)")
+    args = ap.parse_args(argv)
+    try:
+        generate(args.config, args.out, args.kconfig)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:          # a generator bug: still one line, and say so
+        print(f"error: {args.config}: internal generator error ({type(e).__name__}: {e}); "
+              "please report it", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

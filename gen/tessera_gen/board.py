@@ -1,0 +1,132 @@
+"""Board descriptions: boards/NAME/board.toml plus the physical device tree."""
+
+import subprocess
+from pathlib import Path
+
+import libfdt
+
+from .errors import ConfigError
+from .load import read_file
+from .model import Board
+from .schema import Table
+
+
+def compile_dts(dts):
+    proc = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", str(dts)],
+                          capture_output=True)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise ConfigError(dts, "", "dtc failed: " + (msg[0] if msg else "no output"))
+    return proc.stdout
+
+
+class Fdt:
+    """Read helpers over pylibfdt."""
+
+    def __init__(self, blob, file):
+        self.fdt = libfdt.Fdt(blob)
+        self.file = file
+
+    def node(self, path):
+        try:
+            return self.fdt.path_offset(path)
+        except libfdt.FdtException:
+            raise ConfigError(self.file, path, "node not found in the board device tree") from None
+
+    def prop(self, off, name, default=None):
+        try:
+            return bytes(self.fdt.getprop(off, name))
+        except libfdt.FdtException:
+            return default
+
+    def cells(self, off, name):
+        raw = self.prop(off, name)
+        if raw is None:
+            return None
+        return [int.from_bytes(raw[i:i + 4], "big") for i in range(0, len(raw), 4)]
+
+    def strings(self, off, name):
+        raw = self.prop(off, name)
+        return [] if raw is None else [s.decode() for s in raw.split(b"\0") if s]
+
+    def subnodes(self, off):
+        try:
+            child = self.fdt.first_subnode(off)
+        except libfdt.FdtException:
+            return
+        while True:
+            yield child
+            try:
+                child = self.fdt.next_subnode(child)
+            except libfdt.FdtException:
+                return
+
+    def reg(self, off):
+        """[(base, size)] from reg, honouring the parent's cell counts."""
+        parent = self.fdt.parent_offset(off)
+        ac = (self.cells(parent, "#address-cells") or [2])[0]
+        sc = (self.cells(parent, "#size-cells") or [1])[0]
+        cells = self.cells(off, "reg") or []
+        out, step = [], ac + sc
+        for i in range(0, len(cells) - step + 1, step):
+            base = _join(cells[i:i + ac])
+            size = _join(cells[i + ac:i + step])
+            out.append((base, size))
+        return out
+
+    def path(self, off):
+        names = []
+        while off > 0:
+            names.append(self.fdt.get_name(off))
+            off = self.fdt.parent_offset(off)
+        return "/" + "/".join(reversed(names))
+
+
+def _join(cells):
+    value = 0
+    for c in cells:
+        value = (value << 32) | c
+    return value
+
+
+def load_board(name, boards_dir):
+    bdir = Path(boards_dir) / name
+    file = bdir / "board.toml"
+    if not file.is_file():
+        known = sorted(p.name for p in Path(boards_dir).iterdir() if (p / "board.toml").is_file())
+        raise ConfigError(file, "", f"unknown board {name!r}; boards: {', '.join(known)}")
+    top = Table(read_file(file), file, "")
+    arch = top.str("arch", choices=["aarch64"])
+    top.str("name")
+    dts = bdir / top.str("dts")
+    hyp = top.table("hypervisor")
+    hyp_base, hyp_size = hyp.int("base"), hyp.int("size")
+    console = hyp.str("console")
+    hyp.finish()
+    qemu_t = top.table("qemu")
+    qemu = {k: qemu_t.str(k) for k in ("binary", "machine", "cpu", "memory", "extra")}
+    qemu_t.finish()
+    top.finish()
+
+    blob = compile_dts(dts)
+    fdt = Fdt(blob, dts)
+    cpus, compat = [], ""
+    for off in fdt.subnodes(fdt.node("/cpus")):
+        if fdt.strings(off, "device_type") == ["cpu"]:
+            cpus.append(_join(fdt.cells(off, "reg")))
+            compat = compat or (fdt.strings(off, "compatible") or [""])[0]
+    ram, devices, gic = [], [], None
+    for off in fdt.subnodes(0):
+        if fdt.strings(off, "device_type") == ["memory"]:
+            ram.extend(fdt.reg(off))
+            continue
+        for base, size in fdt.reg(off):
+            devices.append((fdt.path(off), base, size))
+        if "arm,gic-v3" in fdt.strings(off, "compatible"):
+            gic = fdt.reg(off)
+    if gic is None or len(gic) < 2:
+        raise ConfigError(dts, "/", "no arm,gic-v3 interrupt controller with GICD and GICR regions")
+    uart = fdt.reg(fdt.node(console))
+    return Board(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
+                 ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
+                 uart_base=uart[0][0], gic_version=3, gicd=gic[0], gicr=gic[1], qemu=qemu)

@@ -1,0 +1,84 @@
+"""Each partition's device tree, written with libfdt: only its own CPUs (with
+the virtual MPIDRs it asked for), its memory, its devices, PSCI and chosen."""
+
+import libfdt
+
+from .model import EMU_CONSOLE, MEM_DEVICE
+
+PHANDLE_CLK = 1
+
+
+def _cells(*values, ncells=2):
+    out = b""
+    for v in values:
+        out += v.to_bytes(4 * ncells, "big")
+    return out
+
+
+def _strings(*values):
+    return b"".join(v.encode() + b"\0" for v in values)
+
+
+def guest_dtb(vm, board):
+    sw = libfdt.FdtSw()
+    sw.finish_reservemap()
+    sw.begin_node("")
+    sw.property_string("compatible", "linux,dummy-virt")
+    sw.property_string("model", f"Tessera partition {vm.name}")
+    sw.property_u32("#address-cells", 2)
+    sw.property_u32("#size-cells", 2)
+
+    wide = any(v.vmpidr >> 32 for v in vm.vcpus)
+    sw.begin_node("cpus")
+    sw.property_u32("#address-cells", 2 if wide else 1)
+    sw.property_u32("#size-cells", 0)
+    for v in vm.vcpus:
+        sw.begin_node(f"cpu@{v.vmpidr:x}")
+        sw.property_string("device_type", "cpu")
+        sw.property_string("compatible", board.cpu_compatible)
+        sw.property("reg", _cells(v.vmpidr, ncells=2 if wide else 1))
+        sw.property_string("enable-method", "psci")
+        sw.end_node()
+    sw.end_node()
+
+    ram = [r for r in vm.regions if not r.flags & MEM_DEVICE]
+    sw.begin_node(f"memory@{ram[0].gpa:x}")
+    sw.property_string("device_type", "memory")
+    sw.property("reg", b"".join(_cells(r.gpa, r.size) for r in ram))
+    sw.end_node()
+
+    sw.begin_node("psci")
+    sw.property("compatible", _strings("arm,psci-1.0", "arm,psci-0.2"))
+    sw.property_string("method", "hvc")
+    sw.end_node()
+
+    console = next((d for d in vm.emu if d.type == EMU_CONSOLE), None)
+    if console:
+        sw.begin_node("apb-pclk")
+        sw.property_string("compatible", "fixed-clock")
+        sw.property_u32("#clock-cells", 0)
+        sw.property_u32("clock-frequency", 24000000)
+        sw.property_u32("phandle", PHANDLE_CLK)
+        sw.end_node()
+        uart = f"pl011@{console.gpa:x}"
+        sw.begin_node(uart)
+        sw.property("compatible", _strings("arm,pl011", "arm,primecell"))
+        sw.property("reg", _cells(console.gpa, console.size))
+        sw.property("clocks", _cells(PHANDLE_CLK, PHANDLE_CLK, ncells=1))
+        sw.property("clock-names", _strings("uartclk", "apb_pclk"))
+        sw.end_node()
+
+    sw.begin_node("chosen")
+    if console:
+        sw.property_string("stdout-path", "/" + uart)
+    if vm.cmdline:
+        sw.property_string("bootargs", vm.cmdline)
+    if vm.ramdisk:
+        sw.property("linux,initrd-start", _cells(vm.ramdisk.gpa))
+        sw.property("linux,initrd-end", _cells(vm.ramdisk.gpa + vm.ramdisk.size))
+    sw.end_node()
+
+    sw.end_node()
+    fdt = sw.as_fdt()
+    fdt.pack()
+    return bytes(fdt.as_bytearray())

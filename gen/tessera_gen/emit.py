@@ -1,0 +1,120 @@
+"""emit: translation tables, device trees and the Jinja2-rendered C, header,
+assembly, linker script and report, all into one output directory."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+
+from . import pagetable as pt
+from .errors import ConfigError
+from .model import MEM_DEVICE
+from .validate import rng
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+# The hypervisor region's fixed parts (offsets from its base).
+RODATA_OFF, PGTABLES_OFF, DATA_OFF = 0x80000, 0xC0000, 0x100000
+MAX_TABLES = (DATA_OFF - PGTABLES_OFF) // pt.TABLE_SIZE
+HYP_MIN_SIZE = 0x200000
+DEVICE_GRAIN = 0x200000
+
+
+def hyp_layout(board):
+    if board.hyp_size < HYP_MIN_SIZE or board.hyp_base % HYP_MIN_SIZE:
+        raise ConfigError(board.dir / "board.toml", "hypervisor",
+                          "base and size must be 2 MiB-aligned and size at least 2 MiB")
+    b = board.hyp_base
+    return SimpleNamespace(base=b, size=board.hyp_size, rodata=b + RODATA_OFF,
+                           pgtables=b + PGTABLES_OFF, data=b + DATA_OFF, pt_root=b + PGTABLES_OFF)
+
+
+def build_tables(system, hyp, config_file):
+    board = system.board
+    pool = pt.TablePool(hyp.pgtables, MAX_TABLES)
+    try:
+        root = pool.new("hypervisor EL2 stage 1, level 1")
+        # Devices, rounded out to 2 MiB blocks: the hypervisor is trusted with them.
+        spans = sorted({(base - base % DEVICE_GRAIN,
+                         -(-(base + size) // DEVICE_GRAIN) * DEVICE_GRAIN)
+                        for _, base, size in board.devices})
+        merged = []
+        for lo, hi in spans:
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        for lo, hi in merged:
+            pool.map(root, lo, lo, hi - lo, pt.el2_attrs("device"), "devices")
+        # RAM: the hypervisor's own parts with their rights, the rest data.
+        parts = [(hyp.base, hyp.rodata, "text"), (hyp.rodata, hyp.data, "rodata"),
+                 (hyp.data, hyp.base + hyp.size, "data")]
+        for base, size in board.ram:
+            for lo, hi in [(base, hyp.base), (hyp.base + hyp.size, base + size)]:
+                if hi > lo:
+                    pool.map(root, lo, lo, hi - lo, pt.el2_attrs("data"), "RAM")
+        for lo, hi, kind in parts:
+            pool.map(root, lo, lo, hi - lo, pt.el2_attrs(kind), f"hypervisor {kind}")
+
+        for vm in system.vms:
+            s2 = pool.new(f"{vm.name} stage 2, level 1")
+            vm.s2_root = pool.addr(s2)
+            for r in vm.regions:
+                pool.map(s2, r.gpa, r.hpa, r.size, pt.s2_attrs(r.flags), vm.name)
+            for p in vm.passthrough:
+                pool.map(s2, p.gpa, p.hpa, p.size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)
+    except OverflowError as e:
+        raise ConfigError(config_file, "", f"{e}; use fewer or larger, 2 MiB-aligned regions") from None
+    return pool
+
+
+def _images(system, final):
+    images = []
+    for i, vm in enumerate(system.vms):
+        for img in vm_images(vm):
+            path = final.resolve() / f"{vm.name}.dtb" if img.what == "dtb" else img.path.resolve()
+            images.append(SimpleNamespace(section=f"vm{i}.{img.what}", file=str(path), hpa=img.hpa,
+                                          comment=f"{vm.name} {img.what}: guest {rng(img.gpa, img.size)}"))
+    return images
+
+
+def vm_images(vm):
+    out = []
+    for img in (vm.kernel, vm.ramdisk, vm.dtb):
+        if img is not None:
+            name = img.path.name if img.path else f"{vm.name}.dtb"
+            out.append(SimpleNamespace(what=img.what, name=name, gpa=img.gpa, size=img.size,
+                                       hpa=img.hpa, path=img.path))
+    return out
+
+
+def _flags(f):
+    names = [n for bit, n in ((1, "MEM_READ"), (2, "MEM_WRITE"), (4, "MEM_EXEC"), (0x10, "MEM_DEVICE"))
+             if f & bit]
+    return " | ".join(names) or "0"
+
+
+def emit(system, hyp, pool, out, final, config_name):
+    """Write into out; files name each other by their place in final."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined)
+    env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images)
+
+    owner = {}
+    first = 0
+    for vi, vm in enumerate(system.vms):
+        vm.first_vcpu = first
+        for v in vm.vcpus:
+            owner[v.pcpu] = (first + v.index, f"vm {vm.name} vcpu {v.index}")
+        first += len(vm.vcpus)
+    pcpus = [SimpleNamespace(mpidr=m, vcpu=owner.get(p, (-1, ""))[0], owner=owner.get(p, (-1, ""))[1])
+             for p, m in enumerate(system.board.cpus)]
+
+    ctx = dict(config_name=config_name, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
+               pcpus=pcpus, nr_vcpus=first, images=_images(system, final))
+    for vm in system.vms:
+        (out / f"{vm.name}.dtb").write_bytes(vm.dtb_bytes)
+    for name in ("layout.h", "partitions.c", "pagetables.c", "guest_images.S", "tessera.ld", "layout.txt"):
+        text = env.get_template(name + ".j2").render(ctx)
+        (out / name).write_text(text)

@@ -1,0 +1,222 @@
+"""load: read a system config (TOML or YAML) and the VM files it names.
+
+A system config names a board and lists its partitions, inline (`[[vm]]`) or
+by file (`vms = ["x.toml"]`). A VM is described with the ArceOS hypervisor's
+per-VM tables (`[base]`, `[kernel]`, `[devices]`), so its files load
+unchanged. A file with a top-level `[base]` table is itself a one-VM system
+on the board Kconfig selects.
+"""
+
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+from .model import (MAP_ALLOC, MAP_IDENTICAL, MEM_FLAGS_ALL, EmuDevice, Image,
+                    MemRegion, Passthrough, Vcpu, Vm)
+from .schema import Table, check_int, check_list_of_ints, keypath, type_name
+
+
+def read_file(path):
+    """Parse a .toml, .yaml or .yml file into plain Python data."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(path, "", "no such file")
+    text = path.read_bytes()
+    try:
+        if path.suffix == ".toml":
+            return tomllib.loads(text.decode("utf-8"))
+        if path.suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text)
+            return {} if data is None else data
+    except UnicodeDecodeError as e:
+        raise ConfigError(path, "", f"is not UTF-8 text ({e.reason})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(path, "", f"TOML syntax error: {e}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(path, "", f"YAML syntax error: {where}{problem}") from None
+    raise ConfigError(path, "", "unknown file type; use .toml, .yaml or .yml")
+
+
+def load_system(path, default_board):
+    """Returns (board name, [Vm]) from a system config or a single VM file."""
+    path = Path(path)
+    data = read_file(path)
+    if not isinstance(data, dict):
+        raise ConfigError(path, "(top level)", f"must be a table, not {type_name(data)}")
+    if "base" in data:                          # an ArceOS-format VM file
+        return default_board, [load_vm(data, path, "")]
+
+    top = Table(data, path, "")
+    board = top.str("board")
+    vms = []
+    for i, name in enumerate(top.list("vms", required=False) or []):
+        key = keypath("vms", i)
+        if not isinstance(name, str):
+            raise ConfigError(path, key, f"must be a file name, not {type_name(name)}")
+        vm_path = (path.parent / name)
+        if not vm_path.is_file():
+            raise ConfigError(path, key, f"{name}: no such file (paths are relative to {path.parent})")
+        vms.append(load_vm(read_file(vm_path), vm_path, ""))
+    for i, vm in enumerate(top.list("vm", required=False) or []):
+        vms.append(load_vm(vm, path, keypath("vm", i) + "."))
+    top.finish()
+    if not vms:
+        raise ConfigError(path, "vm", "no partitions; add [[vm]] tables or a vms = [...] list")
+    return board, vms
+
+
+def _resolve(base_file, name):
+    p = Path(name)
+    return p if p.is_absolute() else (base_file.parent / p)
+
+
+def load_vm(data, file, prefix):
+    """One VM in the ArceOS per-VM format."""
+    top = Table(data, file, prefix.rstrip("."))
+    base = top.table("base")
+    kernel = top.table("kernel")
+    devices = top.table("devices", required=False)
+
+    vm_id = base.int("id")
+    name = base.str("name")
+    if not name or not all(c.isascii() and (c.isalnum() or c in "-_") for c in name):
+        raise ConfigError(file, base.key("name"),
+                          f"{name!r} is not a usable name; use letters, digits, '-' and '_'")
+    vm_type = base.int("vm_type", required=False, default=1)
+    if vm_type != 1:
+        raise ConfigError(file, base.key("vm_type"),
+                          f"is {vm_type}; Tessera runs guest partitions only (vm_type = 1)")
+    cpu_num = base.int("cpu_num", minimum=1)
+    ids = base.list("phys_cpu_ids", required=False)
+    sets = base.list("phys_cpu_sets", required=False)
+    if ids is None:
+        ids = list(range(cpu_num))
+    else:
+        ids = check_list_of_ints(ids, file, base.key("phys_cpu_ids"))
+        if len(ids) != cpu_num:
+            raise ConfigError(file, base.key("phys_cpu_ids"),
+                              f"has {len(ids)} entries but cpu_num = {cpu_num}; give one virtual MPIDR per vCPU")
+    if sets is None:
+        sets = [(1 << 64) - 1] * cpu_num         # any CPU; place picks
+    else:
+        sets = check_list_of_ints(sets, file, base.key("phys_cpu_sets"))
+        if len(sets) != cpu_num:
+            raise ConfigError(file, base.key("phys_cpu_sets"),
+                              f"has {len(sets)} entries but cpu_num = {cpu_num}; give one CPU mask per vCPU")
+    vcpus = [Vcpu(i, ids[i], sets[i]) for i in range(cpu_num)]
+    base.finish()
+
+    entry = kernel.int("entry_point")
+    kernel.str("image_location", required=False, default="memory", choices=["memory"])
+    kpath = kernel.str("kernel_path")
+    kaddr = kernel.int("kernel_load_addr")
+    dtb_path = kernel.str("dtb_path", required=False)
+    dtb_addr = kernel.int("dtb_load_addr", required=False)
+    rd_path = kernel.str("ramdisk_path", required=False)
+    rd_addr = kernel.int("ramdisk_load_addr", required=False)
+    cmdline = kernel.str("cmdline", required=False, default="")
+    regions = _regions(kernel, file)
+    kernel.finish()
+
+    kimage = _image("kernel", file, kernel.key("kernel_path"), kpath, kaddr)
+    ramdisk = None
+    if rd_path:
+        if rd_addr is None:
+            raise ConfigError(file, kernel.key("ramdisk_load_addr"),
+                              "missing; a ramdisk_path needs the address to load it at")
+        ramdisk = _image("ramdisk", file, kernel.key("ramdisk_path"), rd_path, rd_addr)
+    dtb_file = None
+    if dtb_path:
+        dtb_file = _resolve(file, dtb_path)
+        if not dtb_file.is_file():
+            raise ConfigError(file, kernel.key("dtb_path"), f"{dtb_path}: no such file")
+
+    emu, passthrough = [], []
+    if devices is not None:
+        emu = _emu_devices(devices, file)
+        passthrough = _passthrough(devices, file)
+        for unused in ("passthrough_addresses", "excluded_devices"):
+            lst = devices.list(unused, required=False)
+            if lst:
+                raise ConfigError(file, devices.key(unused),
+                                  "is not supported by Tessera; list each device in passthrough_devices")
+        devices.str("interrupt_mode", required=False,
+                    choices=["passthrough", "emulated", "no_irq"])
+        devices.finish()
+    top.finish()
+
+    return Vm(file=file, prefix=prefix, id=vm_id, name=name, vcpus=vcpus,
+              entry=entry, kernel=kimage, regions=regions, emu=emu,
+              passthrough=passthrough, dtb_path=dtb_file, dtb_load_addr=dtb_addr,
+              ramdisk=ramdisk, cmdline=cmdline)
+
+
+def _image(what, file, key, name, addr):
+    path = _resolve(file, name)
+    if not path.is_file():
+        raise ConfigError(file, key, f"{name}: no such file (build it first, or fix the path; "
+                                     f"relative paths start at {file.parent})")
+    return Image(what, path, addr, path.stat().st_size, key)
+
+
+def _tuple(value, file, key, shape):
+    """Check a list entry like [gpa, size, flags, map_type] against shape,
+    a string of 'i' (integer) and 's' (string)."""
+    if not isinstance(value, list):
+        raise ConfigError(file, key, f"must be a list, not {type_name(value)}")
+    if len(value) != len(shape):
+        raise ConfigError(file, key, f"has {len(value)} fields; it needs {len(shape)}")
+    for i, (v, t) in enumerate(zip(value, shape)):
+        if t == "i":
+            check_int(v, file, keypath(key, i))
+        elif t == "s" and not isinstance(v, str):
+            raise ConfigError(file, keypath(key, i), f"must be a string, not {type_name(v)}")
+    return value
+
+
+def _regions(kernel, file):
+    regions = []
+    for i, r in enumerate(kernel.list("memory_regions")):
+        key = keypath(kernel.key("memory_regions"), i)
+        gpa, size, flags, map_type = _tuple(r, file, key, "iiii")
+        if flags & ~MEM_FLAGS_ALL:
+            raise ConfigError(file, keypath(key, 2),
+                              f"flags {flags:#x} has unknown bits; use READ 0x1, WRITE 0x2, "
+                              "EXECUTE 0x4, DEVICE 0x10, UNCACHED 0x20")
+        if map_type not in (MAP_ALLOC, MAP_IDENTICAL):
+            raise ConfigError(file, keypath(key, 3),
+                              f"map_type {map_type} is unknown; use 0 (allocate) or 1 (identical)")
+        if size == 0:
+            raise ConfigError(file, keypath(key, 1), "size is 0; give the region a size")
+        regions.append(MemRegion(gpa, size, flags, map_type, key))
+    if not regions:
+        raise ConfigError(file, kernel.key("memory_regions"), "is empty; a partition needs memory")
+    return regions
+
+
+def _emu_devices(devices, file):
+    out = []
+    for i, d in enumerate(devices.list("emu_devices", required=False) or []):
+        key = keypath(devices.key("emu_devices"), i)
+        if not isinstance(d, list) or len(d) != 6:
+            raise ConfigError(file, key, "must be [name, base_gpa, length, irq, emu_type, config]")
+        name, gpa, size, irq, etype, _cfg = _tuple(d, file, key, "siiii?")
+        out.append(EmuDevice(name, gpa, size, irq, etype, key))
+    return out
+
+
+def _passthrough(devices, file):
+    out = []
+    for i, d in enumerate(devices.list("passthrough_devices", required=False) or []):
+        key = keypath(devices.key("passthrough_devices"), i)
+        if isinstance(d, list) and len(d) == 1:
+            raise ConfigError(file, key, "the device-tree path form is not supported; "
+                                         "give [name, base_gpa, base_hpa, length, irq]")
+        name, gpa, hpa, size, irq = _tuple(d, file, key, "siiii")
+        out.append(Passthrough(name, gpa, hpa, size, irq, key))
+    return out

@@ -1,0 +1,122 @@
+"""The in-memory model every stage works on, whatever syntax it came from."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+# memory_regions flags (same bits as the ArceOS hypervisor's MappingFlags)
+MEM_READ, MEM_WRITE, MEM_EXEC, MEM_USER, MEM_DEVICE, MEM_UNCACHED = 1, 2, 4, 8, 0x10, 0x20
+MEM_FLAGS_ALL = 0x3F
+
+MAP_ALLOC, MAP_IDENTICAL = 0, 1      # memory_regions map_type
+
+EMU_CONSOLE = 0x2                    # emu_devices type (ArceOS numbering)
+
+PAGE = 0x1000
+
+
+@dataclass
+class MemRegion:
+    gpa: int
+    size: int
+    flags: int
+    map_type: int
+    key: str                          # key path, for error messages
+    hpa: Optional[int] = None         # filled in by place
+
+    @property
+    def gpa_end(self):
+        return self.gpa + self.size
+
+
+@dataclass
+class EmuDevice:
+    name: str
+    gpa: int
+    size: int
+    irq: int
+    type: int
+    key: str
+
+
+@dataclass
+class Passthrough:
+    name: str
+    gpa: int
+    hpa: int
+    size: int
+    irq: int
+    key: str
+
+
+@dataclass
+class Image:
+    """A file placed in guest memory at build time."""
+    what: str                          # "kernel", "dtb", "ramdisk"
+    path: Path
+    gpa: int
+    size: int
+    key: str
+    hpa: Optional[int] = None
+
+
+@dataclass
+class Vcpu:
+    index: int
+    vmpidr: int
+    cpu_set: int                       # bit mask of allowed physical CPUs
+    pcpu: Optional[int] = None         # filled in by place
+    why: str = ""                      # how place chose pcpu, for the report
+
+
+@dataclass
+class Vm:
+    file: Path
+    prefix: str                        # key path prefix: "" or "vm[1]."
+    id: int
+    name: str
+    vcpus: list
+    entry: int
+    kernel: Image
+    regions: list
+    emu: list
+    passthrough: list
+    dtb_path: Optional[Path] = None
+    dtb_load_addr: Optional[int] = None
+    ramdisk: Optional[Image] = None
+    cmdline: str = ""
+    # filled in by place / emit
+    vmid: int = 0
+    dtb: Optional[Image] = None
+    dtb_bytes: bytes = b""
+    s2_root: int = 0
+
+    def key(self, path):
+        return self.prefix + path
+
+
+@dataclass
+class Board:
+    name: str
+    dir: Path
+    arch: str
+    dtb: bytes                         # compiled board.dts
+    cpus: list                         # physical MPIDRs, in /cpus order
+    cpu_compatible: str
+    ram: list                          # [(base, size)]
+    devices: list                      # [(path, base, size)] MMIO of every node with reg
+    hyp_base: int
+    hyp_size: int
+    uart_base: int
+    gic_version: int
+    gicd: tuple
+    gicr: tuple
+    qemu: dict
+
+
+@dataclass
+class System:
+    file: Path
+    board: Board
+    vms: list
+    kconfig: dict = field(default_factory=dict)

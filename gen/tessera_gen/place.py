@@ -1,0 +1,132 @@
+"""place: pin every vCPU to one physical CPU, give every partition a VMID and
+host-physical memory, and put its images at their final addresses."""
+
+from .errors import ConfigError
+from .model import MAP_IDENTICAL, PAGE
+from .schema import keypath
+from .validate import overlaps, region_of, rng
+
+BLOCK = 0x200000        # 2 MiB: keep guest and host offsets congruent for block mappings
+
+
+def place_cpus(vms, board):
+    """Static pinning as a bipartite matching: every vCPU gets exactly one CPU
+    from its set, no CPU gets two vCPUs. Deterministic: vCPUs are taken in
+    config order and each tries its CPUs from the lowest; a vCPU whose CPUs
+    are all taken takes one over from an earlier vCPU that has another
+    choice (augmenting path)."""
+    owner = {}                                   # pcpu -> (vm, vcpu)
+    ncpu = len(board.cpus)
+
+    def cpus_of(v):
+        return [p for p in range(ncpu) if v.cpu_set >> p & 1]
+
+    def try_assign(vm, v, visited):
+        for p in cpus_of(v):
+            if p in visited:
+                continue
+            visited.add(p)
+            if p not in owner or try_assign(*owner[p], visited):
+                owner[p] = (vm, v)
+                v.pcpu = p
+                return True
+        return False
+
+    for vm in vms:
+        for v in vm.vcpus:
+            if not try_assign(vm, v, set()):
+                key = vm.key(keypath("base.phys_cpu_sets", v.index))
+                cpus = cpus_of(v)
+                if len(cpus) == 1:
+                    o_vm, o_v = owner[cpus[0]]
+                    raise ConfigError(vm.file, key,
+                                      f"physical CPU {cpus[0]} is owned twice: by vm {o_vm.name!r} vcpu {o_v.index} "
+                                      f"and vm {vm.name!r} vcpu {v.index}; give each vCPU its own CPU")
+                raise ConfigError(vm.file, key,
+                                  f"vCPU {v.index} cannot be pinned: every CPU in its set {v.cpu_set:#x} is taken "
+                                  "by other vCPUs; widen the set or free a CPU")
+    for vm in vms:
+        for v in vm.vcpus:
+            single = bin(v.cpu_set).count("1") == 1
+            v.why = "only CPU in its set" if single else \
+                f"lowest free CPU of set {v.cpu_set:#x}"
+
+
+def place_memory(vms, board):
+    """Host addresses for map_type 0 regions: the lowest free RAM, with
+    hpa = gpa (mod 2 MiB) so that stage 2 can use 2 MiB blocks."""
+    used = [(board.hyp_base, board.hyp_size)]
+    for vm in vms:
+        for r in vm.regions:
+            if r.map_type == MAP_IDENTICAL:
+                r.hpa = r.gpa
+                used.append((r.gpa, r.size))
+    for vm in vms:
+        for r in vm.regions:
+            if r.hpa is None:
+                r.hpa = _find_free(board, used, r)
+                if r.hpa is None:
+                    raise ConfigError(vm.file, vm.key(r.key),
+                                      f"{r.size:#x} bytes do not fit in the free RAM of board {board.name}; "
+                                      "shrink the partitions' memory")
+                used.append((r.hpa, r.size))
+    for i, vm in enumerate(vms):
+        vm.vmid = i + 1
+        for img in (vm.kernel, vm.ramdisk):
+            if img is not None:
+                img.hpa = gpa_to_hpa(vm, img.gpa)
+
+
+def _find_free(board, used, r):
+    align = BLOCK if r.size >= BLOCK else PAGE
+    for base, size in board.ram:
+        addr = base
+        while addr + r.size <= base + size:
+            cand = addr - addr % align + r.gpa % align
+            if cand < addr:
+                cand += align
+            if cand + r.size > base + size:
+                break
+            clash = [u for u in used if overlaps(cand, r.size, *u)]
+            if not clash:
+                return cand
+            addr = max(u[0] + u[1] for u in clash)
+    return None
+
+
+def gpa_to_hpa(vm, gpa):
+    for r in vm.regions:
+        if r.gpa <= gpa < r.gpa_end:
+            return r.hpa + (gpa - r.gpa)
+    raise AssertionError(f"{gpa:#x} not mapped")
+
+
+def place_dtb(vm, dtb_size):
+    """The guest device tree goes where dtb_load_addr says, or else at the
+    base of the kernel's region when the kernel leaves room below itself
+    (the ArceOS/Linux layout: DTB at RAM base, kernel at +0x80000), or else
+    just after the last image."""
+    from .model import Image
+    size = (dtb_size + PAGE - 1) // PAGE * PAGE
+    images = [i for i in (vm.kernel, vm.ramdisk) if i]
+    if vm.dtb_load_addr is not None:
+        gpa = vm.dtb_load_addr
+        key = vm.key("kernel.dtb_load_addr")
+        if gpa % 8 or region_of(vm, gpa, size) is None:
+            raise ConfigError(vm.file, key, f"{gpa:#x}: the device tree ({size:#x} bytes) does not fit in a "
+                                            "memory region there (it also needs 8-byte alignment)")
+    else:
+        key = vm.key("kernel")
+        region = region_of(vm, vm.kernel.gpa, vm.kernel.size)
+        gpa = region.gpa
+        if any(overlaps(gpa, size, i.gpa, i.size) for i in images):
+            gpa = max(i.gpa + i.size for i in images)
+            gpa = (gpa + PAGE - 1) // PAGE * PAGE
+            if region_of(vm, gpa, size) is None:
+                raise ConfigError(vm.file, key, "no room for the device tree after the images; set dtb_load_addr")
+    for i in images:
+        if overlaps(gpa, size, i.gpa, i.size):
+            raise ConfigError(vm.file, key, f"the device tree at {rng(gpa, size)} overlaps the {i.what} image")
+    vm.dtb = Image("dtb", None, gpa, dtb_size, key, gpa_to_hpa(vm, gpa))
+
+

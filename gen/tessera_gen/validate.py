@@ -1,0 +1,179 @@
+"""validate: everything that can be wrong with a system, before placing it.
+
+Each check raises ConfigError naming the file, the key path and the fix.
+"""
+
+from .errors import ConfigError
+from .model import EMU_CONSOLE, MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, PAGE
+from .schema import keypath
+
+MPIDR_AFF_MASK = 0xFF00FFFFFF          # Aff3 [39:32], Aff2..Aff0 [23:0]
+
+
+def rng(base, size):
+    return f"{base:#x}-{base + size:#x}"
+
+
+def overlaps(a, asize, b, bsize):
+    return a < b + bsize and b < a + asize
+
+
+def check_system(system):
+    board, vms = system.board, system.vms
+    _check_unique(vms)
+    for vm in vms:
+        _check_vcpus(vm, board)
+        _check_regions(vm, board)
+        _check_devices(vm, board, system.kconfig)
+        _check_images(vm)
+    _check_between_vms(vms, board)
+
+
+def _check_unique(vms):
+    seen_id, seen_name = {}, {}
+    for vm in vms:
+        if vm.id in seen_id:
+            raise ConfigError(vm.file, vm.key("base.id"),
+                              f"id {vm.id} is already used by vm {seen_id[vm.id].name!r}; give each partition its own id")
+        if vm.name in seen_name:
+            raise ConfigError(vm.file, vm.key("base.name"),
+                              f"name {vm.name!r} is already used by another partition; names must be unique")
+        seen_id[vm.id], seen_name[vm.name] = vm, vm
+
+
+def _check_vcpus(vm, board):
+    ncpu = len(board.cpus)
+    all_cpus = (1 << ncpu) - 1
+    seen = {}
+    for v in vm.vcpus:
+        ids_key = vm.key(keypath("base.phys_cpu_ids", v.index))
+        if v.vmpidr & ~MPIDR_AFF_MASK:
+            raise ConfigError(vm.file, ids_key,
+                              f"{v.vmpidr:#x} is not an MPIDR affinity value; use only Aff3..Aff0 (mask {MPIDR_AFF_MASK:#x})")
+        if v.vmpidr in seen:
+            raise ConfigError(vm.file, ids_key,
+                              f"{v.vmpidr:#x} repeats phys_cpu_ids[{seen[v.vmpidr]}]; each vCPU needs its own virtual MPIDR")
+        seen[v.vmpidr] = v.index
+        sets_key = vm.key(keypath("base.phys_cpu_sets", v.index))
+        if v.cpu_set == (1 << 64) - 1:          # not given: any CPU of the board
+            v.cpu_set = all_cpus
+            continue
+        if v.cpu_set == 0:
+            raise ConfigError(vm.file, sets_key,
+                              f"0x0 leaves vCPU {v.index} with no CPU; set the bit of the physical CPU it should run on")
+        if v.cpu_set & ~all_cpus:
+            bad = (v.cpu_set & ~all_cpus).bit_length() - 1
+            raise ConfigError(vm.file, sets_key,
+                              f"{v.cpu_set:#x} names CPU {bad}, but board {board.name} has CPUs 0-{ncpu - 1} "
+                              f"(mask {all_cpus:#x})")
+
+
+def _in_ram(board, base, size):
+    return any(base >= b and base + size <= b + s for b, s in board.ram)
+
+
+def _check_regions(vm, board):
+    for i, r in enumerate(vm.regions):
+        if r.gpa % PAGE or r.size % PAGE:
+            what = "base" if r.gpa % PAGE else "size"
+            value = r.gpa if r.gpa % PAGE else r.size
+            raise ConfigError(vm.file, vm.key(r.key),
+                              f"{what} {value:#x} is not 4 KiB-aligned; round it to a multiple of 0x1000")
+        for r2 in vm.regions[:i]:
+            if overlaps(r.gpa, r.size, r2.gpa, r2.size):
+                raise ConfigError(vm.file, vm.key(r.key),
+                                  f"guest range {rng(r.gpa, r.size)} overlaps {r2.key} ({rng(r2.gpa, r2.size)})")
+        if r.map_type != MAP_IDENTICAL:
+            continue
+        if r.flags & MEM_DEVICE:
+            if not any(r.gpa >= b and r.gpa + r.size <= b + s for _, b, s in board.devices):
+                raise ConfigError(vm.file, vm.key(r.key),
+                                  f"device range {rng(r.gpa, r.size)} is no device of board {board.name}")
+            continue
+        if not _in_ram(board, r.gpa, r.size):
+            ram = ", ".join(rng(b, s) for b, s in board.ram)
+            raise ConfigError(vm.file, vm.key(r.key),
+                              f"{rng(r.gpa, r.size)} is outside RAM ({ram}) of board {board.name}")
+        if overlaps(r.gpa, r.size, board.hyp_base, board.hyp_size):
+            raise ConfigError(vm.file, vm.key(r.key),
+                              f"{rng(r.gpa, r.size)} overlaps the hypervisor ({rng(board.hyp_base, board.hyp_size)}); "
+                              "move it, or use map_type 0 to let the generator place it")
+
+
+def _check_devices(vm, board, kconfig):
+    consoles = 0
+    for d in vm.emu:
+        key = vm.key(d.key)
+        if d.type != EMU_CONSOLE:
+            raise ConfigError(vm.file, key, f"emu_type {d.type:#x} is not an emulated device Tessera has; "
+                                            f"use {EMU_CONSOLE:#x} (console)")
+        if kconfig.get("VUART") != "y":
+            raise ConfigError(vm.file, key, "declares an emulated console but CONFIG_VUART is off; "
+                                            "enable it in make menuconfig or remove the device")
+        consoles += 1
+        if consoles > 1:
+            raise ConfigError(vm.file, key, "a partition has at most one emulated console")
+        _check_aligned(vm, key, d.gpa, d.size)
+        _check_not_ram(vm, key, d.gpa, d.size)
+    for p in vm.passthrough:
+        key = vm.key(p.key)
+        _check_aligned(vm, key, p.gpa, p.size)
+        _check_aligned(vm, key, p.hpa, p.size)
+        if not any(p.hpa >= b and p.hpa + p.size <= b + s for _, b, s in board.devices):
+            raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} is no device of board {board.name}")
+        if _in_ram(board, p.hpa, 1):
+            raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} is RAM, not a device")
+        _check_not_ram(vm, key, p.gpa, p.size)
+        for d in vm.emu:
+            if overlaps(p.gpa, p.size, d.gpa, d.size):
+                raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps emulated device {d.name}")
+
+
+def _check_aligned(vm, key, base, size):
+    if base % PAGE or size % PAGE or size == 0:
+        raise ConfigError(vm.file, key, f"range {rng(base, size)} is not a non-empty multiple of 4 KiB pages")
+
+
+def _check_not_ram(vm, key, gpa, size):
+    for r in vm.regions:
+        if overlaps(gpa, size, r.gpa, r.size):
+            raise ConfigError(vm.file, key, f"guest range {rng(gpa, size)} overlaps {r.key} ({rng(r.gpa, r.size)})")
+
+
+def region_of(vm, gpa, size):
+    for r in vm.regions:
+        if gpa >= r.gpa and gpa + size <= r.gpa_end and not r.flags & MEM_DEVICE:
+            return r
+    return None
+
+
+def _check_images(vm):
+    for img in (vm.kernel, vm.ramdisk):
+        if img is None:
+            continue
+        if region_of(vm, img.gpa, max(img.size, 1)) is None:
+            raise ConfigError(vm.file, vm.key(img.key),
+                              f"{img.path.name} ({img.size:#x} bytes at {img.gpa:#x}) does not fit in any "
+                              "memory region of the partition; enlarge a region or move the load address")
+    if vm.ramdisk and overlaps(vm.kernel.gpa, vm.kernel.size, vm.ramdisk.gpa, vm.ramdisk.size):
+        raise ConfigError(vm.file, vm.key(vm.ramdisk.key), "the ramdisk overlaps the kernel image")
+    r = region_of(vm, vm.entry, 4)
+    if r is None or not r.flags & MEM_EXEC:
+        raise ConfigError(vm.file, vm.key("kernel.entry_point"),
+                          f"{vm.entry:#x} is not in an executable memory region of the partition")
+
+
+def _check_between_vms(vms, board):
+    owners = []
+    for vm in vms:
+        for r in vm.regions:
+            if r.map_type == MAP_IDENTICAL:
+                owners.append((vm, r.key, r.gpa, r.size, "memory"))
+        for p in vm.passthrough:
+            owners.append((vm, p.key, p.hpa, p.size, "device"))
+    for i, (vm, key, base, size, what) in enumerate(owners):
+        for vm2, key2, base2, size2, _ in owners[:i]:
+            if vm2 is not vm and overlaps(base, size, base2, size2):
+                raise ConfigError(vm.file, vm.key(key),
+                                  f"host {what} {rng(base, size)} is also given to vm {vm2.name!r} ({key2}); "
+                                  "a range belongs to one partition")

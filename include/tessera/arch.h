@@ -1,0 +1,57 @@
+/*
+ * The one interface between the arch-neutral core (src/) and an architecture
+ * (arch/<arch>/). A new architecture implements the arch_* functions below and
+ * calls the core's entry points declared in core.h from its trap handlers.
+ */
+#ifndef TESSERA_ARCH_H
+#define TESSERA_ARCH_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "tables.h"
+
+/* --- CPUs ------------------------------------------------------------- */
+
+/* Index of the physical CPU running this code (into tessera_pcpus[]). */
+unsigned arch_pcpu_id(void);
+
+/* Ask the firmware to power on physical CPU pcpu; it enters the core at
+ * core_cpu_main(pcpu). Returns false if the firmware refused. */
+bool arch_pcpu_start(unsigned pcpu);
+
+/* Power off this physical CPU for good (firmware call). */
+_Noreturn void arch_pcpu_off(void);
+
+/* Power the whole machine off, or reset it (firmware calls). */
+_Noreturn void arch_system_off(void);
+_Noreturn void arch_system_reset(void);
+
+/* Interrupt physical CPU pcpu: wakes it from arch_wait() or makes it leave
+ * its guest and call core_kicked(). */
+void arch_kick(unsigned pcpu);
+
+/* Idle until kicked (a low-power wait, never a bare spin). */
+void arch_wait(void);
+
+/* --- vCPUs ------------------------------------------------------------ */
+
+/* Reset the guest-visible CPU state of this pCPU's vCPU and enter the guest
+ * at entry with arg as the first argument register. Never returns: the next
+ * trap from the guest arrives in the arch's trap handler. */
+_Noreturn void arch_vcpu_enter(const struct vm_config *vm,
+			       const struct vcpu_config *vcpu,
+			       uint64_t entry, uint64_t arg);
+
+/* --- Console and locks ------------------------------------------------ */
+
+void arch_console_putc(char c);
+
+typedef struct { volatile uint32_t locked; } spinlock_t;
+void arch_spin_lock(spinlock_t *lock);
+void arch_spin_unlock(spinlock_t *lock);
+
+/* Per-CPU and boot-time set-up, called by the core once on each CPU. */
+void arch_init_boot_cpu(void);   /* interrupt controller, ... (boot CPU only) */
+void arch_init_cpu(void);        /* this CPU's part */
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * Entry points of the arch-neutral core, called from arch code (boot and
+ * trap handlers), and the core's services to it.
+ */
+#ifndef TESSERA_CORE_H
+#define TESSERA_CORE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "tables.h"
+
+/* Boot: the boot CPU and every started CPU end up here, with a stack. */
+_Noreturn void core_boot_main(unsigned pcpu);
+_Noreturn void core_cpu_main(unsigned pcpu);
+
+/* The partition and vCPU running on this physical CPU. */
+const struct vcpu_config *core_this_vcpu(void);
+const struct vm_config *core_this_vm(void);
+
+/* vCPU power management (PSCI on aarch64, SBI HSM on riscv64). */
+enum power_result {
+	POWER_OK,
+	POWER_ALREADY_ON,
+	POWER_ON_PENDING,
+	POWER_NO_SUCH_CPU,
+	POWER_BAD_ADDRESS,
+	POWER_DENIED,           /* the partition is stopping */
+};
+enum power_state { POWER_STATE_ON = 0, POWER_STATE_OFF = 1, POWER_STATE_ON_PENDING = 2 };
+
+enum power_result core_vcpu_on(uint64_t vmpidr, uint64_t entry, uint64_t arg);
+_Noreturn void core_vcpu_off(void);
+bool core_vcpu_state(uint64_t vmpidr, enum power_state *state);
+_Noreturn void core_vm_stop(const char *cause);
+_Noreturn void core_vm_reset(void);
+
+/* A kick arrived (arch_kick from another CPU) while this CPU ran its guest:
+ * returns if the guest may go on, parks the vCPU otherwise. */
+void core_kicked(void);
+
+/* An access of the guest to guest-physical address gpa that stage 2 does not
+ * map. Returns true if an emulated device handled it (*value read or
+ * written); false if nothing lives there. */
+bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value);
+
+/* The guest did something illegal (a fault nothing emulates). Returns true if
+ * the arch should inject a fault into the guest, or does not return if the
+ * configured policy stops the partition. */
+bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc);
+
+/* Hypervisor console and log. */
+void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define LOG_LEVEL_ERROR 1
+#define LOG_LEVEL_WARN  2
+#define LOG_LEVEL_INFO  3
+#define LOG_LEVEL_DEBUG 4
+
+#define log_at(level, ...) \
+	do { if ((level) <= CONFIG_LOG_LEVEL) log_printf(__VA_ARGS__); } while (0)
+#define log_error(...) log_at(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_at(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...)  log_at(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_at(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#ifdef CONFIG_DEBUG_ASSERTS
+#define ASSERT(c) do { if (!(c)) panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
+#else
+#define ASSERT(c) do { (void)sizeof(c); } while (0)
+#endif
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * The tables the generator writes (build/NAME/gen/partitions.c) and the
+ * hypervisor reads. Everything here is decided at build time: the hypervisor
+ * only ever reads these tables, never writes them.
+ */
+#ifndef TESSERA_TABLES_H
+#define TESSERA_TABLES_H
+
+#include <stdint.h>
+#include "layout.h"   /* generated: TESSERA_NR_* sizes, addresses */
+
+/* Access rights of one guest memory mapping (same bits as the ArceOS format). */
+#define MEM_READ    (1u << 0)
+#define MEM_WRITE   (1u << 1)
+#define MEM_EXEC    (1u << 2)
+#define MEM_DEVICE  (1u << 4)
+
+/* One guest-physical range backed by host-physical memory (stage 2). */
+struct mem_region {
+	uint64_t gpa;
+	uint64_t hpa;
+	uint64_t size;
+	uint32_t flags;         /* MEM_* */
+};
+
+/* Kinds of emulated (trapped) devices. */
+enum emu_kind {
+	EMU_VUART_PL011 = 1,    /* polled PL011 console */
+};
+
+/* A guest-physical range the hypervisor emulates: left unmapped in stage 2. */
+struct emu_device {
+	uint64_t gpa;
+	uint64_t size;
+	uint32_t kind;          /* enum emu_kind */
+	uint32_t irq;           /* interrupt the device raises in the guest, 0 = none */
+};
+
+/* A virtual CPU: which partition it belongs to and where it is pinned. */
+struct vcpu_config {
+	uint16_t vm;            /* index into tessera_vms[] */
+	uint16_t index;         /* vCPU number inside its partition */
+	uint16_t pcpu;          /* the one physical CPU it runs on */
+	uint64_t vmpidr;        /* virtual MPIDR affinity (Aff3..Aff0) it presents */
+};
+
+/* A partition. */
+struct vm_config {
+	const char *name;
+	uint32_t id;            /* id from the config file */
+	uint16_t vmid;          /* stage-2 VMID */
+	uint16_t nr_vcpus;
+	uint16_t first_vcpu;    /* its vCPUs are tessera_vcpus[first_vcpu ..] */
+	uint16_t nr_regions;
+	uint16_t nr_emu;
+	uint64_t entry;         /* guest-physical entry point of vCPU 0 */
+	uint64_t dtb;           /* guest-physical address of its device tree */
+	uint64_t s2_root;       /* host-physical address of its stage-2 root table */
+	const struct mem_region *regions;
+	const struct emu_device *emu;
+};
+
+/* A physical CPU of the board. */
+struct pcpu_config {
+	uint64_t mpidr;         /* physical MPIDR affinity (Aff3..Aff0) */
+	int16_t vcpu;           /* index into tessera_vcpus[], or -1: stays off */
+};
+
+/* Board facts the hypervisor needs at run time. */
+struct board_config {
+	uint64_t uart_base;     /* the hypervisor's console */
+	uint64_t gicd_base;
+	uint64_t gicr_base;     /* first redistributor frame (GICv3) */
+	uint64_t gicr_size;     /* bytes of the redistributor region */
+};
+
+extern const struct vm_config tessera_vms[TESSERA_NR_VMS];
+extern const struct vcpu_config tessera_vcpus[TESSERA_NR_VCPUS];
+extern const struct pcpu_config tessera_pcpus[TESSERA_NR_PCPUS];
+extern const struct board_config tessera_board;
+
+#endif

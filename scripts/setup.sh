@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install everything Tessera needs to build, test and run, from Debian packages
+# only. Safe to run again. Needs root (sudo scripts/setup.sh, or make deps).
+set -eu
+
+PACKAGES="
+  make gcc libc6-dev
+  gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+  qemu-system-arm
+  device-tree-compiler libfdt-dev
+  python3 python3-jinja2 python3-yaml python3-kconfiglib python3-libfdt python3-pytest
+  gdb-multiarch
+"
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: needs root; run: sudo scripts/setup.sh" >&2
+    exit 1
+fi
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+    echo "setup.sh: all packages present"
+    exit 0
+fi
+
+echo "setup.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

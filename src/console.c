@@ -1,0 +1,180 @@
+/*
+ * The shared physical console: the hypervisor's log lines and every
+ * partition's virtual UART output. Lines never interleave mid-line: the log
+ * formats a whole line before it takes the lock, and with several partitions
+ * each partition's output is collected per line and printed with its name.
+ */
+#include <stdarg.h>
+#include <tessera/arch.h>
+#include <tessera/core.h>
+#include "console.h"
+
+static spinlock_t console_lock;
+
+static void put_raw(char c)
+{
+	if (c == '\n')
+		arch_console_putc('\r');
+	arch_console_putc(c);
+}
+
+/* --- a small printf: %s %c %d %u %x %p %%, with l/ll, '#', '0' and width --- */
+
+struct out {
+	char *buf;
+	unsigned len, cap;
+};
+
+static void emit(struct out *o, char c)
+{
+	if (o->len + 1 < o->cap)
+		o->buf[o->len++] = c;
+}
+
+static void emit_num(struct out *o, unsigned long long v, unsigned base, bool neg,
+		     bool alt, char pad, unsigned width)
+{
+	char tmp[24];
+	unsigned n = 0;
+	do {
+		tmp[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	unsigned len = n + (neg ? 1 : 0) + (alt ? 2 : 0);
+	if (pad == ' ')
+		for (; len < width; len++)
+			emit(o, ' ');
+	if (neg)
+		emit(o, '-');
+	if (alt) {
+		emit(o, '0');
+		emit(o, 'x');
+	}
+	for (; len < width; len++)
+		emit(o, '0');
+	while (n)
+		emit(o, tmp[--n]);
+}
+
+unsigned format(char *buf, unsigned cap, const char *fmt, va_list ap)
+{
+	struct out o = { buf, 0, cap };
+	for (; *fmt; fmt++) {
+		if (*fmt != '%') {
+			emit(&o, *fmt);
+			continue;
+		}
+		bool alt = false;
+		char pad = ' ';
+		unsigned width = 0, longs = 0;
+		for (fmt++; *fmt == '#' || *fmt == '0'; fmt++) {
+			if (*fmt == '#')
+				alt = true;
+			else
+				pad = '0';
+		}
+		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+			width = width * 10 + (unsigned)(*fmt - '0');
+		for (; *fmt == 'l'; fmt++)
+			longs++;
+		unsigned long long u;
+		long long s;
+		switch (*fmt) {
+		case 'd':
+			s = longs ? va_arg(ap, long long) : va_arg(ap, int);
+			emit_num(&o, s < 0 ? 0ull - (unsigned long long)s : (unsigned long long)s,
+				 10, s < 0, false, pad, width);
+			break;
+		case 'u':
+		case 'x':
+			u = longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned);
+			emit_num(&o, u, *fmt == 'u' ? 10 : 16, false, alt && u, pad, width);
+			break;
+		case 'p':
+			emit_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, true, pad, width);
+			break;
+		case 's':
+			for (const char *str = va_arg(ap, const char *); *str; str++)
+				emit(&o, *str);
+			break;
+		case 'c':
+			emit(&o, (char)va_arg(ap, int));
+			break;
+		case '\0':
+			fmt--;
+			break;
+		default:
+			emit(&o, *fmt);
+			break;
+		}
+	}
+	o.buf[o.len] = '\0';
+	return o.len;
+}
+
+void log_printf(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	unsigned n = format(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	arch_spin_lock(&console_lock);
+	for (unsigned i = 0; i < n; i++)
+		put_raw(line[i]);
+	arch_spin_unlock(&console_lock);
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	format(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_printf("tessera: PANIC on pcpu %u: %s\n", arch_pcpu_id(), line);
+	for (;;)
+		arch_wait();
+}
+
+/* --- guest output --- */
+
+#if defined(CONFIG_VUART)
+static struct {
+	char buf[CONFIG_CONSOLE_LINE_MAX];
+	unsigned len;
+} lines[TESSERA_NR_VMS];
+
+static void flush_line(unsigned vm)
+{
+	put_raw('[');
+	for (const char *s = tessera_vms[vm].name; *s; s++)
+		put_raw(*s);
+	put_raw(']');
+	put_raw(' ');
+	for (unsigned i = 0; i < lines[vm].len; i++)
+		arch_console_putc(lines[vm].buf[i]);
+	put_raw('\n');
+	lines[vm].len = 0;
+}
+
+void console_guest_putc(unsigned vm, char c)
+{
+#if defined(CONFIG_CONSOLE_PREFIX)
+	const bool prefix = TESSERA_NR_VMS > 1;
+#else
+	const bool prefix = false;
+#endif
+	arch_spin_lock(&console_lock);
+	if (!prefix) {
+		arch_console_putc(c);           /* the guest's bytes, untouched */
+	} else if (c == '\n') {
+		flush_line(vm);
+	} else if (c != '\r') {
+		lines[vm].buf[lines[vm].len++] = c;
+		if (lines[vm].len == CONFIG_CONSOLE_LINE_MAX)
+			flush_line(vm);
+	}
+	arch_spin_unlock(&console_lock);
+}
+#endif

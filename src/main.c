@@ -1,0 +1,32 @@
+/*
+ * Boot: the boot CPU starts the other CPUs the configuration uses; every CPU
+ * then loads its one vCPU from the generated tables and waits until that vCPU
+ * is to run. CPUs no partition uses are powered off again at once.
+ */
+#include <tessera/arch.h>
+#include <tessera/core.h>
+#include "power.h"
+
+_Noreturn void core_boot_main(unsigned pcpu)
+{
+	arch_init_boot_cpu();
+	log_info("tessera: %u partition%s on %u of %u CPUs\n", TESSERA_NR_VMS,
+		 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, TESSERA_NR_PCPUS);
+	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
+		if (p != pcpu && tessera_pcpus[p].vcpu >= 0)
+			arch_pcpu_start(p);
+	core_cpu_main(pcpu);
+}
+
+_Noreturn void core_cpu_main(unsigned pcpu)
+{
+	int16_t v = tessera_pcpus[pcpu].vcpu;
+
+	if (v < 0) {
+		log_debug("tessera: pcpu %u unused, powering it off\n", pcpu);
+		arch_pcpu_off();
+	}
+	arch_init_cpu();
+	power_boot_vcpu((unsigned)v);
+	vcpu_run_when_on();
+}
