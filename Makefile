@@ -14,6 +14,7 @@ CROSS_COMPILE ?= aarch64-linux-gnu-
 CC := $(CROSS_COMPILE)gcc
 LD := $(CROSS_COMPILE)ld
 OBJCOPY := $(CROSS_COMPILE)objcopy
+HOSTCC ?= gcc
 
 CONFIG ?= arceos-smp
 CONFIG_FILE := $(firstword $(wildcard $(CONFIG) configs/$(CONFIG).toml configs/$(CONFIG).yaml configs/$(CONFIG).yml))
@@ -111,6 +112,14 @@ debug: $(ELF)
 	$(QEMU_RUN) -S -gdb tcp:localhost:1234
 
 # --- tests ------------------------------------------------------------------
+
+# Host unit tests of the arch-neutral core, with a fake arch (tests/unit/).
+UNIT_SRCS := src/main.c src/power.c src/console.c src/mmio.c src/vuart_pl011.c \
+	$(wildcard tests/unit/*.c)
+build/unit/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h include/tessera/*.h src/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
+		-include tests/unit/autoconf.h $(UNIT_SRCS) -o $@
 
 test:
 	@$(PYTHON) tests/run_all.py

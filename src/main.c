@@ -10,6 +10,7 @@
 _Noreturn void core_boot_main(unsigned pcpu)
 {
 	arch_init_boot_cpu();
+	power_init();
 	log_info("tessera: %u partition%s on %u of %u CPUs\n", TESSERA_NR_VMS,
 		 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, TESSERA_NR_PCPUS);
 	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
@@ -20,13 +21,10 @@ _Noreturn void core_boot_main(unsigned pcpu)
 
 _Noreturn void core_cpu_main(unsigned pcpu)
 {
-	int16_t v = tessera_pcpus[pcpu].vcpu;
-
-	if (v < 0) {
+	if (tessera_pcpus[pcpu].vcpu < 0) {
 		log_debug("tessera: pcpu %u unused, powering it off\n", pcpu);
 		arch_pcpu_off();
 	}
 	arch_init_cpu();
-	power_boot_vcpu((unsigned)v);
 	vcpu_run_when_on();
 }

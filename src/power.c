@@ -23,9 +23,6 @@ static struct vm_state vms[TESSERA_NR_VMS];
 static spinlock_t system_lock;
 static unsigned vms_stopped;
 
-/* bss starts zeroed: make that mean "off" */
-_Static_assert(POWER_STATE_ON == 0, "zeroed state must not be ON");
-
 static unsigned vcpu_id(const struct vcpu_config *v)
 {
 	return (unsigned)(v - tessera_vcpus);
@@ -41,17 +38,19 @@ const struct vm_config *core_this_vm(void)
 	return &tessera_vms[core_this_vcpu()->vm];
 }
 
-void power_boot_vcpu(unsigned v)
+void power_init(void)
 {
-	const struct vcpu_config *vc = &tessera_vcpus[v];
-	const struct vm_config *vm = &tessera_vms[vc->vm];
-
-	if (vc->index == 0) {
-		vcpus[v].entry = vm->entry;
-		vcpus[v].arg = vm->dtb;
-		vcpus[v].power = POWER_STATE_ON_PENDING;
-	} else {
-		vcpus[v].power = POWER_STATE_OFF;
+	/* Before any other CPU runs: every vCPU off but each partition's first,
+	 * which is to start at the partition's entry with its device tree. */
+	for (unsigned v = 0; v < TESSERA_NR_VCPUS; v++) {
+		const struct vm_config *vm = &tessera_vms[tessera_vcpus[v].vm];
+		if (tessera_vcpus[v].index == 0) {
+			vcpus[v].entry = vm->entry;
+			vcpus[v].arg = vm->dtb;
+			vcpus[v].power = POWER_STATE_ON_PENDING;
+		} else {
+			vcpus[v].power = POWER_STATE_OFF;
+		}
 	}
 }
 

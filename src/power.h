@@ -4,8 +4,8 @@
 
 #include <tessera/core.h>
 
-/* Mark vCPU v ON_PENDING if it is its partition's boot vCPU. */
-void power_boot_vcpu(unsigned v);
+/* Initial power state of every vCPU; the boot CPU calls it first. */
+void power_init(void);
 
 /* Park this pCPU until its vCPU is to run, then run it. */
 _Noreturn void vcpu_run_when_on(void);

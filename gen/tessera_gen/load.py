@@ -17,6 +17,10 @@ from .model import (MAP_ALLOC, MAP_IDENTICAL, MEM_FLAGS_ALL, EmuDevice, Image,
                     MemRegion, Passthrough, Vcpu, Vm)
 from .schema import Table, check_int, check_list_of_ints, keypath, type_name
 
+MAX_VCPUS = 64                  # a phys_cpu_sets mask is 64 bits wide
+MAX_IRQ = 1019                  # the last GICv3 SPI INTID; 0 = no interrupt
+FDT_MAGIC = bytes.fromhex("d00dfeed")
+
 
 def read_file(path):
     """Parse a .toml, .yaml or .yml file into plain Python data."""
@@ -92,6 +96,10 @@ def load_vm(data, file, prefix):
         raise ConfigError(file, base.key("vm_type"),
                           f"is {vm_type}; Tessera runs guest partitions only (vm_type = 1)")
     cpu_num = base.int("cpu_num", minimum=1)
+    if cpu_num > MAX_VCPUS:             # checked against the board later; this bounds the lists
+        raise ConfigError(file, base.key("cpu_num"),
+                          f"is {cpu_num}; a partition has at most {MAX_VCPUS} vCPUs "
+                          "(phys_cpu_sets masks have 64 bits, one per physical CPU)")
     ids = base.list("phys_cpu_ids", required=False)
     sets = base.list("phys_cpu_sets", required=False)
     if ids is None:
@@ -120,6 +128,8 @@ def load_vm(data, file, prefix):
     rd_path = kernel.str("ramdisk_path", required=False)
     rd_addr = kernel.int("ramdisk_load_addr", required=False)
     cmdline = kernel.str("cmdline", required=False, default="")
+    if "\0" in cmdline:
+        raise ConfigError(file, kernel.key("cmdline"), "contains a NUL character, which would end it early")
     regions = _regions(kernel, file)
     kernel.finish()
 
@@ -135,6 +145,10 @@ def load_vm(data, file, prefix):
         dtb_file = _resolve(file, dtb_path)
         if not dtb_file.is_file():
             raise ConfigError(file, kernel.key("dtb_path"), f"{dtb_path}: no such file")
+        if dtb_file.read_bytes()[:4] != FDT_MAGIC:
+            raise ConfigError(file, kernel.key("dtb_path"),
+                              f"{dtb_path} is not a device tree blob (no d00dfeed magic); "
+                              "compile it with dtc, or drop dtb_path to let the generator write one")
 
     emu, passthrough = [], []
     if devices is not None:
@@ -149,6 +163,12 @@ def load_vm(data, file, prefix):
                     choices=["passthrough", "emulated", "no_irq"])
         devices.finish()
     top.finish()
+
+    # The records keep key paths relative to the VM (like "kernel.memory_regions[0]");
+    # vm.key() adds the prefix ("vm[1].") wherever an error names them.
+    for rec in regions + emu + passthrough + [kimage, ramdisk]:
+        if rec is not None and prefix and rec.key.startswith(prefix):
+            rec.key = rec.key[len(prefix):]
 
     return Vm(file=file, prefix=prefix, id=vm_id, name=name, vcpus=vcpus,
               entry=entry, kernel=kimage, regions=regions, emu=emu,
@@ -179,6 +199,14 @@ def _tuple(value, file, key, shape):
     return value
 
 
+def _device_name(name, file, key):
+    """Device names end up in comments of the generated C: keep them printable
+    and unable to close the comment."""
+    if not name or "*/" in name or not all(" " <= c <= "~" for c in name):
+        raise ConfigError(file, key, f"{name!r} is not a usable device name; "
+                                     "use printable ASCII characters, without '*/'")
+
+
 def _regions(kernel, file):
     regions = []
     for i, r in enumerate(kernel.list("memory_regions")):
@@ -206,6 +234,10 @@ def _emu_devices(devices, file):
         if not isinstance(d, list) or len(d) != 6:
             raise ConfigError(file, key, "must be [name, base_gpa, length, irq, emu_type, config]")
         name, gpa, size, irq, etype, _cfg = _tuple(d, file, key, "siiii?")
+        _device_name(name, file, keypath(key, 0))
+        if irq > MAX_IRQ:
+            raise ConfigError(file, keypath(key, 3), f"irq {irq} is no GICv3 interrupt the guest can get; "
+                                                    f"use an INTID up to {MAX_IRQ} (0 for none)")
         out.append(EmuDevice(name, gpa, size, irq, etype, key))
     return out
 
@@ -218,5 +250,6 @@ def _passthrough(devices, file):
             raise ConfigError(file, key, "the device-tree path form is not supported; "
                                          "give [name, base_gpa, base_hpa, length, irq]")
         name, gpa, hpa, size, irq = _tuple(d, file, key, "siiii")
+        _device_name(name, file, keypath(key, 0))
         out.append(Passthrough(name, gpa, hpa, size, irq, key))
     return out

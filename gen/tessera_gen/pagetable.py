@@ -9,6 +9,9 @@ writes a descriptor.
 ENTRIES = 512
 TABLE_SIZE = 0x1000
 LEVEL_SHIFT = {1: 30, 2: 21, 3: 12}
+# Every walk starts at level 1: 512 x 1 GiB. For stage 2 that is the 39-bit
+# IPA space VTCR_EL2.T0SZ = 25 gives (arch/aarch64/vcpu.c).
+IPA_BITS = 39
 
 DESC_BLOCK, DESC_TABLE, DESC_PAGE = 0b01, 0b11, 0b11
 AF = 1 << 10
@@ -67,6 +70,8 @@ class TablePool:
         """Map [va, va+size) to pa with the largest blocks alignment allows.
         Level 1 and 2 blocks, level 3 pages."""
         end = va + size
+        if level == 1 and end > ENTRIES << LEVEL_SHIFT[1]:
+            raise AssertionError(f"{va:#x}-{end:#x} is beyond what a level-1 table maps")
         while va < end:
             shift = LEVEL_SHIFT[level]
             block = 1 << shift

@@ -21,20 +21,24 @@ def place_cpus(vms, board):
     def cpus_of(v):
         return [p for p in range(ncpu) if v.cpu_set >> p & 1]
 
-    def try_assign(vm, v, visited):
-        for p in cpus_of(v):
+    def try_assign(vm, v, visited, why):
+        # A free CPU first (lowest), then one whose vCPU can move elsewhere.
+        cpus = sorted(cpus_of(v), key=lambda p: p in owner)
+        for p in cpus:
             if p in visited:
                 continue
             visited.add(p)
-            if p not in owner or try_assign(*owner[p], visited):
+            if p not in owner or try_assign(*owner[p], visited,
+                                            f"moved to make room for vm {vm.name!r} vcpu {v.index}"):
                 owner[p] = (vm, v)
                 v.pcpu = p
+                v.why = why if len(cpus) > 1 else "only CPU in its set"
                 return True
         return False
 
     for vm in vms:
         for v in vm.vcpus:
-            if not try_assign(vm, v, set()):
+            if not try_assign(vm, v, set(), f"lowest free CPU of set {v.cpu_set:#x}"):
                 key = vm.key(keypath("base.phys_cpu_sets", v.index))
                 cpus = cpus_of(v)
                 if len(cpus) == 1:
@@ -45,11 +49,6 @@ def place_cpus(vms, board):
                 raise ConfigError(vm.file, key,
                                   f"vCPU {v.index} cannot be pinned: every CPU in its set {v.cpu_set:#x} is taken "
                                   "by other vCPUs; widen the set or free a CPU")
-    for vm in vms:
-        for v in vm.vcpus:
-            single = bin(v.cpu_set).count("1") == 1
-            v.why = "only CPU in its set" if single else \
-                f"lowest free CPU of set {v.cpu_set:#x}"
 
 
 def place_memory(vms, board):

@@ -1,5 +1,7 @@
 """Type and key checking of loaded TOML/YAML data, with key paths in errors."""
 
+import datetime
+
 from .errors import ConfigError
 
 
@@ -17,8 +19,12 @@ def keypath(*parts):
 def type_name(value):
     if isinstance(value, bool):
         return "a boolean"
+    if value is None:
+        return "an empty value (null)"
+    if isinstance(value, (datetime.date, datetime.time)):     # TOML dates and times
+        return "a date or time"
     return {int: "an integer", str: "a string", list: "a list",
-            dict: "a table", float: "a number"}.get(type(value), type(value).__name__)
+            dict: "a table", float: "a float"}.get(type(value), type(value).__name__)
 
 
 class Table:
@@ -43,7 +49,12 @@ class Table:
             if required:
                 raise ConfigError(self.file, self.key(name), "missing; this key is required")
             return None
-        return self.data[name]
+        value = self.data[name]
+        if value is None:               # YAML `key:` with nothing after it
+            if required:
+                raise ConfigError(self.file, self.key(name), "has no value; this key is required")
+            return None                 # an optional key left empty: as if absent
+        return value
 
     def int(self, name, required=True, default=None, minimum=0):
         value = self._get(name, required)

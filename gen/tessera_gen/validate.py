@@ -5,6 +5,7 @@ Each check raises ConfigError naming the file, the key path and the fix.
 
 from .errors import ConfigError
 from .model import EMU_CONSOLE, MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, PAGE
+from .pagetable import IPA_BITS
 from .schema import keypath
 
 MPIDR_AFF_MASK = 0xFF00FFFFFF          # Aff3 [39:32], Aff2..Aff0 [23:0]
@@ -44,6 +45,10 @@ def _check_unique(vms):
 def _check_vcpus(vm, board):
     ncpu = len(board.cpus)
     all_cpus = (1 << ncpu) - 1
+    if len(vm.vcpus) > ncpu:
+        raise ConfigError(vm.file, vm.key("base.cpu_num"),
+                          f"is {len(vm.vcpus)}, but board {board.name} has {ncpu} CPUs and each vCPU "
+                          "is pinned to a CPU of its own")
     seen = {}
     for v in vm.vcpus:
         ids_key = vm.key(keypath("base.phys_cpu_ids", v.index))
@@ -79,10 +84,11 @@ def _check_regions(vm, board):
             value = r.gpa if r.gpa % PAGE else r.size
             raise ConfigError(vm.file, vm.key(r.key),
                               f"{what} {value:#x} is not 4 KiB-aligned; round it to a multiple of 0x1000")
+        _check_ipa(vm, vm.key(r.key), r.gpa, r.size)
         for r2 in vm.regions[:i]:
             if overlaps(r.gpa, r.size, r2.gpa, r2.size):
                 raise ConfigError(vm.file, vm.key(r.key),
-                                  f"guest range {rng(r.gpa, r.size)} overlaps {r2.key} ({rng(r2.gpa, r2.size)})")
+                                  f"guest range {rng(r.gpa, r.size)} overlaps {vm.key(r2.key)} ({rng(r2.gpa, r2.size)})")
         if r.map_type != MAP_IDENTICAL:
             continue
         if r.flags & MEM_DEVICE:
@@ -114,11 +120,17 @@ def _check_devices(vm, board, kconfig):
         if consoles > 1:
             raise ConfigError(vm.file, key, "a partition has at most one emulated console")
         _check_aligned(vm, key, d.gpa, d.size)
+        _check_ipa(vm, key, d.gpa, d.size)
         _check_not_ram(vm, key, d.gpa, d.size)
-    for p in vm.passthrough:
+    for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
         _check_aligned(vm, key, p.gpa, p.size)
         _check_aligned(vm, key, p.hpa, p.size)
+        _check_ipa(vm, key, p.gpa, p.size)
+        for p2 in vm.passthrough[:i]:
+            if overlaps(p.gpa, p.size, p2.gpa, p2.size):
+                raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps "
+                                                f"{vm.key(p2.key)} ({rng(p2.gpa, p2.size)})")
         if not any(p.hpa >= b and p.hpa + p.size <= b + s for _, b, s in board.devices):
             raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} is no device of board {board.name}")
         if _in_ram(board, p.hpa, 1):
@@ -134,10 +146,16 @@ def _check_aligned(vm, key, base, size):
         raise ConfigError(vm.file, key, f"range {rng(base, size)} is not a non-empty multiple of 4 KiB pages")
 
 
+def _check_ipa(vm, key, gpa, size):
+    if gpa + size > 1 << IPA_BITS:
+        raise ConfigError(vm.file, key, f"guest range {rng(gpa, size)} ends above {1 << IPA_BITS:#x}, "
+                                        f"the end of the {IPA_BITS}-bit guest-physical address space")
+
+
 def _check_not_ram(vm, key, gpa, size):
     for r in vm.regions:
         if overlaps(gpa, size, r.gpa, r.size):
-            raise ConfigError(vm.file, key, f"guest range {rng(gpa, size)} overlaps {r.key} ({rng(r.gpa, r.size)})")
+            raise ConfigError(vm.file, key, f"guest range {rng(gpa, size)} overlaps {vm.key(r.key)} ({rng(r.gpa, r.size)})")
 
 
 def region_of(vm, gpa, size):
@@ -175,5 +193,5 @@ def _check_between_vms(vms, board):
         for vm2, key2, base2, size2, _ in owners[:i]:
             if vm2 is not vm and overlaps(base, size, base2, size2):
                 raise ConfigError(vm.file, vm.key(key),
-                                  f"host {what} {rng(base, size)} is also given to vm {vm2.name!r} ({key2}); "
+                                  f"host {what} {rng(base, size)} is also given to vm {vm2.name!r} ({vm2.key(key2)}); "
                                   "a range belongs to one partition")

@@ -9,6 +9,17 @@
 /* Guest RAM as far as we rely on it: the 1 GiB Normal block of the identity map. */
 #define RAM_BASE	0x40000000UL
 #define RAM_END		0x80000000UL
+/* The identity map covers [0, IDMAP_END): loads anywhere below it translate at stage 1. */
+#define IDMAP_END	0x100000000UL
+
+/*
+ * Exception vector index (offset / 0x80) of a synchronous exception taken
+ * from EL1 while on SP_EL1, which is how all our code runs.
+ */
+#define VECTOR_SYNC_EL1_SPX	4
+
+/* Exception frame built by start.S: x0-x18, x29, x30, padded to 16 bytes. */
+#define EXC_FRAME_SIZE	(22 * 8)
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -22,8 +33,12 @@ extern bool psci_use_smc;	/* conduit for psci_call: false = HVC, true = SMC */
 /* main.c, called from start.S */
 void boot_main(uintptr_t dtb);
 void secondary_main(unsigned long vcpu);
-void exception_report(unsigned long vector, unsigned long esr, unsigned long elr,
-		      unsigned long far) __attribute__((noreturn));
+/*
+ * Any EL1 exception. Returns only for an expected one it has dealt with
+ * (ELR_EL1 adjusted); start.S then restores the registers and ERETs.
+ */
+void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
+		      unsigned long far);
 
 static inline void wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
 static inline void wfi(void) { __asm__ volatile("wfi" ::: "memory"); }

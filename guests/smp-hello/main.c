@@ -1,7 +1,8 @@
 /*
  * smp-hello: bring up every CPU listed in the device tree with PSCI, have
  * each one report in, meet at a barrier, then power the system off.
- * It exercises a hypervisor's vCPU, PSCI, MPIDR and UART emulation.
+ * It exercises a hypervisor's vCPU, PSCI, MPIDR and UART emulation, and
+ * checks that a load just past the end of its RAM faults.
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -33,6 +34,8 @@ static struct {
 	bool have_uart;
 	uint64_t uart_base;
 	bool psci_smc;
+	bool have_mem;
+	uint64_t mem_end;		/* end of the highest /memory reg range */
 } dt;
 
 bool psci_use_smc;			/* read by psci_call in start.S */
@@ -110,6 +113,26 @@ static void scan_node(void *ctx, const struct fdt_node *n)
 		if (dt.ncpus < MAX_VCPUS)
 			dt.mpidr[dt.ncpus++] = fdt_read_cells(v, n->addr_cells) & MPIDR_AFF_MASK;
 		dt.ncpus_listed++;
+		return;
+	}
+
+	if (n->depth == 1 && (v = fdt_prop(n, "device_type", &len)) &&
+	    fdt_stringlist_contains(v, len, "memory")) {
+		/* reg: (base, size) pairs. The end of the last range is the end of
+		 * RAM when they are sorted, as they are everywhere; taking the
+		 * highest end keeps that true when they are not. */
+		uint32_t cells = n->addr_cells + n->size_cells;
+		v = fdt_prop(n, "reg", &len);
+		if (!v || n->addr_cells == 0 || n->size_cells == 0)
+			return;
+		for (const uint8_t *r = v; len >= 4 * cells; r += 4 * cells, len -= 4 * cells) {
+			uint64_t base = fdt_read_cells(r, n->addr_cells);
+			uint64_t size = fdt_read_cells(r + 4 * n->addr_cells, n->size_cells);
+			if (size && (!dt.have_mem || base + size > dt.mem_end)) {
+				dt.mem_end = base + size;
+				dt.have_mem = true;
+			}
+		}
 		return;
 	}
 
@@ -191,6 +214,76 @@ static void psci_checks(unsigned int self)
 		say("smp-hello: psci checks ok\n");
 }
 
+/*
+ * The memory isolation probe. The boot vCPU arms it just before the load;
+ * the exception handler recognises the fault by it and records what it saw.
+ */
+static struct {
+	uint64_t pc;		/* address of the probing load while armed, else 0 */
+	uint64_t addr;		/* address it loads from */
+	bool taken;		/* the handler caught the fault */
+	bool ok;		/* ... and it was the expected synchronous external abort */
+	uint64_t esr, far;	/* what the handler saw */
+} probe;
+
+#define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
+#define ESR_EC_DABT_CUR		0x25	/* data abort taken without a change of EL */
+#define ESR_DFSC(esr)		((esr) & 0x3f)
+#define DFSC_SEA		0x10	/* synchronous external abort, not on a table walk */
+
+/*
+ * Load once from the first byte after our RAM. A hypervisor has nothing
+ * mapped there at stage 2 for us and must inject a synchronous external
+ * abort; bare on QEMU virt nothing decodes the address and QEMU raises
+ * the same abort.
+ */
+static void fault_check(void)
+{
+	uint64_t addr = dt.mem_end;
+
+	if (!dt.have_mem) {
+		say("smp-hello: fault check failed: no /memory in the device tree\n");
+		return;
+	}
+	if (addr >= IDMAP_END || addr & 3) {
+		/* Our stage 1 would fault first (translation or Device alignment). */
+		say("smp-hello: fault check failed: end of RAM 0x%lx is not a 4-byte aligned address below 0x%lx\n",
+		    (unsigned long)addr, IDMAP_END);
+		return;
+	}
+
+	probe.addr = addr;
+	probe.taken = false;
+
+	uint64_t pc;
+	uint32_t val;
+	/*
+	 * One asm statement, so nothing can come between arming and the load,
+	 * and the load is exactly one 4-byte instruction the handler can skip.
+	 * Arming stores the load's own address, which the handler compares with
+	 * ELR_EL1.
+	 */
+	__asm__ volatile(
+		"adr	%1, 1f\n\t"
+		"str	%1, [%2]\n"
+		"1:	ldr	%w0, [%3]"
+		: "=r"(val), "=&r"(pc)
+		: "r"(&probe.pc), "r"(addr)
+		: "memory");
+	probe.pc = 0;	/* disarm, in case the load did not fault */
+
+	if (!probe.taken)
+		say("smp-hello: fault check failed: no fault taken by a load from 0x%lx (read 0x%x)\n",
+		    (unsigned long)addr, val);
+	else if (!probe.ok)
+		say("smp-hello: fault check failed: load from 0x%lx gave esr 0x%lx (EC 0x%lx, DFSC 0x%lx) far 0x%lx, want EC 0x%x, DFSC 0x%x, far 0x%lx\n",
+		    (unsigned long)addr, (unsigned long)probe.esr,
+		    (unsigned long)ESR_EC(probe.esr), (unsigned long)ESR_DFSC(probe.esr),
+		    (unsigned long)probe.far, ESR_EC_DABT_CUR, DFSC_SEA, (unsigned long)probe.addr);
+	else
+		say("smp-hello: fault check ok (data abort at 0x%lx)\n", (unsigned long)addr);
+}
+
 void boot_main(uintptr_t dtb)
 {
 	int err;
@@ -222,6 +315,7 @@ void boot_main(uintptr_t dtb)
 	say("smp-hello: vcpu %d mpidr 0x%lx up\n", self, (unsigned long)mpidr);
 
 	psci_checks((unsigned int)self);
+	fault_check();
 
 	/* Set before CPU_ON: secondaries read it at the barrier. */
 	atomic_store_explicit(&expected, dt.ncpus, memory_order_release);
@@ -270,9 +364,9 @@ void secondary_main(unsigned long vcpu)
 		wfi();
 }
 
-/* Any exception is a bug (e.g. in the hypervisor's emulation): say so and stop. */
-void exception_report(unsigned long vector, unsigned long esr, unsigned long elr,
-		      unsigned long far)
+/* Any exception but the probe's is a bug (e.g. in the hypervisor's emulation): say so and stop. */
+static void __attribute__((noreturn)) exception_report(unsigned long vector, unsigned long esr,
+							unsigned long elr, unsigned long far)
 {
 	static atomic_uint reported;
 
@@ -288,4 +382,25 @@ void exception_report(unsigned long vector, unsigned long esr, unsigned long elr
 	}
 	for (;;)
 		wfi();
+}
+
+void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
+		      unsigned long far)
+{
+	/*
+	 * The probe's fault: armed, and a synchronous exception at exactly the
+	 * probing load. Record it whatever its syndrome (fault_check reports a
+	 * wrong one) and resume after the load.
+	 */
+	if (vector == VECTOR_SYNC_EL1_SPX && probe.pc && elr == probe.pc) {
+		probe.pc = 0;
+		probe.esr = esr;
+		probe.far = far;
+		probe.ok = ESR_EC(esr) == ESR_EC_DABT_CUR && ESR_DFSC(esr) == DFSC_SEA &&
+			   far == probe.addr;
+		probe.taken = true;
+		__asm__ volatile("msr elr_el1, %0" : : "r"(elr + 4));
+		return;
+	}
+	exception_report(vector, esr, elr, far);
 }

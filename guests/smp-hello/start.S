@@ -173,37 +173,73 @@ psci_call:
 
 /*
  * EL1 exception vectors: 16 entries of 0x80 bytes, table 2 KiB aligned.
- * Nothing is expected to trap, so every entry reports and powers off.
+ * Each entry saves x0/x1 in a new exception frame on the current stack and
+ * passes its index to exception_entry in x0.
  */
 	.balign	2048
 vectors:
 	.irp	idx, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
 	.balign	0x80
+	sub	sp, sp, #EXC_FRAME_SIZE
+	stp	x0, x1, [sp, #16 * 0]
 	mov	x0, #\idx
 	b	exception_entry
 	.endr
 
+/*
+ * Save the rest of the registers the AAPCS64 lets exception_handle clobber
+ * (x2-x18, x29, x30; x19-x28 it preserves itself) and call it with
+ * (vector index, ESR_EL1, ELR_EL1, FAR_EL1). It returns only for an
+ * expected exception it has dealt with, after setting ELR_EL1 to where the
+ * interrupted code resumes: restore everything and return there. No
+ * exception is taken in between, so ELR_EL1 and SPSR_EL1 are still ours.
+ */
 exception_entry:
+	stp	x2, x3, [sp, #16 * 1]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x29, [sp, #16 * 9]
+	str	x30, [sp, #16 * 10]
 	mrs	x1, esr_el1
 	mrs	x2, elr_el1
 	mrs	x3, far_el1
-	bl	exception_report	// does not return
-	b	park
+	bl	exception_handle
+	ldp	x0, x1, [sp, #16 * 0]
+	ldp	x2, x3, [sp, #16 * 1]
+	ldp	x4, x5, [sp, #16 * 2]
+	ldp	x6, x7, [sp, #16 * 3]
+	ldp	x8, x9, [sp, #16 * 4]
+	ldp	x10, x11, [sp, #16 * 5]
+	ldp	x12, x13, [sp, #16 * 6]
+	ldp	x14, x15, [sp, #16 * 7]
+	ldp	x16, x17, [sp, #16 * 8]
+	ldp	x18, x29, [sp, #16 * 9]
+	ldr	x30, [sp, #16 * 10]
+	add	sp, sp, #EXC_FRAME_SIZE
+	eret
 
 	.ltorg
 
 /*
  * The identity map: one level 1 table, four 1 GiB entries for the 4 GiB
- * TTBR0 range; [2G, 4G) is left unmapped. Static, so the table walker only
- * ever reads what the loader wrote.
+ * TTBR0 range (IDMAP_END). Static, so the table walker only ever reads what
+ * the loader wrote. [2G, 4G) is Device like [0, 1G): nothing there is ours,
+ * but the memory isolation check loads from just past the end of RAM, which
+ * may lie there, and must reach the stage 2 or the bus rather than fault in
+ * our own stage 1. Device memory is never accessed speculatively.
  */
 	.section .rodata
 	.balign	4096
 idmap_l1:
 	.quad	0x00000000 | PTE_DEVICE
 	.quad	0x40000000 | PTE_NORMAL
-	.quad	0
-	.quad	0
+	.quad	0x80000000 | PTE_DEVICE
+	.quad	0xc0000000 | PTE_DEVICE
 
 	.bss
 	.balign	16

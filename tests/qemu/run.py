@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""QEMU regression harness: boot each case of cases.toml, check its lines.
+
+    tests/qemu/run.py [-k SUBSTRING] [--cases FILE]
+
+Prints PASS/FAIL per case (with the tail of the console on failure) and
+ends with "N passed, N failed". Exit status 1 if any case failed.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BARE_QEMU = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72",
+             "-smp", "4", "-m", "1G", "-nic", "none"]
+TAIL = 30
+
+
+def build(case):
+    """make the case's image; returns (qemu command, error text or None)."""
+    if "bare" in case:
+        proc = subprocess.run(["make", "-s", "guests"], cwd=ROOT, capture_output=True, text=True)
+        return BARE_QEMU + ["-nographic", "-kernel", case["bare"]], \
+            None if proc.returncode == 0 else proc.stdout + proc.stderr
+    cfg = case["config"]
+    proc = subprocess.run(["make", "-s", f"CONFIG={cfg}", "build"], cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return None, proc.stdout + proc.stderr
+    name = Path(cfg).stem
+    flags = (ROOT / "build" / name / "gen" / "qemu.flags").read_text().split()
+    return flags + ["-nographic", "-kernel", f"build/{name}/tessera.elf"], None
+
+
+def boot(cmd, timeout):
+    """Run QEMU with no stdin; kill its process group on the time limit."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        timed_out = True
+    text = out.decode("utf-8", errors="replace").replace("\r", "")
+    return text, proc.returncode, timed_out, time.monotonic() - start
+
+
+def check(case, text, status, timed_out):
+    lines = set(text.splitlines())
+    problems = [f"missing line: {e!r}" for e in case.get("expect", []) if e not in lines]
+    problems += [f"unexpected text: {r!r}" for r in case.get("reject", []) if r in text]
+    if timed_out:
+        problems.append(f"QEMU did not exit within {case['timeout']} s")
+    elif status != 0:
+        problems.append(f"QEMU exited with status {status}")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-k", default="", help="run only cases whose name contains this")
+    ap.add_argument("--cases", default=str(Path(__file__).with_name("cases.toml")))
+    args = ap.parse_args()
+    cases = tomllib.loads(Path(args.cases).read_text())["case"]
+    passed = failed = 0
+    for case in cases:
+        if args.k not in case["name"]:
+            continue
+        cmd, err = build(case)
+        if err is not None:
+            problems, text, secs = ["build failed"], err, 0.0
+        else:
+            text, status, timed_out, secs = boot(cmd, case["timeout"])
+            problems = check(case, text, status, timed_out)
+        if problems:
+            failed += 1
+            print(f"FAIL {case['name']} ({secs:.1f} s)")
+            for p in problems:
+                print(f"     {p}")
+            print(f"     --- last {TAIL} lines of the console ---")
+            for line in text.splitlines()[-TAIL:]:
+                print(f"     | {line}")
+        else:
+            passed += 1
+            print(f"PASS {case['name']} ({secs:.1f} s)")
+        sys.stdout.flush()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+/* Kconfig values for the host unit tests (normally generated from .config). */
+#define CONFIG_LOG_LEVEL 3
+#define CONFIG_VUART 1
+#define CONFIG_CONSOLE_PREFIX 1
+#define CONFIG_CONSOLE_LINE_MAX 16
+#define CONFIG_STACK_SIZE 4096
+#define CONFIG_DEBUG_ASSERTS 1
+#define CONFIG_FAULT_INJECT 1

@@ -1,0 +1,61 @@
+#include <string.h>
+#include <tessera/arch.h>
+#include "fake_arch.h"
+
+unsigned fake_pcpu;
+unsigned fake_kicks[4];
+char fake_console[4096];
+unsigned fake_console_len;
+struct fake_entry fake_entered;
+static jmp_buf back;
+
+enum leave on_pcpu(unsigned pcpu, void (*fn)(void))
+{
+	fake_pcpu = pcpu;
+	int how = setjmp(back);
+	if (how == 0) {
+		fn();
+		return STILL_HERE;
+	}
+	return (enum leave)how;
+}
+
+void fake_reset(void)
+{
+	memset(fake_kicks, 0, sizeof(fake_kicks));
+	fake_console_len = 0;
+	fake_console[0] = '\0';
+}
+
+unsigned arch_pcpu_id(void) { return fake_pcpu; }
+bool arch_pcpu_start(unsigned pcpu) { (void)pcpu; return true; }
+_Noreturn void arch_pcpu_off(void) { longjmp(back, PCPU_OFF); }
+_Noreturn void arch_system_off(void) { longjmp(back, SYSTEM_OFF); }
+_Noreturn void arch_system_reset(void) { longjmp(back, SYSTEM_RESET); }
+void arch_kick(unsigned pcpu) { fake_kicks[pcpu]++; }
+/* The core waits only until another CPU changes something: on the host,
+ * nothing else runs, so report that it would wait. */
+void arch_wait(void) { longjmp(back, WOULD_WAIT); }
+
+_Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_config *vcpu,
+			       uint64_t entry, uint64_t arg)
+{
+	(void)vm;
+	(void)vcpu;
+	fake_entered.entry = entry;
+	fake_entered.arg = arg;
+	longjmp(back, ENTERED_GUEST);
+}
+
+void arch_console_putc(char c)
+{
+	if (fake_console_len + 1 < sizeof(fake_console)) {
+		fake_console[fake_console_len++] = c;
+		fake_console[fake_console_len] = '\0';
+	}
+}
+
+void arch_spin_lock(spinlock_t *lock) { lock->locked = 1; }
+void arch_spin_unlock(spinlock_t *lock) { lock->locked = 0; }
+void arch_init_boot_cpu(void) {}
+void arch_init_cpu(void) {}

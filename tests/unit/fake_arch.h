@@ -1,0 +1,22 @@
+/* The arch interface, implemented for the host: lets the tests play the part
+ * of each physical CPU and observe what the core asks the hardware to do. */
+#ifndef TESTS_UNIT_FAKE_ARCH_H
+#define TESTS_UNIT_FAKE_ARCH_H
+
+#include <setjmp.h>
+#include <stdint.h>
+
+enum leave { STILL_HERE, ENTERED_GUEST, WOULD_WAIT, SYSTEM_OFF, SYSTEM_RESET, PCPU_OFF };
+
+extern unsigned fake_pcpu;              /* arch_pcpu_id() */
+extern unsigned fake_kicks[4];          /* arch_kick() per pCPU */
+extern char fake_console[4096];         /* what reached the physical UART */
+extern unsigned fake_console_len;
+extern struct fake_entry { uint64_t entry, arg; } fake_entered;
+
+/* Run fn on pCPU pcpu; returns how the core left it (a _Noreturn core path
+ * ends in one of the arch calls above, which jumps back here). */
+enum leave on_pcpu(unsigned pcpu, void (*fn)(void));
+void fake_reset(void);
+
+#endif

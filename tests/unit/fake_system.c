@@ -1,0 +1,32 @@
+/* The generated tables of a small system, written by hand for the tests. */
+#include <tessera/tables.h>
+
+static const struct mem_region a_regions[] = {
+	{ .gpa = 0x40000000, .hpa = 0x40200000, .size = 0x1000000, .flags = MEM_READ | MEM_WRITE | MEM_EXEC },
+	{ .gpa = 0x50000000, .hpa = 0x41200000, .size = 0x100000, .flags = MEM_READ | MEM_WRITE },
+};
+static const struct mem_region b_regions[] = {
+	{ .gpa = 0x40000000, .hpa = 0x41400000, .size = 0x1000000, .flags = MEM_READ | MEM_WRITE | MEM_EXEC },
+};
+static const struct emu_device uart[] = {
+	{ .gpa = 0x9000000, .size = 0x1000, .kind = EMU_VUART_PL011, .irq = 33 },
+};
+
+const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
+	{ .name = "a", .id = 1, .vmid = 1, .nr_vcpus = 2, .first_vcpu = 0, .nr_regions = 2, .nr_emu = 1,
+	  .entry = 0x40080000, .dtb = 0x40000000, .regions = a_regions, .emu = uart },
+	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 1,
+	  .entry = 0x40080000, .dtb = 0x40000000, .regions = b_regions, .emu = uart },
+};
+
+const struct vcpu_config tessera_vcpus[TESSERA_NR_VCPUS] = {
+	{ .vm = 0, .index = 0, .pcpu = 0, .vmpidr = 0x0 },
+	{ .vm = 0, .index = 1, .pcpu = 1, .vmpidr = 0x100 },
+	{ .vm = 1, .index = 0, .pcpu = 3, .vmpidr = 0x0 },
+};
+
+const struct pcpu_config tessera_pcpus[TESSERA_NR_PCPUS] = {
+	{ .mpidr = 0, .vcpu = 0 }, { .mpidr = 1, .vcpu = 1 }, { .mpidr = 2, .vcpu = -1 }, { .mpidr = 3, .vcpu = 2 },
+};
+
+const struct board_config tessera_board = { .uart_base = 0x9000000 };

@@ -1,0 +1,47 @@
+/* Dispatch of unmapped guest accesses (src/mmio.c). */
+#include <string.h>
+#include <tessera/core.h>
+#include "check.h"
+#include "fake_arch.h"
+
+static bool handled;
+static uint64_t addr, value;
+static void do_read(void) { handled = core_mmio(addr, 4, false, &value); }
+static void do_fault(void) { handled = core_guest_fault("data abort", 0x48000000, 0x40080010); }
+
+TEST(emulated_uart_is_found_by_guest_address)
+{
+	addr = 0x9000018;                       /* UARTFR */
+	on_pcpu(3, do_read);
+	CHECK(handled);
+	CHECK_EQ(value, 0x90);
+	addr = 0x9001000;                       /* just past the device */
+	on_pcpu(3, do_read);
+	CHECK(!handled);
+	addr = 0x8ffffff;
+	on_pcpu(0, do_read);
+	CHECK(!handled);
+}
+
+TEST(faults_are_injected_and_reported_a_bounded_number_of_times)
+{
+	fake_reset();
+	for (int i = 0; i < 10; i++) {
+		on_pcpu(1, do_fault);
+		CHECK(handled);
+	}
+	CHECK(strstr(fake_console, "tessera: vm a vcpu 1: data abort at 0x48000000 (pc 0x40080010), "
+				   "injected into the guest"));
+	unsigned lines = 0;
+	for (const char *p = fake_console; (p = strchr(p, '\n')); p++)
+		lines++;
+	CHECK_EQ(lines, 4);
+	CHECK(strstr(fake_console, "(further faults not reported)"));
+}
+
+const struct test mmio_tests[] = {
+	{ "mmio: emulated UART found by guest address", emulated_uart_is_found_by_guest_address },
+	{ "mmio: faults injected, reported a bounded number of times",
+	  faults_are_injected_and_reported_a_bounded_number_of_times },
+	{ 0, 0 },
+};

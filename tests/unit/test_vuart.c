@@ -1,0 +1,98 @@
+/* The emulated PL011 (src/vuart_pl011.c) and per-partition console lines. */
+#include <string.h>
+#include "../../src/vuart_pl011.h"
+#include "check.h"
+#include "fake_arch.h"
+
+static struct vuart_pl011 u;
+
+static uint64_t rd(uint64_t off, unsigned size)
+{
+	uint64_t v = 0xdeadbeef;
+	CHECK(vuart_pl011_access(&u, 0, off, size, false, &v));
+	return v;
+}
+
+static void wr(unsigned vm, uint64_t off, unsigned size, uint64_t v)
+{
+	CHECK(vuart_pl011_access(&u, vm, off, size, true, &v));
+}
+
+TEST(flag_register_lets_a_polling_driver_write)
+{
+	uint64_t fr = rd(0x18, 4);
+	CHECK_EQ(fr & (1 << 5), 0);             /* TXFF clear: room to write */
+	CHECK(fr & (1 << 7));                   /* TXFE */
+	CHECK(fr & (1 << 4));                   /* RXFE: nothing to read */
+	CHECK_EQ(fr & (1 << 3), 0);             /* not BUSY */
+}
+
+TEST(reset_values_and_identification)
+{
+	CHECK_EQ(rd(0x30, 4), 0x300);           /* UARTCR: TXE | RXE */
+	CHECK_EQ(rd(0x34, 4), 0x12);            /* UARTIFLS */
+	CHECK_EQ(rd(0xfe0, 4), 0x11);
+	CHECK_EQ(rd(0xfe4, 4), 0x10);
+	CHECK_EQ(rd(0xfe8, 4) & 0xf, 0x4);      /* designer 0x41, part 0x011 */
+	CHECK_EQ(rd(0xff0, 4), 0x0d);
+	CHECK_EQ(rd(0xffc, 4), 0xb1);
+	CHECK_EQ(rd(0x800, 4), 0);              /* reserved reads as zero */
+}
+
+TEST(control_registers_hold_what_is_written)
+{
+	wr(0, 0x24, 4, 0x1234);                 /* UARTIBRD, 16 bits */
+	CHECK_EQ(rd(0x24, 4), 0x1234);
+	wr(0, 0x28, 4, 0xff);                   /* UARTFBRD, 6 bits */
+	CHECK_EQ(rd(0x28, 4), 0x3f);
+	wr(0, 0x2c, 4, 0x70);
+	CHECK_EQ(rd(0x2c, 4), 0x70);
+	wr(0, 0x38, 4, 0x10);                   /* UARTIMSC */
+	CHECK_EQ(rd(0x40, 4), 0);               /* UARTMIS: TX masked... */
+	wr(0, 0x38, 4, 0x20);
+	CHECK_EQ(rd(0x40, 4), 0x20);            /* ...TXMIS when unmasked */
+	wr(0, 0x18, 4, 0);                      /* FR is read-only */
+	CHECK(rd(0x18, 4) & (1 << 7));
+}
+
+TEST(bad_accesses_are_refused)
+{
+	uint64_t v = 0;
+	CHECK(!vuart_pl011_access(&u, 0, 0x1000, 4, false, &v));   /* outside */
+	CHECK(!vuart_pl011_access(&u, 0, 0x19, 1, false, &v));     /* byte, not DR */
+	CHECK(!vuart_pl011_access(&u, 0, 0x1a, 4, false, &v));     /* unaligned */
+	CHECK(!vuart_pl011_access(&u, 0, 0x18, 8, false, &v));     /* 64-bit */
+	CHECK(vuart_pl011_access(&u, 0, 0x0, 1, true, &v));        /* byte to DR */
+}
+
+static void say(unsigned vm, const char *s)
+{
+	for (; *s; s++)
+		wr(vm, 0, 4, (unsigned char)*s);
+}
+
+TEST(lines_of_several_partitions_never_interleave)
+{
+	fake_reset();
+	say(0, "hel");
+	say(1, "other\r\n");
+	say(0, "lo\n");
+	CHECK(strcmp(fake_console, "[b] other\r\n[a] hello\r\n") == 0);
+}
+
+TEST(long_line_is_flushed_when_the_buffer_fills)
+{
+	fake_reset();
+	say(1, "0123456789abcdefXY\n");             /* CONFIG_CONSOLE_LINE_MAX 16 */
+	CHECK(strcmp(fake_console, "[b] 0123456789abcdef\r\n[b] XY\r\n") == 0);
+}
+
+const struct test vuart_tests[] = {
+	{ "vuart: flag register lets a polling driver write", flag_register_lets_a_polling_driver_write },
+	{ "vuart: reset values and identification registers", reset_values_and_identification },
+	{ "vuart: control registers hold what is written", control_registers_hold_what_is_written },
+	{ "vuart: bad accesses are refused", bad_accesses_are_refused },
+	{ "console: lines of several partitions never interleave", lines_of_several_partitions_never_interleave },
+	{ "console: a long line is flushed when the buffer fills", long_line_is_flushed_when_the_buffer_fills },
+	{ 0, 0 },
+};
