@@ -19,11 +19,13 @@ HOSTCC ?= gcc
 CONFIG ?= arceos-smp
 CONFIG_FILE := $(firstword $(wildcard $(CONFIG) configs/$(CONFIG).toml configs/$(CONFIG).yaml configs/$(CONFIG).yml))
 NAME := $(basename $(notdir $(if $(CONFIG_FILE),$(CONFIG_FILE),$(CONFIG))))
-B := build/$(NAME)
+B ?= build/$(NAME)
 GEN := $(B)/gen
 ELF := $(B)/tessera.elf
 
-export KCONFIG_CONFIG := .config
+# The Kconfig values to build with (another file: KCONFIG_CONFIG=path, with B=dir).
+KCONFIG_CONFIG ?= .config
+export KCONFIG_CONFIG
 KCONFIG := $(PYTHON) -m
 
 GEN_SRCS := $(wildcard gen/tessera_gen/*.py gen/templates/*.j2)
@@ -40,6 +42,13 @@ LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack
 
 GUESTS := smp-hello
 
+# Quiet by default; V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 .PHONY: all build run debug guests test test-gen test-unit test-qemu deps \
 	menuconfig defconfig olddefconfig clean help check-config
 .DEFAULT_GOAL := all
@@ -48,9 +57,9 @@ all build: $(ELF)
 
 # --- configuration --------------------------------------------------------
 
-.config:
+$(KCONFIG_CONFIG):
 	$(KCONFIG) alldefconfig Kconfig >/dev/null
-	@echo "wrote default .config (change it with make menuconfig)"
+	@echo "wrote default $@ (change it with make menuconfig)"
 
 menuconfig:
 	$(KCONFIG) menuconfig Kconfig
@@ -67,34 +76,43 @@ check-config:
 # --- guests shipped with the project --------------------------------------
 
 guests:
-	@for g in $(GUESTS); do $(MAKE) --no-print-directory -C guests/$$g O=$(CURDIR)/build/guests/$$g || exit 1; done
+	@for g in $(GUESTS); do $(MAKE) -s --no-print-directory -C guests/$$g O=$(CURDIR)/build/guests/$$g || exit 1; done
 
 # --- generate: the generator always runs (it is quick) but rewrites only
 #     the files whose content changed, so make rebuilds only what it must ---
 
-$(GEN)/stamp: check-config .config $(GEN_SRCS) guests
+$(GEN)/stamp: check-config $(KCONFIG_CONFIG) $(GEN_SRCS) guests
 	@mkdir -p $(B)
-	PYTHONPATH=gen $(PYTHON) -m tessera_gen --config $(CONFIG_FILE) --out $(GEN) --kconfig .config
+	@echo "  GEN     $(GEN)"
+	$(Q)PYTHONPATH=gen $(PYTHON) -m tessera_gen --config $(CONFIG_FILE) --out $(GEN) --kconfig $(KCONFIG_CONFIG)
 	@touch $@
 
 # --- build ----------------------------------------------------------------
 
+# The generator makes these; say so, so that make looks for them after it ran.
+$(addprefix $(GEN)/,partitions.c pagetables.c guest_images.S tessera.ld): $(GEN)/stamp ;
+
 $(B)/obj/%.o: %.c Makefile | $(GEN)/stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 $(B)/obj/%.o: %.S Makefile | $(GEN)/stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 $(B)/obj/gen/%.o: $(GEN)/%.c Makefile | $(GEN)/stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 # It .incbin's the guest images: rebuild it whenever the generator ran.
 $(B)/obj/gen/guest_images.o: $(GEN)/stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $(GEN)/guest_images.S -o $@
+	@echo "  AS      $(GEN)/guest_images.S"
+	$(Q)$(CC) $(CFLAGS) -c $(GEN)/guest_images.S -o $@
 
 $(ELF): $(OBJS) $(GEN)/stamp
-	$(LD) $(LDFLAGS) -T $(GEN)/tessera.ld -Map $(B)/tessera.map -o $@ $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(LDFLAGS) -T $(GEN)/tessera.ld -Map $(B)/tessera.map -o $@ $(OBJS)
 	@echo "built $@ (layout: $(GEN)/layout.txt)"
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -103,7 +103,8 @@ def check_int(value, file, key, minimum=0, maximum=(1 << 64) - 1):
     if value < minimum:
         raise ConfigError(file, key, f"is {value}; it must be at least {minimum}")
     if value > maximum:
-        raise ConfigError(file, key, f"is {value:#x}; it must be at most {maximum:#x}")
+        bits = f" ({maximum.bit_length()} bits)" if maximum & (maximum + 1) == 0 else ""
+        raise ConfigError(file, key, f"is {value:#x}; it must be at most {maximum:#x}{bits}")
     return value
 
 

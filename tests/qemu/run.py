@@ -9,6 +9,7 @@ ends with "N passed, N failed". Exit status 1 if any case failed.
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -29,13 +30,35 @@ def build(case):
         return BARE_QEMU + ["-nographic", "-kernel", case["bare"]], \
             None if proc.returncode == 0 else proc.stdout + proc.stderr
     cfg = case["config"]
-    proc = subprocess.run(["make", "-s", f"CONFIG={cfg}", "build"], cwd=ROOT,
-                          capture_output=True, text=True)
+    make = ["make", "-s", f"CONFIG={cfg}"]
+    bdir = ROOT / "build" / Path(cfg).stem
+    if "kconfig" in case:           # this case's own Kconfig values and build dir
+        bdir = ROOT / "build" / "qemu-cases" / re.sub(r"\W+", "-", case["name"])[:48]
+        err = _kconfig(case["kconfig"], bdir)
+        if err:
+            return None, err
+        make += [f"B={bdir}", f"KCONFIG_CONFIG={bdir / 'kconfig'}"]
+    proc = subprocess.run(make + ["build"], cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         return None, proc.stdout + proc.stderr
-    name = Path(cfg).stem
-    flags = (ROOT / "build" / name / "gen" / "qemu.flags").read_text().split()
-    return flags + ["-nographic", "-kernel", f"build/{name}/tessera.elf"], None
+    flags = (bdir / "gen" / "qemu.flags").read_text().split()
+    return flags + ["-nographic", "-kernel", str(bdir / "tessera.elf")], None
+
+
+def _kconfig(lines, bdir):
+    """Defaults, then the case's CONFIG_X=y lines (a later line wins)."""
+    bdir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, KCONFIG_CONFIG=str(bdir / "kconfig"))
+    python = os.environ.get("PYTHON", "/usr/bin/python3")
+    for step in ("alldefconfig", "olddefconfig"):
+        proc = subprocess.run([python, "-m", step, "Kconfig"], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            return proc.stdout + proc.stderr
+        if step == "alldefconfig":
+            with open(bdir / "kconfig", "a") as f:
+                f.write("".join(line + "\n" for line in lines))
+    return None
 
 
 def boot(cmd, timeout):
@@ -57,6 +80,8 @@ def boot(cmd, timeout):
 def check(case, text, status, timed_out):
     lines = set(text.splitlines())
     problems = [f"missing line: {e!r}" for e in case.get("expect", []) if e not in lines]
+    problems += [f"no line matches: {e!r}" for e in case.get("expect_re", [])
+                 if not any(re.fullmatch(e, line) for line in lines)]
     problems += [f"unexpected text: {r!r}" for r in case.get("reject", []) if r in text]
     if timed_out:
         problems.append(f"QEMU did not exit within {case['timeout']} s")
