@@ -82,7 +82,6 @@ guests:
 #     the files whose content changed, so make rebuilds only what it must ---
 
 $(GEN)/stamp: check-config $(KCONFIG_CONFIG) $(GEN_SRCS) guests
-	@mkdir -p $(B)
 	@echo "  GEN     $(GEN)"
 	$(Q)PYTHONPATH=gen $(PYTHON) -m tessera_gen --config $(CONFIG_FILE) --out $(GEN) --kconfig $(KCONFIG_CONFIG)
 	@touch $@

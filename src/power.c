@@ -30,7 +30,9 @@ static unsigned vcpu_id(const struct vcpu_config *v)
 
 const struct vcpu_config *core_this_vcpu(void)
 {
-	return &tessera_vcpus[tessera_pcpus[arch_pcpu_id()].vcpu];
+	int16_t v = tessera_pcpus[arch_pcpu_id()].vcpu;
+	ASSERT(v >= 0 && v < TESSERA_NR_VCPUS);     /* an unused pCPU never runs a guest */
+	return &tessera_vcpus[v];
 }
 
 const struct vm_config *core_this_vm(void)

@@ -16,6 +16,7 @@ _Noreturn void frame_launch(struct frame *f);
 _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_config *vcpu,
 			       uint64_t entry, uint64_t arg)
 {
+	ASSERT(vcpu->pcpu == arch_pcpu_id() && vcpu->vm == vm - tessera_vms);
 	write_sysreg(vtcr_el2, VTCR_GUEST);
 	write_sysreg(vttbr_el2, vm->s2_root | (uint64_t)vm->vmid << VTTBR_VMID_SHIFT);
 	write_sysreg(hcr_el2, HCR_GUEST);

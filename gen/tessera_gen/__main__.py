@@ -96,7 +96,8 @@ def _write_make_inputs(tmp, out, system, config, dotconfig):
     q = b.qemu
     (tmp / "qemu.flags").write_text(f"{q['binary']} -M {q['machine']} -cpu {q['cpu']} "
                                     f"-smp {len(b.cpus)} -m {q['memory']} {q['extra']}\n")
-    (tmp / "deps.mk").write_text(f"{out}/stamp: " + " ".join(sorted(str(d) for d in deps)) + "\n")
+    names = sorted(str(d).replace(" ", "\\ ") for d in deps)
+    (tmp / "deps.mk").write_text(f"{out}/stamp: " + " ".join(names) + "\n")
     gdb += ["target remote localhost:1234"]
     (tmp / "debug.gdb").write_text("\n".join(gdb) + "\n")
 

@@ -34,8 +34,16 @@ class Fdt:
             raise ConfigError(self.file, path, "node not found in the board device tree") from None
 
     def prop(self, off, name, default=None):
+        # Walk the properties the node has rather than getprop(), which on a
+        # missing property drops a reference to None (pylibfdt as Debian ships
+        # it): a process that loads boards often enough aborts at exit.
         try:
-            return bytes(self.fdt.getprop(off, name))
+            p = self.fdt.first_property_offset(off)
+            while True:
+                prop = self.fdt.get_property_by_offset(p)
+                if prop.name == name:
+                    return bytes(prop)
+                p = self.fdt.next_property_offset(p)
         except libfdt.FdtException:
             return default
 
@@ -82,6 +90,9 @@ class Fdt:
         return "/" + "/".join(reversed(names))
 
 
+HYP_VA_LIMIT = 1 << 32
+
+
 def _join(cells):
     value = 0
     for c in cells:
@@ -126,6 +137,11 @@ def load_board(name, boards_dir):
             gic = fdt.reg(off)
     if gic is None or len(gic) < 2:
         raise ConfigError(dts, "/", "no arm,gic-v3 interrupt controller with GICD and GICR regions")
+    # The hypervisor's own translation covers 4 GiB (TCR_EL2.T0SZ = 32).
+    for what, base, size in [("RAM", b, s) for b, s in ram] + devices:
+        if base + size > HYP_VA_LIMIT:
+            raise ConfigError(dts, what, f"{base:#x}-{base + size:#x} lies above 4 GiB, beyond what "
+                                         "the hypervisor maps; leave it out of the board tree")
     uart = fdt.reg(fdt.node(console))
     return Board(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
                  ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,

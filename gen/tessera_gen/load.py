@@ -36,6 +36,8 @@ def read_file(path):
             return {} if data is None else data
     except UnicodeDecodeError as e:
         raise ConfigError(path, "", f"is not UTF-8 text ({e.reason})") from None
+    except RecursionError:
+        raise ConfigError(path, "", "is nested too deeply to read") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(path, "", f"TOML syntax error: {e}") from None
     except yaml.YAMLError as e:
@@ -110,7 +112,7 @@ def load_vm(data, file, prefix):
             raise ConfigError(file, base.key("phys_cpu_ids"),
                               f"has {len(ids)} entries but cpu_num = {cpu_num}; give one virtual MPIDR per vCPU")
     if sets is None:
-        sets = [(1 << 64) - 1] * cpu_num         # any CPU; place picks
+        sets = [None] * cpu_num                  # any CPU: validate fills in the board's
     else:
         sets = check_list_of_ints(sets, file, base.key("phys_cpu_sets"))
         if len(sets) != cpu_num:
@@ -177,6 +179,9 @@ def load_vm(data, file, prefix):
 
 
 def _image(what, file, key, name, addr):
+    if any(c in name for c in '"\\\n'):
+        raise ConfigError(file, key, f"{name!r}: a path with a quote, backslash or newline cannot be "
+                                     "linked in; rename the file")
     path = _resolve(file, name)
     if not path.is_file():
         raise ConfigError(file, key, f"{name}: no such file (build it first, or fix the path; "
@@ -190,7 +195,8 @@ def _tuple(value, file, key, shape):
     if not isinstance(value, list):
         raise ConfigError(file, key, f"must be a list, not {type_name(value)}")
     if len(value) != len(shape):
-        raise ConfigError(file, key, f"has {len(value)} fields; it needs {len(shape)}")
+        raise ConfigError(file, key, f"has {len(value)} field{'s' if len(value) != 1 else ''}; "
+                                     f"it needs {len(shape)}")
     for i, (v, t) in enumerate(zip(value, shape)):
         if t == "i":
             check_int(v, file, keypath(key, i))

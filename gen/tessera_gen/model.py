@@ -64,7 +64,7 @@ class Image:
 class Vcpu:
     index: int
     vmpidr: int
-    cpu_set: int                       # bit mask of allowed physical CPUs
+    cpu_set: Optional[int]             # bit mask of allowed physical CPUs (None: any)
     pcpu: Optional[int] = None         # filled in by place
     why: str = ""                      # how place chose pcpu, for the report
 

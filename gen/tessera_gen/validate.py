@@ -60,16 +60,19 @@ def _check_vcpus(vm, board):
                               f"{v.vmpidr:#x} repeats phys_cpu_ids[{seen[v.vmpidr]}]; each vCPU needs its own virtual MPIDR")
         seen[v.vmpidr] = v.index
         sets_key = vm.key(keypath("base.phys_cpu_sets", v.index))
-        if v.cpu_set == (1 << 64) - 1:          # not given: any CPU of the board
+        if v.cpu_set is None:                   # not given: any CPU of the board
             v.cpu_set = all_cpus
             continue
         if v.cpu_set == 0:
             raise ConfigError(vm.file, sets_key,
                               f"0x0 leaves vCPU {v.index} with no CPU; set the bit of the physical CPU it should run on")
         if v.cpu_set & ~all_cpus:
-            bad = (v.cpu_set & ~all_cpus).bit_length() - 1
+            bad = [str(p) for p in range(ncpu, v.cpu_set.bit_length()) if v.cpu_set >> p & 1]
+            if len(bad) > 4:
+                bad = bad[:3] + [f"{len(bad) - 3} more"]
+            names = f"CPU {bad[0]}" if len(bad) == 1 else f"CPUs {', '.join(bad[:-1])} and {bad[-1]}"
             raise ConfigError(vm.file, sets_key,
-                              f"{v.cpu_set:#x} names CPU {bad}, but board {board.name} has CPUs 0-{ncpu - 1} "
+                              f"{v.cpu_set:#x} names {names}, but board {board.name} has CPUs 0-{ncpu - 1} "
                               f"(mask {all_cpus:#x})")
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.register_assert_rewrite("gentest")    # readable failures from its asserts too
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = "/usr/bin/python3"            # the Debian Python that has kconfiglib, libfdt, yaml, jinja2
 
