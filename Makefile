@@ -49,7 +49,7 @@ else
 Q := @
 endif
 
-.PHONY: all build run debug guests test test-gen test-unit test-qemu deps \
+.PHONY: all build run debug guests linux-guest test test-gen test-unit test-qemu deps \
 	menuconfig defconfig olddefconfig clean help check-config
 .DEFAULT_GOAL := all
 
@@ -77,6 +77,16 @@ check-config:
 
 guests:
 	@for g in $(GUESTS); do $(MAKE) -s --no-print-directory -C guests/$$g O=$(CURDIR)/build/guests/$$g || exit 1; done
+
+# Debian's arm64 kernel and a busybox initramfs (guests/linux/init), fetched
+# and built into build/linux/ (cached: nothing is downloaded twice).
+linux-guest:
+	@scripts/fetch-linux.sh build/linux
+
+# A config that uses them gets them made first.
+ifneq ($(and $(CONFIG_FILE),$(shell grep -l 'build/linux/' $(CONFIG_FILE) 2>/dev/null)),)
+$(GEN)/stamp: linux-guest
+endif
 
 # --- generate: the generator always runs (it is quick) but rewrites only
 #     the files whose content changed, so make rebuilds only what it must ---

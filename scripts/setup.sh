@@ -10,6 +10,7 @@ PACKAGES="
   device-tree-compiler libfdt-dev
   python3 python3-jinja2 python3-yaml python3-kconfiglib python3-libfdt python3-pytest
   gdb-multiarch
+  cpio
 "
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,18 +18,34 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
+# The Linux guest (scripts/fetch-linux.sh) is built from Debian arm64 packages
+# fetched with apt-get download, which needs arm64 enabled in dpkg and its
+# package lists present; only this root step can arrange that.
+need_update=""
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "setup.sh: enabling dpkg architecture arm64 (for the Linux guest)"
+    dpkg --add-architecture arm64
+    need_update=1
+elif ! ls /var/lib/apt/lists/*_binary-arm64_Packages* >/dev/null 2>&1; then
+    need_update=1
+fi
+
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 
-if [ -z "$missing" ]; then
+if [ -z "$missing" ] && [ -z "$need_update" ]; then
     echo "setup.sh: all packages present"
     exit 0
 fi
 
-echo "setup.sh: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+if [ -z "$missing" ]; then
+    echo "setup.sh: all packages present"
+    exit 0
+fi
+echo "setup.sh: installing:$missing"
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

@@ -137,6 +137,36 @@ _Noreturn void panic(const char *fmt, ...)
 		arch_wait();
 }
 
+/* --- input: to the partition holding the focus --- */
+
+static unsigned focus;                  /* partition receiving console input */
+static bool escaped;                    /* CONSOLE_ESCAPE was the last byte */
+
+static void set_focus(unsigned vm)
+{
+	focus = vm;
+	log_printf("tessera: console input goes to vm %s\n", tessera_vms[vm].name);
+}
+
+void core_console_input(char c)
+{
+	if (escaped) {
+		escaped = false;
+		if (c == 'n')
+			set_focus((focus + 1) % TESSERA_NR_VMS);
+		else if (c >= '0' && c < (char)('0' + TESSERA_NR_VMS))
+			set_focus((unsigned)(c - '0'));
+		else if (c == CONSOLE_ESCAPE)
+			vuart_input(focus, c);
+		return;
+	}
+	if (c == CONSOLE_ESCAPE) {
+		escaped = true;
+		return;
+	}
+	vuart_input(focus, c);
+}
+
 /* --- guest output --- */
 
 #if defined(CONFIG_VUART)

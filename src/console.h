@@ -9,4 +9,11 @@ unsigned format(char *buf, unsigned cap, const char *fmt, va_list ap);
 /* One byte a guest of partition vm wrote to its console. */
 void console_guest_putc(unsigned vm, char c);
 
+/* One byte typed for partition vm (src/mmio.c: into its UART). */
+void vuart_input(unsigned vm, char c);
+
+/* Typing CONSOLE_ESCAPE (Ctrl-]) then 'n' gives the console focus to the
+ * next partition, then a digit to partition <digit>; Ctrl-] twice types one. */
+#define CONSOLE_ESCAPE 0x1d
+
 #endif

@@ -6,7 +6,43 @@
 #include <tessera/core.h>
 #include "vuart_pl011.h"
 
+/* Each partition's console UART; its lock orders the guest's accesses and
+ * console input arriving on another pCPU. */
 static struct vuart_pl011 vuarts[TESSERA_NR_VMS];
+static spinlock_t vuart_locks[TESSERA_NR_VMS];
+
+static const struct emu_device *console_of(const struct vm_config *vm)
+{
+	for (unsigned i = 0; i < vm->nr_emu; i++)
+		if (vm->emu[i].kind == EMU_VUART_PL011)
+			return &vm->emu[i];
+	return 0;
+}
+
+static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
+			 bool write, uint64_t *value)
+{
+	arch_spin_lock(&vuart_locks[vm]);
+	bool ok = vuart_pl011_access(&vuarts[vm], vm, off, size, write, value);
+	bool line = vuart_pl011_irq(&vuarts[vm]);
+	arch_spin_unlock(&vuart_locks[vm]);
+	if (d->irq)
+		arch_irq_level(vm, d->irq, line);
+	return ok;
+}
+
+void vuart_input(unsigned vm, char c)
+{
+	const struct emu_device *d = console_of(&tessera_vms[vm]);
+	if (!d)
+		return;                         /* the partition has no console: dropped */
+	arch_spin_lock(&vuart_locks[vm]);
+	vuart_pl011_input(&vuarts[vm], (uint8_t)c);
+	bool line = vuart_pl011_irq(&vuarts[vm]);
+	arch_spin_unlock(&vuart_locks[vm]);
+	if (d->irq)
+		arch_irq_level(vm, d->irq, line);
+}
 
 bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value)
 {
@@ -17,14 +53,13 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value)
 		const struct emu_device *d = &vm->emu[i];
 		if (gpa < d->gpa || gpa - d->gpa >= d->size)
 			continue;
-		switch (d->kind) {
+		if (d->kind >= EMU_ARCH_FIRST)
+			return arch_emu_access(vc->vm, d, gpa - d->gpa, size, write, value);
 #if defined(CONFIG_VUART)
-		case EMU_VUART_PL011:
-			return vuart_pl011_access(&vuarts[vc->vm], vc->vm, gpa - d->gpa, size, write, value);
+		if (d->kind == EMU_VUART_PL011)
+			return vuart_access(vc->vm, d, gpa - d->gpa, size, write, value);
 #endif
-		default:
-			return false;
-		}
+		return false;
 	}
 	return false;
 }

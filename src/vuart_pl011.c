@@ -1,9 +1,10 @@
 /*
  * Emulated PL011 (Arm PrimeCell UART r1p5, DDI 0183). Transmit reaches the
- * shared console at once, so the transmit FIFO is always empty; there is no
- * input yet, so the receive FIFO is always empty. That is all a polling
- * driver (ArceOS, early Linux, bare-metal) needs; interrupt-driven operation
- * comes with the virtual GIC.
+ * shared console at once, so the transmit FIFO is always empty and its
+ * interrupt (TXRIS) always raised; received bytes wait in a 32-byte FIFO
+ * and raise RXRIS and RTRIS until read. The interrupt line is UARTMIS != 0,
+ * level-sensitive, as on the real part. Both polling drivers (ArceOS,
+ * bare-metal) and interrupt-driven ones (Linux's amba-pl011) work.
  */
 #include "vuart_pl011.h"
 #include "console.h"
@@ -25,18 +26,36 @@
 #define UARTPERIPHID0 0xfe0
 
 #define FR_RXFE     (1u << 4)       /* receive FIFO empty */
+#define FR_RXFF     (1u << 6)       /* receive FIFO full */
 #define FR_TXFE     (1u << 7)       /* transmit FIFO empty */
+#define RIS_RXRIS   (1u << 4)       /* receive FIFO at or above its level */
 #define RIS_TXRIS   (1u << 5)       /* transmit FIFO at or below its level */
+#define RIS_RTRIS   (1u << 6)       /* receive timeout: data waiting */
 #define CR_RESET    0x300           /* TXE | RXE */
 #define IFLS_RESET  0x12            /* both FIFOs half full */
 
 /* UARTPeriphID0..3 then UARTPCellID0..3: a PL011 r1p5 */
 static const uint8_t id_regs[8] = { 0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
+static uint32_t raw_status(const struct vuart_pl011 *u)
+{
+	return RIS_TXRIS | (u->rx_count ? RIS_RXRIS | RIS_RTRIS : 0);
+}
+
 static uint32_t read_reg(struct vuart_pl011 *u, uint64_t off)
 {
 	switch (off) {
-	case UARTFR:    return FR_TXFE | FR_RXFE;
+	case UARTDR:
+		if (u->rx_count) {
+			uint8_t c = u->rx[u->rx_head];
+			u->rx_head = (uint8_t)((u->rx_head + 1) % VUART_RX_FIFO);
+			u->rx_count--;
+			return c;
+		}
+		return 0;
+	case UARTFR:
+		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE) |
+		       (u->rx_count == VUART_RX_FIFO ? FR_RXFF : 0);
 	case UARTILPR:  return u->ilpr;
 	case UARTIBRD:  return u->ibrd;
 	case UARTFBRD:  return u->fbrd;
@@ -44,13 +63,13 @@ static uint32_t read_reg(struct vuart_pl011 *u, uint64_t off)
 	case UARTCR:    return u->cr;
 	case UARTIFLS:  return u->ifls;
 	case UARTIMSC:  return u->imsc;
-	case UARTRIS:   return RIS_TXRIS;
-	case UARTMIS:   return RIS_TXRIS & u->imsc;
+	case UARTRIS:   return raw_status(u);
+	case UARTMIS:   return raw_status(u) & u->imsc;
 	case UARTDMACR: return u->dmacr;
 	default:
 		if (off >= UARTPERIPHID0 && off < UARTPERIPHID0 + 4 * sizeof(id_regs))
 			return id_regs[(off - UARTPERIPHID0) / 4];
-		return 0;       /* UARTDR with nothing received, UARTRSR, reserved */
+		return 0;       /* UARTRSR (no errors), reserved */
 	}
 }
 
@@ -70,20 +89,45 @@ static void write_reg(struct vuart_pl011 *u, unsigned vm, uint64_t off, uint32_t
 	}
 }
 
-bool vuart_pl011_access(struct vuart_pl011 *u, unsigned vm, uint64_t off, unsigned size,
-			bool write, uint64_t *value)
+static void reset_once(struct vuart_pl011 *u)
 {
 	if (!u->ready) {
 		u->cr = CR_RESET;
 		u->ifls = IFLS_RESET;
 		u->ready = true;
 	}
-	/* Registers are 32 bits wide; drivers also use byte access to UARTDR. */
-	if (off >= 0x1000 || (size != 4 && !(size == 1 && off == UARTDR)) || off % size)
+}
+
+bool vuart_pl011_access(struct vuart_pl011 *u, unsigned vm, uint64_t off, unsigned size,
+			bool write, uint64_t *value)
+{
+	reset_once(u);
+	/* Registers are 32 bits wide at word offsets; drivers also use 8- and
+	 * 16-bit accesses (Linux's amba-pl011 uses 16-bit ones by default). */
+	if (off >= 0x1000 || (size != 1 && size != 2 && size != 4) || off % size)
 		return false;
-	if (write)
-		write_reg(u, vm, off, (uint32_t)*value);
-	else
-		*value = read_reg(u, off);
+	unsigned shift = (unsigned)(off % 4) * 8;
+	if (write) {
+		if (shift == 0)
+			write_reg(u, vm, off, (uint32_t)*value);
+	} else {
+		uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+		*value = (read_reg(u, off - off % 4) >> shift) & mask;
+	}
 	return true;
+}
+
+bool vuart_pl011_input(struct vuart_pl011 *u, uint8_t c)
+{
+	reset_once(u);
+	if (u->rx_count == VUART_RX_FIFO)
+		return false;
+	u->rx[(u->rx_head + u->rx_count) % VUART_RX_FIFO] = c;
+	u->rx_count++;
+	return true;
+}
+
+bool vuart_pl011_irq(struct vuart_pl011 *u)
+{
+	return (raw_status(u) & u->imsc) != 0;
 }

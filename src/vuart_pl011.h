@@ -5,14 +5,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define VUART_RX_FIFO 32                /* the PL011's receive FIFO depth */
+
 struct vuart_pl011 {
 	uint32_t cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr, ilpr;
+	uint8_t rx[VUART_RX_FIFO];
+	uint8_t rx_head, rx_count;
 	bool ready;                     /* registers at their reset values */
 };
 
 /* A guest access at byte offset off. Returns false for an access the device
- * does not accept (not 32-bit aligned within the register window). */
+ * does not accept (not naturally aligned, wider than 32 bits, outside). */
 bool vuart_pl011_access(struct vuart_pl011 *u, unsigned vm, uint64_t off, unsigned size,
 			bool write, uint64_t *value);
+
+/* A byte for the guest to read; false if its receive FIFO is full. */
+bool vuart_pl011_input(struct vuart_pl011 *u, uint8_t c);
+
+/* The level of the UART's interrupt line: UARTMIS != 0. */
+bool vuart_pl011_irq(struct vuart_pl011 *u);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef ARCH_AARCH64_ARCH_H
 #define ARCH_AARCH64_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "frame.h"
 
@@ -21,6 +22,18 @@ void gic_init_boot(void);
 void gic_init_cpu(void);
 void gic_send_sgi(unsigned pcpu, unsigned intid);
 unsigned gic_ack(void);             /* INTID, or >= 1020 when none pending */
-void gic_eoi(unsigned intid);
+void gic_eoi(unsigned intid);       /* priority drop only (EOImode 1) */
+void gic_deactivate(unsigned intid);
+void gic_deactivate_private(unsigned intid);    /* an SGI/PPI of this pCPU */
+void gic_spi_route(unsigned intid, unsigned pcpu);
+void gic_spi_enable(unsigned intid, bool on);
+
+/* Handle every pending physical interrupt. guest: this pCPU's vCPU is
+ * running (its interrupts are forwarded). Returns true if kicked. */
+bool irq_dispatch(bool guest);
+
+/* The physical console's receive side */
+void console_rx_enable(void);
+int console_rx_getc(void);          /* a received byte, or -1 */
 
 #endif

@@ -3,6 +3,7 @@
 #include <tessera/core.h>
 #include "arch.h"
 #include "sysreg.h"
+#include "vgic.h"
 
 /* PSCI function ids the hypervisor calls on the firmware */
 #define PSCI_CPU_OFF        0x84000002u
@@ -57,13 +58,12 @@ void arch_kick(unsigned pcpu)
 
 void arch_wait(void)
 {
-	/* IRQs stay masked at EL2: WFI still wakes on a pending kick, which is
-	 * then acknowledged here. A kick sent before the WFI stays pending, so
-	 * none is lost. */
+	/* IRQs stay masked at EL2: WFI still wakes on a pending interrupt,
+	 * which is then handled here. A kick sent before the WFI stays
+	 * pending, so none is lost. */
 	dsb(sy);
 	__asm__ volatile("wfi");
-	for (unsigned id = gic_ack(); id < 1020; id = gic_ack())
-		gic_eoi(id);
+	irq_dispatch(false);
 }
 
 void arch_spin_lock(spinlock_t *lock)
@@ -82,7 +82,14 @@ void arch_spin_unlock(spinlock_t *lock)
 
 void arch_init_boot_cpu(void)
 {
+	/* Console input arrives on the pCPU of the first partition's vCPU 0. */
+	unsigned input_pcpu = tessera_vcpus[0].pcpu;
+
 	gic_init_boot();
+	vgic_init();
+	gic_spi_route(tessera_board.uart_irq, input_pcpu);
+	gic_spi_enable(tessera_board.uart_irq, true);
+	console_rx_enable();
 }
 
 void arch_init_cpu(void)

@@ -1,16 +1,26 @@
 /*
- * The physical GICv3, as far as the hypervisor itself needs it: one SGI to
- * kick another CPU out of its guest or out of WFI. Guests' interrupts are not
- * routed yet.
+ * The physical GICv3. The hypervisor owns it: its own kick SGI, the
+ * maintenance and virtual timer PPIs of each CPU, the console UART's SPI,
+ * and the SPIs of passthrough devices, each routed to the pCPU of the vCPU
+ * the guest targets. EOImode = 1: EOIR only drops the running priority, so
+ * an interrupt forwarded to a guest stays active until the guest
+ * deactivates it (list register HW bit).
  */
+#include <tessera/arch.h>
 #include <tessera/core.h>
 #include "arch.h"
 #include "sysreg.h"
+#include "vgic.h"
 
 #define GICD_CTLR           0x0000
 #define GICD_CTLR_ENGRP1    (1u << 1)
 #define GICD_CTLR_ARE       (1u << 4)
 #define GICD_CTLR_RWP       (1u << 31)
+#define GICD_IGROUPR        0x0080
+#define GICD_ISENABLER      0x0100
+#define GICD_ICENABLER      0x0180
+#define GICD_IPRIORITYR     0x0400
+#define GICD_IROUTER        0x6000
 
 #define GICR_FRAME          0x20000     /* RD_base + SGI_base per CPU */
 #define GICR_TYPER          0x0008
@@ -22,10 +32,15 @@
 #define GICR_IGROUPR0       (GICR_SGI + 0x0080)
 #define GICR_ISENABLER0     (GICR_SGI + 0x0100)
 #define GICR_ICENABLER0     (GICR_SGI + 0x0180)
+#define GICR_ICACTIVER0     (GICR_SGI + 0x0380)
 #define GICR_IPRIORITYR     (GICR_SGI + 0x0400)
 
 #define ICC_SRE_SRE         (1u << 0)
 #define ICC_SRE_ENABLE      (1u << 3)
+#define ICC_CTLR_EOIMODE    (1u << 1)
+#define PRIO_DEFAULT        0xa0
+
+static uint64_t redistributor[TESSERA_NR_PCPUS];    /* RD_base of each pCPU */
 
 #define mmio32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 #define mmio64(addr) (*(volatile uint64_t *)(uintptr_t)(addr))
@@ -40,6 +55,38 @@ void gic_init_boot(void)
 	mmio32(d + GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENGRP1;
 	while (mmio32(d + GICD_CTLR) & GICD_CTLR_RWP)
 		;
+}
+
+static void spi_setup(unsigned intid)
+{
+	uint64_t d = tessera_board.gicd_base;
+	mmio32(d + GICD_IGROUPR + intid / 32 * 4) |= 1u << (intid % 32);
+	mmio8(d + GICD_IPRIORITYR + intid) = PRIO_DEFAULT;
+}
+
+void gic_spi_route(unsigned intid, unsigned pcpu)
+{
+	uint64_t mpidr = tessera_pcpus[pcpu].mpidr;
+	spi_setup(intid);
+	/* GICD_IROUTER: Aff3 [39:32], Aff2..Aff0 [23:0], IRM = 0 */
+	mmio64(tessera_board.gicd_base + GICD_IROUTER + 8 * intid) = mpidr & 0xff00ffffffull;
+}
+
+void gic_spi_enable(unsigned intid, bool on)
+{
+	uint64_t reg = on ? GICD_ISENABLER : GICD_ICENABLER;
+	mmio32(tessera_board.gicd_base + reg + intid / 32 * 4) = 1u << (intid % 32);
+}
+
+void gic_deactivate_private(unsigned intid)
+{
+	mmio32(redistributor[arch_pcpu_id()] + GICR_ICACTIVER0) = 1u << intid;
+}
+
+void gic_deactivate(unsigned intid)
+{
+	write_sysreg(ICC_DIR_EL1, intid);
+	isb();
 }
 
 /* The redistributor whose GICR_TYPER.Affinity_Value is this CPU's MPIDR. */
@@ -61,19 +108,22 @@ static uint64_t my_redistributor(void)
 void gic_init_cpu(void)
 {
 	uint64_t rd = my_redistributor();
+	redistributor[arch_pcpu_id()] = rd;
 	mmio32(rd + GICR_WAKER) &= ~GICR_WAKER_PSLEEP;
 	while (mmio32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP)
 		;
 	mmio32(rd + GICR_ICENABLER0) = 0xffffffffu;
 	mmio32(rd + GICR_IGROUPR0) = 0xffffffffu;       /* all Group 1 */
 	mmio8(rd + GICR_IPRIORITYR + SGI_KICK) = 0x80;
-	mmio32(rd + GICR_ISENABLER0) = 1u << SGI_KICK;
+	mmio8(rd + GICR_IPRIORITYR + INTID_MAINTENANCE) = PRIO_DEFAULT;
+	mmio8(rd + GICR_IPRIORITYR + INTID_VTIMER) = PRIO_DEFAULT;
+	mmio32(rd + GICR_ISENABLER0) = 1u << SGI_KICK | 1u << INTID_MAINTENANCE | 1u << INTID_VTIMER;
 
 	write_sysreg(ICC_SRE_EL2, ICC_SRE_SRE | ICC_SRE_ENABLE);
 	isb();
 	write_sysreg(ICC_PMR_EL1, 0xff);
 	write_sysreg(ICC_BPR1_EL1, 0);
-	write_sysreg(ICC_CTLR_EL1, 0);                  /* EOImode 0: EOI also deactivates */
+	write_sysreg(ICC_CTLR_EL1, ICC_CTLR_EOIMODE);   /* EOIR drops priority, DIR deactivates */
 	write_sysreg(ICC_IGRPEN1_EL1, 1);
 	isb();
 }

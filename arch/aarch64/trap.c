@@ -7,6 +7,18 @@
 #include <tessera/core.h>
 #include "arch.h"
 #include "sysreg.h"
+#include "vgic.h"
+
+/* ESR_EL2.ISS of a trapped MSR/MRS (EC 0x18): the register, as Op0, Op1,
+ * CRn, CRm, Op2 packed like the instruction encoding. */
+#define SYSREG(op0, op1, crn, crm, op2) ((op0) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2))
+#define ISS_SYSREG(iss) SYSREG(((iss) >> 20) & 3, ((iss) >> 14) & 7, ((iss) >> 10) & 0xf, \
+			       ((iss) >> 1) & 0xf, ((iss) >> 17) & 7)
+#define ISS_SYS_RT(iss) (((iss) >> 5) & 31)
+#define ISS_SYS_READ    1u
+#define ICC_SGI1R_EL1_ENC   SYSREG(3, 0, 12, 11, 5)
+#define ICC_ASGI1R_EL1_ENC  SYSREG(3, 0, 12, 11, 6)
+#define ICC_SGI0R_EL1_ENC   SYSREG(3, 0, 12, 11, 7)
 
 static uint64_t fault_ipa(void)
 {
@@ -53,6 +65,36 @@ static void data_abort(struct frame *f, uint64_t esr)
 		inject_abort(f, 1, read_sysreg(far_el2), esr);
 }
 
+/* A trapped system register access: the SGI registers (HCR_EL2.IMO traps
+ * them); everything else is undefined for the guest. */
+static void sysreg_trap(struct frame *f, uint64_t esr)
+{
+	unsigned reg = ISS_SYSREG(esr), rt = ISS_SYS_RT(esr);
+	uint64_t value = rt == 31 ? 0 : f->x[rt];
+
+	if (!(esr & ISS_SYS_READ) && (reg == ICC_SGI1R_EL1_ENC || reg == ICC_ASGI1R_EL1_ENC)) {
+		vgic_sgi(value);
+		f->elr += 4;
+	} else if (!(esr & ISS_SYS_READ) && reg == ICC_SGI0R_EL1_ENC) {
+		f->elr += 4;            /* Group 0 does not exist for guests: ignored */
+	} else if (core_guest_fault("trapped system register", esr, f->elr)) {
+		inject_undef(f);
+	}
+}
+
+bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
+		     bool write, uint64_t *value)
+{
+	switch (d->kind) {
+	case EMU_VGIC_DIST:
+		return vgic_dist_access(vm, off, size, write, value);
+	case EMU_VGIC_REDIST:
+		return vgic_redist_access(vm, off, size, write, value);
+	default:
+		return false;
+	}
+}
+
 void arch_trap_sync(struct frame *f)
 {
 	uint64_t esr = read_sysreg(esr_el2);
@@ -72,23 +114,57 @@ void arch_trap_sync(struct frame *f)
 		if (core_guest_fault("instruction abort", fault_ipa(), f->elr))
 			inject_abort(f, 0, read_sysreg(far_el2), esr);
 		break;
-	default:                        /* trapped system registers, anything else */
+	case EC_SYS64:
+		sysreg_trap(f, esr);
+		break;
+	default:
 		if (core_guest_fault("undefined instruction", esr, f->elr))
 			inject_undef(f);
 		break;
 	}
+	vgic_flush();
+}
+
+bool irq_dispatch(bool guest)
+{
+	bool kicked = false, maintenance = false;
+
+	for (unsigned id = gic_ack(); id < 1020; id = gic_ack()) {
+		gic_eoi(id);                            /* priority drop */
+		if (id == SGI_KICK) {
+			kicked = true;
+			gic_deactivate(id);
+		} else if (id == INTID_MAINTENANCE) {
+			maintenance = true;             /* deactivated once handled, below */
+		} else if (id == tessera_board.uart_irq) {
+			for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
+				core_console_input((char)c);
+			gic_deactivate(id);
+		} else if (guest) {
+			vgic_inject_hw(id);             /* the guest's EOI deactivates it */
+		} else {
+			/* A vCPU's timer (or device) after it stopped: silence it. */
+			if (id == INTID_VTIMER)
+				write_sysreg(cntv_ctl_el0, 0);
+			gic_deactivate(id);
+		}
+	}
+	if (maintenance) {
+		if (guest)
+			vgic_flush();                   /* refill the list registers */
+		else
+			write_sysreg(ICH_HCR_EL2, 0);
+		gic_deactivate(INTID_MAINTENANCE);
+	}
+	return kicked;
 }
 
 void arch_trap_irq(struct frame *f)
 {
 	(void)f;
-	bool kicked = false;
-	for (unsigned id = gic_ack(); id < 1020; id = gic_ack()) {
-		gic_eoi(id);
-		kicked |= id == SGI_KICK;
-	}
-	if (kicked)
+	if (irq_dispatch(true))
 		core_kicked();
+	vgic_flush();
 }
 
 void arch_trap_serror(struct frame *f)

@@ -3,9 +3,15 @@
 #include <tessera/core.h>
 #include "arch.h"
 #include "sysreg.h"
+#include "vgic.h"
 
 extern uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE];
-_Noreturn void frame_launch(struct frame *f);
+_Noreturn void frame_launch(const struct frame *f, uint8_t *stack_top);
+
+/* The registers a vCPU starts with, built here and copied to the top of
+ * the stack by frame_launch (building them there would overwrite the
+ * C frames still in use). */
+static struct frame start_frame[TESSERA_NR_PCPUS];
 
 #define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | \
 		   HCR_BSU_IS | HCR_TSC | HCR_TIDCP | HCR_RW)
@@ -34,6 +40,7 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);
 	isb();
+	vgic_vcpu_reset();
 	/* Stale translations of this VMID (a restarted vCPU) must go. */
 	__asm__ volatile("tlbi vmalls12e1");
 	dsb(nsh);
@@ -41,14 +48,15 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	dsb(nsh);
 	isb();
 
-	/* A fresh frame at the top of this CPU's stack: x0 = arg, x1..x3 = 0 as
-	 * the Linux arm64 boot protocol wants, EL1h with DAIF masked. */
-	uint8_t *top = tessera_stacks[arch_pcpu_id()] + CONFIG_STACK_SIZE;
-	struct frame *f = (struct frame *)(void *)(top - sizeof(struct frame));
+	vgic_flush();
+	/* x0 = arg, x1..x3 = 0 as the Linux arm64 boot protocol wants, EL1h
+	 * with DAIF masked. */
+	unsigned pcpu = arch_pcpu_id();
+	struct frame *f = &start_frame[pcpu];
 	for (unsigned i = 0; i < 31; i++)
 		f->x[i] = 0;
 	f->x[0] = arg;
 	f->elr = entry;
 	f->spsr = SPSR_DAIF | SPSR_M_EL1H;
-	frame_launch(f);
+	frame_launch(f, tessera_stacks[pcpu] + CONFIG_STACK_SIZE);
 }

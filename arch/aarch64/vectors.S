@@ -100,10 +100,18 @@ guest_return:
 	add	sp, sp, #FRAME_SIZE
 	eret
 
-/* Enter a guest with the frame at x0 (the top of this CPU's stack). */
+/* frame_launch(frame, stack_top): enter a guest with the registers in
+ * *frame, leaving this CPU's stack empty but for a copy of them (the C
+ * frames below are abandoned: the next trap starts afresh). */
 	.global frame_launch
 frame_launch:
-	mov	sp, x0
+	sub	sp, x1, #FRAME_SIZE
+	mov	x2, sp
+	mov	x3, #FRAME_SIZE
+1:	ldp	x4, x5, [x0], #16
+	stp	x4, x5, [x2], #16
+	subs	x3, x3, #16
+	b.ne	1b
 	b	guest_return
 
 hyp_sync:

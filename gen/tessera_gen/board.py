@@ -142,7 +142,11 @@ def load_board(name, boards_dir):
         if base + size > HYP_VA_LIMIT:
             raise ConfigError(dts, what, f"{base:#x}-{base + size:#x} lies above 4 GiB, beyond what "
                                          "the hypervisor maps; leave it out of the board tree")
-    uart = fdt.reg(fdt.node(console))
+    uart_off = fdt.node(console)
+    uart = fdt.reg(uart_off)
+    irq = fdt.cells(uart_off, "interrupts")
+    if not irq or len(irq) < 3 or irq[0] != 0:
+        raise ConfigError(dts, console, "the console UART needs interrupts = <0 SPI flags> (GIC SPI)")
     return Board(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
                  ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
-                 uart_base=uart[0][0], gic_version=3, gicd=gic[0], gicr=gic[1], qemu=qemu)
+                 uart_base=uart[0][0], uart_irq=32 + irq[1], gic_version=3, gicd=gic[0], gicr=gic[1], qemu=qemu)

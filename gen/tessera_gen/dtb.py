@@ -6,6 +6,9 @@ import libfdt
 from .model import EMU_CONSOLE, MEM_DEVICE
 
 PHANDLE_CLK = 1
+PHANDLE_GIC = 2
+GIC_SPI, GIC_PPI = 0, 1
+IRQ_LEVEL_HIGH, IRQ_EDGE_RISING = 4, 1
 
 
 def _cells(*values, ncells=2):
@@ -27,6 +30,8 @@ def guest_dtb(vm, board):
     sw.property_string("model", f"Tessera partition {vm.name}")
     sw.property_u32("#address-cells", 2)
     sw.property_u32("#size-cells", 2)
+    if vm.vgic:
+        sw.property_u32("interrupt-parent", PHANDLE_GIC)
 
     wide = any(v.vmpidr >> 32 for v in vm.vcpus)
     sw.begin_node("cpus")
@@ -52,6 +57,26 @@ def guest_dtb(vm, board):
     sw.property_string("method", "hvc")
     sw.end_node()
 
+    if vm.vgic:
+        gicd, gicd_size, gicr, gicr_size = vm.vgic
+        sw.begin_node(f"intc@{gicd:x}")
+        sw.property_string("compatible", "arm,gic-v3")
+        sw.property_u32("#interrupt-cells", 3)
+        sw.property("interrupt-controller", b"")
+        sw.property_u32("#redistributor-regions", 1)
+        sw.property("reg", _cells(gicd, gicd_size, gicr, gicr_size))
+        sw.property_u32("phandle", PHANDLE_GIC)
+        sw.end_node()
+        # The architected timer: secure and non-secure physical, virtual,
+        # hypervisor PPIs (INTIDs 29, 30, 27, 26). A guest uses the virtual one.
+        sw.begin_node("timer")
+        sw.property_string("compatible", "arm,armv8-timer")
+        sw.property("interrupts", _cells(GIC_PPI, 13, IRQ_LEVEL_HIGH, GIC_PPI, 14, IRQ_LEVEL_HIGH,
+                                         GIC_PPI, 11, IRQ_LEVEL_HIGH, GIC_PPI, 10, IRQ_LEVEL_HIGH,
+                                         ncells=1))
+        sw.property("always-on", b"")
+        sw.end_node()
+
     console = next((d for d in vm.emu if d.type == EMU_CONSOLE), None)
     if console:
         sw.begin_node("apb-pclk")
@@ -66,6 +91,8 @@ def guest_dtb(vm, board):
         sw.property("reg", _cells(console.gpa, console.size))
         sw.property("clocks", _cells(PHANDLE_CLK, PHANDLE_CLK, ncells=1))
         sw.property("clock-names", _strings("uartclk", "apb_pclk"))
+        if vm.vgic and console.irq:
+            sw.property("interrupts", _cells(GIC_SPI, console.irq - 32, IRQ_LEVEL_HIGH, ncells=1))
         sw.end_node()
 
     sw.begin_node("chosen")

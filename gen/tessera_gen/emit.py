@@ -111,7 +111,9 @@ def emit(system, hyp, pool, out, final, config_name):
     pcpus = [SimpleNamespace(mpidr=m, vcpu=owner.get(p, (-1, ""))[0], owner=owner.get(p, (-1, ""))[1])
              for p, m in enumerate(system.board.cpus)]
 
-    ctx = dict(config_name=config_name, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
+    top = max([irq for vm in system.vms for irq, _ in vm.irqs], default=31)
+    nr_spis = max(32, -(-(top + 1 - 32) // 32) * 32)
+    ctx = dict(config_name=config_name, nr_spis=nr_spis, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
                pcpus=pcpus, nr_vcpus=first, images=_images(system, final))
     for vm in system.vms:
         (out / f"{vm.name}.dtb").write_bytes(vm.dtb_bytes)

@@ -12,6 +12,9 @@ MAP_ALLOC, MAP_IDENTICAL = 0, 1      # memory_regions map_type
 
 EMU_CONSOLE = 0x2                    # emu_devices type (ArceOS numbering)
 
+SPI_FIRST = 32                       # GIC: INTIDs 0-15 SGIs, 16-31 PPIs, 32-1019 SPIs
+GICR_FRAME = 0x20000                 # one GICv3 redistributor: RD_base + SGI_base
+
 PAGE = 0x1000
 
 
@@ -90,6 +93,8 @@ class Vm:
     dtb: Optional[Image] = None
     dtb_bytes: bytes = b""
     s2_root: int = 0
+    vgic: Optional[tuple] = None       # (gicd base, gicd size, gicr base, gicr size), guest-physical
+    irqs: list = field(default_factory=list)   # [(INTID, from hardware?)] the partition owns
 
     def key(self, path):
         return self.prefix + path
@@ -108,6 +113,7 @@ class Board:
     hyp_base: int
     hyp_size: int
     uart_base: int
+    uart_irq: int                      # its INTID
     gic_version: int
     gicd: tuple
     gicr: tuple

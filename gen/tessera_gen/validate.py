@@ -4,7 +4,7 @@ Each check raises ConfigError naming the file, the key path and the fix.
 """
 
 from .errors import ConfigError
-from .model import EMU_CONSOLE, MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, PAGE
+from .model import EMU_CONSOLE, GICR_FRAME, MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, PAGE, SPI_FIRST
 from .pagetable import IPA_BITS
 from .schema import keypath
 
@@ -26,6 +26,7 @@ def check_system(system):
         _check_vcpus(vm, board)
         _check_regions(vm, board)
         _check_devices(vm, board, system.kconfig)
+        _check_interrupts(vm, board, system.kconfig)
         _check_images(vm)
     _check_between_vms(vms, board)
 
@@ -144,6 +145,42 @@ def _check_devices(vm, board, kconfig):
                 raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps emulated device {d.name}")
 
 
+def _check_interrupts(vm, board, kconfig):
+    """The SPIs a partition's devices raise, and its virtual GIC: a GICv3
+    distributor at the board's GICD address and one redistributor frame
+    per vCPU from the board's GICR address."""
+    sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + \
+              [(p.irq, p.key, True) for p in vm.passthrough if p.irq]
+    vgic_on = kconfig.get("VGIC") == "y"
+    if sources and not vgic_on:
+        raise ConfigError(vm.file, vm.key(sources[0][1]),
+                          "gives the partition an interrupt but CONFIG_VGIC is off; enable it in "
+                          "make menuconfig or set the irq to 0")
+    seen = {}
+    for irq, key, hw in sources:
+        if irq < SPI_FIRST:
+            raise ConfigError(vm.file, vm.key(key), f"irq {irq} is not a shared peripheral interrupt; "
+                                                    f"devices use INTIDs {SPI_FIRST}-1019")
+        if irq in seen:
+            raise ConfigError(vm.file, vm.key(key), f"irq {irq} is already used by {vm.key(seen[irq])}")
+        seen[irq] = key
+    vm.irqs = sorted((irq, hw) for irq, _, hw in sources)
+    if not vgic_on:
+        return
+    gicd = board.gicd
+    gicr = (board.gicr[0], len(vm.vcpus) * GICR_FRAME)
+    vm.vgic = (gicd[0], gicd[1], gicr[0], gicr[1])
+    for name, (base, size) in (("virtual GIC distributor", gicd), ("virtual GIC redistributors", gicr)):
+        for r in vm.regions:
+            if overlaps(base, size, r.gpa, r.size):
+                raise ConfigError(vm.file, vm.key(r.key), f"guest range {rng(r.gpa, r.size)} overlaps the "
+                                                          f"{name} ({rng(base, size)})")
+        for d in vm.emu + vm.passthrough:
+            if overlaps(base, size, d.gpa, d.size):
+                raise ConfigError(vm.file, vm.key(d.key), f"guest range {rng(d.gpa, d.size)} overlaps the "
+                                                          f"{name} ({rng(base, size)})")
+
+
 def _check_aligned(vm, key, base, size):
     if base % PAGE or size % PAGE or size == 0:
         raise ConfigError(vm.file, key, f"range {rng(base, size)} is not a non-empty multiple of 4 KiB pages")
@@ -185,6 +222,14 @@ def _check_images(vm):
 
 
 def _check_between_vms(vms, board):
+    hw_irqs = {}
+    for vm in vms:
+        for p in (p for p in vm.passthrough if p.irq):
+            if p.irq in hw_irqs and hw_irqs[p.irq][0] is not vm:
+                other, key = hw_irqs[p.irq]
+                raise ConfigError(vm.file, vm.key(p.key), f"irq {p.irq} is also given to vm {other.name!r} "
+                                                          f"({other.key(key)}); an interrupt belongs to one partition")
+            hw_irqs.setdefault(p.irq, (vm, p.key))
     owners = []
     for vm in vms:
         for r in vm.regions:

@@ -42,6 +42,17 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm,
 			       const struct vcpu_config *vcpu,
 			       uint64_t entry, uint64_t arg);
 
+/* --- Emulated devices and interrupts ---------------------------------- */
+
+/* An access to an emulated device of the architecture's kinds
+ * (kind >= EMU_ARCH_FIRST), at byte offset off into it. */
+bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
+		     bool write, uint64_t *value);
+
+/* The level of the interrupt line intid (an SPI the partition owns) that an
+ * emulated device of partition vm drives. */
+void arch_irq_level(unsigned vm, unsigned intid, bool level);
+
 /* --- Console and locks ------------------------------------------------ */
 
 void arch_console_putc(char c);

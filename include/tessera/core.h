@@ -48,6 +48,9 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value);
  * configured policy stops the partition. */
 bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc);
 
+/* A byte typed on the physical console (arch's receive interrupt). */
+void core_console_input(char c);
+
 /* Hypervisor console and log. */
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

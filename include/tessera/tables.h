@@ -25,7 +25,16 @@ struct mem_region {
 
 /* Kinds of emulated (trapped) devices. */
 enum emu_kind {
-	EMU_VUART_PL011 = 1,    /* polled PL011 console */
+	EMU_VUART_PL011 = 1,    /* PL011 console */
+	EMU_ARCH_FIRST = 16,    /* kinds from here on are the architecture's */
+	EMU_VGIC_DIST = 16,     /* aarch64: GICv3 distributor */
+	EMU_VGIC_REDIST = 17,   /* aarch64: GICv3 redistributors, one frame per vCPU */
+};
+
+/* An interrupt a partition owns (a shared peripheral interrupt). */
+struct vm_irq {
+	uint16_t intid;         /* the INTID, the same for guest and hardware */
+	uint16_t hw;            /* 1: a physical device raises it; 0: an emulated one */
 };
 
 /* A guest-physical range the hypervisor emulates: left unmapped in stage 2. */
@@ -53,11 +62,13 @@ struct vm_config {
 	uint16_t first_vcpu;    /* its vCPUs are tessera_vcpus[first_vcpu ..] */
 	uint16_t nr_regions;
 	uint16_t nr_emu;
+	uint16_t nr_irqs;
 	uint64_t entry;         /* guest-physical entry point of vCPU 0 */
 	uint64_t dtb;           /* guest-physical address of its device tree */
 	uint64_t s2_root;       /* host-physical address of its stage-2 root table */
 	const struct mem_region *regions;
 	const struct emu_device *emu;
+	const struct vm_irq *irqs;
 };
 
 /* A physical CPU of the board. */
@@ -72,6 +83,7 @@ struct board_config {
 	uint64_t gicd_base;
 	uint64_t gicr_base;     /* first redistributor frame (GICv3) */
 	uint64_t gicr_size;     /* bytes of the redistributor region */
+	uint32_t uart_irq;      /* the console UART's INTID: input for the focused partition */
 };
 
 extern const struct vm_config tessera_vms[TESSERA_NR_VMS];

@@ -55,6 +55,22 @@ void arch_console_putc(char c)
 	}
 }
 
+struct fake_irq fake_irq;
+void arch_irq_level(unsigned vm, unsigned intid, bool level)
+{
+	fake_irq.vm = vm;
+	fake_irq.intid = intid;
+	fake_irq.level = level;
+	fake_irq.calls++;
+}
+
+bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
+		     bool write, uint64_t *value)
+{
+	(void)vm; (void)d; (void)off; (void)size; (void)write; (void)value;
+	return false;
+}
+
 void arch_spin_lock(spinlock_t *lock) { lock->locked = 1; }
 void arch_spin_unlock(spinlock_t *lock) { lock->locked = 0; }
 void arch_init_boot_cpu(void) {}

@@ -39,9 +39,37 @@ TEST(faults_are_injected_and_reported_a_bounded_number_of_times)
 	CHECK(strstr(fake_console, "(further faults not reported)"));
 }
 
+static void do_write_imsc(void) { value = 1 << 4; handled = core_mmio(0x9000038, 4, true, &value); }
+
+TEST(console_input_goes_to_the_focused_partition_and_raises_its_irq)
+{
+	fake_reset();
+	on_pcpu(3, do_write_imsc);              /* vm b unmasks RX */
+	CHECK(handled);
+	core_console_input('a');                /* focus starts at vm a */
+	CHECK_EQ(fake_irq.vm, 0);
+	CHECK(!fake_irq.level);                 /* vm a did not unmask RX */
+	core_console_input(0x1d);               /* Ctrl-] n: next partition */
+	core_console_input('n');
+	CHECK(strstr(fake_console, "tessera: console input goes to vm b"));
+	core_console_input('z');
+	CHECK_EQ(fake_irq.vm, 1);
+	CHECK_EQ(fake_irq.intid, 33);
+	CHECK(fake_irq.level);
+	addr = 0x9000000;                       /* vm b reads it */
+	on_pcpu(3, do_read);
+	CHECK_EQ(value, 'z');
+	CHECK(!fake_irq.level);                 /* FIFO empty: line down */
+	core_console_input(0x1d);               /* Ctrl-] 0: back to vm a */
+	core_console_input('0');
+	CHECK(strstr(fake_console, "tessera: console input goes to vm a"));
+}
+
 const struct test mmio_tests[] = {
 	{ "mmio: emulated UART found by guest address", emulated_uart_is_found_by_guest_address },
 	{ "mmio: faults injected, reported a bounded number of times",
 	  faults_are_injected_and_reported_a_bounded_number_of_times },
+	{ "console: input goes to the focused partition, raises its irq",
+	  console_input_goes_to_the_focused_partition_and_raises_its_irq },
 	{ 0, 0 },
 };

@@ -55,14 +55,45 @@ TEST(control_registers_hold_what_is_written)
 	CHECK(rd(0x18, 4) & (1 << 7));
 }
 
-TEST(bad_accesses_are_refused)
+TEST(narrow_accesses_work_bad_ones_are_refused)
 {
 	uint64_t v = 0;
+	CHECK_EQ(rd(0x18, 2), 0x90);                                /* 16-bit, as Linux does */
+	CHECK_EQ(rd(0x18, 1), 0x90);
+	CHECK_EQ(rd(0x31, 1), 0x03);                                /* upper byte of UARTCR */
 	CHECK(!vuart_pl011_access(&u, 0, 0x1000, 4, false, &v));   /* outside */
-	CHECK(!vuart_pl011_access(&u, 0, 0x19, 1, false, &v));     /* byte, not DR */
 	CHECK(!vuart_pl011_access(&u, 0, 0x1a, 4, false, &v));     /* unaligned */
+	CHECK(!vuart_pl011_access(&u, 0, 0x19, 2, false, &v));     /* unaligned */
 	CHECK(!vuart_pl011_access(&u, 0, 0x18, 8, false, &v));     /* 64-bit */
 	CHECK(vuart_pl011_access(&u, 0, 0x0, 1, true, &v));        /* byte to DR */
+}
+
+TEST(received_bytes_are_read_in_order_and_raise_the_line)
+{
+	CHECK(!vuart_pl011_irq(&u));
+	wr(0, 0x38, 4, 1 << 4 | 1 << 6);                           /* UARTIMSC: RXIM | RTIM */
+	CHECK(!vuart_pl011_irq(&u));
+	CHECK(vuart_pl011_input(&u, 'o'));
+	CHECK(vuart_pl011_input(&u, 'k'));
+	CHECK(vuart_pl011_irq(&u));
+	CHECK_EQ(rd(0x18, 4) & (1 << 4), 0);                        /* RXFE clear */
+	CHECK_EQ(rd(0x40, 4), 0x50);                                /* UARTMIS: RX | RT */
+	CHECK_EQ(rd(0x0, 4), 'o');
+	CHECK_EQ(rd(0x0, 4), 'k');
+	CHECK(rd(0x18, 4) & (1 << 4));                              /* empty again */
+	CHECK(!vuart_pl011_irq(&u));
+	for (int i = 0; i < VUART_RX_FIFO; i++)
+		CHECK(vuart_pl011_input(&u, (uint8_t)i));
+	CHECK(!vuart_pl011_input(&u, 'x'));                         /* full: dropped */
+	CHECK(rd(0x18, 4) & (1 << 6));                              /* RXFF */
+}
+
+TEST(transmit_interrupt_follows_its_mask)
+{
+	wr(0, 0x38, 4, 1 << 5);                                     /* TXIM */
+	CHECK(vuart_pl011_irq(&u));                                 /* FIFO always empty */
+	wr(0, 0x38, 4, 0);
+	CHECK(!vuart_pl011_irq(&u));
 }
 
 static void say(unsigned vm, const char *s)
@@ -91,7 +122,9 @@ const struct test vuart_tests[] = {
 	{ "vuart: flag register lets a polling driver write", flag_register_lets_a_polling_driver_write },
 	{ "vuart: reset values and identification registers", reset_values_and_identification },
 	{ "vuart: control registers hold what is written", control_registers_hold_what_is_written },
-	{ "vuart: bad accesses are refused", bad_accesses_are_refused },
+	{ "vuart: 8/16-bit accesses work, bad ones are refused", narrow_accesses_work_bad_ones_are_refused },
+	{ "vuart: received bytes read in order, raise the line", received_bytes_are_read_in_order_and_raise_the_line },
+	{ "vuart: transmit interrupt follows its mask", transmit_interrupt_follows_its_mask },
 	{ "console: lines of several partitions never interleave", lines_of_several_partitions_never_interleave },
 	{ "console: a long line is flushed when the buffer fills", long_line_is_flushed_when_the_buffer_fills },
 	{ 0, 0 },

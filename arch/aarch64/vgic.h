@@ -1,0 +1,20 @@
+/* The virtual GICv3 of each partition (arch/aarch64 internal). */
+#ifndef ARCH_AARCH64_VGIC_H
+#define ARCH_AARCH64_VGIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <tessera/tables.h>
+
+#define INTID_MAINTENANCE   25      /* PPI 9: list registers need attention */
+#define INTID_VTIMER        27      /* PPI 11: EL1 virtual timer */
+
+void vgic_init(void);                           /* boot CPU, before any guest runs */
+void vgic_vcpu_reset(void);                     /* this pCPU's vCPU is about to start */
+void vgic_flush(void);                          /* before returning to the guest */
+void vgic_inject_hw(unsigned intid);            /* a physical interrupt for this pCPU's vCPU */
+void vgic_sgi(uint64_t icc_sgi1r);              /* the guest wrote ICC_SGI1R_EL1 */
+bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value);
+bool vgic_redist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value);
+
+#endif
