@@ -142,8 +142,8 @@ debug: $(ELF)
 
 # Host unit tests of the arch-neutral core, with a fake arch (tests/unit/).
 UNIT_SRCS := src/main.c src/power.c src/console.c src/mmio.c src/vuart_pl011.c \
-	$(wildcard tests/unit/*.c)
-build/unit/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h include/tessera/*.h src/*.h)
+	arch/aarch64/vgic_regs.c $(wildcard tests/unit/*.c)
+build/unit/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h include/tessera/*.h src/*.h arch/aarch64/vgic*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
 		-include tests/unit/autoconf.h $(UNIT_SRCS) -o $@

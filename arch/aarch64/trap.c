@@ -146,6 +146,8 @@ bool irq_dispatch(bool guest)
 			/* A vCPU's timer (or device) after it stopped: silence it. */
 			if (id == INTID_VTIMER)
 				write_sysreg(cntv_ctl_el0, 0);
+			if (id == INTID_PTIMER)
+				write_sysreg(cntp_ctl_el0, 0);
 			gic_deactivate(id);
 		}
 	}

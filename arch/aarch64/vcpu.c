@@ -13,6 +13,11 @@ _Noreturn void frame_launch(const struct frame *f, uint8_t *stack_top);
  * C frames still in use). */
 static struct frame start_frame[TESSERA_NR_PCPUS];
 
+/* CNTVOFF_EL2 of each partition: the physical count when its vCPU 0 started,
+ * so that its virtual time starts at zero and is the same on all its vCPUs
+ * (the others are started later, by vCPU 0). */
+static uint64_t partition_cntvoff[TESSERA_NR_VMS];
+
 #define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | \
 		   HCR_BSU_IS | HCR_TSC | HCR_TIDCP | HCR_RW)
 
@@ -28,7 +33,9 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	write_sysreg(hcr_el2, HCR_GUEST);
 	write_sysreg(cptr_el2, CPTR_EL2_RES1);
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
-	write_sysreg(cntvoff_el2, 0);
+	if (vcpu->index == 0)
+		partition_cntvoff[vcpu->vm] = read_sysreg(cntpct_el0);
+	write_sysreg(cntvoff_el2, partition_cntvoff[vcpu->vm]);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(vmpidr_el2, MPIDR_RES1 | (vcpu->vmpidr & MPIDR_AFF_MASK));
 

@@ -17,24 +17,8 @@
 #include "arch.h"
 #include "sysreg.h"
 #include "vgic.h"
+#include "vgic_state.h"
 
-#define NR_PRIVATE      32
-#define NR_SPIS         TESSERA_VGIC_NR_SPIS
-#define NR_INTIDS       (NR_PRIVATE + NR_SPIS)
-#define MAX_LRS         16
-
-/* GICD_CTLR, single security state (DS = 1) */
-#define CTLR_ENGRP0     (1u << 0)
-#define CTLR_ENGRP1     (1u << 1)
-#define CTLR_ARE        (1u << 4)
-#define CTLR_DS         (1u << 6)
-#define IIDR_ARM        0x43b           /* JEP106 code of Arm: implementer */
-#define PIDR2_GICV3     0x3b            /* ArchRev 3 */
-#define TYPER_IDBITS_10 (9u << 19)      /* INTIDs 0-1023 */
-#define GICR_TYPER_LAST (1ull << 4)
-#define WAKER_PSLEEP    (1u << 1)
-#define WAKER_CASLEEP   (1u << 2)
-#define IROUTER_IRM     (1ull << 31)
 
 /* ICH_LR<n>_EL2 */
 #define LR_STATE_SHIFT  62
@@ -47,34 +31,8 @@
 #define ICH_HCR_EN      (1ull << 0)
 #define ICH_HCR_UIE     (1ull << 1)
 
-struct virq {
-	uint8_t priority;
-	bool enabled;
-	bool pending;           /* waiting for a list register */
-	bool in_lr;             /* in a list register of its vCPU's pCPU */
-	bool level;             /* emulated level-sensitive line asserted */
-	bool edge;              /* GICD_ICFGR: edge-triggered */
-	bool hw;                /* physical INTID of the same number behind it */
-	bool owned;             /* SPIs: the partition owns it */
-	uint16_t target;        /* SPIs: vCPU index in the partition */
-};
-
-struct vgic_vm {
-	spinlock_t lock;
-	uint32_t ctlr;
-	struct virq spi[NR_SPIS];
-	uint64_t irouter[NR_SPIS];
-};
-
-struct vgic_vcpu {
-	struct virq priv[NR_PRIVATE];
-	uint32_t waker;
-	uint32_t lr_used;                       /* list registers holding our INTIDs */
-	uint16_t lr_intid[MAX_LRS];
-};
-
-static struct vgic_vm vgic_vms[TESSERA_NR_VMS];
-static struct vgic_vcpu vgic_vcpus[TESSERA_NR_VCPUS];
+struct vgic_vm vgic_vms[TESSERA_NR_VMS];
+struct vgic_vcpu vgic_vcpus[TESSERA_NR_VCPUS];
 static unsigned nr_lrs;
 
 /* --- list registers: ICH_LR<n>_EL2 can only be named by a constant --- */
@@ -101,26 +59,6 @@ static void write_lr(unsigned n, uint64_t v)
 
 /* --- lookup --- */
 
-static unsigned vcpu_index(const struct vcpu_config *v)
-{
-	return (unsigned)(v - tessera_vcpus);
-}
-
-/* The interrupt intid as vCPU vcpu (global index) of partition vm sees it,
- * or NULL if the partition has no such interrupt. */
-static struct virq *virq_of(unsigned vm, unsigned vcpu, unsigned intid)
-{
-	if (intid < NR_PRIVATE)
-		return &vgic_vcpus[vcpu].priv[intid];
-	if (intid < NR_INTIDS && vgic_vms[vm].spi[intid - NR_PRIVATE].owned)
-		return &vgic_vms[vm].spi[intid - NR_PRIVATE];
-	return 0;
-}
-
-static const struct vcpu_config *vcpu_of(unsigned vm, unsigned index)
-{
-	return &tessera_vcpus[tessera_vms[vm].first_vcpu + index];
-}
 
 /* The vCPU an interrupt is delivered to. */
 static const struct vcpu_config *target_of(unsigned vm, unsigned vcpu, unsigned intid)
@@ -130,13 +68,6 @@ static const struct vcpu_config *target_of(unsigned vm, unsigned vcpu, unsigned 
 	return vcpu_of(vm, vgic_vms[vm].spi[intid - NR_PRIVATE].target);
 }
 
-/* Make the target's pCPU look at its interrupts (unless that is us: the
- * return to the guest will). */
-static void notify(const struct vcpu_config *target)
-{
-	if (target->pcpu != arch_pcpu_id())
-		arch_kick(target->pcpu);
-}
 
 void vgic_init(void)
 {
@@ -144,25 +75,7 @@ void vgic_init(void)
 	nr_lrs = (vtr & 0x1f) + 1;
 	if (nr_lrs > MAX_LRS)
 		nr_lrs = MAX_LRS;
-
-	for (unsigned v = 0; v < TESSERA_NR_VCPUS; v++) {
-		for (unsigned i = 0; i < NR_PRIVATE; i++)
-			vgic_vcpus[v].priv[i].edge = i < 16;    /* SGIs are edge-triggered */
-		vgic_vcpus[v].priv[INTID_VTIMER].hw = true;
-		vgic_vcpus[v].waker = WAKER_PSLEEP;
-	}
-	for (unsigned m = 0; m < TESSERA_NR_VMS; m++) {
-		const struct vm_config *vm = &tessera_vms[m];
-		for (unsigned i = 0; i < vm->nr_irqs; i++) {
-			unsigned intid = vm->irqs[i].intid;
-			struct virq *v = &vgic_vms[m].spi[intid - NR_PRIVATE];
-			v->owned = true;
-			v->hw = vm->irqs[i].hw;
-			vgic_vms[m].irouter[intid - NR_PRIVATE] = vcpu_of(m, 0)->vmpidr;
-			if (v->hw)
-				gic_spi_route(intid, vcpu_of(m, 0)->pcpu);
-		}
-	}
+	vgic_regs_init();
 }
 
 /* --- delivery --- */
@@ -242,8 +155,10 @@ void vgic_vcpu_reset(void)
 	}
 	c->lr_used = 0;
 	c->priv[INTID_VTIMER].pending = false;
+	c->priv[INTID_PTIMER].pending = false;
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
 	gic_deactivate_private(INTID_VTIMER);   /* left active by an earlier run */
+	gic_deactivate_private(INTID_PTIMER);
 	write_sysreg(ICH_AP0R0_EL2, 0);
 	write_sysreg(ICH_AP1R0_EL2, 0);
 	write_sysreg(ICH_VMCR_EL2, 0);
@@ -261,7 +176,7 @@ void vgic_inject_hw(unsigned intid)
 		v->pending = true;
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
 	if (target)
-		notify(target);
+		vgic_notify(target);
 }
 
 void arch_irq_level(unsigned vm, unsigned intid, bool level)
@@ -285,7 +200,7 @@ void arch_irq_level(unsigned vm, unsigned intid, bool level)
 	target = vcpu_of(vm, v->target);
 	arch_spin_unlock(&g->lock);
 	if (raise)
-		notify(target);
+		vgic_notify(target);
 }
 
 /* ICC_SGI1R_EL1: Aff3 [55:48], IRM [40], Aff2 [39:32], INTID [27:24],
@@ -310,277 +225,6 @@ void vgic_sgi(uint64_t r)
 		arch_spin_lock(&vgic_vms[self->vm].lock);
 		vgic_vcpus[vcpu_index(t)].priv[intid].pending = true;
 		arch_spin_unlock(&vgic_vms[self->vm].lock);
-		notify(t);
+		vgic_notify(t);
 	}
-}
-
-/* --- register emulation, shared by distributor and redistributors --- */
-
-enum bit_reg { ISENABLER, ICENABLER, ISPENDR, ICPENDR, ISACTIVER, ICACTIVER };
-
-static bool bit_read(const struct virq *v, enum bit_reg reg)
-{
-	switch (reg) {
-	case ISENABLER: case ICENABLER: return v->enabled;
-	case ISPENDR: case ICPENDR:     return v->pending || v->level;
-	default:                        return v->in_lr;   /* active or pending in the CPU interface */
-	}
-}
-
-static void bit_write(unsigned vm, struct virq *v, unsigned intid, enum bit_reg reg)
-{
-	switch (reg) {
-	case ISENABLER:
-		v->enabled = true;
-		if (v->hw && intid >= NR_PRIVATE)
-			gic_spi_enable(intid, true);
-		break;
-	case ICENABLER:
-		v->enabled = false;
-		if (v->hw && intid >= NR_PRIVATE)
-			gic_spi_enable(intid, false);
-		break;
-	case ISPENDR:
-		if (!v->hw)
-			v->pending = true;
-		break;
-	case ICPENDR:
-		v->pending = false;
-		break;
-	default:        /* active state belongs to the CPU interface: ignored */
-		break;
-	}
-	(void)vm;
-}
-
-/* A 32-bit set/clear register covering INTIDs first..first+31. */
-static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg reg,
-			bool write, uint64_t *value)
-{
-	uint32_t out = 0;
-	bool changed = false;
-	for (unsigned b = 0; b < 32; b++) {
-		struct virq *v = virq_of(vm, vcpu, first + b);
-		if (!v)
-			continue;
-		if (!write)
-			out |= (uint32_t)bit_read(v, reg) << b;
-		else if ((*value >> b) & 1) {
-			bit_write(vm, v, first + b, reg);
-			changed = true;
-		}
-	}
-	if (!write)
-		*value = out;
-	else if (changed)       /* something may now be deliverable */
-		for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
-			notify(vcpu_of(vm, i));
-}
-
-static void priority_access(unsigned vm, unsigned vcpu, unsigned first, unsigned size,
-			    bool write, uint64_t *value)
-{
-	uint64_t out = 0;
-	for (unsigned b = 0; b < size; b++) {
-		struct virq *v = virq_of(vm, vcpu, first + b);
-		if (!v)
-			continue;
-		if (write)
-			v->priority = (uint8_t)(*value >> (8 * b)) & 0xf8;   /* 5 priority bits */
-		else
-			out |= (uint64_t)v->priority << (8 * b);
-	}
-	if (!write)
-		*value = out;
-}
-
-/* GICD_ICFGR / GICR_ICFGR: two bits per INTID, bit 1 of each = edge. */
-static void config_access(unsigned vm, unsigned vcpu, unsigned first, bool write, uint64_t *value)
-{
-	uint32_t out = 0;
-	for (unsigned b = 0; b < 16; b++) {
-		struct virq *v = virq_of(vm, vcpu, first + b);
-		if (!v)
-			continue;
-		if (write && first + b >= 16)   /* SGIs are always edge */
-			v->edge = (*value >> (2 * b + 1)) & 1;
-		out |= (uint32_t)v->edge << (2 * b + 1);
-	}
-	if (!write)
-		*value = out;
-}
-
-/* Registers both frames have at the same offsets (GICD for SPIs, the SGI
- * frame of GICR for SGIs/PPIs). first = the INTID of the frame's bit 0. */
-static bool common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
-			  uint64_t *value, bool is_dist)
-{
-	unsigned n = (unsigned)(off & 0x7f) / 4;           /* register index in a block */
-	if (off >= 0x400 && off < 0x800) {                  /* IPRIORITYR: byte access allowed */
-		unsigned first = (unsigned)(off - 0x400);
-		if ((is_dist && first < NR_PRIVATE) || (!is_dist && first >= NR_PRIVATE))
-			return write || (*value = 0, true);
-		priority_access(vm, vcpu, first, size, write, value);
-		return true;
-	}
-	if (size != 4)
-		return false;
-	unsigned first = n * 32;
-	if ((is_dist && first < NR_PRIVATE) || (!is_dist && first >= NR_PRIVATE)) {
-		if (off >= 0x80 && off < 0x400) {           /* the other frame's INTIDs: RAZ/WI */
-			if (!write)
-				*value = off < 0x100 ? 0xffffffff : 0;
-			return true;
-		}
-	}
-	if (off >= 0x80 && off < 0x100) {                   /* IGROUPR: all Group 1 */
-		if (!write)
-			*value = 0xffffffff;
-		return true;
-	}
-	if (off >= 0x100 && off < 0x400) {
-		enum bit_reg reg = (enum bit_reg)((off - 0x100) / 0x80);
-		bits_access(vm, vcpu, first, reg, write, value);
-		return true;
-	}
-	if (off >= 0xc00 && off < 0xd00) {                  /* ICFGR */
-		unsigned cfirst = (unsigned)(off - 0xc00) / 4 * 16;
-		if ((is_dist && cfirst < NR_PRIVATE) || (!is_dist && cfirst >= NR_PRIVATE))
-			return write || (*value = 0, true);
-		config_access(vm, vcpu, cfirst, write, value);
-		return true;
-	}
-	if (!write)
-		*value = 0;                                 /* IGRPMODR, NSACR, reserved */
-	return true;
-}
-
-/* --- distributor --- */
-
-static void irouter_write(unsigned vm, unsigned intid, uint64_t value)
-{
-	struct vgic_vm *g = &vgic_vms[vm];
-	struct virq *v = &g->spi[intid - NR_PRIVATE];
-	g->irouter[intid - NR_PRIVATE] = value & (0xff00ffffffull | IROUTER_IRM);
-	unsigned target = 0;                    /* IRM (any vCPU) or no match: vCPU 0 */
-	for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus && !(value & IROUTER_IRM); i++)
-		if (vcpu_of(vm, i)->vmpidr == (value & 0xff00ffffffull))
-			target = i;
-	v->target = (uint16_t)target;
-	if (v->hw)
-		gic_spi_route(intid, vcpu_of(vm, target)->pcpu);
-}
-
-static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
-{
-	struct vgic_vm *g = &vgic_vms[vm];
-
-	if (off >= 0x6100 && off < 0x6000 + 8 * NR_INTIDS) {        /* IROUTER<n> */
-		unsigned intid = (unsigned)(off - 0x6000) / 8;
-		if (!virq_of(vm, 0, intid) || (size != 8 && size != 4))
-			return write || (*value = 0, true);
-		uint64_t cur = g->irouter[intid - NR_PRIVATE];
-		unsigned shift = (off & 4) ? 32 : 0;
-		if (!write) {
-			*value = size == 8 ? cur : (cur >> shift) & 0xffffffff;
-		} else {
-			uint64_t mask = size == 8 ? ~0ull : 0xffffffffull << shift;
-			irouter_write(vm, intid, (cur & ~mask) | ((*value << shift) & mask));
-		}
-		return true;
-	}
-	if (off >= 0x80 && off < 0xe00)
-		return common_access(vm, tessera_vms[vm].first_vcpu, off, size, write, value, true);
-	if (size != 4)
-		return false;
-	uint64_t v = 0;
-	switch (off) {
-	case 0x0000:                                            /* GICD_CTLR */
-		if (write) {
-			g->ctlr = (uint32_t)*value & (CTLR_ENGRP0 | CTLR_ENGRP1);
-			for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
-				notify(vcpu_of(vm, i));
-		}
-		v = g->ctlr | CTLR_ARE | CTLR_DS;
-		break;
-	case 0x0004:                                            /* GICD_TYPER */
-		v = TYPER_IDBITS_10 | (NR_INTIDS / 32 - 1);
-		break;
-	case 0x0008:                                            /* GICD_IIDR */
-		v = IIDR_ARM;
-		break;
-	case 0xffe8:                                            /* GICD_PIDR2 */
-		v = PIDR2_GICV3;
-		break;
-	default:                                                /* TYPER2, STATUSR, SGIR, IDs: RAZ/WI */
-		break;
-	}
-	if (!write)
-		*value = v;
-	return true;
-}
-
-bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
-{
-	arch_spin_lock(&vgic_vms[vm].lock);
-	bool ok = dist_locked(vm, off, size, write, value);
-	arch_spin_unlock(&vgic_vms[vm].lock);
-	return ok;
-}
-
-/* --- redistributors: frame i (RD_base, then SGI_base) is vCPU i's --- */
-
-#define GICR_FRAME      0x20000
-#define GICR_SGI_BASE   0x10000
-
-static bool redist_locked(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
-{
-	unsigned index = (unsigned)(off / GICR_FRAME);
-	const struct vcpu_config *vc = vcpu_of(vm, index);
-	struct vgic_vcpu *c = &vgic_vcpus[vcpu_index(vc)];
-	uint64_t fo = off % GICR_FRAME;
-
-	if (index >= tessera_vms[vm].nr_vcpus)
-		return false;
-	if (fo >= GICR_SGI_BASE)
-		return common_access(vm, vcpu_index(vc), fo - GICR_SGI_BASE, size, write, value, false);
-
-	if (fo == 0x0008 || fo == 0x000c) {                     /* GICR_TYPER, 64-bit */
-		uint64_t aff = ((vc->vmpidr >> 32) & 0xff) << 24 | (vc->vmpidr & 0xffffff);
-		uint64_t typer = aff << 32 | (uint64_t)index << 8 |
-				 (index + 1 == tessera_vms[vm].nr_vcpus ? GICR_TYPER_LAST : 0);
-		if (write)
-			return true;
-		*value = size == 8 ? typer : (typer >> (fo == 0xc ? 32 : 0)) & 0xffffffff;
-		return size == 8 || size == 4;
-	}
-	if (size != 4)
-		return false;
-	uint64_t v = 0;
-	switch (fo) {
-	case 0x0004:                                            /* GICR_IIDR */
-		v = IIDR_ARM;
-		break;
-	case 0x0014:                                            /* GICR_WAKER */
-		if (write)
-			c->waker = (*value & WAKER_PSLEEP) ? WAKER_PSLEEP | WAKER_CASLEEP : 0;
-		v = c->waker;
-		break;
-	case 0xffe8:                                            /* GICR_PIDR2 */
-		v = PIDR2_GICV3;
-		break;
-	default:                                                /* CTLR (no LPIs), STATUSR, ...: RAZ/WI */
-		break;
-	}
-	if (!write)
-		*value = v;
-	return true;
-}
-
-bool vgic_redist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
-{
-	arch_spin_lock(&vgic_vms[vm].lock);
-	bool ok = redist_locked(vm, off, size, write, value);
-	arch_spin_unlock(&vgic_vms[vm].lock);
-	return ok;
 }

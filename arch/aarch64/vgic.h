@@ -8,8 +8,10 @@
 
 #define INTID_MAINTENANCE   25      /* PPI 9: list registers need attention */
 #define INTID_VTIMER        27      /* PPI 11: EL1 virtual timer */
+#define INTID_PTIMER        30      /* PPI 14: EL1 physical timer */
 
 void vgic_init(void);                           /* boot CPU, before any guest runs */
+void vgic_regs_init(void);                      /* its register state part */
 void vgic_vcpu_reset(void);                     /* this pCPU's vCPU is about to start */
 void vgic_flush(void);                          /* before returning to the guest */
 void vgic_inject_hw(unsigned intid);            /* a physical interrupt for this pCPU's vCPU */

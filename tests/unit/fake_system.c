@@ -12,11 +12,17 @@ static const struct emu_device uart[] = {
 	{ .gpa = 0x9000000, .size = 0x1000, .kind = EMU_VUART_PL011, .irq = 33 },
 };
 
+/* a: the console's SPI 33; b: the console's and a device's SPI 48 */
+static const struct vm_irq a_irqs[] = { { .intid = 33, .hw = 0 } };
+static const struct vm_irq b_irqs[] = { { .intid = 33, .hw = 0 }, { .intid = 48, .hw = 1 } };
+
 const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
 	{ .name = "a", .id = 1, .vmid = 1, .nr_vcpus = 2, .first_vcpu = 0, .nr_regions = 2, .nr_emu = 1,
-	  .entry = 0x40080000, .dtb = 0x40000000, .regions = a_regions, .emu = uart },
+	  .nr_irqs = 1, .entry = 0x40080000, .dtb = 0x40000000, .regions = a_regions, .emu = uart,
+	  .irqs = a_irqs },
 	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 1,
-	  .entry = 0x40080000, .dtb = 0x40000000, .regions = b_regions, .emu = uart },
+	  .nr_irqs = 2, .entry = 0x40080000, .dtb = 0x40000000, .regions = b_regions, .emu = uart,
+	  .irqs = b_irqs },
 };
 
 const struct vcpu_config tessera_vcpus[TESSERA_NR_VCPUS] = {

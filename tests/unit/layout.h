@@ -3,3 +3,4 @@
 #define TESSERA_NR_VMS    2
 #define TESSERA_NR_VCPUS  3
 #define TESSERA_NR_PCPUS  4
+#define TESSERA_VGIC_NR_SPIS 32

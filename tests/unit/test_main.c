@@ -8,8 +8,9 @@
 
 int check_failures;
 
-extern const struct test power_tests[], vuart_tests[], format_tests[], mmio_tests[];
-static const struct test *const suites[] = { power_tests, vuart_tests, format_tests, mmio_tests };
+extern const struct test power_tests[], vuart_tests[], format_tests[], mmio_tests[], vgic_tests[];
+static const struct test *const suites[] = { power_tests, vuart_tests, format_tests, mmio_tests,
+					     vgic_tests };
 
 int main(void)
 {

@@ -1,0 +1,86 @@
+/* Virtual GICv3 state shared by the list-register side (vgic.c) and the
+ * register emulation (vgic_regs.c). Internal to arch/aarch64. */
+#ifndef ARCH_AARCH64_VGIC_STATE_H
+#define ARCH_AARCH64_VGIC_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <tessera/arch.h>
+#include <tessera/tables.h>
+
+#define NR_PRIVATE      32
+#define NR_SPIS         TESSERA_VGIC_NR_SPIS
+#define NR_INTIDS       (NR_PRIVATE + NR_SPIS)
+#define MAX_LRS         16
+
+/* GICD_CTLR, single security state (DS = 1) */
+#define CTLR_ENGRP0     (1u << 0)
+#define CTLR_ENGRP1     (1u << 1)
+#define CTLR_ARE        (1u << 4)
+#define CTLR_DS         (1u << 6)
+#define WAKER_PSLEEP    (1u << 1)
+#define WAKER_CASLEEP   (1u << 2)
+
+struct virq {
+	uint8_t priority;
+	bool enabled;
+	bool pending;           /* waiting for a list register */
+	bool in_lr;             /* in a list register of its vCPU's pCPU */
+	bool level;             /* emulated level-sensitive line asserted */
+	bool edge;              /* GICD_ICFGR: edge-triggered */
+	bool hw;                /* physical INTID of the same number behind it */
+	bool owned;             /* SPIs: the partition owns it */
+	uint16_t target;        /* SPIs: vCPU index in the partition */
+};
+
+struct vgic_vm {
+	spinlock_t lock;
+	uint32_t ctlr;
+	struct virq spi[NR_SPIS];
+	uint64_t irouter[NR_SPIS];
+};
+
+struct vgic_vcpu {
+	struct virq priv[NR_PRIVATE];
+	uint32_t waker;
+	uint32_t lr_used;                       /* list registers holding our INTIDs */
+	uint16_t lr_intid[MAX_LRS];
+};
+
+extern struct vgic_vm vgic_vms[TESSERA_NR_VMS];
+extern struct vgic_vcpu vgic_vcpus[TESSERA_NR_VCPUS];
+
+/* The interrupt intid as vCPU vcpu (global index) of partition vm sees it,
+ * or NULL if the partition has no such interrupt. */
+static inline struct virq *virq_of(unsigned vm, unsigned vcpu, unsigned intid)
+{
+	if (intid < NR_PRIVATE)
+		return &vgic_vcpus[vcpu].priv[intid];
+	if (intid < NR_INTIDS && vgic_vms[vm].spi[intid - NR_PRIVATE].owned)
+		return &vgic_vms[vm].spi[intid - NR_PRIVATE];
+	return 0;
+}
+
+static inline const struct vcpu_config *vcpu_of(unsigned vm, unsigned index)
+{
+	return &tessera_vcpus[tessera_vms[vm].first_vcpu + index];
+}
+
+static inline unsigned vcpu_index(const struct vcpu_config *v)
+{
+	return (unsigned)(v - tessera_vcpus);
+}
+
+/* Make the target's pCPU look at its interrupts (unless that is us: the
+ * return to the guest will). */
+static inline void vgic_notify(const struct vcpu_config *target)
+{
+	if (target->pcpu != arch_pcpu_id())
+		arch_kick(target->pcpu);
+}
+
+/* The physical GIC, for SPIs backed by hardware (arch/aarch64/gicv3.c) */
+void gic_spi_route(unsigned intid, unsigned pcpu);
+void gic_spi_enable(unsigned intid, bool on);
+
+#endif
