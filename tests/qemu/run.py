@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import threading
 import tomllib
 from pathlib import Path
 
@@ -61,19 +62,35 @@ def _kconfig(lines, bdir):
     return None
 
 
-def boot(cmd, timeout):
-    """Run QEMU with no stdin; kill its process group on the time limit."""
+def boot(cmd, timeout, send=()):
+    """Run QEMU; kill its process group on the time limit. send: pairs
+    [text to wait for, bytes to type then] fed to its console in order;
+    with nothing to send, its stdin is /dev/null."""
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: proc.stdout.read1(4096), b"")))
+    reader.start()
+    deadline = start + timeout
+    for wait_for, typed in send:
+        while wait_for.encode() not in b"".join(chunks) and time.monotonic() < deadline \
+                and proc.poll() is None:
+            time.sleep(0.05)
+        try:
+            proc.stdin.write(typed.encode())
+            proc.stdin.flush()
+        except BrokenPipeError:
+            break
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         timed_out = False
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
+        proc.wait()
         timed_out = True
-    text = out.decode("utf-8", errors="replace").replace("\r", "")
+    reader.join()
+    text = b"".join(chunks).decode("utf-8", errors="replace").replace("\r", "")
     return text, proc.returncode, timed_out, time.monotonic() - start
 
 
@@ -104,7 +121,7 @@ def main():
         if err is not None:
             problems, text, secs = ["build failed"], err, 0.0
         else:
-            text, status, timed_out, secs = boot(cmd, case["timeout"])
+            text, status, timed_out, secs = boot(cmd, case["timeout"], case.get("send", []))
             problems = check(case, text, status, timed_out)
         if problems:
             failed += 1
