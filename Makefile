@@ -40,7 +40,7 @@ CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
 	-fno-common -mgeneral-regs-only -mno-outline-atomics -Iinclude -I$(GEN) -include $(GEN)/autoconf.h -MMD -MP
 LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack
 
-GUESTS := smp-hello
+GUESTS := smp-hello irq-test
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)

@@ -9,8 +9,10 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "arch.h"
+#include "gic.h"
 #include "sysreg.h"
-#include "vgic.h"
+
+#if defined(CONFIG_GIC_V3)
 
 #define GICD_CTLR           0x0000
 #define GICD_CTLR_ENGRP1    (1u << 1)
@@ -153,3 +155,95 @@ void gic_eoi(unsigned intid)
 	write_sysreg(ICC_EOIR1_EL1, intid);
 	isb();
 }
+
+/* --- the virtual CPU interface: ICH_*_EL2 --- */
+
+/* ICH_LR<n>_EL2 */
+#define LR_STATE_SHIFT  62
+#define LR_PENDING      (1ull << 62)
+#define LR_HW           (1ull << 61)
+#define LR_GROUP1       (1ull << 60)
+#define LR_EOI          (1ull << 41)    /* HW = 0: maintenance interrupt on EOI */
+#define LR_PRIO_SHIFT   48
+#define LR_PINTID_SHIFT 32
+/* ICH_HCR_EL2 */
+#define ICH_HCR_EN      (1ull << 0)
+#define ICH_HCR_UIE     (1ull << 1)
+
+/* ICH_LR<n>_EL2 can only be named by a constant. */
+#define LR_CASES(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
+	op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
+
+static uint64_t read_lr(unsigned n)
+{
+	switch (n) {
+#define READ_LR(i) case i: return read_sysreg(ICH_LR##i##_EL2);
+	LR_CASES(READ_LR)
+	}
+	return 0;
+}
+
+static void write_lr(unsigned n, uint64_t v)
+{
+	switch (n) {
+#define WRITE_LR(i) case i: write_sysreg(ICH_LR##i##_EL2, v); break;
+	LR_CASES(WRITE_LR)
+	}
+}
+
+unsigned gich_nr_lrs(void)
+{
+	return (unsigned)(read_sysreg(ICH_VTR_EL2) & 0x1f) + 1;
+}
+
+bool gich_lr_free(unsigned n)
+{
+	return (read_lr(n) >> LR_STATE_SHIFT) == 0;
+}
+
+void gich_lr_load(unsigned n, unsigned intid, bool hw, uint8_t priority, unsigned source,
+		  bool eoi_irq)
+{
+	(void)source;           /* GICv3 SGIs carry no source */
+	uint64_t lr = LR_PENDING | LR_GROUP1 | (uint64_t)priority << LR_PRIO_SHIFT | intid;
+	if (hw)
+		lr |= LR_HW | (uint64_t)intid << LR_PINTID_SHIFT;
+	else if (eoi_irq)
+		lr |= LR_EOI;
+	write_lr(n, lr);
+}
+
+void gich_lr_request_eoi_irq(unsigned n)
+{
+	uint64_t lr = read_lr(n);
+	if (!(lr & LR_HW) && (lr >> LR_STATE_SHIFT))
+		write_lr(n, lr | LR_EOI);
+}
+
+void gich_lr_clear(unsigned n)
+{
+	write_lr(n, 0);
+}
+
+void gich_enable(bool underflow_irq)
+{
+	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN | (underflow_irq ? ICH_HCR_UIE : 0));
+	isb();
+}
+
+void gich_reset(void)
+{
+	for (unsigned n = 0; n < gich_nr_lrs() && n < 16; n++)
+		write_lr(n, 0);
+	write_sysreg(ICH_AP0R0_EL2, 0);
+	write_sysreg(ICH_AP1R0_EL2, 0);
+	write_sysreg(ICH_VMCR_EL2, 0);
+}
+
+void gich_disable(void)
+{
+	write_sysreg(ICH_HCR_EL2, 0);
+	isb();
+}
+
+#endif /* CONFIG_GIC_V3 */

@@ -88,8 +88,10 @@ bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsi
 	switch (d->kind) {
 	case EMU_VGIC_DIST:
 		return vgic_dist_access(vm, off, size, write, value);
+#if defined(CONFIG_GIC_V3)
 	case EMU_VGIC_REDIST:
 		return vgic_redist_access(vm, off, size, write, value);
+#endif
 	default:
 		return false;
 	}
@@ -129,17 +131,18 @@ bool irq_dispatch(bool guest)
 {
 	bool kicked = false, maintenance = false;
 
-	for (unsigned id = gic_ack(); id < 1020; id = gic_ack()) {
-		gic_eoi(id);                            /* priority drop */
+	for (unsigned raw = gic_ack(); (raw & INTID_MASK) < INTID_SPURIOUS; raw = gic_ack()) {
+		unsigned id = raw & INTID_MASK;
+		gic_eoi(raw);                           /* priority drop */
 		if (id == SGI_KICK) {
 			kicked = true;
-			gic_deactivate(id);
+			gic_deactivate(raw);
 		} else if (id == INTID_MAINTENANCE) {
 			maintenance = true;             /* deactivated once handled, below */
 		} else if (id == tessera_board.uart_irq) {
 			for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
 				core_console_input((char)c);
-			gic_deactivate(id);
+			gic_deactivate(raw);
 		} else if (guest) {
 			vgic_inject_hw(id);             /* the guest's EOI deactivates it */
 		} else {
@@ -148,14 +151,14 @@ bool irq_dispatch(bool guest)
 				write_sysreg(cntv_ctl_el0, 0);
 			if (id == INTID_PTIMER)
 				write_sysreg(cntp_ctl_el0, 0);
-			gic_deactivate(id);
+			gic_deactivate(raw);
 		}
 	}
 	if (maintenance) {
 		if (guest)
 			vgic_flush();                   /* refill the list registers */
 		else
-			write_sysreg(ICH_HCR_EL2, 0);
+			gich_disable();
 		gic_deactivate(INTID_MAINTENANCE);
 	}
 	return kicked;

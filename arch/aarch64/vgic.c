@@ -15,47 +15,14 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "arch.h"
-#include "sysreg.h"
+#include "gic.h"
 #include "vgic.h"
 #include "vgic_state.h"
 
 
-/* ICH_LR<n>_EL2 */
-#define LR_STATE_SHIFT  62
-#define LR_PENDING      (1ull << 62)
-#define LR_HW           (1ull << 61)
-#define LR_GROUP1       (1ull << 60)
-#define LR_PRIO_SHIFT   48
-#define LR_PINTID_SHIFT 32
-/* ICH_HCR_EL2 */
-#define ICH_HCR_EN      (1ull << 0)
-#define ICH_HCR_UIE     (1ull << 1)
-
 struct vgic_vm vgic_vms[TESSERA_NR_VMS];
 struct vgic_vcpu vgic_vcpus[TESSERA_NR_VCPUS];
 static unsigned nr_lrs;
-
-/* --- list registers: ICH_LR<n>_EL2 can only be named by a constant --- */
-
-#define LR_CASES(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
-	op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
-
-static uint64_t read_lr(unsigned n)
-{
-	switch (n) {
-#define READ_LR(i) case i: return read_sysreg(ICH_LR##i##_EL2);
-	LR_CASES(READ_LR)
-	}
-	return 0;
-}
-
-static void write_lr(unsigned n, uint64_t v)
-{
-	switch (n) {
-#define WRITE_LR(i) case i: write_sysreg(ICH_LR##i##_EL2, v); break;
-	LR_CASES(WRITE_LR)
-	}
-}
 
 /* --- lookup --- */
 
@@ -71,8 +38,7 @@ static const struct vcpu_config *target_of(unsigned vm, unsigned vcpu, unsigned 
 
 void vgic_init(void)
 {
-	uint32_t vtr = (uint32_t)read_sysreg(ICH_VTR_EL2);
-	nr_lrs = (vtr & 0x1f) + 1;
+	nr_lrs = gich_nr_lrs();
 	if (nr_lrs > MAX_LRS)
 		nr_lrs = MAX_LRS;
 	vgic_regs_init();
@@ -90,9 +56,10 @@ static void sync_lrs(unsigned vm, unsigned vcpu)
 {
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
 	for (unsigned n = 0; n < nr_lrs; n++) {
-		if (!(c->lr_used & (1u << n)) || (read_lr(n) >> LR_STATE_SHIFT) != 0)
+		if (!(c->lr_used & (1u << n)) || !gich_lr_free(n))
 			continue;
 		c->lr_used &= ~(1u << n);
+		gich_lr_clear(n);                       /* also clears its EOI maintenance status */
 		struct virq *v = virq_of(vm, vcpu, c->lr_intid[n]);
 		if (!v)
 			continue;
@@ -107,17 +74,32 @@ static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v)
 	for (unsigned n = 0; n < nr_lrs; n++) {
 		if (c->lr_used & (1u << n))
 			continue;
-		uint64_t lr = LR_PENDING | LR_GROUP1 | (uint64_t)v->priority << LR_PRIO_SHIFT | intid;
-		if (v->hw)
-			lr |= LR_HW | (uint64_t)intid << LR_PINTID_SHIFT;
-		write_lr(n, lr);
+		unsigned source = 0;
+		if (intid < 16) {                       /* GICv2 SGIs name their source */
+			uint8_t *src = &c->sgi_sources[intid];
+			source = (unsigned)__builtin_ctz(*src | 0x100u) & 7;
+			*src &= (uint8_t)~(1u << source);
+		}
+		v->pending = intid < 16 && c->sgi_sources[intid];
+		/* A level line is to be re-checked, another source's SGI loaded,
+		 * when the guest is done: ask for a maintenance interrupt then. */
+		bool eoi_irq = !v->hw && (!v->edge || v->pending);
+		gich_lr_load(n, intid, v->hw, v->priority, source, eoi_irq);
 		c->lr_used |= 1u << n;
 		c->lr_intid[n] = (uint16_t)intid;
-		v->pending = false;
 		v->in_lr = true;
 		return true;
 	}
 	return false;
+}
+
+/* An interrupt became pending again while its list register still holds
+ * it (active): have the guest's EOI of that one bring us back. */
+static void pend_behind(struct vgic_vcpu *c, unsigned intid)
+{
+	for (unsigned n = 0; n < nr_lrs; n++)
+		if ((c->lr_used & (1u << n)) && c->lr_intid[n] == intid)
+			gich_lr_request_eoi_irq(n);
 }
 
 void vgic_flush(void)
@@ -131,13 +113,16 @@ void vgic_flush(void)
 	sync_lrs(vm, vcpu);
 	for (unsigned intid = 0; intid < NR_INTIDS && !more; intid++) {
 		struct virq *v = virq_of(vm, vcpu, intid);
-		if (!v || !deliverable(vm, v) || target_of(vm, vcpu, intid) != vc)
+		if (!v || target_of(vm, vcpu, intid) != vc)
 			continue;
-		more = !load_lr(c, intid, v);
+		if (v->pending && v->in_lr && !v->hw)
+			pend_behind(c, intid);
+		else if (deliverable(vm, v))
+			more = !load_lr(c, intid, v);
 	}
 	arch_spin_unlock(&vgic_vms[vm].lock);
 	/* Out of list registers: ask for a maintenance interrupt when they drain. */
-	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN | (more ? ICH_HCR_UIE : 0));
+	gich_enable(more);
 }
 
 void vgic_vcpu_reset(void)
@@ -146,8 +131,7 @@ void vgic_vcpu_reset(void)
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu_index(vc)];
 
 	arch_spin_lock(&vgic_vms[vc->vm].lock);
-	for (unsigned n = 0; n < nr_lrs; n++)
-		write_lr(n, 0);
+	gich_reset();
 	for (unsigned intid = 0; intid < NR_INTIDS; intid++) {
 		struct virq *v = virq_of(vc->vm, vcpu_index(vc), intid);
 		if (v && target_of(vc->vm, vcpu_index(vc), intid) == vc)
@@ -159,11 +143,7 @@ void vgic_vcpu_reset(void)
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
 	gic_deactivate_private(INTID_VTIMER);   /* left active by an earlier run */
 	gic_deactivate_private(INTID_PTIMER);
-	write_sysreg(ICH_AP0R0_EL2, 0);
-	write_sysreg(ICH_AP1R0_EL2, 0);
-	write_sysreg(ICH_VMCR_EL2, 0);
-	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
-	isb();
+	gich_enable(false);
 }
 
 void vgic_inject_hw(unsigned intid)
@@ -223,8 +203,15 @@ void vgic_sgi(uint64_t r)
 		if (!named)
 			continue;
 		arch_spin_lock(&vgic_vms[self->vm].lock);
-		vgic_vcpus[vcpu_index(t)].priv[intid].pending = true;
+		vgic_pend_sgi_locked(t, intid, 0);
 		arch_spin_unlock(&vgic_vms[self->vm].lock);
 		vgic_notify(t);
 	}
+}
+
+void vgic_pend_sgi_locked(const struct vcpu_config *target, unsigned intid, unsigned source)
+{
+	struct vgic_vcpu *c = &vgic_vcpus[vcpu_index(target)];
+	c->sgi_sources[intid] |= (uint8_t)(1u << source);
+	c->priv[intid].pending = true;
 }

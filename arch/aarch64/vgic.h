@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <tessera/tables.h>
 
-#define INTID_MAINTENANCE   25      /* PPI 9: list registers need attention */
-#define INTID_VTIMER        27      /* PPI 11: EL1 virtual timer */
-#define INTID_PTIMER        30      /* PPI 14: EL1 physical timer */
+#include "gic.h"
 
 void vgic_init(void);                           /* boot CPU, before any guest runs */
 void vgic_regs_init(void);                      /* its register state part */

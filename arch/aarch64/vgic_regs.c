@@ -51,7 +51,7 @@ static bool bit_read(const struct virq *v, enum bit_reg reg)
 	}
 }
 
-static void bit_write(unsigned vm, struct virq *v, unsigned intid, enum bit_reg reg)
+static void bit_write(unsigned vcpu, struct virq *v, unsigned intid, enum bit_reg reg)
 {
 	switch (reg) {
 	case ISENABLER:
@@ -70,11 +70,12 @@ static void bit_write(unsigned vm, struct virq *v, unsigned intid, enum bit_reg 
 		break;
 	case ICPENDR:
 		v->pending = false;
+		if (intid < 16)
+			vgic_vcpus[vcpu].sgi_sources[intid] = 0;
 		break;
 	default:        /* active state belongs to the CPU interface: ignored */
 		break;
 	}
-	(void)vm;
 }
 
 /* A 32-bit set/clear register covering INTIDs first..first+31. */
@@ -90,7 +91,7 @@ static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg
 		if (!write)
 			out |= (uint32_t)bit_read(v, reg) << b;
 		else if ((*value >> b) & 1) {
-			bit_write(vm, v, first + b, reg);
+			bit_write(vcpu, v, first + b, reg);
 			changed = true;
 		}
 	}
@@ -134,42 +135,44 @@ static void config_access(unsigned vm, unsigned vcpu, unsigned first, bool write
 		*value = out;
 }
 
-/* Registers both frames have at the same offsets (GICD for SPIs, the SGI
- * frame of GICR for SGIs/PPIs). first = the INTID of the frame's bit 0. */
-static bool common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
-			  uint64_t *value, bool is_dist)
+static bool outside(enum vgic_frame frame, unsigned first)
 {
-	unsigned n = (unsigned)(off & 0x7f) / 4;           /* register index in a block */
+	return (frame == FRAME_V3_DIST && first < NR_PRIVATE) ||
+	       (frame == FRAME_V3_SGI && first >= NR_PRIVATE);
+}
+
+bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
+			uint64_t *value, enum vgic_frame frame)
+{
+	/* A GICv3 has Group 1 only for guests; a GICv2 without security
+	 * extensions has Group 0 only (IGROUPR RAZ/WI). */
+	uint32_t groups = frame == FRAME_V2_DIST ? 0 : 0xffffffff;
+
 	if (off >= 0x400 && off < 0x800) {                  /* IPRIORITYR: byte access allowed */
 		unsigned first = (unsigned)(off - 0x400);
-		if ((is_dist && first < NR_PRIVATE) || (!is_dist && first >= NR_PRIVATE))
+		if (outside(frame, first))
 			return write || (*value = 0, true);
 		priority_access(vm, vcpu, first, size, write, value);
 		return true;
 	}
 	if (size != 4)
 		return false;
-	unsigned first = n * 32;
-	if ((is_dist && first < NR_PRIVATE) || (!is_dist && first >= NR_PRIVATE)) {
-		if (off >= 0x80 && off < 0x400) {           /* the other frame's INTIDs: RAZ/WI */
-			if (!write)
-				*value = off < 0x100 ? 0xffffffff : 0;
-			return true;
-		}
-	}
-	if (off >= 0x80 && off < 0x100) {                   /* IGROUPR: all Group 1 */
+	unsigned first = (unsigned)(off & 0x7f) / 4 * 32;   /* INTID of bit 0 */
+	if (off >= 0x80 && off < 0x100) {                   /* IGROUPR */
 		if (!write)
-			*value = 0xffffffff;
+			*value = outside(frame, first) ? 0 : groups;
 		return true;
 	}
 	if (off >= 0x100 && off < 0x400) {
+		if (outside(frame, first))
+			return write || (*value = 0, true);
 		enum bit_reg reg = (enum bit_reg)((off - 0x100) / 0x80);
 		bits_access(vm, vcpu, first, reg, write, value);
 		return true;
 	}
 	if (off >= 0xc00 && off < 0xd00) {                  /* ICFGR */
 		unsigned cfirst = (unsigned)(off - 0xc00) / 4 * 16;
-		if ((is_dist && cfirst < NR_PRIVATE) || (!is_dist && cfirst >= NR_PRIVATE))
+		if (outside(frame, cfirst))
 			return write || (*value = 0, true);
 		config_access(vm, vcpu, cfirst, write, value);
 		return true;
@@ -179,6 +182,7 @@ static bool common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned siz
 	return true;
 }
 
+#if defined(CONFIG_GIC_V3)
 /* --- distributor --- */
 
 static void irouter_write(unsigned vm, unsigned intid, uint64_t value)
@@ -214,7 +218,8 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 		return true;
 	}
 	if (off >= 0x80 && off < 0xe00)
-		return common_access(vm, tessera_vms[vm].first_vcpu, off, size, write, value, true);
+		return vgic_common_access(vm, tessera_vms[vm].first_vcpu, off, size, write, value,
+					  FRAME_V3_DIST);
 	if (size != 4)
 		return false;
 	uint64_t v = 0;
@@ -267,7 +272,8 @@ static bool redist_locked(unsigned vm, uint64_t off, unsigned size, bool write, 
 	if (index >= tessera_vms[vm].nr_vcpus)
 		return false;
 	if (fo >= GICR_SGI_BASE)
-		return common_access(vm, vcpu_index(vc), fo - GICR_SGI_BASE, size, write, value, false);
+		return vgic_common_access(vm, vcpu_index(vc), fo - GICR_SGI_BASE, size, write, value,
+					  FRAME_V3_SGI);
 
 	if (fo == 0x0008 || fo == 0x000c) {                     /* GICR_TYPER, 64-bit */
 		uint64_t aff = ((vc->vmpidr >> 32) & 0xff) << 24 | (vc->vmpidr & 0xffffff);
@@ -308,3 +314,5 @@ bool vgic_redist_access(unsigned vm, uint64_t off, unsigned size, bool write, ui
 	arch_spin_unlock(&vgic_vms[vm].lock);
 	return ok;
 }
+
+#endif /* CONFIG_GIC_V3 */

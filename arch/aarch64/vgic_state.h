@@ -45,6 +45,7 @@ struct vgic_vcpu {
 	uint32_t waker;
 	uint32_t lr_used;                       /* list registers holding our INTIDs */
 	uint16_t lr_intid[MAX_LRS];
+	uint8_t sgi_sources[16];                /* GICv2: pending SGIs by source vCPU */
 };
 
 extern struct vgic_vm vgic_vms[TESSERA_NR_VMS];
@@ -79,8 +80,20 @@ static inline void vgic_notify(const struct vcpu_config *target)
 		arch_kick(target->pcpu);
 }
 
-/* The physical GIC, for SPIs backed by hardware (arch/aarch64/gicv3.c) */
+/* The physical GIC, for SPIs backed by hardware */
 void gic_spi_route(unsigned intid, unsigned pcpu);
 void gic_spi_enable(unsigned intid, bool on);
+
+/* Registers laid out alike in several frames: set/clear bits, priorities,
+ * configuration. A GICv3 distributor holds SPIs only, its redistributors'
+ * SGI frames the private INTIDs; a GICv2 distributor holds both, the
+ * private ones banked per vCPU (vcpu: the accessing one). */
+enum vgic_frame { FRAME_V3_DIST, FRAME_V3_SGI, FRAME_V2_DIST };
+bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
+			uint64_t *value, enum vgic_frame frame);
+
+/* Make SGI intid pending for target, from vCPU index source (GICv2 keeps
+ * one per source); the partition's lock is held. */
+void vgic_pend_sgi_locked(const struct vcpu_config *target, unsigned intid, unsigned source);
 
 #endif

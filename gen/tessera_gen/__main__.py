@@ -46,6 +46,10 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     if stack % 16:
         raise ConfigError(dotconfig, "CONFIG_STACK_SIZE", f"{stack} is not a multiple of 16")
     board = load_board(board_name, boards)
+    want = "GIC_V3" if board.gic_version == 3 else "GIC_V2"
+    if kconfig.get(want) != "y":
+        raise ConfigError(dotconfig, f"CONFIG_{want}", f"board {board_name} has a GICv{board.gic_version} but "
+                                                       f"CONFIG_{want} is off; choose the board in make menuconfig")
     system = System(config, board, vms, kconfig)
     check_system(system)
     place_cpus(vms, board)

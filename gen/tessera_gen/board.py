@@ -91,6 +91,7 @@ class Fdt:
 
 
 HYP_VA_LIMIT = 1 << 32
+GICV2_COMPATIBLE = ("arm,cortex-a15-gic", "arm,gic-400")
 
 
 def _join(cells):
@@ -126,17 +127,22 @@ def load_board(name, boards_dir):
         if fdt.strings(off, "device_type") == ["cpu"]:
             cpus.append(_join(fdt.cells(off, "reg")))
             compat = compat or (fdt.strings(off, "compatible") or [""])[0]
-    ram, devices, gic = [], [], None
+    ram, devices, gic, gic_version = [], [], None, 0
     for off in fdt.subnodes(0):
         if fdt.strings(off, "device_type") == ["memory"]:
             ram.extend(fdt.reg(off))
             continue
         for base, size in fdt.reg(off):
             devices.append((fdt.path(off), base, size))
-        if "arm,gic-v3" in fdt.strings(off, "compatible"):
-            gic = fdt.reg(off)
-    if gic is None or len(gic) < 2:
-        raise ConfigError(dts, "/", "no arm,gic-v3 interrupt controller with GICD and GICR regions")
+        node_compat = fdt.strings(off, "compatible")
+        if "arm,gic-v3" in node_compat:
+            gic, gic_version = fdt.reg(off), 3
+        elif any(c in node_compat for c in GICV2_COMPATIBLE):
+            gic, gic_version = fdt.reg(off), 2
+    if gic is None or len(gic) < (2 if gic_version == 3 else 4):
+        raise ConfigError(dts, "/", "no interrupt controller Tessera can use: an arm,gic-v3 node with GICD "
+                                    "and GICR regions, or a GICv2 (arm,cortex-a15-gic) with GICD, GICC, "
+                                    "GICH and GICV")
     # The hypervisor's own translation covers 4 GiB (TCR_EL2.T0SZ = 32).
     for what, base, size in [("RAM", b, s) for b, s in ram] + devices:
         if base + size > HYP_VA_LIMIT:
@@ -149,4 +155,6 @@ def load_board(name, boards_dir):
         raise ConfigError(dts, console, "the console UART needs interrupts = <0 SPI flags> (GIC SPI)")
     return Board(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
                  ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
-                 uart_base=uart[0][0], uart_irq=32 + irq[1], gic_version=3, gicd=gic[0], gicr=gic[1], qemu=qemu)
+                 uart_base=uart[0][0], uart_irq=32 + irq[1], gic_version=gic_version, gicd=gic[0],
+                 gicr=gic[1] if gic_version == 3 else None,
+                 gicv2=tuple(gic[1:4]) if gic_version == 2 else None, qemu=qemu)

@@ -58,22 +58,25 @@ def guest_dtb(vm, board):
     sw.end_node()
 
     if vm.vgic:
-        gicd, gicd_size, gicr, gicr_size = vm.vgic
+        gicd, gicd_size, cpu, cpu_size = vm.vgic
+        v3 = board.gic_version == 3
         sw.begin_node(f"intc@{gicd:x}")
-        sw.property_string("compatible", "arm,gic-v3")
+        sw.property_string("compatible", "arm,gic-v3" if v3 else "arm,cortex-a15-gic")
         sw.property_u32("#interrupt-cells", 3)
         sw.property("interrupt-controller", b"")
-        sw.property_u32("#redistributor-regions", 1)
-        sw.property("reg", _cells(gicd, gicd_size, gicr, gicr_size))
+        if v3:
+            sw.property_u32("#redistributor-regions", 1)
+        sw.property("reg", _cells(gicd, gicd_size, cpu, cpu_size))   # GICD, then GICR or GICC
         sw.property_u32("phandle", PHANDLE_GIC)
         sw.end_node()
         # The architected timer: secure and non-secure physical, virtual,
         # hypervisor PPIs (INTIDs 29, 30, 27, 26). A guest uses the virtual one.
         sw.begin_node("timer")
         sw.property_string("compatible", "arm,armv8-timer")
-        sw.property("interrupts", _cells(GIC_PPI, 13, IRQ_LEVEL_HIGH, GIC_PPI, 14, IRQ_LEVEL_HIGH,
-                                         GIC_PPI, 11, IRQ_LEVEL_HIGH, GIC_PPI, 10, IRQ_LEVEL_HIGH,
-                                         ncells=1))
+        # GICv2 PPI specifiers also name the CPUs they go to (bits 15:8).
+        flags = IRQ_LEVEL_HIGH | (0 if v3 else ((1 << len(vm.vcpus)) - 1) << 8)
+        sw.property("interrupts", _cells(GIC_PPI, 13, flags, GIC_PPI, 14, flags,
+                                         GIC_PPI, 11, flags, GIC_PPI, 10, flags, ncells=1))
         sw.property("always-on", b"")
         sw.end_node()
 

@@ -63,6 +63,9 @@ def build_tables(system, hyp, config_file):
                 pool.map(s2, r.gpa, r.hpa, r.size, pt.s2_attrs(r.flags), vm.name)
             for p in vm.passthrough:
                 pool.map(s2, p.gpa, p.hpa, p.size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)
+            if vm.vgic_cpu:
+                gpa, hpa, size = vm.vgic_cpu
+                pool.map(s2, gpa, hpa, size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)
     except OverflowError as e:
         raise ConfigError(config_file, "", f"{e}; use fewer or larger, 2 MiB-aligned regions") from None
     return pool

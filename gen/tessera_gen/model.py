@@ -14,6 +14,8 @@ EMU_CONSOLE = 0x2                    # emu_devices type (ArceOS numbering)
 
 SPI_FIRST = 32                       # GIC: INTIDs 0-15 SGIs, 16-31 PPIs, 32-1019 SPIs
 GICR_FRAME = 0x20000                 # one GICv3 redistributor: RD_base + SGI_base
+GICV2_CPU_IF = 0x2000                # a GICv2 CPU interface (GICC/GICV): 8 KiB
+GICV2_MAX_CPUS = 8
 
 PAGE = 0x1000
 
@@ -93,7 +95,8 @@ class Vm:
     dtb: Optional[Image] = None
     dtb_bytes: bytes = b""
     s2_root: int = 0
-    vgic: Optional[tuple] = None       # (gicd base, gicd size, gicr base, gicr size), guest-physical
+    vgic: Optional[tuple] = None       # GICv3: (gicd, size, gicr, size); GICv2: (gicd, size, gicc, size); guest-physical
+    vgic_cpu: Optional[tuple] = None   # GICv2: the guest's GICC (gpa) is the GICV frame (hpa): (gpa, hpa, size)
     irqs: list = field(default_factory=list)   # [(INTID, from hardware?)] the partition owns
 
     def key(self, path):
@@ -114,9 +117,10 @@ class Board:
     hyp_size: int
     uart_base: int
     uart_irq: int                      # its INTID
-    gic_version: int
-    gicd: tuple
-    gicr: tuple
+    gic_version: int                   # 2 or 3
+    gicd: tuple                        # (base, size)
+    gicr: Optional[tuple]              # GICv3: the redistributor region
+    gicv2: Optional[tuple]             # GICv2: (GICC, GICH, GICV) as (base, size)
     qemu: dict
 
 

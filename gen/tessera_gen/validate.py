@@ -4,7 +4,8 @@ Each check raises ConfigError naming the file, the key path and the fix.
 """
 
 from .errors import ConfigError
-from .model import EMU_CONSOLE, GICR_FRAME, MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, PAGE, SPI_FIRST
+from .model import (EMU_CONSOLE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS, MAP_IDENTICAL, MEM_DEVICE,
+                    MEM_EXEC, PAGE, SPI_FIRST)
 from .pagetable import IPA_BITS
 from .schema import keypath
 
@@ -146,9 +147,10 @@ def _check_devices(vm, board, kconfig):
 
 
 def _check_interrupts(vm, board, kconfig):
-    """The SPIs a partition's devices raise, and its virtual GIC: a GICv3
-    distributor at the board's GICD address and one redistributor frame
-    per vCPU from the board's GICR address."""
+    """The SPIs a partition's devices raise, and its virtual GIC at the
+    board's addresses: on a GICv3 a distributor and one redistributor
+    frame per vCPU; on a GICv2 a distributor and the CPU interface, which
+    is the GICV frame mapped where the guest expects GICC."""
     sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + \
               [(p.irq, p.key, True) for p in vm.passthrough if p.irq]
     vgic_on = kconfig.get("VGIC") == "y"
@@ -168,9 +170,19 @@ def _check_interrupts(vm, board, kconfig):
     if not vgic_on:
         return
     gicd = board.gicd
-    gicr = (board.gicr[0], len(vm.vcpus) * GICR_FRAME)
-    vm.vgic = (gicd[0], gicd[1], gicr[0], gicr[1])
-    for name, (base, size) in (("virtual GIC distributor", gicd), ("virtual GIC redistributors", gicr)):
+    if board.gic_version == 3:
+        cpu = (board.gicr[0], len(vm.vcpus) * GICR_FRAME)
+        cpu_name = "virtual GIC redistributors"
+    else:
+        if len(vm.vcpus) > GICV2_MAX_CPUS:
+            raise ConfigError(vm.file, vm.key("base.cpu_num"),
+                              f"is {len(vm.vcpus)}; a GICv2 serves at most {GICV2_MAX_CPUS} CPUs")
+        gicc, _gich, gicv = board.gicv2
+        cpu = (gicc[0], GICV2_CPU_IF)
+        cpu_name = "virtual GIC CPU interface"
+        vm.vgic_cpu = (gicc[0], gicv[0], GICV2_CPU_IF)
+    vm.vgic = (gicd[0], gicd[1], cpu[0], cpu[1])
+    for name, (base, size) in (("virtual GIC distributor", gicd), (cpu_name, cpu)):
         for r in vm.regions:
             if overlaps(base, size, r.gpa, r.size):
                 raise ConfigError(vm.file, vm.key(r.key), f"guest range {rng(r.gpa, r.size)} overlaps the "

@@ -27,7 +27,7 @@ struct mem_region {
 enum emu_kind {
 	EMU_VUART_PL011 = 1,    /* PL011 console */
 	EMU_ARCH_FIRST = 16,    /* kinds from here on are the architecture's */
-	EMU_VGIC_DIST = 16,     /* aarch64: GICv3 distributor */
+	EMU_VGIC_DIST = 16,     /* aarch64: GIC distributor (v2 or v3, as the board's) */
 	EMU_VGIC_REDIST = 17,   /* aarch64: GICv3 redistributors, one frame per vCPU */
 };
 
@@ -83,6 +83,8 @@ struct board_config {
 	uint64_t gicd_base;
 	uint64_t gicr_base;     /* first redistributor frame (GICv3) */
 	uint64_t gicr_size;     /* bytes of the redistributor region */
+	uint64_t gicc_base;     /* GICv2: CPU interface */
+	uint64_t gich_base;     /* GICv2: virtual interface control */
 	uint32_t uart_irq;      /* the console UART's INTID: input for the focused partition */
 };
 

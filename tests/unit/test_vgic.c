@@ -140,7 +140,8 @@ TEST(reserved_offsets_and_bad_sizes)
 	uint64_t v = 0;
 	CHECK_EQ(dist(VM_A, 0x10, 4), 0);               /* STATUSR */
 	CHECK_EQ(dist(VM_A, 0xe00, 4), 0);              /* NSACR */
-	CHECK_EQ(dist(VM_A, 0x80, 4), 0xffffffff);      /* IGROUPR0: all Group 1 */
+	CHECK_EQ(dist(VM_A, 0x80, 4), 0);               /* IGROUPR0: RAZ with affinity routing */
+	CHECK_EQ(dist(VM_A, 0x84, 4), 0xffffffff);      /* IGROUPR1: all Group 1 */
 	dist_w(VM_A, 0xf00, 4, 0xffffffff);             /* GICD_SGIR (GICv2 only): ignored */
 	CHECK(!vgic_dist_access(VM_A, 0x0, 8, false, &v));
 	CHECK(!vgic_dist_access(VM_A, 0x104, 2, true, &v));

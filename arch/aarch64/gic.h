@@ -1,0 +1,43 @@
+/*
+ * The physical GIC as the rest of arch/aarch64 uses it: gicv3.c or gicv2.c
+ * implements it, whichever the board has (CONFIG_GIC_V3 / CONFIG_GIC_V2).
+ */
+#ifndef ARCH_AARCH64_GIC_H
+#define ARCH_AARCH64_GIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SGI_KICK            0       /* the hypervisor's own SGI, never a guest's */
+#define INTID_MAINTENANCE   25      /* PPI 9: list registers need attention */
+#define INTID_VTIMER        27      /* PPI 11: EL1 virtual timer */
+#define INTID_PTIMER        30      /* PPI 14: EL1 physical timer */
+#define INTID_MASK          0x3ff   /* INTID bits of an acknowledge value */
+#define INTID_SPURIOUS      1020    /* and above: nothing to acknowledge */
+
+void gic_init_boot(void);
+void gic_init_cpu(void);
+void gic_send_sgi(unsigned pcpu, unsigned intid);
+/* Acknowledge: the raw value, INTID in bits [9:0] (GICv2 SGIs also carry
+ * their source); give the same value to gic_eoi and gic_deactivate. */
+unsigned gic_ack(void);
+void gic_eoi(unsigned raw);                     /* priority drop only (EOImode 1) */
+void gic_deactivate(unsigned raw);
+void gic_deactivate_private(unsigned intid);    /* an SGI/PPI of this pCPU */
+void gic_spi_route(unsigned intid, unsigned pcpu);
+void gic_spi_enable(unsigned intid, bool on);
+
+/* This pCPU's virtual CPU interface: list registers and control. */
+unsigned gich_nr_lrs(void);
+bool gich_lr_free(unsigned n);                  /* invalid: the guest is done with it */
+/* Load n with a pending interrupt; eoi_irq (not with hw): a maintenance
+ * interrupt when the guest's EOI completes it. */
+void gich_lr_load(unsigned n, unsigned intid, bool hw, uint8_t priority, unsigned source,
+		  bool eoi_irq);
+void gich_lr_request_eoi_irq(unsigned n);       /* the same, for one already loaded */
+void gich_lr_clear(unsigned n);
+void gich_enable(bool underflow_irq);           /* on; maintenance IRQ when LRs drain */
+void gich_reset(void);                          /* all list registers, priorities, VMCR */
+void gich_disable(void);
+
+#endif

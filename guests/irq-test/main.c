@@ -1,0 +1,720 @@
+/*
+ * irq-test: proves interrupt delivery through a GICv3, as a hypervisor's
+ * virtual GIC gives it to a partition of (at least) two vCPUs.
+ *
+ *   1. Timer: each vCPU runs its EL1 virtual timer as a 1 ms heartbeat
+ *      (PPI 27, re-armed by the IRQ handler) and must take 3 ticks.
+ *   2. SGIs within the partition: vCPU 0 and vCPU 1 send each other SGI 1,
+ *      then 100 ping/pong round trips; then an SGI 1 that arrives while
+ *      vCPU 1 is still handling the previous one must be taken after it.
+ *   3. SGIs to CPUs the partition does not have are dropped. The partition
+ *      whose /cpus are 0x0/0x1 (the sender) sends SGI 7 to 0x100 and 0x101,
+ *      which only the other partition has, and to 0x2, which nobody has;
+ *      the partition whose /cpus are 0x100/0x101 (the receiver) never sends
+ *      SGI 7 and checks, after waiting 50 ms, that it received none.
+ *   4. vCPU 0 prints "all checks passed" when every check of both vCPUs
+ *      passed; vCPU 1 calls CPU_OFF, vCPU 0 SYSTEM_OFF.
+ *
+ * Every wait sleeps in WFI (interrupts) or WFE (flags): under QEMU -icount
+ * the CPUs run round-robin on one thread, so spinning would starve the one
+ * being waited for. The heartbeat also bounds every wait with a timeout.
+ * Any problem prints a line with "FAIL".
+ */
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "fdt.h"
+#include "gic.h"
+#include "irq-test.h"
+#include "uart.h"
+
+/* PSCI function IDs (Arm DEN 0022) and return codes */
+#define PSCI_CPU_OFF		0x84000002UL
+#define PSCI_CPU_ON		0xC4000003UL	/* SMC64 */
+#define PSCI_AFFINITY_INFO	0xC4000004UL	/* SMC64 */
+#define PSCI_SYSTEM_OFF		0x84000008UL
+#define PSCI_SUCCESS		0
+#define PSCI_AFF_OFF		1		/* AFFINITY_INFO: affinity instance is off */
+
+#define SGI_PARTNER		1	/* between the partition's own vCPUs */
+#define SGI_FOREIGN		7	/* aimed at CPUs the partition does not have */
+#define ROUND_TRIPS		100
+#define TIMER_TICKS_WANTED	3
+#define FOREIGN_SENDS		5	/* SGI 7s per target per burst */
+
+/* The INTIDs we enable in each redistributor; any other one is unexpected. */
+#define ENABLED_INTIDS	(1u << SGI_PARTNER | 1u << SGI_FOREIGN | 1u << INTID_VTIMER)
+
+/* Whom SGI 7 goes to: the other partition's vCPUs, and an MPIDR nobody has. */
+static const uint64_t foreign_mpidr[] = { 0x100, 0x101, 0x2 };
+
+/* What the device tree told us. Written by the boot vCPU before any CPU_ON. */
+static struct {
+	unsigned int ncpus;		/* vCPUs we use: /cpus entries, at most MAX_VCPUS */
+	uint64_t mpidr[MAX_VCPUS];	/* index = vCPU index */
+	bool have_uart;
+	uint64_t uart_base;
+	bool psci_smc;
+	bool have_gic;
+	uint64_t gicd, gicr, gicr_size;	/* arm,gic-v3 reg: distributor, redistributor region */
+} dt;
+
+bool psci_use_smc;			/* read by psci_call in start.S */
+
+/* Which side of test 3 this partition is, from its /cpus. */
+enum role { ROLE_SENDER, ROLE_RECEIVER };
+static enum role role;
+
+static uint64_t freq;			/* CNTFRQ_EL0, counter ticks per second */
+static uint64_t timer_period;		/* heartbeat: 1 ms of counter ticks */
+
+/*
+ * Interrupts taken, per vCPU and INTID (SGIs and PPIs), and any others.
+ * Written only by that vCPU's IRQ handler; its own main code reads them with
+ * IRQs masked or after, the other vCPU only once it is done.
+ */
+static volatile uint32_t irq_count[MAX_VCPUS][INTID_NR_PRIVATE];
+static volatile uint32_t irq_spi[MAX_VCPUS];
+static volatile bool heartbeat_on[MAX_VCPUS];	/* the IRQ handler re-arms the timer */
+
+static atomic_uint print_lock;
+static atomic_uint failures;		/* checks failed, both vCPUs */
+static atomic_uint arrived;		/* vCPUs that reached the barrier */
+static atomic_uint partner_done;	/* the second vCPU finished its checks */
+static uint32_t sgi_partner_want[MAX_VCPUS];	/* SGI 1s each vCPU must take in all */
+
+/* Test 2b, "SGI while active": where the two vCPUs are. */
+enum {
+	HOLD_IDLE,
+	HOLD_ARMED,	/* vCPU 1 waits for the first SGI, its heartbeat off */
+	HOLD_HELD,	/* vCPU 1's handler took it and holds it active */
+	HOLD_SENT,	/* vCPU 0 sent the second one meanwhile */
+	HOLD_TAKEN,	/* vCPU 1 took the second one */
+};
+static atomic_uint hold_state;
+static unsigned int hold_vcpu = MAX_VCPUS;	/* the vCPU whose handler holds the SGI */
+static volatile uint64_t hold_eoi_at, hold_taken_at;	/* its EOI of the first, ack of the second */
+
+static uint64_t ms(uint64_t n)
+{
+	return n * (freq / 1000);
+}
+
+/* --- output and locking (as in smp-hello) --- */
+
+static void lock(atomic_uint *l)
+{
+	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
+		while (atomic_load_explicit(l, memory_order_relaxed))
+			wfe();
+}
+
+static void unlock(atomic_uint *l)
+{
+	atomic_store_explicit(l, 0, memory_order_release);
+	dsb_sev();
+}
+
+/* printf whole lines without the other vCPU's output interleaving. */
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+{
+	va_list ap;
+
+	lock(&print_lock);
+	va_start(ap, fmt);
+	uart_vprintf(fmt, ap);
+	va_end(ap);
+	unlock(&print_lock);
+}
+
+/* A failed check: "irq-test: FAIL <what>". */
+static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	atomic_fetch_add_explicit(&failures, 1, memory_order_relaxed);
+	lock(&print_lock);
+	uart_printf("irq-test: FAIL ");
+	va_start(ap, fmt);
+	uart_vprintf(fmt, ap);
+	va_end(ap);
+	uart_putc('\n');
+	unlock(&print_lock);
+}
+
+static void heartbeat_stop(void);
+
+static void __attribute__((noreturn)) power_off(void)
+{
+	heartbeat_stop();
+	irq_mask();
+	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+	for (;;)
+		wfi();
+}
+
+/* --- the virtual timer heartbeat and waiting --- */
+
+static void heartbeat_start(void)
+{
+	heartbeat_on[this_vcpu()] = true;
+	cntv_arm(timer_period);
+}
+
+static void heartbeat_stop(void)
+{
+	irq_mask();
+	heartbeat_on[this_vcpu()] = false;
+	cntv_stop();
+	irq_unmask();
+}
+
+#define WAIT_FOREVER	(~0ULL)
+
+/*
+ * Sleep in WFI until this vCPU has taken 'want' interrupts of INTID intid
+ * in all, or 'timeout' counter ticks passed (WAIT_FOREVER: no deadline,
+ * for when no heartbeat would wake us to check it). The condition is checked with
+ * IRQs masked: an interrupt arriving after the check keeps WFI from
+ * sleeping (WFI wakes on a pending interrupt even when it is masked), and
+ * is taken when we unmask.
+ */
+static bool wait_irq(unsigned int intid, uint32_t want, uint64_t timeout)
+{
+	unsigned int self = this_vcpu();
+	uint64_t deadline = cntvct() + timeout;
+
+	for (;;) {
+		irq_mask();
+		bool done = irq_count[self][intid] >= want;
+		if (done || (timeout != WAIT_FOREVER && cntvct() >= deadline)) {
+			irq_unmask();
+			return done;
+		}
+		wfi();
+		irq_unmask();		/* the interrupt that woke us is taken here */
+	}
+}
+
+/* Sleep (WFI; the heartbeat wakes us) until 'ticks' counter ticks passed. */
+static void sleep_ticks(uint64_t ticks)
+{
+	uint64_t deadline = cntvct() + ticks;
+
+	for (;;) {
+		irq_mask();
+		if (cntvct() >= deadline) {
+			irq_unmask();
+			return;
+		}
+		wfi();
+		irq_unmask();
+	}
+}
+
+/*
+ * Sleep in WFE until *p >= want or the timeout passed. IRQs stay unmasked:
+ * the writer's SEV wakes us, and so does an interrupt (its exception return
+ * sets the event register, so one taken just before the WFE is not lost).
+ */
+static bool wait_flag(atomic_uint *p, unsigned int want, uint64_t timeout)
+{
+	uint64_t deadline = cntvct() + timeout;
+
+	for (;;) {
+		if (atomic_load_explicit(p, memory_order_acquire) >= want)
+			return true;
+		if (cntvct() >= deadline)
+			return false;
+		wfe();
+	}
+}
+
+/* --- the device tree --- */
+
+static void scan_node(void *ctx, const struct fdt_node *n)
+{
+	const void *v;
+	uint32_t len;
+
+	(void)ctx;
+
+	if (n->depth == 2 && fdt_name_is(n->parent, "cpus")) {
+		v = fdt_prop(n, "device_type", &len);
+		if (!v || !fdt_stringlist_contains(v, len, "cpu"))
+			return;
+		v = fdt_prop(n, "reg", &len);
+		if (!v || n->addr_cells == 0 || len < 4 * n->addr_cells)
+			return;
+		if (dt.ncpus < MAX_VCPUS)
+			dt.mpidr[dt.ncpus++] = fdt_read_cells(v, n->addr_cells) & MPIDR_AFF_MASK;
+		return;
+	}
+
+	if (n->depth == 1 && fdt_name_is(n->name, "psci")) {
+		v = fdt_prop(n, "method", &len);
+		dt.psci_smc = v && fdt_stringlist_contains(v, len, "smc");
+		return;
+	}
+
+	v = fdt_prop(n, "compatible", &len);
+	if (!v)
+		return;
+	if (!dt.have_gic && fdt_stringlist_contains(v, len, "arm,gic-v3")) {
+		/* reg: the distributor, then (#redistributor-regions, default 1) the
+		 * redistributor region; we use the first. */
+		uint32_t cells = n->addr_cells + n->size_cells;
+		v = fdt_prop(n, "reg", &len);
+		if (v && n->addr_cells && n->size_cells && len >= 2 * 4 * cells) {
+			const uint8_t *r = v;
+			dt.gicd = fdt_read_cells(r, n->addr_cells);
+			dt.gicr = fdt_read_cells(r + 4 * cells, n->addr_cells);
+			dt.gicr_size = fdt_read_cells(r + 4 * (cells + n->addr_cells), n->size_cells);
+			dt.have_gic = true;
+		}
+		return;
+	}
+	if (!dt.have_uart && fdt_stringlist_contains(v, len, "arm,pl011")) {
+		const void *st = fdt_prop(n, "status", &len);
+		if (st && !fdt_stringlist_contains(st, len, "okay") &&
+		    !fdt_stringlist_contains(st, len, "ok"))
+			return;
+		v = fdt_prop(n, "reg", &len);
+		if (v && n->addr_cells && len >= 4 * n->addr_cells) {
+			dt.uart_base = fdt_read_cells(v, n->addr_cells);
+			dt.have_uart = true;
+		}
+	}
+}
+
+static int vcpu_index(uint64_t mpidr)
+{
+	for (unsigned int i = 0; i < dt.ncpus; i++)
+		if (dt.mpidr[i] == mpidr)
+			return (int)i;
+	return -1;
+}
+
+/* --- interrupts --- */
+
+static void timer_tick(unsigned int self)
+{
+	if (heartbeat_on[self])
+		cntv_arm(timer_period);	/* the line drops: TVAL is in the future again */
+	else
+		cntv_stop();
+}
+
+/*
+ * Test 2b, in vCPU 1's IRQ handler, for an SGI 1 it acknowledged: the first
+ * one after HOLD_ARMED stays active (no EOI) until vCPU 0 has sent the next
+ * one; returns true for it. The next one is timed.
+ */
+static bool hold_active_sgi(void)
+{
+	unsigned int state = atomic_load_explicit(&hold_state, memory_order_acquire);
+
+	if (state == HOLD_SENT) {
+		hold_taken_at = cntvct();
+		return false;
+	}
+	if (state != HOLD_ARMED)
+		return false;
+	atomic_store_explicit(&hold_state, HOLD_HELD, memory_order_release);
+	dsb_sev();
+	/* IRQs are masked here; WFE still wakes on vCPU 0's SEV. */
+	while (atomic_load_explicit(&hold_state, memory_order_acquire) < HOLD_SENT)
+		wfe();
+	return true;
+}
+
+static void irq_handle(void)
+{
+	unsigned int self = this_vcpu();
+
+	for (;;) {
+		uint32_t iar = gic_ack();
+		uint32_t intid = iar & 0xffffff;
+		if (intid >= INTID_SPURIOUS_FIRST)
+			break;
+		if (intid == INTID_VTIMER)
+			timer_tick(self);	/* before the EOI deactivates it */
+		bool held = intid == SGI_PARTNER && self == hold_vcpu && hold_active_sgi();
+		if (intid < INTID_NR_PRIVATE)
+			irq_count[self][intid]++;
+		else
+			irq_spi[self]++;
+		gic_eoi(iar);
+		if (held)
+			hold_eoi_at = cntvct();
+	}
+}
+
+/* Find, wake and program this vCPU's redistributor and CPU interface. */
+static bool gic_this_cpu_init(unsigned int self)
+{
+	unsigned int frames;
+	uint64_t rd = gic_find_redist(dt.mpidr[self], &frames);
+
+	if (!rd) {
+		fail("vcpu %u: no redistributor with affinity 0x%lx in %u frames from 0x%lx",
+		     self, (unsigned long)dt.mpidr[self], frames, (unsigned long)dt.gicr);
+		return false;
+	}
+	if (gic_redist_init(rd, ENABLED_INTIDS)) {
+		fail("vcpu %u: redistributor 0x%lx stays asleep (GICR_WAKER.ChildrenAsleep)",
+		     self, (unsigned long)rd);
+		return false;
+	}
+	uint32_t en = gic_redist_enabled(rd);
+	if ((en & ENABLED_INTIDS) != ENABLED_INTIDS)
+		fail("vcpu %u: GICR_ISENABLER0 reads 0x%x, want bits 0x%x", self, en, ENABLED_INTIDS);
+	gic_cpu_init();
+	if (!(gic_read_sre() & 1))
+		fail("vcpu %u: ICC_SRE_EL1.SRE reads 0", self);
+	return true;
+}
+
+/* Test 3, the sending side: SGI 7 to CPUs we do not have. */
+static void send_foreign_sgis(void)
+{
+	for (unsigned int n = 0; n < FOREIGN_SENDS; n++)
+		for (unsigned int t = 0; t < sizeof(foreign_mpidr) / sizeof(foreign_mpidr[0]); t++)
+			gic_send_sgi(SGI_FOREIGN, foreign_mpidr[t]);
+}
+
+/* --- the tests --- */
+
+/* Test 1: the heartbeat must tick 3 times, no sooner than 3 periods. */
+static void timer_test(unsigned int self)
+{
+	uint64_t start = cntvct();
+	uint32_t base = irq_count[self][INTID_VTIMER];
+
+	heartbeat_start();
+	irq_unmask();
+	bool ok = wait_irq(INTID_VTIMER, base + TIMER_TICKS_WANTED, ms(1000));
+	uint64_t elapsed = cntvct() - start;
+	uint32_t ticks = irq_count[self][INTID_VTIMER] - base;
+
+	if (!ok)
+		fail("vcpu %u timer: %u ticks in 1 s", self, ticks);
+	else if (elapsed < TIMER_TICKS_WANTED * timer_period)
+		fail("vcpu %u timer: %u ticks after %lu counter ticks, sooner than %u periods of %lu",
+		     self, ticks, (unsigned long)elapsed, TIMER_TICKS_WANTED,
+		     (unsigned long)timer_period);
+	else
+		say("irq-test: vcpu %u timer ok (%u ticks)\n", self, ticks);
+}
+
+/* Both vCPUs arrive here once; the last one's SEV wakes the first. */
+static bool barrier(void)
+{
+	atomic_fetch_add_explicit(&arrived, 1, memory_order_acq_rel);
+	dsb_sev();
+	return wait_flag(&arrived, 2, ms(1000));
+}
+
+static unsigned long ticks_to_ns(uint64_t t)
+{
+	return (unsigned long)(t / freq * 1000000000UL + t % freq * 1000000000UL / freq);
+}
+
+/* Test 2, vCPU 0's side: SGI to the partner and back, then the round trips. */
+static void sgi_initiator(unsigned int self, unsigned int partner)
+{
+	gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+	if (wait_irq(SGI_PARTNER, 1, ms(1000)))
+		say("irq-test: vcpu %u sgi from partner ok\n", self);
+	else
+		fail("vcpu %u: no sgi %u from vcpu %u within 1 s", self, SGI_PARTNER, partner);
+
+	uint64_t start = cntvct();
+	unsigned int k;
+	for (k = 1; k <= ROUND_TRIPS; k++) {
+		gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+		if (!wait_irq(SGI_PARTNER, 1 + k, ms(100))) {
+			fail("sgi round trip %u of %u: no answer within 100 ms", k, ROUND_TRIPS);
+			break;
+		}
+	}
+	uint64_t elapsed = cntvct() - start;
+	if (k > ROUND_TRIPS) {
+		say("irq-test: sgi round trip ok (%u)\n", ROUND_TRIPS);
+		say("irq-test: sgi round trips took %lu ns each on average\n",
+		    ticks_to_ns(elapsed) / ROUND_TRIPS);
+	}
+
+	/*
+	 * Test 2b. The GIC keeps an SGI that arrives while the previous one is
+	 * active pending, and signals it once that one is deactivated: the
+	 * partner must take the second one right after its EOI. Its heartbeat
+	 * is off, so nothing else wakes it; we watch, and if the SGI does not
+	 * come within 1 s, send another to wake it.
+	 */
+	if (!wait_flag(&hold_state, HOLD_ARMED, ms(1000))) {
+		fail("vcpu %u did not start the sgi-while-active test within 1 s", partner);
+		return;
+	}
+	gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+	if (!wait_flag(&hold_state, HOLD_HELD, ms(1000))) {
+		fail("vcpu %u did not take sgi %u within 1 s (sgi-while-active test)", partner,
+		     SGI_PARTNER);
+		return;
+	}
+	gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);	/* arrives while the first is active */
+	atomic_store_explicit(&hold_state, HOLD_SENT, memory_order_release);
+	dsb_sev();
+	if (wait_flag(&hold_state, HOLD_TAKEN, ms(1000))) {
+		say("irq-test: sgi while active ok\n");
+		say("irq-test: sgi while active taken %lu ns after the eoi of the first\n",
+		    ticks_to_ns(hold_taken_at - hold_eoi_at));
+	} else {
+		fail("sgi %u sent to vcpu %u while the previous one was active was not taken "
+		     "within 1 s of its eoi", SGI_PARTNER, partner);
+		gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);	/* wake it up */
+		if (!wait_flag(&hold_state, HOLD_TAKEN, ms(1000)))
+			fail("vcpu %u still waits for sgi %u after another one", partner,
+			     SGI_PARTNER);
+	}
+}
+
+/* Test 2, vCPU 1's side: answer the first SGI and every ping. */
+static void sgi_responder(unsigned int self, unsigned int partner)
+{
+	if (wait_irq(SGI_PARTNER, 1, ms(1000)))
+		say("irq-test: vcpu %u sgi from partner ok\n", self);
+	else
+		fail("vcpu %u: no sgi %u from vcpu %u within 1 s", self, SGI_PARTNER, partner);
+	gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+
+	for (unsigned int k = 1; k <= ROUND_TRIPS; k++) {
+		if (!wait_irq(SGI_PARTNER, 1 + k, ms(1000))) {
+			fail("vcpu %u: ping %u of %u did not come within 1 s", self, k, ROUND_TRIPS);
+			break;
+		}
+		gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+	}
+
+	/* Test 2b: two more SGI 1s, the second while the first is active. */
+	uint32_t base = irq_count[self][SGI_PARTNER];
+	heartbeat_stop();
+	atomic_store_explicit(&hold_state, HOLD_ARMED, memory_order_release);
+	dsb_sev();
+	/* No heartbeat: no deadline either; vCPU 0 watches and wakes us. */
+	wait_irq(SGI_PARTNER, base + 2, WAIT_FOREVER);
+	atomic_store_explicit(&hold_state, HOLD_TAKEN, memory_order_release);
+	dsb_sev();
+	heartbeat_start();
+}
+
+/*
+ * Test 3 and the counts. The receiver waits 50 ms first, long after the
+ * sender's SGI 7s (sent before its own tests): had one reached us, it would
+ * have been taken by then.
+ */
+static void final_checks(unsigned int self)
+{
+	sleep_ticks(ms(role == ROLE_RECEIVER ? 50 : 10));
+
+	irq_mask();
+	uint32_t foreign = irq_count[self][SGI_FOREIGN];
+	uint32_t partner = irq_count[self][SGI_PARTNER];
+	uint32_t spi = irq_spi[self];
+	uint32_t other = 0, other_intid = 0;
+	for (unsigned int i = 0; i < INTID_NR_PRIVATE; i++) {
+		if (!(ENABLED_INTIDS & (1u << i)) && irq_count[self][i]) {
+			other += irq_count[self][i];
+			other_intid = i;
+		}
+	}
+	irq_unmask();
+
+	if (role == ROLE_RECEIVER) {
+		if (foreign == 0)
+			say("irq-test: vcpu %u no foreign sgi (0)\n", self);
+		else
+			fail("foreign sgi %u (vcpu %u took sgi %u from outside its partition)",
+			     foreign, self, SGI_FOREIGN);
+	} else {
+		if (foreign == 0)
+			say("irq-test: vcpu %u no stray sgi (0)\n", self);
+		else
+			fail("stray sgi %u (vcpu %u took sgi %u, sent only to absent mpidrs)",
+			     foreign, self, SGI_FOREIGN);
+	}
+	if (partner != sgi_partner_want[self])
+		fail("vcpu %u took sgi %u %u times, want %u", self, SGI_PARTNER, partner,
+		     sgi_partner_want[self]);
+	if (other || spi)
+		fail("vcpu %u took %u interrupts it never enabled (e.g. intid %u) and %u spis",
+		     self, other, other_intid, spi);
+}
+
+/* --- entry points --- */
+
+void boot_main(uintptr_t dtb)
+{
+	int err;
+
+	/* Only read the DTB where the identity map has Normal memory. */
+	if (dtb < RAM_BASE || dtb >= RAM_END)
+		err = -FDT_ERR_SIZE;
+	else
+		err = fdt_walk((const void *)dtb, (uint32_t)(RAM_END - dtb), scan_node, NULL);
+
+	if (dt.have_uart)
+		uart_set_base(dt.uart_base);
+	psci_use_smc = dt.psci_smc;
+	set_this_vcpu(0);	/* until we know better: the IRQ handler indexes by it */
+
+	if (err) {
+		fail("bad device tree at 0x%lx (error %d)", (unsigned long)dtb, err);
+		power_off();
+	}
+
+	uint64_t mpidr = read_mpidr();
+	int self = vcpu_index(mpidr);
+	if (self < 0) {
+		fail("boot mpidr 0x%lx is not in /cpus", (unsigned long)mpidr);
+		power_off();
+	}
+	set_this_vcpu((unsigned int)self);
+
+	if (dt.ncpus >= 2 && dt.mpidr[0] == 0x100 && dt.mpidr[1] == 0x101)
+		role = ROLE_RECEIVER;
+	else
+		role = ROLE_SENDER;
+	say("irq-test: vcpu %d mpidr 0x%lx up, %u vcpus, sgi %u %s\n", self, (unsigned long)mpidr,
+	    dt.ncpus, SGI_FOREIGN, role == ROLE_RECEIVER ? "receiver" : "sender");
+
+	if (dt.ncpus < 2) {
+		fail("need 2 vcpus, /cpus lists %u", dt.ncpus);
+		power_off();
+	}
+	if (!dt.have_gic) {
+		fail("no arm,gic-v3 node with a distributor and a redistributor region");
+		power_off();
+	}
+	freq = cntfrq();
+	if (freq < 1000) {
+		fail("CNTFRQ_EL0 is %lu", (unsigned long)freq);
+		power_off();
+	}
+	timer_period = ms(1);
+
+	gic_set_bases(dt.gicd, dt.gicr, dt.gicr_size);
+	unsigned int rev = gic_arch_rev();
+	if (rev != 3)
+		fail("GICD_PIDR2.ArchRev is %u, want 3", rev);
+	uint32_t ctlr = gic_dist_enable();
+	if ((ctlr & (GICD_CTLR_ARE | GICD_CTLR_ENGRP1)) != (GICD_CTLR_ARE | GICD_CTLR_ENGRP1))
+		fail("GICD_CTLR reads 0x%x after enabling, want ARE and EnableGrp1 (0x%x)", ctlr,
+		     GICD_CTLR_ARE | GICD_CTLR_ENGRP1);
+	if (!gic_this_cpu_init((unsigned int)self))
+		power_off();
+
+	/* Test 3, early: long before the receiver looks. */
+	if (role == ROLE_SENDER)
+		send_foreign_sgis();
+
+	/* The partner: the lowest other vCPU. context_id = its index. */
+	unsigned int partner = self == 0 ? 1 : 0;
+	hold_vcpu = partner;
+	sgi_partner_want[self] = 1 + ROUND_TRIPS;
+	sgi_partner_want[partner] = 1 + ROUND_TRIPS + 2;
+	long ret = psci_call(PSCI_CPU_ON, dt.mpidr[partner], (uintptr_t)secondary_entry, partner);
+	if (ret != PSCI_SUCCESS) {
+		fail("CPU_ON(0x%lx) returned %ld", (unsigned long)dt.mpidr[partner], ret);
+		power_off();
+	}
+
+	timer_test((unsigned int)self);
+	if (!barrier())
+		fail("vcpu %u did not reach the barrier within 1 s", partner);
+	sgi_initiator((unsigned int)self, partner);
+	if (role == ROLE_SENDER)
+		send_foreign_sgis();		/* again, while the receiver is still busy */
+	final_checks((unsigned int)self);
+
+	if (!wait_flag(&partner_done, 1, ms(2000)))
+		fail("vcpu %u did not finish within 2 s", partner);
+	unsigned int failed = atomic_load_explicit(&failures, memory_order_acquire);
+	if (failed == 0)
+		say("irq-test: all checks passed\n");
+	else
+		say("irq-test: FAIL %u checks failed\n", failed);
+
+	/* Let the partner's CPU_OFF complete, so that SYSTEM_OFF cuts nothing short. */
+	for (unsigned int n = 0; n < 100; n++) {
+		if (psci_call(PSCI_AFFINITY_INFO, dt.mpidr[partner], 0, 0) == PSCI_AFF_OFF)
+			break;
+		sleep_ticks(ms(1));
+	}
+	power_off();
+}
+
+void secondary_main(unsigned long vcpu)
+{
+	if (vcpu >= dt.ncpus) {
+		fail("secondary mpidr 0x%lx started with bad context_id %lu",
+		     (unsigned long)read_mpidr(), vcpu);
+		psci_call(PSCI_CPU_OFF, 0, 0, 0);
+		for (;;)
+			wfi();
+	}
+	unsigned int self = (unsigned int)vcpu;
+	unsigned int partner = self == 0 ? 1 : 0;
+	set_this_vcpu(self);
+
+	uint64_t mpidr = read_mpidr();
+	if (mpidr != dt.mpidr[self])
+		fail("vcpu %u: MPIDR_EL1 is 0x%lx, /cpus says 0x%lx", self, (unsigned long)mpidr,
+		     (unsigned long)dt.mpidr[self]);
+	say("irq-test: vcpu %u mpidr 0x%lx up\n", self, (unsigned long)mpidr);
+
+	if (gic_this_cpu_init(self)) {
+		if (role == ROLE_SENDER)
+			send_foreign_sgis();
+		timer_test(self);
+		if (!barrier())
+			fail("vcpu %u did not reach the barrier within 1 s", partner);
+		sgi_responder(self, partner);
+		final_checks(self);
+	}
+
+	heartbeat_stop();
+	atomic_store_explicit(&partner_done, 1, memory_order_release);
+	dsb_sev();
+	irq_mask();
+	psci_call(PSCI_CPU_OFF, 0, 0, 0);
+	for (;;)	/* CPU_OFF only returns on failure */
+		wfi();
+}
+
+/* Any exception but an IRQ is a bug (ours or the hypervisor's): say so and stop. */
+static void __attribute__((noreturn)) exception_report(unsigned long vector, unsigned long esr,
+							unsigned long elr, unsigned long far)
+{
+	static atomic_uint reported;
+
+	/* Only the first one: SYSTEM_OFF may itself trap, and must not recurse. */
+	if (atomic_exchange_explicit(&reported, 1, memory_order_relaxed) == 0) {
+		/* No lock: this vCPU may already hold it. */
+		uart_printf("irq-test: FAIL unexpected exception: vector 0x%lx esr 0x%lx elr 0x%lx far 0x%lx\n",
+			    vector * 0x80, esr, elr, far);
+		psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+	}
+	for (;;)
+		wfi();
+}
+
+void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
+		      unsigned long far)
+{
+	if (vector == VECTOR_IRQ_EL1_SPX) {
+		irq_handle();
+		return;
+	}
+	exception_report(vector, esr, elr, far);
+}
