@@ -10,6 +10,17 @@
 #include "console.h"
 
 static spinlock_t console_lock;
+static int open_line = -1;      /* partition whose unfinished line was printed last */
+
+/* Whatever is printed next starts on a line of its own. */
+static void end_open_line(void)
+{
+	if (open_line >= 0) {
+		arch_console_putc('\r');
+		arch_console_putc('\n');
+		open_line = -1;
+	}
+}
 
 static void put_raw(char c)
 {
@@ -120,6 +131,7 @@ void log_printf(const char *fmt, ...)
 	unsigned n = format(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	arch_spin_lock(&console_lock);
+	end_open_line();
 	for (unsigned i = 0; i < n; i++)
 		put_raw(line[i]);
 	arch_spin_unlock(&console_lock);
@@ -170,41 +182,61 @@ void core_console_input(char c)
 /* --- guest output --- */
 
 #if defined(CONFIG_VUART)
+/*
+ * Guest output is collected per partition and printed a line at a time, so
+ * that neither another partition nor the hypervisor's log splits a line.
+ * A line without its end yet (a shell prompt) is printed when the guest
+ * shows it has finished writing (console_guest_flush); if anything else is
+ * printed before the line ends, that output starts on a line of its own.
+ */
 static struct {
 	char buf[CONFIG_CONSOLE_LINE_MAX];
 	unsigned len;
 } lines[TESSERA_NR_VMS];
 
-static void flush_line(unsigned vm)
-{
-	put_raw('[');
-	for (const char *s = tessera_vms[vm].name; *s; s++)
-		put_raw(*s);
-	put_raw(']');
-	put_raw(' ');
-	for (unsigned i = 0; i < lines[vm].len; i++)
-		arch_console_putc(lines[vm].buf[i]);
-	put_raw('\n');
-	lines[vm].len = 0;
-}
-
-void console_guest_putc(unsigned vm, char c)
+static void print_line(unsigned vm, bool end)
 {
 #if defined(CONFIG_CONSOLE_PREFIX)
 	const bool prefix = TESSERA_NR_VMS > 1;
 #else
 	const bool prefix = false;
 #endif
+	if (open_line != (int)vm) {
+		end_open_line();
+		if (prefix) {
+			put_raw('[');
+			for (const char *s = tessera_vms[vm].name; *s; s++)
+				put_raw(*s);
+			put_raw(']');
+			put_raw(' ');
+		}
+	}
+	for (unsigned i = 0; i < lines[vm].len; i++)
+		arch_console_putc(lines[vm].buf[i]);
+	lines[vm].len = 0;
+	if (end)
+		put_raw('\n');
+	open_line = end ? -1 : (int)vm;
+}
+
+void console_guest_putc(unsigned vm, char c)
+{
 	arch_spin_lock(&console_lock);
-	if (!prefix) {
-		arch_console_putc(c);           /* the guest's bytes, untouched */
-	} else if (c == '\n') {
-		flush_line(vm);
+	if (c == '\n') {
+		print_line(vm, true);
 	} else if (c != '\r') {
 		lines[vm].buf[lines[vm].len++] = c;
 		if (lines[vm].len == CONFIG_CONSOLE_LINE_MAX)
-			flush_line(vm);
+			print_line(vm, false);
 	}
+	arch_spin_unlock(&console_lock);
+}
+
+void console_guest_flush(unsigned vm)
+{
+	arch_spin_lock(&console_lock);
+	if (lines[vm].len)
+		print_line(vm, false);
 	arch_spin_unlock(&console_lock);
 }
 #endif

@@ -9,6 +9,9 @@ unsigned format(char *buf, unsigned cap, const char *fmt, va_list ap);
 /* One byte a guest of partition vm wrote to its console. */
 void console_guest_putc(unsigned vm, char c);
 
+/* The guest has stopped writing for now: print its unfinished line. */
+void console_guest_flush(unsigned vm);
+
 /* One byte typed for partition vm (src/mmio.c: into its UART). */
 void vuart_input(unsigned vm, char c);
 

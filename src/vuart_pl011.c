@@ -32,6 +32,9 @@
 #define RIS_TXRIS   (1u << 5)       /* transmit FIFO at or below its level */
 #define RIS_RTRIS   (1u << 6)       /* receive timeout: data waiting */
 #define CR_RESET    0x300           /* TXE | RXE */
+/* A guest that polls this many times without writing is waiting (for
+ * input, say): its unfinished line, such as a prompt, is shown. */
+#define IDLE_READS  16
 #define IFLS_RESET  0x12            /* both FIFOs half full */
 
 /* UARTPeriphID0..3 then UARTPCellID0..3: a PL011 r1p5 */
@@ -110,7 +113,14 @@ bool vuart_pl011_access(struct vuart_pl011 *u, unsigned vm, uint64_t off, unsign
 	if (write) {
 		if (shift == 0)
 			write_reg(u, vm, off, (uint32_t)*value);
+		/* Writing a control register (Linux masking its transmit
+		 * interrupt) ends a burst of output. */
+		u->idle_reads = 0;
+		if (off != UARTDR)
+			console_guest_flush(vm);
 	} else {
+		if (u->idle_reads < IDLE_READS && ++u->idle_reads == IDLE_READS)
+			console_guest_flush(vm);
 		uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 		*value = (read_reg(u, off - off % 4) >> shift) & mask;
 	}

@@ -11,6 +11,7 @@ struct vuart_pl011 {
 	uint32_t cr, lcr_h, ibrd, fbrd, ifls, imsc, dmacr, ilpr;
 	uint8_t rx[VUART_RX_FIFO];
 	uint8_t rx_head, rx_count;
+	uint8_t idle_reads;             /* register reads since the last byte written */
 	bool ready;                     /* registers at their reset values */
 };
 

@@ -30,6 +30,7 @@ void gic_spi_enable(unsigned intid, bool on);
 /* This pCPU's virtual CPU interface: list registers and control. */
 unsigned gich_nr_lrs(void);
 bool gich_lr_free(unsigned n);                  /* invalid: the guest is done with it */
+bool gich_lr_pending(unsigned n);               /* holds a pending (not yet acknowledged) one */
 /* Load n with a pending interrupt; eoi_irq (not with hw): a maintenance
  * interrupt when the guest's EOI completes it. */
 void gich_lr_load(unsigned n, unsigned intid, bool hw, uint8_t priority, unsigned source,

@@ -134,6 +134,11 @@ bool gich_lr_free(unsigned n)
 	return ((GICH(GICH_LR + 4 * n) >> LR_STATE_SHIFT) & 3) == 0;
 }
 
+bool gich_lr_pending(unsigned n)
+{
+	return (GICH(GICH_LR + 4 * n) >> LR_STATE_SHIFT) & 1;
+}
+
 void gich_lr_load(unsigned n, unsigned intid, bool hw, uint8_t priority, unsigned source,
 		  bool eoi_irq)
 {

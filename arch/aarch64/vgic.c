@@ -20,6 +20,12 @@
 #include "vgic_state.h"
 
 
+#if defined(CONFIG_GIC_V2)
+#define IS_GICV2 true
+#else
+#define IS_GICV2 false
+#endif
+
 struct vgic_vm vgic_vms[TESSERA_NR_VMS];
 struct vgic_vcpu vgic_vcpus[TESSERA_NR_VCPUS];
 static unsigned nr_lrs;
@@ -94,12 +100,23 @@ static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v)
 }
 
 /* An interrupt became pending again while its list register still holds
- * it (active): have the guest's EOI of that one bring us back. */
-static void pend_behind(struct vgic_vcpu *c, unsigned intid)
+ * it. Still pending there (not yet acknowledged): the two are one, as on
+ * the hardware, except GICv2 SGIs from another source. Active: have the
+ * guest's EOI of that one bring us back to load this one. */
+static void pend_behind(struct vgic_vcpu *c, unsigned intid, struct virq *v)
 {
-	for (unsigned n = 0; n < nr_lrs; n++)
-		if ((c->lr_used & (1u << n)) && c->lr_intid[n] == intid)
+	for (unsigned n = 0; n < nr_lrs; n++) {
+		if (!(c->lr_used & (1u << n)) || c->lr_intid[n] != intid)
+			continue;
+		bool other_source = intid < 16 && IS_GICV2;
+		if (gich_lr_pending(n) && !other_source) {
+			v->pending = false;
+			if (intid < 16)
+				c->sgi_sources[intid] = 0;
+		} else {
 			gich_lr_request_eoi_irq(n);
+		}
+	}
 }
 
 void vgic_flush(void)
@@ -116,7 +133,7 @@ void vgic_flush(void)
 		if (!v || target_of(vm, vcpu, intid) != vc)
 			continue;
 		if (v->pending && v->in_lr && !v->hw)
-			pend_behind(c, intid);
+			pend_behind(c, intid, v);
 		else if (deliverable(vm, v))
 			more = !load_lr(c, intid, v);
 	}

@@ -17,8 +17,9 @@
  *
  * Every wait sleeps in WFI (interrupts) or WFE (flags): under QEMU -icount
  * the CPUs run round-robin on one thread, so spinning would starve the one
- * being waited for. The heartbeat also bounds every wait with a timeout.
- * Any problem prints a line with "FAIL".
+ * being waited for. The heartbeat wakes the sleepers to check a timeout
+ * (except vCPU 1 in test 2b, whose heartbeat is off: vCPU 0 watches it).
+ * Any problem prints a line with "FAIL"; an unexpected exception too.
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -93,7 +94,7 @@ enum {
 };
 static atomic_uint hold_state;
 static unsigned int hold_vcpu = MAX_VCPUS;	/* the vCPU whose handler holds the SGI */
-static volatile uint64_t hold_eoi_at, hold_taken_at;	/* its EOI of the first, ack of the second */
+static volatile uint64_t hold_eoi_at, hold_taken_at;	/* EOI of the first, ack of the second */
 
 static uint64_t ms(uint64_t n)
 {
@@ -163,19 +164,22 @@ static void heartbeat_start(void)
 
 static void heartbeat_stop(void)
 {
+	uint64_t daif;
+
+	__asm__ volatile("mrs %0, daif" : "=r"(daif));
 	irq_mask();
 	heartbeat_on[this_vcpu()] = false;
 	cntv_stop();
-	irq_unmask();
+	__asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
 }
 
 #define WAIT_FOREVER	(~0ULL)
 
 /*
  * Sleep in WFI until this vCPU has taken 'want' interrupts of INTID intid
- * in all, or 'timeout' counter ticks passed (WAIT_FOREVER: no deadline,
- * for when no heartbeat would wake us to check it). The condition is checked with
- * IRQs masked: an interrupt arriving after the check keeps WFI from
+ * in all, or 'timeout' counter ticks passed (WAIT_FOREVER: no deadline, for
+ * when no heartbeat runs to wake us and check it). The condition is checked
+ * with IRQs masked: an interrupt arriving after the check keeps WFI from
  * sleeping (WFI wakes on a pending interrupt even when it is masked), and
  * is taken when we unmask.
  */
@@ -344,9 +348,9 @@ static void irq_handle(void)
 			irq_count[self][intid]++;
 		else
 			irq_spi[self]++;
-		gic_eoi(iar);
 		if (held)
-			hold_eoi_at = cntvct();
+			hold_eoi_at = cntvct();	/* before: the EOI may trap to the hypervisor */
+		gic_eoi(iar);
 	}
 }
 

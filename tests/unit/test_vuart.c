@@ -1,5 +1,6 @@
 /* The emulated PL011 (src/vuart_pl011.c) and per-partition console lines. */
 #include <string.h>
+#include <tessera/core.h>
 #include "../../src/vuart_pl011.h"
 #include "check.h"
 #include "fake_arch.h"
@@ -115,7 +116,34 @@ TEST(long_line_is_flushed_when_the_buffer_fills)
 {
 	fake_reset();
 	say(1, "0123456789abcdefXY\n");             /* CONFIG_CONSOLE_LINE_MAX 16 */
-	CHECK(strcmp(fake_console, "[b] 0123456789abcdef\r\n[b] XY\r\n") == 0);
+	CHECK(strcmp(fake_console, "[b] 0123456789abcdefXY\r\n") == 0);
+}
+
+static void log_line(void) { log_printf("tessera: event\n"); }
+
+TEST(hypervisor_log_never_splits_a_guest_line)
+{
+	fake_reset();
+	say(0, "half");
+	on_pcpu(0, log_line);
+	say(0, " line\n");
+	CHECK(strcmp(fake_console, "tessera: event\r\n[a] half line\r\n") == 0);
+}
+
+TEST(unfinished_line_shows_when_the_guest_waits)
+{
+	fake_reset();
+	say(1, "/ # ");
+	CHECK(strcmp(fake_console, "") == 0);
+	uint64_t fr;
+	for (int i = 0; i < 16; i++)                /* polling for input */
+		CHECK(vuart_pl011_access(&u, 1, 0x18, 4, false, &fr));
+	CHECK(strcmp(fake_console, "[b] / # ") == 0);
+	on_pcpu(0, log_line);                       /* starts on a line of its own */
+	CHECK(strcmp(fake_console, "[b] / # \r\ntessera: event\r\n") == 0);
+	say(1, "x");
+	wr(1, 0x38, 4, 0);                          /* a control write: flushed too */
+	CHECK(strcmp(fake_console, "[b] / # \r\ntessera: event\r\n[b] x") == 0);
 }
 
 const struct test vuart_tests[] = {
@@ -127,5 +155,7 @@ const struct test vuart_tests[] = {
 	{ "vuart: transmit interrupt follows its mask", transmit_interrupt_follows_its_mask },
 	{ "console: lines of several partitions never interleave", lines_of_several_partitions_never_interleave },
 	{ "console: a long line is flushed when the buffer fills", long_line_is_flushed_when_the_buffer_fills },
+	{ "console: the hypervisor's log never splits a guest line", hypervisor_log_never_splits_a_guest_line },
+	{ "console: an unfinished line shows when the guest waits", unfinished_line_shows_when_the_guest_waits },
 	{ 0, 0 },
 };
