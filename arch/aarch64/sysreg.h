@@ -76,7 +76,7 @@
 /* CPTR_EL2 (no VHE): RES1 bits, FP/SIMD not trapped (TFP = 0). */
 #define CPTR_EL2_RES1       0x33ffULL
 
-/* CNTHCTL_EL2 (no VHE): EL1 may use the physical counter and timer. */
+/* CNTHCTL_EL2 (no VHE): EL1 access to the physical counter, and timer. */
 #define CNTHCTL_EL1PCTEN    (1ULL << 0)
 #define CNTHCTL_EL1PCEN     (1ULL << 1)
 

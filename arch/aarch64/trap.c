@@ -19,6 +19,9 @@
 #define ICC_SGI1R_EL1_ENC   SYSREG(3, 0, 12, 11, 5)
 #define ICC_ASGI1R_EL1_ENC  SYSREG(3, 0, 12, 11, 6)
 #define ICC_SGI0R_EL1_ENC   SYSREG(3, 0, 12, 11, 7)
+#define CNTP_TVAL_EL0_ENC   SYSREG(3, 3, 14, 2, 0)
+#define CNTP_CTL_EL0_ENC    SYSREG(3, 3, 14, 2, 1)
+#define CNTP_CVAL_EL0_ENC   SYSREG(3, 3, 14, 2, 2)
 
 static uint64_t fault_ipa(void)
 {
@@ -65,17 +68,51 @@ static void data_abort(struct frame *f, uint64_t esr)
 		inject_abort(f, 1, read_sysreg(far_el2), esr);
 }
 
+/* The EL1 physical timer, trapped (CNTHCTL_EL2.EL1PCEN = 0) and done here
+ * on the guest's behalf: it is the timer of the guest's own pCPU (ArceOS
+ * uses it), and its accesses pass under the hypervisor's eyes. */
+static bool ptimer_access(unsigned reg, bool read, uint64_t *value)
+{
+	switch (reg) {
+	case CNTP_TVAL_EL0_ENC:
+		if (read)
+			*value = read_sysreg(cntp_tval_el0) & 0xffffffff;
+		else
+			write_sysreg(cntp_tval_el0, *value & 0xffffffff);
+		return true;
+	case CNTP_CTL_EL0_ENC:
+		if (read)
+			*value = read_sysreg(cntp_ctl_el0);
+		else
+			write_sysreg(cntp_ctl_el0, *value & 3);     /* ENABLE, IMASK */
+		return true;
+	case CNTP_CVAL_EL0_ENC:
+		if (read)
+			*value = read_sysreg(cntp_cval_el0);
+		else
+			write_sysreg(cntp_cval_el0, *value);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* A trapped system register access: the SGI registers (HCR_EL2.IMO traps
- * them); everything else is undefined for the guest. */
+ * them), the EL1 physical timer; everything else is undefined for the guest. */
 static void sysreg_trap(struct frame *f, uint64_t esr)
 {
 	unsigned reg = ISS_SYSREG(esr), rt = ISS_SYS_RT(esr);
+	bool read = esr & ISS_SYS_READ;
 	uint64_t value = rt == 31 ? 0 : f->x[rt];
 
-	if (!(esr & ISS_SYS_READ) && (reg == ICC_SGI1R_EL1_ENC || reg == ICC_ASGI1R_EL1_ENC)) {
+	if (ptimer_access(reg, read, &value)) {
+		if (read && rt != 31)
+			f->x[rt] = value;
+		f->elr += 4;
+	} else if (!read && (reg == ICC_SGI1R_EL1_ENC || reg == ICC_ASGI1R_EL1_ENC)) {
 		vgic_sgi(value);
 		f->elr += 4;
-	} else if (!(esr & ISS_SYS_READ) && reg == ICC_SGI0R_EL1_ENC) {
+	} else if (!read && reg == ICC_SGI0R_EL1_ENC) {
 		f->elr += 4;            /* Group 0 does not exist for guests: ignored */
 	} else if (core_guest_fault("trapped system register", esr, f->elr)) {
 		inject_undef(f);

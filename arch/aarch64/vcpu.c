@@ -32,7 +32,8 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	write_sysreg(vttbr_el2, vm->s2_root | (uint64_t)vm->vmid << VTTBR_VMID_SHIFT);
 	write_sysreg(hcr_el2, HCR_GUEST);
 	write_sysreg(cptr_el2, CPTR_EL2_RES1);
-	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	/* The counter is free to read; the EL1 physical timer traps (trap.c). */
+	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
 	if (vcpu->index == 0)
 		partition_cntvoff[vcpu->vm] = read_sysreg(cntpct_el0);
 	write_sysreg(cntvoff_el2, partition_cntvoff[vcpu->vm]);

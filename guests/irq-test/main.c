@@ -44,7 +44,9 @@
 #define FOREIGN_SENDS		5	/* SGI 7s per target per burst */
 
 /* The INTIDs we enable in each redistributor; any other one is unexpected. */
-#define ENABLED_INTIDS	(1u << SGI_PARTNER | 1u << SGI_FOREIGN | 1u << INTID_VTIMER)
+#define INTID_PTIMER	30	/* PPI 14: EL1 physical timer (ArceOS's) */
+#define ENABLED_INTIDS	(1u << SGI_PARTNER | 1u << SGI_FOREIGN | 1u << INTID_VTIMER | \
+			 1u << INTID_PTIMER)
 
 /* Whom SGI 7 goes to: the other partition's vCPUs, and an MPIDR nobody has. */
 static const uint64_t foreign_mpidr[] = { 0x100, 0x101, 0x2 };
@@ -343,6 +345,8 @@ static void irq_handle(void)
 			break;
 		if (intid == INTID_VTIMER)
 			timer_tick(self);	/* before the EOI deactivates it */
+		if (intid == INTID_PTIMER)	/* one shot: the line drops */
+			__asm__ volatile("msr cntp_ctl_el0, xzr\n\tisb" ::: "memory");
 		bool held = intid == SGI_PARTNER && self == hold_vcpu && hold_active_sgi();
 		if (intid < INTID_NR_PRIVATE)
 			irq_count[self][intid]++;
@@ -409,6 +413,26 @@ static void timer_test(unsigned int self)
 		     (unsigned long)timer_period);
 	else
 		say("irq-test: vcpu %u timer ok (%u ticks)\n", self, ticks);
+}
+
+/* Test 1b: a one-shot of the EL1 physical timer (the hypervisor traps its
+ * registers and does them for us) arrives as PPI 30. */
+static void ptimer_test(unsigned int self)
+{
+	uint32_t base = irq_count[self][INTID_PTIMER];
+	uint64_t ctl = 0;
+
+	__asm__ volatile("msr cntp_tval_el0, %0\n\t"
+			 "msr cntp_ctl_el0, %1\n\t"
+			 "isb" : : "r"(timer_period), "r"((uint64_t)1) : "memory");
+	__asm__ volatile("mrs %0, cntp_ctl_el0" : "=r"(ctl));
+	if ((ctl & 3) != 1)
+		fail("vcpu %u physical timer: CNTP_CTL_EL0 reads 0x%lx after writing 1", self,
+		     (unsigned long)ctl);
+	else if (!wait_irq(INTID_PTIMER, base + 1, ms(1000)))
+		fail("vcpu %u physical timer: no interrupt in 1 s", self);
+	else
+		say("irq-test: vcpu %u physical timer ok\n", self);
 }
 
 /* Both vCPUs arrive here once; the last one's SEV wakes the first. */
@@ -634,6 +658,7 @@ void boot_main(uintptr_t dtb)
 	}
 
 	timer_test((unsigned int)self);
+	ptimer_test((unsigned int)self);
 	if (!barrier())
 		fail("vcpu %u did not reach the barrier within 1 s", partner);
 	sgi_initiator((unsigned int)self, partner);
@@ -681,6 +706,7 @@ void secondary_main(unsigned long vcpu)
 		if (role == ROLE_SENDER)
 			send_foreign_sgis();
 		timer_test(self);
+		ptimer_test(self);
 		if (!barrier())
 			fail("vcpu %u did not reach the barrier within 1 s", partner);
 		sgi_responder(self, partner);
