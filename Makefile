@@ -40,7 +40,7 @@ CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
 	-fno-common -mgeneral-regs-only -mno-outline-atomics -Iinclude -I$(GEN) -include $(GEN)/autoconf.h -MMD -MP
 LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack
 
-GUESTS := smp-hello irq-test
+GUESTS := smp-hello irq-test ticker
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
@@ -141,7 +141,7 @@ debug: $(ELF)
 # --- tests ------------------------------------------------------------------
 
 # Host unit tests of the arch-neutral core, with a fake arch (tests/unit/).
-UNIT_SRCS := src/main.c src/power.c src/console.c src/mmio.c src/vuart_pl011.c \
+UNIT_SRCS := src/main.c src/power.c src/health.c src/console.c src/mmio.c src/vuart_pl011.c \
 	arch/aarch64/vgic_regs.c $(wildcard tests/unit/*.c)
 build/unit/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h include/tessera/*.h src/*.h arch/aarch64/vgic*.h)
 	@mkdir -p $(dir $@)

@@ -15,6 +15,9 @@ void console_guest_flush(unsigned vm);
 /* One byte typed for partition vm (src/mmio.c: into its UART). */
 void vuart_input(unsigned vm, char c);
 
+/* Partition vm restarts: its UART back to reset state. */
+void vuart_reset(unsigned vm);
+
 /* Typing CONSOLE_ESCAPE (Ctrl-]) then 'n' gives the console focus to the
  * next partition, then a digit to partition <digit>; Ctrl-] twice types one. */
 #define CONSOLE_ESCAPE 0x1d

@@ -26,5 +26,9 @@ _Noreturn void core_cpu_main(unsigned pcpu)
 		arch_pcpu_off();
 	}
 	arch_init_cpu();
+	/* The run-time limit is kept by the pCPU of the first vCPU, which is
+	 * always used. */
+	if (TESSERA_RUN_TIME_MS && pcpu == tessera_vcpus[0].pcpu)
+		arch_run_timer_start(TESSERA_RUN_TIME_MS);
 	vcpu_run_when_on();
 }

@@ -1,9 +1,11 @@
 /*
- * Guest accesses that stage 2 does not map: emulated devices, or faults the
- * configured policy turns into an injected abort or a stopped partition.
+ * Guest accesses that stage 2 does not map: the emulated devices (the core's
+ * PL011 consoles here, the architecture's interrupt controller there).
+ * What is not a device is a fault: src/health.c.
  */
 #include <tessera/arch.h>
 #include <tessera/core.h>
+#include "console.h"
 #include "vuart_pl011.h"
 
 /* Each partition's console UART; its lock orders the guest's accesses and
@@ -64,27 +66,9 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value)
 	return false;
 }
 
-/* Reported faults per vCPU before the rest are counted silently: a guest
- * that faults in a loop must not flood the shared console. */
-#define FAULT_REPORTS 4
-static unsigned fault_count[TESSERA_NR_VCPUS];
-
-bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc)
+void vuart_reset(unsigned vm)
 {
-	const struct vcpu_config *vc = core_this_vcpu();
-	const struct vm_config *vm = &tessera_vms[vc->vm];
-	unsigned n = fault_count[vc - tessera_vcpus]++;
-
-#if defined(CONFIG_FAULT_STOP)
-	(void)n;
-	log_warn("tessera: vm %s vcpu %u: %s at %#llx (pc %#llx), stopping the partition\n",
-		 vm->name, vc->index, what, (unsigned long long)addr, (unsigned long long)pc);
-	core_vm_stop(what);
-#else
-	if (n < FAULT_REPORTS)
-		log_warn("tessera: vm %s vcpu %u: %s at %#llx (pc %#llx), injected into the guest%s\n",
-			 vm->name, vc->index, what, (unsigned long long)addr, (unsigned long long)pc,
-			 n + 1 == FAULT_REPORTS ? " (further faults not reported)" : "");
-	return true;
-#endif
+	arch_spin_lock(&vuart_locks[vm]);
+	vuarts[vm] = (struct vuart_pl011){ 0 };
+	arch_spin_unlock(&vuart_locks[vm]);
 }

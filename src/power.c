@@ -9,6 +9,7 @@
 
 struct vcpu_state {
 	volatile uint32_t power;        /* enum power_state */
+	volatile bool in_guest;         /* its pCPU runs it (or is in a trap from it) */
 	uint64_t entry;
 	uint64_t arg;
 };
@@ -16,12 +17,11 @@ struct vcpu_state {
 struct vm_state {
 	spinlock_t lock;                /* power transitions of its vCPUs */
 	volatile bool stopped;
+	volatile int waiter;            /* pCPU + 1 waiting for its vCPUs to leave, or 0 */
 };
 
 static struct vcpu_state vcpus[TESSERA_NR_VCPUS];
 static struct vm_state vms[TESSERA_NR_VMS];
-static spinlock_t system_lock;
-static unsigned vms_stopped;
 
 static unsigned vcpu_id(const struct vcpu_config *v)
 {
@@ -62,10 +62,17 @@ _Noreturn void vcpu_run_when_on(void)
 	const struct vm_config *vm = &tessera_vms[vc->vm];
 	struct vcpu_state *s = &vcpus[vcpu_id(vc)];
 
+	/* Out of the guest: tell a restart waiting for that (power_wait_parked). */
+	__atomic_store_n(&s->in_guest, false, __ATOMIC_SEQ_CST);
+	int waiter = __atomic_load_n(&vms[vc->vm].waiter, __ATOMIC_SEQ_CST);
+	if (waiter)
+		arch_kick((unsigned)waiter - 1);
+
 	while (s->power != POWER_STATE_ON_PENDING)
 		arch_wait();
 	arch_spin_lock(&vms[vc->vm].lock);
 	s->power = POWER_STATE_ON;
+	s->in_guest = true;
 	arch_spin_unlock(&vms[vc->vm].lock);
 	log_info("tessera: vm %s vcpu %u mpidr 0x%llx on pcpu %u\n", vm->name, vc->index,
 		 (unsigned long long)vc->vmpidr, arch_pcpu_id());
@@ -142,19 +149,6 @@ static bool all_off(const struct vm_config *vm)
 	return true;
 }
 
-/* Count a partition as ended; the last one to end powers the machine off. */
-static void vm_ended(const struct vm_config *vm, const char *cause)
-{
-	log_info("tessera: vm %s stopped: %s\n", vm->name, cause);
-	arch_spin_lock(&system_lock);
-	bool last = ++vms_stopped == TESSERA_NR_VMS;
-	arch_spin_unlock(&system_lock);
-	if (last) {
-		log_info("tessera: all partitions stopped, powering off\n");
-		arch_system_off();
-	}
-}
-
 _Noreturn void core_vcpu_off(void)
 {
 	const struct vcpu_config *vc = core_this_vcpu();
@@ -169,44 +163,56 @@ _Noreturn void core_vcpu_off(void)
 		vs->stopped = true;
 	arch_spin_unlock(&vs->lock);
 	if (ended)
-		vm_ended(vm, "all vCPUs off");
+		partition_ended(vc->vm, "all vCPUs off", END_OFF);
 	vcpu_run_when_on();
 }
 
-_Noreturn void core_vm_stop(const char *cause)
+bool power_stop_partition(unsigned vm)
 {
-	const struct vcpu_config *self = core_this_vcpu();
-	const struct vm_config *vm = &tessera_vms[self->vm];
-	struct vm_state *vs = &vms[self->vm];
+	const struct vm_config *c = &tessera_vms[vm];
+	struct vm_state *vs = &vms[vm];
+	unsigned self = arch_pcpu_id();
 
 	arch_spin_lock(&vs->lock);
 	bool first = !vs->stopped;
 	vs->stopped = true;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		vcpus[vm->first_vcpu + i].power = POWER_STATE_OFF;
+	for (unsigned i = 0; i < c->nr_vcpus; i++)
+		vcpus[c->first_vcpu + i].power = POWER_STATE_OFF;
 	arch_spin_unlock(&vs->lock);
-	if (first) {
-		/* Make the partition's other pCPUs leave its guest. */
-		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-			const struct vcpu_config *v = &tessera_vcpus[vm->first_vcpu + i];
-			if (v != self)
-				arch_kick(v->pcpu);
-		}
-		vm_ended(vm, cause);
-	}
-	vcpu_run_when_on();
+	if (first)      /* make its other pCPUs leave the guest */
+		for (unsigned i = 0; i < c->nr_vcpus; i++)
+			if (tessera_vcpus[c->first_vcpu + i].pcpu != self)
+				arch_kick(tessera_vcpus[c->first_vcpu + i].pcpu);
+	return first;
 }
 
-_Noreturn void core_vm_reset(void)
+void power_wait_parked(unsigned vm)
 {
-	/* Restarting one partition needs a pristine copy of its image, which
-	 * is not kept yet; a machine with one partition simply resets. */
-	if (TESSERA_NR_VMS == 1) {
-		log_info("tessera: vm %s requested SYSTEM_RESET: resetting the machine\n",
-			 core_this_vm()->name);
-		arch_system_reset();
+	const struct vm_config *c = &tessera_vms[vm];
+	const struct vcpu_config *self = core_this_vcpu();
+
+	__atomic_store_n(&vms[vm].waiter, (int)arch_pcpu_id() + 1, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < c->nr_vcpus; i++) {
+		const struct vcpu_config *v = &tessera_vcpus[c->first_vcpu + i];
+		while (v != self && __atomic_load_n(&vcpus[vcpu_id(v)].in_guest, __ATOMIC_SEQ_CST))
+			arch_wait();
 	}
-	core_vm_stop("SYSTEM_RESET (partition restart is not configured)");
+	__atomic_store_n(&vms[vm].waiter, 0, __ATOMIC_SEQ_CST);
+}
+
+void power_start_partition(unsigned vm)
+{
+	const struct vm_config *c = &tessera_vms[vm];
+	struct vcpu_state *boot = &vcpus[c->first_vcpu];
+
+	arch_spin_lock(&vms[vm].lock);
+	vms[vm].stopped = false;
+	boot->entry = c->entry;
+	boot->arg = c->dtb;
+	boot->power = POWER_STATE_ON_PENDING;
+	arch_spin_unlock(&vms[vm].lock);
+	if (tessera_vcpus[c->first_vcpu].pcpu != arch_pcpu_id())
+		arch_kick(tessera_vcpus[c->first_vcpu].pcpu);
 }
 
 void core_kicked(void)

@@ -10,4 +10,22 @@ void power_init(void);
 /* Park this pCPU until its vCPU is to run, then run it. */
 _Noreturn void vcpu_run_when_on(void);
 
+/* Stop every vCPU of partition vm and kick them out of the guest; true for
+ * the caller that stopped it (not one that found it stopped already). */
+bool power_stop_partition(unsigned vm);
+
+/* Wait until the partition's other vCPUs have left the guest. */
+void power_wait_parked(unsigned vm);
+
+/* Start the partition again: its vCPU 0 at its entry, with its DTB. */
+void power_start_partition(unsigned vm);
+
+/* How a partition ended (src/health.c decides what follows). */
+enum end_kind {
+	END_OFF,        /* SYSTEM_OFF, or every vCPU off: stays off */
+	END_RESET,      /* SYSTEM_RESET: restarts if its policy says so */
+	END_FAULT,      /* a fault the policy does not let it survive: ditto */
+};
+void partition_ended(unsigned vm, const char *cause, enum end_kind kind);
+
 #endif

@@ -66,6 +66,31 @@ void arch_wait(void)
 	irq_dispatch(false);
 }
 
+void arch_run_timer_start(unsigned ms)
+{
+	uint64_t ticks = read_sysreg(cntfrq_el0) * ms / 1000;
+	write_sysreg(cnthp_cval_el2, read_sysreg(cntpct_el0) + ticks);
+	write_sysreg(cnthp_ctl_el2, 1);         /* ENABLE, not masked */
+	gic_enable_private(INTID_HYPTIMER);
+}
+
+void arch_guest_memory_written(uint64_t hpa, uint64_t size)
+{
+	/* Clean the data cache to the point of unification, then invalidate
+	 * the instruction caches (the Arm ARM's self-modifying code sequence). */
+	for (uint64_t a = hpa & ~63ull; a < hpa + size; a += 64)
+		__asm__ volatile("dc cvau, %0" :: "r"(a) : "memory");
+	dsb(ish);
+	__asm__ volatile("ic ialluis");
+	dsb(ish);
+	isb();
+}
+
+void arch_vm_reset(unsigned vm)
+{
+	vgic_vm_reset(vm);
+}
+
 void arch_spin_lock(spinlock_t *lock)
 {
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define SGI_KICK            0       /* the hypervisor's own SGI, never a guest's */
+#define INTID_HYPTIMER      26      /* PPI 10: EL2 physical timer (the run-time limit) */
 #define INTID_MAINTENANCE   25      /* PPI 9: list registers need attention */
 #define INTID_VTIMER        27      /* PPI 11: EL1 virtual timer */
 #define INTID_PTIMER        30      /* PPI 14: EL1 physical timer */
@@ -24,6 +25,7 @@ unsigned gic_ack(void);
 void gic_eoi(unsigned raw);                     /* priority drop only (EOImode 1) */
 void gic_deactivate(unsigned raw);
 void gic_deactivate_private(unsigned intid);    /* an SGI/PPI of this pCPU */
+void gic_enable_private(unsigned intid);        /* an SGI/PPI of this pCPU */
 void gic_spi_route(unsigned intid, unsigned pcpu);
 void gic_spi_enable(unsigned intid, bool on);
 

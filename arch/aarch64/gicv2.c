@@ -111,6 +111,12 @@ void gic_deactivate_private(unsigned intid)
 	GICD(GICD_ICACTIVER) = 1u << intid;     /* banked: this CPU's */
 }
 
+void gic_enable_private(unsigned intid)
+{
+	mmio8(tessera_board.gicd_base + GICD_IPRIORITYR + intid) = PRIO_DEFAULT;
+	GICD(GICD_ISENABLER) = 1u << intid;     /* banked: this CPU's */
+}
+
 void gic_spi_route(unsigned intid, unsigned pcpu)
 {
 	mmio8(tessera_board.gicd_base + GICD_IPRIORITYR + intid) = PRIO_DEFAULT;

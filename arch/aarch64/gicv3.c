@@ -85,6 +85,13 @@ void gic_deactivate_private(unsigned intid)
 	mmio32(redistributor[arch_pcpu_id()] + GICR_ICACTIVER0) = 1u << intid;
 }
 
+void gic_enable_private(unsigned intid)
+{
+	uint64_t rd = redistributor[arch_pcpu_id()];
+	mmio8(rd + GICR_IPRIORITYR + intid) = PRIO_DEFAULT;
+	mmio32(rd + GICR_ISENABLER0) = 1u << intid;
+}
+
 void gic_deactivate(unsigned intid)
 {
 	write_sysreg(ICC_DIR_EL1, intid);

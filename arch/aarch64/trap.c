@@ -60,6 +60,7 @@ static void data_abort(struct frame *f, uint64_t esr)
 	 * the syndrome must describe the access (ISV) for us to replay it. */
 	if (FSC_TRANSLATION(ISS_FSC(esr)) && !(esr & ISS_S1PTW) && (esr & ISS_ISV)) {
 		if (emulate_mmio(f, esr, ipa)) {
+			core_guest_progress();
 			f->elr += 4;
 			return;
 		}
@@ -106,10 +107,12 @@ static void sysreg_trap(struct frame *f, uint64_t esr)
 	uint64_t value = rt == 31 ? 0 : f->x[rt];
 
 	if (ptimer_access(reg, read, &value)) {
+		core_guest_progress();
 		if (read && rt != 31)
 			f->x[rt] = value;
 		f->elr += 4;
 	} else if (!read && (reg == ICC_SGI1R_EL1_ENC || reg == ICC_ASGI1R_EL1_ENC)) {
+		core_guest_progress();
 		vgic_sgi(value);
 		f->elr += 4;
 	} else if (!read && reg == ICC_SGI0R_EL1_ENC) {
@@ -140,9 +143,11 @@ void arch_trap_sync(struct frame *f)
 
 	switch (ESR_EC(esr)) {
 	case EC_HVC64:                  /* ELR already points after the HVC */
+		core_guest_progress();
 		psci_guest_call(f);
 		break;
 	case EC_SMC64:                  /* trapped by HCR_EL2.TSC: ELR is the SMC */
+		core_guest_progress();
 		f->elr += 4;
 		psci_guest_call(f);
 		break;
@@ -176,6 +181,9 @@ bool irq_dispatch(bool guest)
 			gic_deactivate(raw);
 		} else if (id == INTID_MAINTENANCE) {
 			maintenance = true;             /* deactivated once handled, below */
+		} else if (id == INTID_HYPTIMER) {
+			write_sysreg(cnthp_ctl_el2, 0);
+			core_run_time_over();
 		} else if (id == tessera_board.uart_irq) {
 			for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
 				core_console_input((char)c);
@@ -204,6 +212,7 @@ bool irq_dispatch(bool guest)
 void arch_trap_irq(struct frame *f)
 {
 	(void)f;
+	core_guest_progress();
 	if (irq_dispatch(true))
 		core_kicked();
 	vgic_flush();
@@ -212,7 +221,7 @@ void arch_trap_irq(struct frame *f)
 void arch_trap_serror(struct frame *f)
 {
 	(void)f;
-	core_vm_stop("SError from the guest");
+	core_vm_fault("SError");
 }
 
 /* Enter the guest's EL1 exception vector as if the CPU had taken the

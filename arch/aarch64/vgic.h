@@ -10,6 +10,7 @@
 
 void vgic_init(void);                           /* boot CPU, before any guest runs */
 void vgic_regs_init(void);                      /* its register state part */
+void vgic_vm_reset(unsigned vm);                /* a partition restarts */
 void vgic_vcpu_reset(void);                     /* this pCPU's vCPU is about to start */
 void vgic_flush(void);                          /* before returning to the guest */
 void vgic_inject_hw(unsigned intid);            /* a physical interrupt for this pCPU's vCPU */

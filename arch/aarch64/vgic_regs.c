@@ -16,28 +16,46 @@
 #define IROUTER_IRM     (1ull << 31)
 
 
-void vgic_regs_init(void)
+/* Partition m's interrupt state as at reset: nothing enabled or pending,
+ * SPIs routed to its vCPU 0. The caller holds no vGIC lock. */
+static void reset_vm(unsigned m)
 {
-	for (unsigned v = 0; v < TESSERA_NR_VCPUS; v++) {
-		for (unsigned i = 0; i < NR_PRIVATE; i++)
-			vgic_vcpus[v].priv[i].edge = i < 16;    /* SGIs are edge-triggered */
+	const struct vm_config *vm = &tessera_vms[m];
+	struct vgic_vm *g = &vgic_vms[m];
+
+	arch_spin_lock(&g->lock);
+	g->ctlr = 0;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vgic_vcpu *c = &vgic_vcpus[vm->first_vcpu + i];
+		*c = (struct vgic_vcpu){ .waker = WAKER_PSLEEP };
+		for (unsigned n = 0; n < NR_PRIVATE; n++)
+			c->priv[n].edge = n < 16;       /* SGIs are edge-triggered */
 		/* The EL1 timers: each pCPU's are its vCPU's own (forwarded). */
-		vgic_vcpus[v].priv[INTID_VTIMER].hw = true;
-		vgic_vcpus[v].priv[INTID_PTIMER].hw = true;
-		vgic_vcpus[v].waker = WAKER_PSLEEP;
+		c->priv[INTID_VTIMER].hw = true;
+		c->priv[INTID_PTIMER].hw = true;
 	}
-	for (unsigned m = 0; m < TESSERA_NR_VMS; m++) {
-		const struct vm_config *vm = &tessera_vms[m];
-		for (unsigned i = 0; i < vm->nr_irqs; i++) {
-			unsigned intid = vm->irqs[i].intid;
-			struct virq *v = &vgic_vms[m].spi[intid - NR_PRIVATE];
-			v->owned = true;
-			v->hw = vm->irqs[i].hw;
-			vgic_vms[m].irouter[intid - NR_PRIVATE] = vcpu_of(m, 0)->vmpidr;
-			if (v->hw)
-				gic_spi_route(intid, vcpu_of(m, 0)->pcpu);
+	for (unsigned i = 0; i < vm->nr_irqs; i++) {
+		unsigned intid = vm->irqs[i].intid;
+		struct virq *v = &g->spi[intid - NR_PRIVATE];
+		*v = (struct virq){ .owned = true, .hw = vm->irqs[i].hw };
+		g->irouter[intid - NR_PRIVATE] = vcpu_of(m, 0)->vmpidr;
+		if (v->hw) {
+			gic_spi_enable(intid, false);
+			gic_spi_route(intid, vcpu_of(m, 0)->pcpu);
 		}
 	}
+	arch_spin_unlock(&g->lock);
+}
+
+void vgic_regs_init(void)
+{
+	for (unsigned m = 0; m < TESSERA_NR_VMS; m++)
+		reset_vm(m);
+}
+
+void vgic_vm_reset(unsigned vm)
+{
+	reset_vm(vm);
 }
 
 enum bit_reg { ISENABLER, ICENABLER, ISPENDR, ICPENDR, ISACTIVER, ICACTIVER };

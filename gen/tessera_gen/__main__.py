@@ -31,13 +31,13 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     from .dtb import guest_dtb
     from .emit import build_tables, emit, hyp_layout
     from .load import load_system
-    from .place import place_cpus, place_dtb, place_memory
+    from .place import place_copies, place_cpus, place_dtb, place_memory
     from .validate import check_system
     from .model import System
 
     config, out = Path(config), Path(out)
     kconfig = read_kconfig(kconfig_file, dotconfig)
-    board_name, vms = load_system(config, kconfig.get("BOARD"))
+    board_name, vms, options = load_system(config, kconfig.get("BOARD"))
     if board_name != kconfig.get("BOARD"):
         raise ConfigError(config, "board", f"is {board_name!r} but .config selects CONFIG_BOARD="
                                            f"{kconfig.get('BOARD')!r}; choose the board in make menuconfig "
@@ -50,13 +50,14 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     if kconfig.get(want) != "y":
         raise ConfigError(dotconfig, f"CONFIG_{want}", f"board {board_name} has a GICv{board.gic_version} but "
                                                        f"CONFIG_{want} is off; choose the board in make menuconfig")
-    system = System(config, board, vms, kconfig)
+    system = System(config, board, vms, kconfig, options["run_time_ms"])
     check_system(system)
     place_cpus(vms, board)
-    place_memory(vms, board)
+    used = place_memory(vms, board)
     for vm in vms:
         vm.dtb_bytes = vm.dtb_path.read_bytes() if vm.dtb_path else guest_dtb(vm, board)
         place_dtb(vm, len(vm.dtb_bytes))
+    place_copies(vms, board, used)
     hyp = hyp_layout(board)
     pool = build_tables(system, hyp, config)
 

@@ -74,10 +74,14 @@ def build_tables(system, hyp, config_file):
 def _images(system, final):
     images = []
     for i, vm in enumerate(system.vms):
+        def path_of(img):
+            return final.resolve() / f"{vm.name}.dtb" if img.what == "dtb" else img.path.resolve()
         for img in vm_images(vm):
-            path = final.resolve() / f"{vm.name}.dtb" if img.what == "dtb" else img.path.resolve()
-            images.append(SimpleNamespace(section=f"vm{i}.{img.what}", file=str(path), hpa=img.hpa,
+            images.append(SimpleNamespace(section=f"vm{i}.{img.what}", file=str(path_of(img)), hpa=img.hpa,
                                           comment=f"{vm.name} {img.what}: guest {rng(img.gpa, img.size)}"))
+        for img, hpa in vm.copies:
+            images.append(SimpleNamespace(section=f"vm{i}.{img.what}.copy", file=str(path_of(img)), hpa=hpa,
+                                          comment=f"{vm.name} {img.what}: pristine copy for restarts"))
     return images
 
 
@@ -116,7 +120,7 @@ def emit(system, hyp, pool, out, final, config_name):
 
     top = max([irq for vm in system.vms for irq, _ in vm.irqs], default=31)
     nr_spis = max(32, -(-(top + 1 - 32) // 32) * 32)
-    ctx = dict(config_name=config_name, nr_spis=nr_spis, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
+    ctx = dict(config_name=config_name, nr_spis=nr_spis, run_time_ms=system.run_time_ms, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
                pcpus=pcpus, nr_vcpus=first, images=_images(system, final))
     for vm in system.vms:
         (out / f"{vm.name}.dtb").write_bytes(vm.dtb_bytes)

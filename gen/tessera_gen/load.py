@@ -49,16 +49,18 @@ def read_file(path):
 
 
 def load_system(path, default_board):
-    """Returns (board name, [Vm]) from a system config or a single VM file."""
+    """Returns (board name, [Vm], options) from a system config or a single
+    VM file; options: system-wide settings (run_time_ms)."""
     path = Path(path)
     data = read_file(path)
     if not isinstance(data, dict):
         raise ConfigError(path, "(top level)", f"must be a table, not {type_name(data)}")
     if "base" in data:                          # an ArceOS-format VM file
-        return default_board, [load_vm(data, path, "")]
+        return default_board, [load_vm(data, path, "")], {"run_time_ms": 0}
 
     top = Table(data, path, "")
     board = top.str("board")
+    options = {"run_time_ms": top.int("run_time_ms", required=False, default=0)}
     vms = []
     for i, name in enumerate(top.list("vms", required=False) or []):
         key = keypath("vms", i)
@@ -73,7 +75,7 @@ def load_system(path, default_board):
     top.finish()
     if not vms:
         raise ConfigError(path, "vm", "no partitions; add [[vm]] tables or a vms = [...] list")
-    return board, vms
+    return board, vms, options
 
 
 def _resolve(base_file, name):
@@ -119,6 +121,8 @@ def load_vm(data, file, prefix):
             raise ConfigError(file, base.key("phys_cpu_sets"),
                               f"has {len(sets)} entries but cpu_num = {cpu_num}; give one CPU mask per vCPU")
     vcpus = [Vcpu(i, ids[i], sets[i]) for i in range(cpu_num)]
+    restart = base.bool("restart", required=False, default=False)
+    max_restarts = base.int("max_restarts", required=False, default=3, minimum=1)
     base.finish()
 
     entry = kernel.int("entry_point")
@@ -175,7 +179,7 @@ def load_vm(data, file, prefix):
     return Vm(file=file, prefix=prefix, id=vm_id, name=name, vcpus=vcpus,
               entry=entry, kernel=kimage, regions=regions, emu=emu,
               passthrough=passthrough, dtb_path=dtb_file, dtb_load_addr=dtb_addr,
-              ramdisk=ramdisk, cmdline=cmdline)
+              ramdisk=ramdisk, cmdline=cmdline, restart=restart, max_restarts=max_restarts)
 
 
 def _image(what, file, key, name, addr):

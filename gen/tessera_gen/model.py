@@ -90,6 +90,9 @@ class Vm:
     dtb_load_addr: Optional[int] = None
     ramdisk: Optional[Image] = None
     cmdline: str = ""
+    restart: bool = False              # on a fault or SYSTEM_RESET, start again from pristine copies
+    max_restarts: int = 3
+    copies: list = field(default_factory=list)   # [(Image, copy hpa)] for restart
     # filled in by place / emit
     vmid: int = 0
     dtb: Optional[Image] = None
@@ -130,3 +133,4 @@ class System:
     board: Board
     vms: list
     kconfig: dict = field(default_factory=dict)
+    run_time_ms: int = 0               # power off after this long (0: when every partition ended)

@@ -2,7 +2,7 @@
 host-physical memory, and put its images at their final addresses."""
 
 from .errors import ConfigError
-from .model import MAP_IDENTICAL, PAGE
+from .model import MAP_IDENTICAL, PAGE, MemRegion
 from .schema import keypath
 from .validate import overlaps, region_of, rng
 
@@ -74,6 +74,27 @@ def place_memory(vms, board):
         for img in (vm.kernel, vm.ramdisk):
             if img is not None:
                 img.hpa = gpa_to_hpa(vm, img.gpa)
+    return used
+
+
+def place_copies(vms, board, used):
+    """A partition that restarts needs its images as they were at boot: a
+    copy of each (kernel, ramdisk, device tree) in RAM no partition maps."""
+    for vm in vms:
+        if not vm.restart:
+            continue
+        for img in (vm.kernel, vm.ramdisk, vm.dtb):
+            if img is None:
+                continue
+            size = (img.size + PAGE - 1) // PAGE * PAGE
+            probe = MemRegion(0, size, 0, 0, "")
+            hpa = _find_free(board, used, probe)
+            if hpa is None:
+                raise ConfigError(vm.file, vm.key("base.restart"),
+                                  f"no room in RAM for the pristine copy of its {img.what} ({size:#x} bytes) "
+                                  "that a restart needs; shrink the partitions' memory or turn restart off")
+            used.append((hpa, size))
+            vm.copies.append((img, hpa))
 
 
 def _find_free(board, used, r):

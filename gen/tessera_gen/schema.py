@@ -62,6 +62,14 @@ class Table:
             return default
         return check_int(value, self.file, self.key(name), minimum)
 
+    def bool(self, name, required=True, default=None):
+        value = self._get(name, required)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise ConfigError(self.file, self.key(name), f"must be true or false, not {type_name(value)}")
+        return value
+
     def str(self, name, required=True, default=None, choices=None):
         value = self._get(name, required)
         if value is None:

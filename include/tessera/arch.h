@@ -53,6 +53,19 @@ bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsi
  * emulated device of partition vm drives. */
 void arch_irq_level(unsigned vm, unsigned intid, bool level);
 
+/* --- Partition restart -------------------------------------------------- */
+
+/* Host memory [hpa, hpa+size) of a partition was rewritten (its image put
+ * back): make it what the guest's instruction fetches will see. */
+void arch_guest_memory_written(uint64_t hpa, uint64_t size);
+
+/* Partition vm starts again: forget its interrupt controller state. */
+void arch_vm_reset(unsigned vm);
+
+/* Power the machine off after TESSERA_RUN_TIME_MS (if not 0): the arch's
+ * hypervisor timer calls core_run_time_over(). Called on one pCPU. */
+void arch_run_timer_start(unsigned ms);
+
 /* --- Console and locks ------------------------------------------------ */
 
 void arch_console_putc(char c);

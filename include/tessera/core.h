@@ -31,8 +31,11 @@ enum power_state { POWER_STATE_ON = 0, POWER_STATE_OFF = 1, POWER_STATE_ON_PENDI
 enum power_result core_vcpu_on(uint64_t vmpidr, uint64_t entry, uint64_t arg);
 _Noreturn void core_vcpu_off(void);
 bool core_vcpu_state(uint64_t vmpidr, enum power_state *state);
+/* The calling vCPU's partition ends: SYSTEM_OFF (stays off), SYSTEM_RESET
+ * or a fault (restarts if its config says so). src/health.c. */
 _Noreturn void core_vm_stop(const char *cause);
 _Noreturn void core_vm_reset(void);
+_Noreturn void core_vm_fault(const char *cause);
 
 /* A kick arrived (arch_kick from another CPU) while this CPU ran its guest:
  * returns if the guest may go on, parks the vCPU otherwise. */
@@ -47,6 +50,13 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value);
  * the arch should inject a fault into the guest, or does not return if the
  * configured policy stops the partition. */
 bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc);
+
+/* The guest did something legitimate that trapped (a hypercall, an emulated
+ * access, an interrupt): it is not stuck in an exception loop. */
+void core_guest_progress(void);
+
+/* The system config's run_time_ms is over (arch: the hypervisor timer). */
+_Noreturn void core_run_time_over(void);
 
 /* A byte typed on the physical console (arch's receive interrupt). */
 void core_console_input(char c);

@@ -45,6 +45,13 @@ struct emu_device {
 	uint32_t irq;           /* interrupt the device raises in the guest, 0 = none */
 };
 
+/* A guest image to put back when its partition restarts. */
+struct image_copy {
+	uint64_t to;            /* host-physical address the partition sees it at */
+	uint64_t from;          /* the pristine copy, mapped by no partition */
+	uint64_t size;
+};
+
 /* A virtual CPU: which partition it belongs to and where it is pinned. */
 struct vcpu_config {
 	uint16_t vm;            /* index into tessera_vms[] */
@@ -63,12 +70,15 @@ struct vm_config {
 	uint16_t nr_regions;
 	uint16_t nr_emu;
 	uint16_t nr_irqs;
+	uint16_t nr_copies;
+	uint16_t max_restarts;  /* 0: a partition that faults or resets stays stopped */
 	uint64_t entry;         /* guest-physical entry point of vCPU 0 */
 	uint64_t dtb;           /* guest-physical address of its device tree */
 	uint64_t s2_root;       /* host-physical address of its stage-2 root table */
 	const struct mem_region *regions;
 	const struct emu_device *emu;
 	const struct vm_irq *irqs;
+	const struct image_copy *copies;
 };
 
 /* A physical CPU of the board. */

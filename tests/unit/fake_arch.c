@@ -71,6 +71,15 @@ bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsi
 	return false;
 }
 
+struct fake_restore fake_restore;
+void arch_guest_memory_written(uint64_t hpa, uint64_t size)
+{
+	fake_restore.hpa = hpa;
+	fake_restore.size = size;
+}
+void arch_vm_reset(unsigned vm) { fake_restore.vm_resets++; (void)vm; }
+void arch_run_timer_start(unsigned ms) { (void)ms; }
+
 void arch_spin_lock(spinlock_t *lock) { lock->locked = 1; }
 void arch_spin_unlock(spinlock_t *lock) { lock->locked = 0; }
 void arch_init_boot_cpu(void) {}

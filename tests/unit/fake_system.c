@@ -12,6 +12,14 @@ static const struct emu_device uart[] = {
 	{ .gpa = 0x9000000, .size = 0x1000, .kind = EMU_VUART_PL011, .irq = 33 },
 };
 
+/* b restarts once: its "image" is put back from a pristine copy. */
+uint64_t fake_b_image[4] = { 1, 2, 3, 4 };
+static const uint64_t b_image_copy[4] = { 0xa, 0xb, 0xc, 0xd };
+static const struct image_copy b_copies[] = {
+	{ .to = (uint64_t)(uintptr_t)fake_b_image, .from = (uint64_t)(uintptr_t)b_image_copy,
+	  .size = sizeof(b_image_copy) },
+};
+
 /* a: the console's SPI 33; b: the console's and a device's SPI 48 */
 static const struct vm_irq a_irqs[] = { { .intid = 33, .hw = 0 } };
 static const struct vm_irq b_irqs[] = { { .intid = 33, .hw = 0 }, { .intid = 48, .hw = 1 } };
@@ -22,7 +30,7 @@ const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
 	  .irqs = a_irqs },
 	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 1,
 	  .nr_irqs = 2, .entry = 0x40080000, .dtb = 0x40000000, .regions = b_regions, .emu = uart,
-	  .irqs = b_irqs },
+	  .irqs = b_irqs, .nr_copies = 1, .max_restarts = 1, .copies = b_copies },
 };
 
 const struct vcpu_config tessera_vcpus[TESSERA_NR_VCPUS] = {

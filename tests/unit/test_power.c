@@ -145,9 +145,46 @@ TEST(system_off_stops_the_other_vcpus_of_the_partition_only)
 TEST(reset_with_several_partitions_stops_only_the_caller)
 {
 	boot();
-	CHECK_EQ(on_pcpu(3, do_reset), WOULD_WAIT);
-	CHECK(strstr(fake_console, "tessera: vm b stopped: SYSTEM_RESET"));
-	CHECK_EQ(on_pcpu(0, do_kicked), STILL_HERE);
+	cpu_on_from(0, 0x100, 0x40080000);
+	on_pcpu(1, run_when_on);
+	CHECK_EQ(on_pcpu(0, do_reset), WOULD_WAIT);     /* vm a has no restart policy */
+	CHECK(strstr(fake_console, "tessera: health: vm a: SYSTEM_RESET -> stopped\r\n"));
+	CHECK_EQ(fake_kicks[1], 2);                     /* its other vCPU leaves the guest */
+	CHECK_EQ(on_pcpu(3, do_kicked), STILL_HERE);    /* vm b goes on */
+}
+
+extern uint64_t fake_b_image[4];
+
+TEST(reset_restarts_a_partition_with_a_policy_from_its_pristine_copy)
+{
+	boot();
+	fake_b_image[0] = 0xbad;                        /* the guest changed its image */
+	CHECK_EQ(on_pcpu(3, do_reset), ENTERED_GUEST);  /* vm b restarts at once */
+	CHECK(strstr(fake_console, "tessera: health: vm b: SYSTEM_RESET -> restart 1 of 1\r\n"));
+	CHECK_EQ(fake_b_image[0], 0xa);                 /* image put back */
+	CHECK_EQ(fake_b_image[3], 0xd);
+	CHECK_EQ(fake_restore.size, 32);                /* caches told */
+	CHECK_EQ(fake_restore.vm_resets, 1);            /* interrupt state forgotten */
+	CHECK_EQ(fake_entered.entry, 0x40080000);
+	CHECK_EQ(fake_entered.arg, 0x40000000);
+	CHECK_EQ(on_pcpu(3, do_reset), WOULD_WAIT);     /* no restarts left */
+	CHECK(strstr(fake_console, "tessera: health: vm b: SYSTEM_RESET -> stopped (no restarts left)"));
+	CHECK_EQ(on_pcpu(0, do_kicked), STILL_HERE);    /* vm a never noticed */
+}
+
+static void do_fault(void) { core_guest_fault("data abort", 0x50000000, 0x40080000); }
+static void do_progress(void) { core_guest_progress(); }
+
+TEST(exception_loop_ends_the_partition)
+{
+	boot();
+	for (int i = 0; i < 63; i++)
+		CHECK_EQ(on_pcpu(0, do_fault), STILL_HERE);
+	CHECK_EQ(on_pcpu(0, do_progress), STILL_HERE);  /* it got out: count again */
+	for (int i = 0; i < 63; i++)
+		CHECK_EQ(on_pcpu(0, do_fault), STILL_HERE);
+	CHECK_EQ(on_pcpu(0, do_fault), WOULD_WAIT);     /* the 64th in a row */
+	CHECK(strstr(fake_console, "tessera: health: vm a: exception loop -> stopped"));
 }
 
 const struct test power_tests[] = {
@@ -164,5 +201,8 @@ const struct test power_tests[] = {
 	  system_off_stops_the_other_vcpus_of_the_partition_only },
 	{ "power: SYSTEM_RESET with several partitions stops only the caller",
 	  reset_with_several_partitions_stops_only_the_caller },
+	{ "health: SYSTEM_RESET restarts a partition with a policy, from its copy",
+	  reset_restarts_a_partition_with_a_policy_from_its_pristine_copy },
+	{ "health: an exception loop ends the partition", exception_loop_ends_the_partition },
 	{ 0, 0 },
 };

@@ -1,0 +1,185 @@
+/*
+ * GICv3 (Arm IHI 0069) for the bench guest.
+ *
+ * MMIO goes through single LDR/STR instructions written in assembly: a
+ * hypervisor emulating the distributor and redistributors replays the
+ * access from the syndrome, which only describes plain loads and stores
+ * (no pairs, no writeback) - the compiler is free to pick those for a
+ * volatile pointer access.
+ */
+#include "gic.h"
+
+/* Distributor */
+#define GICD_CTLR		0x0000
+#define GICD_CTLR_RWP		(1u << 31)
+#define GICD_PIDR2		0xffe8
+
+/* Redistributor: RD_base frame, then the SGI_base frame 64 KiB above it */
+#define GICR_FRAME		0x20000
+#define GICR_TYPER		0x0008
+#define GICR_TYPER_LAST		(1ull << 4)
+#define GICR_WAKER		0x0014
+#define GICR_WAKER_PSLEEP	(1u << 1)
+#define GICR_WAKER_CASLEEP	(1u << 2)
+#define GICR_SGI		0x10000
+#define GICR_IGROUPR0		(GICR_SGI + 0x0080)
+#define GICR_ISENABLER0		(GICR_SGI + 0x0100)
+#define GICR_ICENABLER0		(GICR_SGI + 0x0180)
+#define GICR_IPRIORITYR		(GICR_SGI + 0x0400)
+
+/* Bounded polls of a device register (not of another CPU: no WFE needed). */
+#define POLL_LIMIT		100000
+
+/* System registers by encoding: older assemblers lack the GICv3 names. */
+#define ICC_PMR_EL1		"S3_0_C4_C6_0"
+#define ICC_IAR1_EL1		"S3_0_C12_C12_0"
+#define ICC_EOIR1_EL1		"S3_0_C12_C12_1"
+#define ICC_BPR1_EL1		"S3_0_C12_C12_3"
+#define ICC_SRE_EL1		"S3_0_C12_C12_5"
+#define ICC_IGRPEN1_EL1		"S3_0_C12_C12_7"
+#define ICC_SGI1R_EL1		"S3_0_C12_C11_5"
+
+#define ICC_SRE_SRE		(1u << 0)
+
+static uint64_t gicd_base, gicr_base, gicr_end;
+
+static inline uint32_t read32(uint64_t addr)
+{
+	uint32_t v;
+	__asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline uint64_t read64(uint64_t addr)
+{
+	uint64_t v;
+	__asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline void write32(uint64_t addr, uint32_t v)
+{
+	__asm__ volatile("str %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+static inline void write8(uint64_t addr, uint8_t v)
+{
+	__asm__ volatile("strb %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+#define write_sysreg(reg, v) \
+	__asm__ volatile("msr " reg ", %0" : : "r"((uint64_t)(v)) : "memory")
+#define read_sysreg(reg) ({ \
+	uint64_t __v; \
+	__asm__ volatile("mrs %0, " reg : "=r"(__v) : : "memory"); \
+	__v; })
+
+static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+
+void gic_set_bases(uint64_t gicd, uint64_t gicr, uint64_t gicr_size)
+{
+	gicd_base = gicd;
+	gicr_base = gicr;
+	gicr_end = gicr + gicr_size;
+}
+
+uint32_t gic_dist_enable(void)
+{
+	write32(gicd_base + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENGRP1);
+	for (unsigned int n = 0; n < POLL_LIMIT && (read32(gicd_base + GICD_CTLR) & GICD_CTLR_RWP); n++)
+		;
+	return read32(gicd_base + GICD_CTLR);
+}
+
+unsigned int gic_arch_rev(void)
+{
+	return (read32(gicd_base + GICD_PIDR2) >> 4) & 0xf;
+}
+
+uint64_t gic_find_redist(uint64_t mpidr, unsigned int *frames)
+{
+	/* GICR_TYPER.Affinity_Value [63:32] = Aff3.Aff2.Aff1.Aff0 */
+	uint32_t aff = (uint32_t)(((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff));
+
+	*frames = 0;
+	for (uint64_t rd = gicr_base; rd + GICR_FRAME <= gicr_end; rd += GICR_FRAME) {
+		uint64_t typer = read64(rd + GICR_TYPER);
+		++*frames;
+		if ((uint32_t)(typer >> 32) == aff)
+			return rd;
+		if (typer & GICR_TYPER_LAST)
+			break;
+	}
+	return 0;
+}
+
+int gic_redist_init(uint64_t rd, uint32_t enable)
+{
+	unsigned int n;
+
+	write32(rd + GICR_WAKER, read32(rd + GICR_WAKER) & ~GICR_WAKER_PSLEEP);
+	for (n = 0; n < POLL_LIMIT && (read32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP); n++)
+		;
+	if (n == POLL_LIMIT)
+		return -1;
+
+	write32(rd + GICR_ICENABLER0, 0xffffffffu);
+	/* Group 1, the group ICC_IAR1_EL1 acknowledges. A virtual GIC may make
+	 * them all Group 1 (RAO/WI); a GIC without security extensions resets
+	 * them to Group 0, which would come as FIQs. */
+	write32(rd + GICR_IGROUPR0, 0xffffffffu);
+	for (unsigned int i = 0; i < INTID_NR_PRIVATE; i++)
+		if (enable & (1u << i))
+			write8(rd + GICR_IPRIORITYR + i, GIC_PRIO_DEFAULT);
+	write32(rd + GICR_ISENABLER0, enable);
+	return 0;
+}
+
+uint32_t gic_redist_enabled(uint64_t rd)
+{
+	return read32(rd + GICR_ISENABLER0);
+}
+
+void gic_cpu_init(void)
+{
+	write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | ICC_SRE_SRE);
+	isb();
+	write_sysreg(ICC_PMR_EL1, 0xff);	/* every priority gets through */
+	write_sysreg(ICC_BPR1_EL1, 0);		/* no preemption grouping */
+	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	isb();
+}
+
+uint64_t gic_read_sre(void)
+{
+	return read_sysreg(ICC_SRE_EL1);
+}
+
+void gic_send_sgi(unsigned int intid, uint64_t mpidr)
+{
+	uint64_t aff0 = mpidr & 0xff;
+	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24],
+	 * Aff1 [23:16], TargetList [15:0] (bit n = Aff0 RS * 16 + n). IRM = 0. */
+	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
+		     ((mpidr >> 16) & 0xff) << 32 | (uint64_t)(intid & 0xf) << 24 |
+		     ((mpidr >> 8) & 0xff) << 16 | 1ull << (aff0 & 0xf);
+
+	/* The SGI must not overtake our earlier stores (the flag it announces). */
+	__asm__ volatile("dsb ish" ::: "memory");
+	write_sysreg(ICC_SGI1R_EL1, v);
+	isb();
+}
+
+uint32_t gic_ack(void)
+{
+	uint32_t iar = (uint32_t)read_sysreg(ICC_IAR1_EL1);
+	/* The read must complete before we act on the interrupt (IHI 0069 12.1.7). */
+	__asm__ volatile("dsb sy" ::: "memory");
+	return iar;
+}
+
+void gic_eoi(uint32_t iar)
+{
+	write_sysreg(ICC_EOIR1_EL1, iar);
+	isb();
+}

@@ -1,0 +1,63 @@
+/*
+ * GICv3 driver for the bench guest: distributor and redistributor by MMIO, the CPU
+ * interface by ICC_* system registers (under a hypervisor these reach the
+ * virtual CPU interface, and ICC_SGI1R_EL1 writes trap).
+ */
+#ifndef BENCH_GIC_H
+#define BENCH_GIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define INTID_SPURIOUS_FIRST	1020	/* 1020-1023: no interrupt */
+#define INTID_NR_PRIVATE	32	/* SGIs 0-15, PPIs 16-31 */
+#define INTID_VTIMER		27	/* PPI 11: EL1 virtual timer */
+
+#define GIC_PRIO_DEFAULT	0xa0
+
+/* GICD_CTLR, as a guest without security extensions (or the Non-secure side) sees it */
+#define GICD_CTLR_ENGRP1	(1u << 1)
+#define GICD_CTLR_ARE		(1u << 4)
+
+/* Where the device tree says the GIC is. */
+void gic_set_bases(uint64_t gicd, uint64_t gicr, uint64_t gicr_size);
+
+/* Enable the distributor (ARE | EnableGrp1). Returns GICD_CTLR as read back. */
+uint32_t gic_dist_enable(void);
+
+/* GICD_PIDR2.ArchRev: 3 for GICv3. */
+unsigned int gic_arch_rev(void);
+
+/*
+ * The redistributor (RD_base) whose GICR_TYPER affinity is mpidr, found by
+ * walking the frames from the region base up to the Last frame or the end
+ * of the region; 0 if none. *frames gets the number of frames walked.
+ */
+uint64_t gic_find_redist(uint64_t mpidr, unsigned int *frames);
+
+/*
+ * Wake the redistributor rd, disable all its SGIs/PPIs and make them
+ * Group 1, then give the INTIDs in 'enable' (bit n = INTID n) priority
+ * GIC_PRIO_DEFAULT and enable them. Pending state is left alone. Returns 0, or -1 if ChildrenAsleep never cleared.
+ */
+int gic_redist_init(uint64_t rd, uint32_t enable);
+
+/* GICR_ISENABLER0 of rd, as read back. */
+uint32_t gic_redist_enabled(uint64_t rd);
+
+/* CPU interface: system registers on, priority mask open, Group 1 on. */
+void gic_cpu_init(void);
+
+/* ICC_SRE_EL1 read back (bit 0: SRE). */
+uint64_t gic_read_sre(void);
+
+/* Send SGI intid to the one CPU with affinity mpidr (ICC_SGI1R_EL1). */
+void gic_send_sgi(unsigned int intid, uint64_t mpidr);
+
+/* Acknowledge the highest priority pending Group 1 interrupt: ICC_IAR1_EL1. */
+uint32_t gic_ack(void);
+
+/* End it (priority drop and, with EOImode 0, deactivation): ICC_EOIR1_EL1. */
+void gic_eoi(uint32_t iar);
+
+#endif

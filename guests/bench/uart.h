@@ -1,0 +1,17 @@
+/* Polled PL011 output. */
+#ifndef BENCH_UART_H
+#define BENCH_UART_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#define UART_DEFAULT_BASE	0x09000000UL	/* QEMU virt's PL011 */
+
+void uart_set_base(uintptr_t base);
+void uart_putc(char c);
+
+/* Minimal printf: %c %s %d %u %x, with an optional 'l' on d/u/x. */
+void uart_vprintf(const char *fmt, va_list ap);
+void uart_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
