@@ -32,6 +32,9 @@
 #include "fdt.h"
 #include "gic.h"
 #include "ticker.h"
+
+/* In .data, so it lives in the image (see the boot line in main). */
+static volatile unsigned image_boots = 1;
 #include "uart.h"
 
 /* PSCI function IDs (Arm DEN 0022) */
@@ -458,7 +461,10 @@ void boot_main(uintptr_t dtb)
 	parse_bootargs();
 
 	uart_printf("ticker: start %s\n", cfg.name);
-	uart_printf("ticker: boot\n");
+	/* An initialised variable in the image itself: a restart from a
+	 * pristine image prints "boot 1" again; a restart that reused the
+	 * memory as the last run left it would print "boot 2". */
+	uart_printf("ticker: boot %u\n", image_boots++);
 
 	freq = read_sysreg(cntfrq_el0);
 	if (!dt.have_gic || !dt.have_ram || freq < 1000) {
