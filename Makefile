@@ -40,7 +40,7 @@ CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
 	-fno-common -mgeneral-regs-only -mno-outline-atomics -Iinclude -I$(GEN) -include $(GEN)/autoconf.h -MMD -MP
 LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack
 
-GUESTS := smp-hello irq-test ticker
+GUESTS := smp-hello irq-test ticker bench chan-demo probe
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
@@ -49,8 +49,8 @@ else
 Q := @
 endif
 
-.PHONY: all build run debug guests linux-guest test test-gen test-unit test-qemu deps \
-	menuconfig defconfig olddefconfig clean help check-config
+.PHONY: all build run debug guests linux-guest test test-gen test-unit test-qemu fuzz deps \
+	menuconfig defconfig olddefconfig clean help check-config size check
 .DEFAULT_GOAL := all
 
 all build: $(ELF)
@@ -141,7 +141,8 @@ debug: $(ELF)
 # --- tests ------------------------------------------------------------------
 
 # Host unit tests of the arch-neutral core, with a fake arch (tests/unit/).
-UNIT_SRCS := src/main.c src/power.c src/health.c src/console.c src/mmio.c src/vuart_pl011.c \
+UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
+	src/vuart_pl011.c \
 	arch/aarch64/vgic_regs.c $(wildcard tests/unit/*.c)
 build/unit/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h include/tessera/*.h src/*.h arch/aarch64/vgic*.h)
 	@mkdir -p $(dir $@)
@@ -158,10 +159,33 @@ test-unit:
 test-qemu:
 	@$(PYTHON) tests/run_all.py qemu
 
+# A long fuzz run of the generator (make test runs a short one): FUZZ_COUNT
+# mutated configs (default 20000) of seed FUZZ_SEED (default: the time,
+# printed first); failing inputs go to build/fuzz/failures/. Replay one case
+# with FUZZ_SEED=<seed> FUZZ_ONLY=<case>. See tests/gen/fuzz.py.
+fuzz:
+	@FUZZ_COUNT="$(FUZZ_COUNT)" FUZZ_SEED="$(FUZZ_SEED)" FUZZ_ONLY="$(FUZZ_ONLY)" \
+		$(PYTHON) tests/gen/fuzz.py --dir build/fuzz
+
+# Benchmark, not part of make test: the bench guest bare under QEMU and under
+# Tessera (configs/bench.toml), QEMU -icount; a table on the console and
+# build/bench/results.json (docs/performance.md). BENCH_ARGS: e.g. --load.
+.PHONY: bench
+bench:
+	@$(PYTHON) scripts/bench.py $(BENCH_ARGS)
+
 # --- housekeeping -----------------------------------------------------------
 
 deps:
 	scripts/setup.sh
+
+# Footprint of every config and lines of code: build/size.txt (scripts/size.sh).
+size:
+	@scripts/size.sh
+
+# Static analysis, stack bound, W^X; docs/safety.md (scripts/check.sh).
+check:
+	@scripts/check.sh
 
 clean:
 	rm -rf build

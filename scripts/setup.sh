@@ -11,6 +11,7 @@ PACKAGES="
   python3 python3-jinja2 python3-yaml python3-kconfiglib python3-libfdt python3-pytest
   gdb-multiarch
   cpio
+  cppcheck clang-tidy
 "
 
 if [ "$(id -u)" -ne 0 ]; then

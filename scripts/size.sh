@@ -14,7 +14,7 @@
 # .guest.*) and debug info are not counted; only .text, .rodata, .pgtables,
 # .data and .bss are, from `aarch64-linux-gnu-size -A`.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 PYTHON=${PYTHON:-/usr/bin/python3}
 SIZE=${CROSS_COMPILE:-aarch64-linux-gnu-}size
@@ -171,7 +171,8 @@ for row in Path(rows_file).read_text().splitlines():
     w(f"  {name:<13} {board:<24} {t:>7} {r:>7} {p:>8} {d:>6} {data:>7} {z:>7} {t + data + z:>8}  {how}")
     if len(f) > 11 and f[11].strip():
         notes.append(f"  note: {name}: sections not counted:{f[11]}")
-w("  (bytes; kconfig: the build's Kconfig values, .config or the defaults with the config's board)")
+w("  (bytes; kconfig: the build's Kconfig values, .config or the defaults with the config's board.")
+w("   .text ends with the 2 KiB-aligned vector table, so it grows in 2 KiB steps)")
 lines += notes
 w("")
 w("Source lines (the trusted base is src/ and arch/aarch64/; include/tessera/ is their interface)")

@@ -67,6 +67,7 @@ static void emit_num(struct out *o, unsigned long long v, unsigned base, bool ne
 		emit(o, tmp[--n]);
 }
 
+// NOLINTNEXTLINE(readability-non-const-parameter): written through o.buf
 unsigned format(char *buf, unsigned cap, const char *fmt, va_list ap)
 {
 	struct out o = { buf, 0, cap };
@@ -165,6 +166,7 @@ void core_console_input(char c)
 	if (escaped) {
 		escaped = false;
 		if (c == 'n')
+			// cppcheck-suppress moduloofone ; TESSERA_NR_VMS is generated: 1 only in some configs
 			set_focus((focus + 1) % TESSERA_NR_VMS);
 		else if (c >= '0' && c < (char)('0' + TESSERA_NR_VMS))
 			set_focus((unsigned)(c - '0'));
@@ -219,12 +221,24 @@ static void print_line(unsigned vm, bool end)
 	open_line = end ? -1 : (int)vm;
 }
 
+/* What of a guest's output reaches the shared console: printable ASCII and
+ * tab. Control bytes (backspace, carriage return, escape sequences, other
+ * line breaks) and non-ASCII bytes (UTF-8's NEL and other C1 controls) could
+ * move the cursor or start a line that looks like another partition's or
+ * the hypervisor's: they are shown as '.'. */
+static char shown(char c)
+{
+	unsigned char u = (unsigned char)c;
+	return (u >= 0x20 && u < 0x7f) || c == '\t' ? c : '.';
+}
+
 void console_guest_putc(unsigned vm, char c)
 {
 	arch_spin_lock(&console_lock);
 	if (c == '\n') {
 		print_line(vm, true);
 	} else if (c != '\r') {
+		c = shown(c);
 		lines[vm].buf[lines[vm].len++] = c;
 		if (lines[vm].len == CONFIG_CONSOLE_LINE_MAX)
 			print_line(vm, false);

@@ -16,7 +16,7 @@ struct frame {
 	uint64_t pad;
 };
 
-_Static_assert(sizeof(struct frame) == FRAME_SIZE, "frame layout shared with vectors.S");
+_Static_assert(sizeof(struct frame) == (uint64_t)FRAME_SIZE, "frame layout shared with vectors.S");
 #endif
 
 #endif

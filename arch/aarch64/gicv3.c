@@ -62,7 +62,7 @@ void gic_init_boot(void)
 static void spi_setup(unsigned intid)
 {
 	uint64_t d = tessera_board.gicd_base;
-	mmio32(d + GICD_IGROUPR + intid / 32 * 4) |= 1u << (intid % 32);
+	mmio32(d + GICD_IGROUPR + (uint64_t)intid / 32 * 4) |= 1u << (intid % 32);
 	mmio8(d + GICD_IPRIORITYR + intid) = PRIO_DEFAULT;
 }
 
@@ -71,13 +71,13 @@ void gic_spi_route(unsigned intid, unsigned pcpu)
 	uint64_t mpidr = tessera_pcpus[pcpu].mpidr;
 	spi_setup(intid);
 	/* GICD_IROUTER: Aff3 [39:32], Aff2..Aff0 [23:0], IRM = 0 */
-	mmio64(tessera_board.gicd_base + GICD_IROUTER + 8 * intid) = mpidr & 0xff00ffffffull;
+	mmio64(tessera_board.gicd_base + GICD_IROUTER + 8 * (uint64_t)intid) = mpidr & 0xff00ffffffull;
 }
 
 void gic_spi_enable(unsigned intid, bool on)
 {
 	uint64_t reg = on ? GICD_ISENABLER : GICD_ICENABLER;
-	mmio32(tessera_board.gicd_base + reg + intid / 32 * 4) = 1u << (intid % 32);
+	mmio32(tessera_board.gicd_base + reg + (uint64_t)intid / 32 * 4) = 1u << (intid % 32);
 }
 
 void gic_deactivate_private(unsigned intid)
@@ -92,9 +92,9 @@ void gic_enable_private(unsigned intid)
 	mmio32(rd + GICR_ISENABLER0) = 1u << intid;
 }
 
-void gic_deactivate(unsigned intid)
+void gic_deactivate(unsigned raw)
 {
-	write_sysreg(ICC_DIR_EL1, intid);
+	write_sysreg(ICC_DIR_EL1, raw);
 	isb();
 }
 
@@ -157,9 +157,9 @@ unsigned gic_ack(void)
 	return (unsigned)(read_sysreg(ICC_IAR1_EL1) & 0xffffff);
 }
 
-void gic_eoi(unsigned intid)
+void gic_eoi(unsigned raw)
 {
-	write_sysreg(ICC_EOIR1_EL1, intid);
+	write_sysreg(ICC_EOIR1_EL1, raw);
 	isb();
 }
 

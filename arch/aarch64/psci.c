@@ -19,12 +19,12 @@
 #define PSCI_FEATURES           0x8400000au
 
 #define PSCI_SUCCESS             0
-#define PSCI_NOT_SUPPORTED      -1
-#define PSCI_INVALID_PARAMETERS -2
-#define PSCI_DENIED             -3
-#define PSCI_ALREADY_ON         -4
-#define PSCI_ON_PENDING         -5
-#define PSCI_INVALID_ADDRESS    -9
+#define PSCI_NOT_SUPPORTED      (-1)
+#define PSCI_INVALID_PARAMETERS (-2)
+#define PSCI_DENIED             (-3)
+#define PSCI_ALREADY_ON         (-4)
+#define PSCI_ON_PENDING         (-5)
+#define PSCI_INVALID_ADDRESS    (-9)
 
 #define PSCI_VERSION_1_0        0x10000
 /* MIGRATE_INFO_TYPE: no Trusted OS, migration not required */
@@ -106,7 +106,8 @@ void psci_guest_call(struct frame *f)
 	case PSCI_SYSTEM_RESET:
 		core_vm_reset();
 	default:
-		ret = PSCI_NOT_SUPPORTED;   /* any other SMCCC call, PSCI or not */
+		if (!tessera_hypercall(fn, a1, &ret))
+			ret = PSCI_NOT_SUPPORTED;   /* any other SMCCC call */
 		break;
 	}
 	f->x[0] = (uint64_t)ret;

@@ -57,10 +57,12 @@ static bool deliverable(unsigned vm, const struct virq *v)
 	return v->pending && v->enabled && !v->in_lr && (vgic_vms[vm].ctlr & CTLR_ENGRP1);
 }
 
-/* Free the list registers the guest is done with. */
-static void sync_lrs(unsigned vm, unsigned vcpu)
+/* Free the list registers the guest is done with; true if that left an
+ * interrupt pending (to be loaded again). */
+static bool sync_lrs(unsigned vm, unsigned vcpu)
 {
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	bool again = false;
 	for (unsigned n = 0; n < nr_lrs; n++) {
 		if (!(c->lr_used & (1u << n)) || !gich_lr_free(n))
 			continue;
@@ -72,7 +74,9 @@ static void sync_lrs(unsigned vm, unsigned vcpu)
 		v->in_lr = false;
 		if (!v->edge && !v->hw && v->level)
 			v->pending = true;      /* the line is still up: again */
+		again |= v->pending;
 	}
+	return again;
 }
 
 static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v)
@@ -126,8 +130,15 @@ void vgic_flush(void)
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
 	bool more = false;
 
+	/* The common case, a trap with no interrupt news: nothing to do. */
+	if (!c->lr_used && !__atomic_load_n(&c->dirty, __ATOMIC_SEQ_CST))
+		return;
 	arch_spin_lock(&vgic_vms[vm].lock);
-	sync_lrs(vm, vcpu);
+	bool again = c->lr_used && sync_lrs(vm, vcpu);
+	if (!__atomic_exchange_n(&c->dirty, false, __ATOMIC_SEQ_CST) && !again) {
+		arch_spin_unlock(&vgic_vms[vm].lock);
+		return;                 /* list registers still busy, nothing new */
+	}
 	for (unsigned intid = 0; intid < NR_INTIDS && !more; intid++) {
 		struct virq *v = virq_of(vm, vcpu, intid);
 		if (!v || target_of(vm, vcpu, intid) != vc)
@@ -137,6 +148,8 @@ void vgic_flush(void)
 		else if (deliverable(vm, v))
 			more = !load_lr(c, intid, v);
 	}
+	if (more)
+		c->dirty = true;        /* the rest when list registers drain */
 	arch_spin_unlock(&vgic_vms[vm].lock);
 	/* Out of list registers: ask for a maintenance interrupt when they drain. */
 	gich_enable(more);
@@ -155,6 +168,7 @@ void vgic_vcpu_reset(void)
 			v->in_lr = false;
 	}
 	c->lr_used = 0;
+	c->dirty = true;                        /* SGIs may wait from before it started */
 	c->priv[INTID_VTIMER].pending = false;
 	c->priv[INTID_PTIMER].pending = false;
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
@@ -197,6 +211,23 @@ void arch_irq_level(unsigned vm, unsigned intid, bool level)
 	target = vcpu_of(vm, v->target);
 	arch_spin_unlock(&g->lock);
 	if (raise)
+		vgic_notify(target);
+}
+
+void arch_irq_edge(unsigned vm, unsigned intid)
+{
+	if (intid < NR_PRIVATE || intid >= NR_INTIDS)
+		return;
+	struct vgic_vm *g = &vgic_vms[vm];
+	struct virq *v = &g->spi[intid - NR_PRIVATE];
+
+	arch_spin_lock(&g->lock);
+	bool owned = v->owned;
+	if (owned)
+		v->pending = true;
+	const struct vcpu_config *target = vcpu_of(vm, v->target);
+	arch_spin_unlock(&g->lock);
+	if (owned)
 		vgic_notify(target);
 }
 

@@ -37,7 +37,7 @@ static void reset_vm(unsigned m)
 	for (unsigned i = 0; i < vm->nr_irqs; i++) {
 		unsigned intid = vm->irqs[i].intid;
 		struct virq *v = &g->spi[intid - NR_PRIVATE];
-		*v = (struct virq){ .owned = true, .hw = vm->irqs[i].hw };
+		*v = (struct virq){ .owned = true, .hw = vm->irqs[i].hw, .edge = vm->irqs[i].edge };
 		g->irouter[intid - NR_PRIVATE] = vcpu_of(m, 0)->vmpidr;
 		if (v->hw) {
 			gic_spi_enable(intid, false);
@@ -215,6 +215,8 @@ static void irouter_write(unsigned vm, unsigned intid, uint64_t value)
 	v->target = (uint16_t)target;
 	if (v->hw)
 		gic_spi_route(intid, vcpu_of(vm, target)->pcpu);
+	if (v->pending)
+		vgic_notify(vcpu_of(vm, target));
 }
 
 static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)

@@ -8,6 +8,8 @@
 #include <tessera/arch.h>
 #include <tessera/tables.h>
 
+#include "gic.h"        /* the physical GIC, for SPIs backed by hardware */
+
 #define NR_PRIVATE      32
 #define NR_SPIS         TESSERA_VGIC_NR_SPIS
 #define NR_INTIDS       (NR_PRIVATE + NR_SPIS)
@@ -46,6 +48,7 @@ struct vgic_vcpu {
 	uint32_t lr_used;                       /* list registers holding our INTIDs */
 	uint16_t lr_intid[MAX_LRS];
 	uint8_t sgi_sources[16];                /* GICv2: pending SGIs by source vCPU */
+	volatile bool dirty;                    /* something changed for it since its last flush */
 };
 
 extern struct vgic_vm vgic_vms[TESSERA_NR_VMS];
@@ -76,13 +79,11 @@ static inline unsigned vcpu_index(const struct vcpu_config *v)
  * return to the guest will). */
 static inline void vgic_notify(const struct vcpu_config *target)
 {
+	__atomic_store_n(&vgic_vcpus[vcpu_index(target)].dirty, true, __ATOMIC_SEQ_CST);
 	if (target->pcpu != arch_pcpu_id())
 		arch_kick(target->pcpu);
 }
 
-/* The physical GIC, for SPIs backed by hardware */
-void gic_spi_route(unsigned intid, unsigned pcpu);
-void gic_spi_enable(unsigned intid, bool on);
 
 /* Registers laid out alike in several frames: set/clear bits, priorities,
  * configuration. A GICv3 distributor holds SPIs only, its redistributors'

@@ -10,7 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,8 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     from .dtb import guest_dtb
     from .emit import build_tables, emit, hyp_layout
     from .load import load_system
-    from .place import place_copies, place_cpus, place_dtb, place_memory
+    from .channels import check_channels, place_channels
+    from .place import find_free, place_copies, place_cpus, place_dtb, place_memory
     from .validate import check_system
     from .model import System
 
@@ -50,10 +51,12 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     if kconfig.get(want) != "y":
         raise ConfigError(dotconfig, f"CONFIG_{want}", f"board {board_name} has a GICv{board.gic_version} but "
                                                        f"CONFIG_{want} is off; choose the board in make menuconfig")
-    system = System(config, board, vms, kconfig, options["run_time_ms"])
+    system = System(config, board, vms, kconfig, options["run_time_ms"], options["channels"])
     check_system(system)
+    check_channels(system.channels, vms, board)
     place_cpus(vms, board)
     used = place_memory(vms, board)
+    place_channels(system.channels, board, used, find_free)
     for vm in vms:
         vm.dtb_bytes = vm.dtb_path.read_bytes() if vm.dtb_path else guest_dtb(vm, board)
         place_dtb(vm, len(vm.dtb_bytes))
@@ -64,13 +67,18 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     # Everything is checked: write into a fresh directory, then move each
     # file whose content changed into out (unchanged files keep their
     # timestamps, so make rebuilds only what depends on a change).
+    _check_out(out)
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     try:
-        read_kconfig(kconfig_file, dotconfig, tmp / "autoconf.h")
-        emit(system, hyp, pool, tmp, out, config.name)
-        _write_make_inputs(tmp, out, system, config, dotconfig)
+        try:
+            tmp.mkdir(parents=True)
+            read_kconfig(kconfig_file, dotconfig, tmp / "autoconf.h")
+            emit(system, hyp, pool, tmp, out, config.name)
+            _write_make_inputs(tmp, out, system, config, dotconfig)
+        except OSError as e:        # out not touched yet
+            raise ConfigError(out, "", f"cannot write the output ({e.strerror or e}); "
+                                       "give --out a directory that can be made") from None
         out.mkdir(parents=True, exist_ok=True)
         new = {p.name for p in tmp.iterdir()}
         for old in out.iterdir():
@@ -82,6 +90,18 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
                 os.replace(tmp / name, dst)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_out(out):
+    """out is replaced file by file: it must be a directory of files (or not
+    exist yet), else the replacing would stop halfway."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(out, "", "is not a directory; give --out a directory (its files are replaced)")
+    if out.is_dir():
+        dirs = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.is_symlink())
+        if dirs:
+            raise ConfigError(out, "", f"holds a directory, {dirs[0]}, that the generator did not write; "
+                                       "remove it or give another --out (its files are replaced)")
 
 
 def _write_make_inputs(tmp, out, system, config, dotconfig):
@@ -119,8 +139,8 @@ def main(argv=None):
         print(f"error: {e}", file=sys.stderr)
         return 1
     except Exception as e:          # a generator bug: still one line, and say so
-        print(f"error: {args.config}: internal generator error ({type(e).__name__}: {e}); "
-              "please report it", file=sys.stderr)
+        print(one_line(f"error: {args.config}: internal generator error ({type(e).__name__}: {e}); "
+                       "please report it"), file=sys.stderr)
         return 2
     return 0
 

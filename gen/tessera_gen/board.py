@@ -47,6 +47,18 @@ class Fdt:
         except libfdt.FdtException:
             return default
 
+    def props(self, off):
+        """[(name, bytes)] of a node's properties, in order."""
+        out = []
+        try:
+            p = self.fdt.first_property_offset(off)
+            while True:
+                prop = self.fdt.get_property_by_offset(p)
+                out.append((prop.name, bytes(prop)))
+                p = self.fdt.next_property_offset(p)
+        except libfdt.FdtException:
+            return out
+
     def cells(self, off, name):
         raw = self.prop(off, name)
         if raw is None:

@@ -3,6 +3,8 @@ the virtual MPIDRs it asked for), its memory, its devices, PSCI and chosen."""
 
 import libfdt
 
+from .board import Fdt
+
 from .model import EMU_CONSOLE, MEM_DEVICE
 
 PHANDLE_CLK = 1
@@ -81,13 +83,14 @@ def guest_dtb(vm, board):
         sw.end_node()
 
     console = next((d for d in vm.emu if d.type == EMU_CONSOLE), None)
-    if console:
+    if console or vm.passthrough:       # AMBA (primecell) devices need their bus clock
         sw.begin_node("apb-pclk")
         sw.property_string("compatible", "fixed-clock")
         sw.property_u32("#clock-cells", 0)
         sw.property_u32("clock-frequency", 24000000)
         sw.property_u32("phandle", PHANDLE_CLK)
         sw.end_node()
+    if console:
         uart = f"pl011@{console.gpa:x}"
         sw.begin_node(uart)
         sw.property("compatible", _strings("arm,pl011", "arm,primecell"))
@@ -96,6 +99,23 @@ def guest_dtb(vm, board):
         sw.property("clock-names", _strings("uartclk", "apb_pclk"))
         if vm.vgic and console.irq:
             sw.property("interrupts", _cells(GIC_SPI, console.irq - 32, IRQ_LEVEL_HIGH, ncells=1))
+        sw.end_node()
+
+    for p in vm.passthrough:
+        _passthrough_node(sw, vm, p, board)
+
+    # Channels: the shared region, its id for the doorbell hypercall, its
+    # doorbell interrupt (edge), who is at the other ends.
+    for ch, end in vm.channel_list:
+        sw.begin_node(f"tessera-channel@{end.gpa:x}")
+        sw.property_string("compatible", "tessera,channel")
+        sw.property("reg", _cells(end.gpa, ch.size))
+        sw.property_string("label", ch.name)
+        sw.property_u32("tessera,channel-id", ch.id)
+        sw.property_string("tessera,access", end.access)
+        sw.property("tessera,peers", _strings(*[e.vm_name for e in ch.ends if e is not end]))
+        if end.irq and vm.vgic:
+            sw.property("interrupts", _cells(GIC_SPI, end.irq - 32, IRQ_EDGE_RISING, ncells=1))
         sw.end_node()
 
     sw.begin_node("chosen")
@@ -112,3 +132,30 @@ def guest_dtb(vm, board):
     fdt = sw.as_fdt()
     fdt.pack()
     return bytes(fdt.as_bytearray())
+
+
+# Properties of a board device node that refer to other nodes of the board
+# tree, or that the guest's copy gets anew.
+_NOT_COPIED = {"reg", "interrupts", "interrupt-parent", "clocks", "clock-names", "phandle",
+               "interrupts-extended", "status"}
+
+
+def _passthrough_node(sw, vm, p, board):
+    """A passthrough device as the board describes it, at the guest address
+    the config gives, with the interrupt the partition owns."""
+    fdt = Fdt(board.dtb, board.dir / "board.dts")
+    src = next((off for off in fdt.subnodes(0) if fdt.reg(off)[:1] and fdt.reg(off)[0][0] == p.hpa), None)
+    sw.begin_node(f"{p.name.split('@')[0]}@{p.gpa:x}")
+    if src is None:
+        sw.property_string("compatible", "tessera,passthrough")
+    else:
+        for name, value in fdt.props(src):
+            if name not in _NOT_COPIED:
+                sw.property(name, value)
+        if fdt.prop(src, "clocks") is not None:
+            sw.property("clocks", _cells(PHANDLE_CLK, ncells=1))
+            sw.property("clock-names", _strings("apb_pclk"))
+    sw.property("reg", _cells(p.gpa, p.size))
+    if p.irq and vm.vgic:
+        sw.property("interrupts", _cells(GIC_SPI, p.irq - 32, IRQ_LEVEL_HIGH, ncells=1))
+    sw.end_node()

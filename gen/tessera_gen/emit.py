@@ -66,6 +66,8 @@ def build_tables(system, hyp, config_file):
             if vm.vgic_cpu:
                 gpa, hpa, size = vm.vgic_cpu
                 pool.map(s2, gpa, hpa, size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)
+            for r in vm.channel_ends:       # shared memory: never executable
+                pool.map(s2, r.gpa, r.hpa, r.size, pt.s2_attrs(r.flags), vm.name)
     except OverflowError as e:
         raise ConfigError(config_file, "", f"{e}; use fewer or larger, 2 MiB-aligned regions") from None
     return pool
@@ -120,7 +122,8 @@ def emit(system, hyp, pool, out, final, config_name):
 
     top = max([irq for vm in system.vms for irq, _ in vm.irqs], default=31)
     nr_spis = max(32, -(-(top + 1 - 32) // 32) * 32)
-    ctx = dict(config_name=config_name, nr_spis=nr_spis, run_time_ms=system.run_time_ms, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
+    ctx = dict(config_name=config_name, nr_spis=nr_spis, run_time_ms=system.run_time_ms,
+               channels=system.channels, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
                pcpus=pcpus, nr_vcpus=first, images=_images(system, final))
     for vm in system.vms:
         (out / f"{vm.name}.dtb").write_bytes(vm.dtb_bytes)

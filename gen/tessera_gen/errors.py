@@ -1,6 +1,14 @@
 """The one error type the generator raises for bad input."""
 
 
+def one_line(text):
+    """text with every character that is not printable (line breaks, other
+    control and format characters, lone surrogates) written as an escape
+    such as \\n or \\u2028: a message that quotes a config's key or path
+    stays one line, and cannot move a terminal's cursor."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class ConfigError(Exception):
     """A problem in a config or board file, reported as one line:
 
@@ -15,4 +23,4 @@ class ConfigError(Exception):
 
     def __str__(self):
         where = f"{self.file}: {self.key}" if self.key else self.file
-        return f"{where}: {self.message}"
+        return one_line(f"{where}: {self.message}")

@@ -7,11 +7,13 @@ unchanged. A file with a top-level `[base]` table is itself a one-VM system
 on the board Kconfig selects.
 """
 
+import re
 import tomllib
 from pathlib import Path
 
 import yaml
 
+from .channels import load_channels
 from .errors import ConfigError
 from .model import (MAP_ALLOC, MAP_IDENTICAL, MEM_FLAGS_ALL, EmuDevice, Image,
                     MemRegion, Passthrough, Vcpu, Vm)
@@ -33,6 +35,7 @@ def read_file(path):
             return tomllib.loads(text.decode("utf-8"))
         if path.suffix in (".yaml", ".yml"):
             data = yaml.safe_load(text)
+            _no_surrogates(data, path)
             return {} if data is None else data
     except UnicodeDecodeError as e:
         raise ConfigError(path, "", f"is not UTF-8 text ({e.reason})") from None
@@ -40,12 +43,43 @@ def read_file(path):
         raise ConfigError(path, "", "is nested too deeply to read") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(path, "", f"TOML syntax error: {e}") from None
+    except ValueError as e:         # int() of more digits than Python converts (4300)
+        if "integer string conversion" not in str(e):
+            raise
+        raise ConfigError(path, "", "has a number too long to read (more than 4300 digits)") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ConfigError(path, "", f"YAML syntax error: {where}{problem}") from None
     raise ConfigError(path, "", "unknown file type; use .toml, .yaml or .yml")
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(data, path):
+    """YAML's "\\ud83d" escapes can make half a UTF-16 surrogate pair (PyYAML
+    does not join two into one character), which is no character: a string
+    holding one cannot be written to any output. Report the first, in file
+    order, with its key path (aliases can make the data a graph: each node once)."""
+    stack, seen = [(data, "")], set()
+    while stack:
+        value, key = stack.pop()
+        if isinstance(value, str):
+            m = SURROGATE.search(value)
+            if m:
+                raise ConfigError(path, key or "(top level)",
+                                  f"holds {m[0].encode('unicode_escape').decode()}, half of a UTF-16 surrogate "
+                                  "pair and no character; write the character itself (or \\U0001f600 escapes)")
+        elif isinstance(value, (dict, list)) and id(value) not in seen:
+            seen.add(id(value))
+            if isinstance(value, list):
+                stack.extend(reversed([(v, f"{key}[{i}]") for i, v in enumerate(value)]))
+                continue
+            for k, v in reversed(list(value.items())):
+                sub = f"{key}.{k}" if key else str(k)
+                stack += [(v, sub), (k, sub)]
 
 
 def load_system(path, default_board):
@@ -56,11 +90,13 @@ def load_system(path, default_board):
     if not isinstance(data, dict):
         raise ConfigError(path, "(top level)", f"must be a table, not {type_name(data)}")
     if "base" in data:                          # an ArceOS-format VM file
-        return default_board, [load_vm(data, path, "")], {"run_time_ms": 0}
+        return default_board, [load_vm(data, path, "")], {"run_time_ms": 0, "channels": []}
 
     top = Table(data, path, "")
     board = top.str("board")
-    options = {"run_time_ms": top.int("run_time_ms", required=False, default=0)}
+    options = {"run_time_ms": top.int("run_time_ms", required=False, default=0,     # arch_run_timer_start(unsigned)
+                                      maximum=0xFFFF_FFFF),
+               "channels": load_channels(top, path)}
     vms = []
     for i, name in enumerate(top.list("vms", required=False) or []):
         key = keypath("vms", i)
@@ -91,6 +127,7 @@ def load_vm(data, file, prefix):
     devices = top.table("devices", required=False)
 
     vm_id = base.int("id")
+    check_int(vm_id, file, base.key("id"), maximum=0xFFFF_FFFF)     # struct vm_config.id is a uint32_t
     name = base.str("name")
     if not name or not all(c.isascii() and (c.isalnum() or c in "-_") for c in name):
         raise ConfigError(file, base.key("name"),
@@ -122,7 +159,7 @@ def load_vm(data, file, prefix):
                               f"has {len(sets)} entries but cpu_num = {cpu_num}; give one CPU mask per vCPU")
     vcpus = [Vcpu(i, ids[i], sets[i]) for i in range(cpu_num)]
     restart = base.bool("restart", required=False, default=False)
-    max_restarts = base.int("max_restarts", required=False, default=3, minimum=1)
+    max_restarts = base.int("max_restarts", required=False, default=3, minimum=1, maximum=0xFFFF)   # a uint16_t
     base.finish()
 
     entry = kernel.int("entry_point")
@@ -260,6 +297,9 @@ def _passthrough(devices, file):
             raise ConfigError(file, key, "the device-tree path form is not supported; "
                                          "give [name, base_gpa, base_hpa, length, irq]")
         name, gpa, hpa, size, irq = _tuple(d, file, key, "siiii")
+        if irq > MAX_IRQ:
+            raise ConfigError(file, keypath(key, 4), f"irq {irq} is no GICv3 interrupt the guest can get; "
+                                                    f"use an INTID up to {MAX_IRQ} (0 for none)")
         _device_name(name, file, keypath(key, 0))
         out.append(Passthrough(name, gpa, hpa, size, irq, key))
     return out

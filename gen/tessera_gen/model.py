@@ -93,6 +93,10 @@ class Vm:
     restart: bool = False              # on a fault or SYSTEM_RESET, start again from pristine copies
     max_restarts: int = 3
     copies: list = field(default_factory=list)   # [(Image, copy hpa)] for restart
+    channel_ends: list = field(default_factory=list)   # MemRegion per shared region it maps
+    doorbells: set = field(default_factory=set)        # INTIDs that are channel doorbells (edge)
+    channel_peers: list = field(default_factory=list)  # [(channel id, peer vm index, peer irq)]
+    channel_list: list = field(default_factory=list)   # [(Channel, its ChannelEnd here)]
     # filled in by place / emit
     vmid: int = 0
     dtb: Optional[Image] = None
@@ -134,3 +138,4 @@ class System:
     vms: list
     kconfig: dict = field(default_factory=dict)
     run_time_ms: int = 0               # power off after this long (0: when every partition ended)
+    channels: list = field(default_factory=list)

@@ -63,7 +63,7 @@ def place_memory(vms, board):
     for vm in vms:
         for r in vm.regions:
             if r.hpa is None:
-                r.hpa = _find_free(board, used, r)
+                r.hpa = find_free(board, used, r)
                 if r.hpa is None:
                     raise ConfigError(vm.file, vm.key(r.key),
                                       f"{r.size:#x} bytes do not fit in the free RAM of board {board.name}; "
@@ -88,7 +88,7 @@ def place_copies(vms, board, used):
                 continue
             size = (img.size + PAGE - 1) // PAGE * PAGE
             probe = MemRegion(0, size, 0, 0, "")
-            hpa = _find_free(board, used, probe)
+            hpa = find_free(board, used, probe)
             if hpa is None:
                 raise ConfigError(vm.file, vm.key("base.restart"),
                                   f"no room in RAM for the pristine copy of its {img.what} ({size:#x} bytes) "
@@ -97,7 +97,7 @@ def place_copies(vms, board, used):
             vm.copies.append((img, hpa))
 
 
-def _find_free(board, used, r):
+def find_free(board, used, r):
     align = BLOCK if r.size >= BLOCK else PAGE
     for base, size in board.ram:
         addr = base

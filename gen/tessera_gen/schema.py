@@ -56,11 +56,11 @@ class Table:
             return None                 # an optional key left empty: as if absent
         return value
 
-    def int(self, name, required=True, default=None, minimum=0):
+    def int(self, name, required=True, default=None, minimum=0, maximum=(1 << 64) - 1):
         value = self._get(name, required)
         if value is None:
             return default
-        return check_int(value, self.file, self.key(name), minimum)
+        return check_int(value, self.file, self.key(name), minimum, maximum)
 
     def bool(self, name, required=True, default=None):
         value = self._get(name, required)
@@ -108,8 +108,9 @@ class Table:
 def check_int(value, file, key, minimum=0, maximum=(1 << 64) - 1):
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(file, key, f"must be an integer, not {type_name(value)}")
-    if value < minimum:
-        raise ConfigError(file, key, f"is {value}; it must be at least {minimum}")
+    if value < minimum:             # in hex if long: Python writes at most 4300 decimal digits
+        shown = value if abs(value) < 1 << 64 else f"{value:#x}"
+        raise ConfigError(file, key, f"is {shown}; it must be at least {minimum}")
     if value > maximum:
         bits = f" ({maximum.bit_length()} bits)" if maximum & (maximum + 1) == 0 else ""
         raise ConfigError(file, key, f"is {value:#x}; it must be at most {maximum:#x}{bits}")

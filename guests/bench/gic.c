@@ -1,5 +1,5 @@
 /*
- * GICv3 (Arm IHI 0069) for the bench guest.
+ * GICv3 (Arm IHI 0069) for the bench guest (from guests/irq-test).
  *
  * MMIO goes through single LDR/STR instructions written in assembly: a
  * hypervisor emulating the distributor and redistributors replays the
@@ -37,7 +37,6 @@
 #define ICC_BPR1_EL1		"S3_0_C12_C12_3"
 #define ICC_SRE_EL1		"S3_0_C12_C12_5"
 #define ICC_IGRPEN1_EL1		"S3_0_C12_C12_7"
-#define ICC_SGI1R_EL1		"S3_0_C12_C11_5"
 
 #define ICC_SRE_SRE		(1u << 0)
 
@@ -155,19 +154,14 @@ uint64_t gic_read_sre(void)
 	return read_sysreg(ICC_SRE_EL1);
 }
 
-void gic_send_sgi(unsigned int intid, uint64_t mpidr)
+uint64_t gic_sgi1r_value(unsigned int intid, uint64_t mpidr)
 {
 	uint64_t aff0 = mpidr & 0xff;
 	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24],
 	 * Aff1 [23:16], TargetList [15:0] (bit n = Aff0 RS * 16 + n). IRM = 0. */
-	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
-		     ((mpidr >> 16) & 0xff) << 32 | (uint64_t)(intid & 0xf) << 24 |
-		     ((mpidr >> 8) & 0xff) << 16 | 1ull << (aff0 & 0xf);
-
-	/* The SGI must not overtake our earlier stores (the flag it announces). */
-	__asm__ volatile("dsb ish" ::: "memory");
-	write_sysreg(ICC_SGI1R_EL1, v);
-	isb();
+	return ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
+	       ((mpidr >> 16) & 0xff) << 32 | (uint64_t)(intid & 0xf) << 24 |
+	       ((mpidr >> 8) & 0xff) << 16 | 1ull << (aff0 & 0xf);
 }
 
 uint32_t gic_ack(void)

@@ -51,8 +51,9 @@ void gic_cpu_init(void);
 /* ICC_SRE_EL1 read back (bit 0: SRE). */
 uint64_t gic_read_sre(void);
 
-/* Send SGI intid to the one CPU with affinity mpidr (ICC_SGI1R_EL1). */
-void gic_send_sgi(unsigned int intid, uint64_t mpidr);
+/* The ICC_SGI1R_EL1 value that sends SGI intid to the one CPU with
+ * affinity mpidr (bench_asm.S writes it). */
+uint64_t gic_sgi1r_value(unsigned int intid, uint64_t mpidr);
 
 /* Acknowledge the highest priority pending Group 1 interrupt: ICC_IAR1_EL1. */
 uint32_t gic_ack(void);

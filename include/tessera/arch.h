@@ -53,6 +53,9 @@ bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsi
  * emulated device of partition vm drives. */
 void arch_irq_level(unsigned vm, unsigned intid, bool level);
 
+/* An edge on the interrupt intid of partition vm (a doorbell). */
+void arch_irq_edge(unsigned vm, unsigned intid);
+
 /* --- Partition restart -------------------------------------------------- */
 
 /* Host memory [hpa, hpa+size) of a partition was rewritten (its image put

@@ -58,6 +58,11 @@ void core_guest_progress(void);
 /* The system config's run_time_ms is over (arch: the hypervisor timer). */
 _Noreturn void core_run_time_over(void);
 
+/* Ring the doorbell of channel `channel` (the guest's id from its DTB):
+ * raises the doorbell interrupt of every other end. False if the caller's
+ * partition is no end of that channel. src/channel.c. */
+bool core_doorbell(uint64_t channel);
+
 /* A byte typed on the physical console (arch's receive interrupt). */
 void core_console_input(char c);
 

@@ -34,7 +34,16 @@ enum emu_kind {
 /* An interrupt a partition owns (a shared peripheral interrupt). */
 struct vm_irq {
 	uint16_t intid;         /* the INTID, the same for guest and hardware */
-	uint16_t hw;            /* 1: a physical device raises it; 0: an emulated one */
+	uint8_t hw;             /* 1: a physical device raises it; 0: emulated */
+	uint8_t edge;           /* 1: edge-triggered (a channel's doorbell) */
+};
+
+/* A channel end's doorbell: ringing channel `channel` raises `irq` in
+ * partition `vm` (one entry per other end). */
+struct channel_peer {
+	uint16_t channel;
+	uint16_t vm;            /* index into tessera_vms[] */
+	uint16_t irq;
 };
 
 /* A guest-physical range the hypervisor emulates: left unmapped in stage 2. */
@@ -72,6 +81,7 @@ struct vm_config {
 	uint16_t nr_irqs;
 	uint16_t nr_copies;
 	uint16_t max_restarts;  /* 0: a partition that faults or resets stays stopped */
+	uint16_t nr_peers;
 	uint64_t entry;         /* guest-physical entry point of vCPU 0 */
 	uint64_t dtb;           /* guest-physical address of its device tree */
 	uint64_t s2_root;       /* host-physical address of its stage-2 root table */
@@ -79,6 +89,7 @@ struct vm_config {
 	const struct emu_device *emu;
 	const struct vm_irq *irqs;
 	const struct image_copy *copies;
+	const struct channel_peer *peers;       /* the doorbells it may ring */
 };
 
 /* A physical CPU of the board. */

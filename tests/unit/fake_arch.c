@@ -64,6 +64,14 @@ void arch_irq_level(unsigned vm, unsigned intid, bool level)
 	fake_irq.calls++;
 }
 
+struct fake_edge fake_edge;
+void arch_irq_edge(unsigned vm, unsigned intid)
+{
+	fake_edge.vm = vm;
+	fake_edge.intid = intid;
+	fake_edge.calls++;
+}
+
 bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
 		     bool write, uint64_t *value)
 {

@@ -14,6 +14,7 @@ extern unsigned fake_kicks[4];          /* arch_kick() per pCPU */
 extern char fake_console[4096];         /* what reached the physical UART */
 extern unsigned fake_console_len;
 extern struct fake_entry { uint64_t entry, arg; } fake_entered;
+extern struct fake_edge { unsigned vm, intid, calls; } fake_edge;     /* arch_irq_edge() */
 extern struct fake_restore { uint64_t hpa, size; unsigned vm_resets; } fake_restore;
 extern struct fake_irq { unsigned vm, intid, calls; bool level; } fake_irq;   /* arch_irq_level() */
 

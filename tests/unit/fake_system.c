@@ -20,6 +20,10 @@ static const struct image_copy b_copies[] = {
 	  .size = sizeof(b_image_copy) },
 };
 
+/* a and b share a channel (id 5): its doorbell is SPI 40 in b; a is no
+ * end of channel 6. */
+static const struct channel_peer a_peers[] = { { .channel = 5, .vm = 1, .irq = 40 } };
+
 /* a: the console's SPI 33; b: the console's and a device's SPI 48 */
 static const struct vm_irq a_irqs[] = { { .intid = 33, .hw = 0 } };
 static const struct vm_irq b_irqs[] = { { .intid = 33, .hw = 0 }, { .intid = 48, .hw = 1 } };
@@ -27,7 +31,7 @@ static const struct vm_irq b_irqs[] = { { .intid = 33, .hw = 0 }, { .intid = 48,
 const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
 	{ .name = "a", .id = 1, .vmid = 1, .nr_vcpus = 2, .first_vcpu = 0, .nr_regions = 2, .nr_emu = 1,
 	  .nr_irqs = 1, .entry = 0x40080000, .dtb = 0x40000000, .regions = a_regions, .emu = uart,
-	  .irqs = a_irqs },
+	  .irqs = a_irqs, .nr_peers = 1, .peers = a_peers },
 	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 1,
 	  .nr_irqs = 2, .entry = 0x40080000, .dtb = 0x40000000, .regions = b_regions, .emu = uart,
 	  .irqs = b_irqs, .nr_copies = 1, .max_restarts = 1, .copies = b_copies },

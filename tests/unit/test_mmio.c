@@ -65,10 +65,32 @@ TEST(console_input_goes_to_the_focused_partition_and_raises_its_irq)
 	CHECK(strstr(fake_console, "tessera: console input goes to vm a"));
 }
 
+static bool rang;
+static uint64_t ring_id;
+static void do_ring(void) { rang = core_doorbell(ring_id); }
+
+TEST(doorbell_reaches_only_the_declared_peer)
+{
+	ring_id = 5;
+	on_pcpu(0, do_ring);                    /* vm a rings channel 5 */
+	CHECK(rang);
+	CHECK_EQ(fake_edge.calls, 1);
+	CHECK_EQ(fake_edge.vm, 1);
+	CHECK_EQ(fake_edge.intid, 40);
+	ring_id = 6;                            /* not a's channel */
+	on_pcpu(0, do_ring);
+	CHECK(!rang);
+	ring_id = 5;                            /* b has no channel table at all */
+	on_pcpu(3, do_ring);
+	CHECK(!rang);
+	CHECK_EQ(fake_edge.calls, 1);
+}
+
 const struct test mmio_tests[] = {
 	{ "mmio: emulated UART found by guest address", emulated_uart_is_found_by_guest_address },
 	{ "mmio: faults injected, reported a bounded number of times",
 	  faults_are_injected_and_reported_a_bounded_number_of_times },
+	{ "channel: a doorbell reaches only the declared peer", doorbell_reaches_only_the_declared_peer },
 	{ "console: input goes to the focused partition, raises its irq",
 	  console_input_goes_to_the_focused_partition_and_raises_its_irq },
 	{ 0, 0 },

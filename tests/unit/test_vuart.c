@@ -146,6 +146,13 @@ TEST(unfinished_line_shows_when_the_guest_waits)
 	CHECK(strcmp(fake_console, "[b] / # \r\ntessera: event\r\n[b] x") == 0);
 }
 
+TEST(guest_cannot_forge_lines_or_move_the_cursor)
+{
+	fake_reset();
+	say(1, "a\x0b[a] forged\x1b[2K\xc2\x85tab\tok\n");
+	CHECK(strcmp(fake_console, "[b] a.[a] forged.[2K..tab\tok\r\n") == 0);
+}
+
 const struct test vuart_tests[] = {
 	{ "vuart: flag register lets a polling driver write", flag_register_lets_a_polling_driver_write },
 	{ "vuart: reset values and identification registers", reset_values_and_identification },
@@ -157,5 +164,6 @@ const struct test vuart_tests[] = {
 	{ "console: a long line is flushed when the buffer fills", long_line_is_flushed_when_the_buffer_fills },
 	{ "console: the hypervisor's log never splits a guest line", hypervisor_log_never_splits_a_guest_line },
 	{ "console: an unfinished line shows when the guest waits", unfinished_line_shows_when_the_guest_waits },
+	{ "console: a guest cannot forge lines or move the cursor", guest_cannot_forge_lines_or_move_the_cursor },
 	{ 0, 0 },
 };

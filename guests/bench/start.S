@@ -1,0 +1,305 @@
+/*
+ * bench entry code: boot and secondary entry points, per-vCPU stacks, the
+ * EL1 identity map + MMU enable, exception vectors (IRQs included) that
+ * time-stamp their entry, and the PSCI call. Adapted from
+ * guests/irq-test/start.S.
+ *
+ * Boot contract (arm64 Linux boot protocol): loaded at 0x40080000, entered
+ * at EL1 with MMU and caches off, DAIF masked, x0 = DTB physical address.
+ */
+#include "bench.h"
+
+/* MAIR_EL1: Attr0 = Device-nGnRE, Attr1 = Normal, inner/outer write-back RW-allocate */
+#define MAIR_ATTR_DEVICE_nGnRE	0x04
+#define MAIR_ATTR_NORMAL_WB	0xff
+#define ATTR_IDX_DEVICE		0
+#define ATTR_IDX_NORMAL		1
+#define MAIR_VALUE	(MAIR_ATTR_DEVICE_nGnRE << (8 * ATTR_IDX_DEVICE) | \
+			 MAIR_ATTR_NORMAL_WB << (8 * ATTR_IDX_NORMAL))
+
+/*
+ * TCR_EL1: TTBR0 covers 4 GiB (T0SZ = 32), 4K granule, so the walk starts at
+ * level 1 with 1 GiB blocks. Walks are cacheable and inner shareable, like
+ * the memory they describe. TTBR1 walks are disabled (EPD1): no upper half.
+ * IPS = 0 (32-bit PA) covers everything we map.
+ */
+#define TCR_T0SZ(n)		((n) << 0)
+#define TCR_IRGN0_WBWA		(1 << 8)
+#define TCR_ORGN0_WBWA		(1 << 10)
+#define TCR_SH0_INNER		(3 << 12)
+#define TCR_TG0_4K		(0 << 14)
+#define TCR_EPD1		(1 << 23)
+#define TCR_TG1_4K		(2 << 30)	/* TG1 has its own encoding; 0 is reserved */
+#define TCR_VALUE	(TCR_T0SZ(32) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | \
+			 TCR_TG0_4K | TCR_EPD1 | TCR_TG1_4K)
+
+/* Level 1 block descriptor fields (VMSAv8-64, stage 1) */
+#define PTE_BLOCK		0x1
+#define PTE_ATTRINDX(i)		((i) << 2)
+#define PTE_AP_RW_EL1		(0 << 6)
+#define PTE_SH_INNER		(3 << 8)
+#define PTE_AF			(1 << 10)	/* set, or the first access faults */
+#define PTE_PXN			(1 << 53)
+#define PTE_UXN			(1 << 54)
+
+/* [0, 1G): MMIO (GIC, UART, ...). Never executable: no speculative fetches from devices. */
+#define PTE_DEVICE	(PTE_BLOCK | PTE_ATTRINDX(ATTR_IDX_DEVICE) | PTE_AP_RW_EL1 | PTE_AF | \
+			 PTE_PXN | PTE_UXN)
+/* [1G, 2G): RAM. Normal cacheable, so LDAXR/STXR work on it everywhere. */
+#define PTE_NORMAL	(PTE_BLOCK | PTE_ATTRINDX(ATTR_IDX_NORMAL) | PTE_AP_RW_EL1 | \
+			 PTE_SH_INNER | PTE_AF | PTE_UXN)
+
+/*
+ * SCTLR_EL1: written whole, as the boot state of the other bits is unknown.
+ * RES1 bits of ARMv8.0 (11, 20, 22, 23, 28, 29), plus M (MMU), C (data
+ * cache), SA (SP alignment check) and I (instruction cache). A = 0: no
+ * alignment faults on Normal memory. EE = 0: little-endian.
+ */
+#define SCTLR_M		(1 << 0)
+#define SCTLR_C		(1 << 2)
+#define SCTLR_SA	(1 << 3)
+#define SCTLR_I		(1 << 12)
+#define SCTLR_RES1	((1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29))
+#define SCTLR_VALUE	(SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
+
+/* arm64 Image header flags: little-endian, 4K pages, place near the start of RAM */
+#define IMAGE_FLAGS_LE		(0 << 0)
+#define IMAGE_FLAGS_PAGE_4K	(1 << 1)
+#define IMAGE_FLAGS		(IMAGE_FLAGS_LE | IMAGE_FLAGS_PAGE_4K)
+
+	.section .text.head, "ax"
+	.globl	_start
+/*
+ * arm64 Image header (Linux Documentation/arch/arm64/booting.rst), so that
+ * loaders speaking the Linux boot protocol accept the image and place it at
+ * RAM base + text_offset. Its first word is a branch, so the first byte of
+ * the image is still the entry point for loaders that just jump there.
+ */
+_start:
+	b	primary_entry		// code0
+	.long	0			// code1
+	.quad	0x80000			// text_offset: we are linked at RAM base + 0x80000
+	.quad	_image_size		// image_size: whole footprint, .bss included
+	.quad	IMAGE_FLAGS		// flags
+	.quad	0, 0, 0			// res2, res3, res4
+	.ascii	"ARM\x64"		// magic
+	.long	0			// res5: no PE/COFF header
+
+/*
+ * The first thing we do: read the physical counter (it counts from the
+ * machine's reset) 17 times in a row. Under QEMU -icount shift=0 one
+ * instruction is 1 ns and a tick 16 ns, so the reads hold a tick edge, and
+ * where it falls gives the instruction count since reset exactly (main.c).
+ * They stay in x1-x17 until the MMU is on, then go to boot_pct.
+ */
+primary_entry:
+	.irp	r, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17
+	mrs	x\r, cntpct_el0
+	.endr
+	mov	x19, x0			// DTB address; x19 is callee-saved
+	msr	spsel, #1		// run on SP_EL1
+	adrp	x0, boot_stack_top
+	add	x0, x0, :lo12:boot_stack_top
+	mov	sp, x0
+	bl	el1_setup		// uses x0 only
+	adrp	x18, boot_pct
+	add	x18, x18, :lo12:boot_pct
+	stp	x1, x2, [x18, #8 * 0]
+	stp	x3, x4, [x18, #8 * 2]
+	stp	x5, x6, [x18, #8 * 4]
+	stp	x7, x8, [x18, #8 * 6]
+	stp	x9, x10, [x18, #8 * 8]
+	stp	x11, x12, [x18, #8 * 10]
+	stp	x13, x14, [x18, #8 * 12]
+	stp	x15, x16, [x18, #8 * 14]
+	str	x17, [x18, #8 * 16]
+
+	/*
+	 * Clear .bss only now, with the data cache on: every write this vCPU
+	 * makes then goes through the cache and no stale lines can hide it.
+	 * Nothing is on the stack yet, so clearing it too is harmless.
+	 */
+	adrp	x0, __bss_start
+	add	x0, x0, :lo12:__bss_start
+	adrp	x1, __bss_end
+	add	x1, x1, :lo12:__bss_end
+1:	cmp	x0, x1
+	b.hs	2f
+	stp	xzr, xzr, [x0], #16	// the linker script keeps .bss 16-byte aligned
+	b	1b
+2:
+	mov	x0, x19
+	bl	boot_main
+	b	park
+
+	.text
+/*
+ * PSCI CPU_ON entry point. x0 = context_id = our vCPU index, MMU off.
+ * The boot vCPU wrote everything we read before calling CPU_ON.
+ */
+	.globl	secondary_entry
+secondary_entry:
+	mov	x19, x0
+	msr	spsel, #1
+	cmp	x19, #MAX_VCPUS
+	b.hs	park			// no stack for it: nothing safe to do
+	adrp	x0, vcpu_stacks
+	add	x0, x0, :lo12:vcpu_stacks
+	add	x1, x19, #1
+	add	x0, x0, x1, lsl #STACK_SHIFT	// top of this vCPU's stack
+	mov	sp, x0
+	bl	el1_setup
+	mov	x0, x19
+	bl	secondary_main
+park:
+	wfi
+	b	park
+
+/*
+ * Install the vectors and turn on the MMU with the shared identity map and
+ * both caches. Leaf function: uses x0 only, no stack. Every vCPU runs it
+ * before touching shared data, so all agree on memory attributes.
+ */
+el1_setup:
+	adr	x0, vectors
+	msr	vbar_el1, x0
+	ldr	x0, =MAIR_VALUE
+	msr	mair_el1, x0
+	ldr	x0, =TCR_VALUE
+	msr	tcr_el1, x0
+	adrp	x0, idmap_l1
+	msr	ttbr0_el1, x0
+	isb
+	tlbi	vmalle1			// nothing cached from whoever ran here before
+	ic	iallu			// nor stale instructions once the I-cache is on
+	dsb	nsh
+	isb
+	ldr	x0, =SCTLR_VALUE
+	msr	sctlr_el1, x0
+	isb				// later instructions see the MMU on
+	ret
+
+/*
+ * long psci_call(fn, a1, a2, a3): SMC Calling Convention, arguments and
+ * result in x0-x3. The callee may clobber x4-x17, all caller-saved in
+ * AAPCS64 anyway. The conduit comes from the DTB's /psci method.
+ */
+	.globl	psci_call
+psci_call:
+	adrp	x8, psci_use_smc
+	ldrb	w8, [x8, :lo12:psci_use_smc]
+	cbnz	w8, 1f
+	hvc	#0
+	ret
+1:	smc	#0
+	ret
+
+/*
+ * EL1 exception vectors: 16 entries of 0x80 bytes, table 2 KiB aligned.
+ * Each entry makes an exception frame on the current stack, saves x0/x1
+ * and stamps the frame with CNTVCT (its 3rd instruction) and, in the
+ * vectors_pmu table, PMCCNTR (its 4th), then passes its index to
+ * exception_entry in x0. The plain table, for when the PMU is not ours to
+ * use, stores 0 instead of PMCCNTR.
+ */
+.macro	vector_table pmu
+	.irp	idx, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	.balign	0x80
+	sub	sp, sp, #EXC_FRAME_SIZE
+	stp	x0, x1, [sp, #16 * 0]
+	mrs	x0, cntvct_el0
+	.if \pmu
+	mrs	x1, pmccntr_el0
+	.else
+	mov	x1, #0
+	.endif
+	stp	x0, x1, [sp, #FRAME_STAMP_VCT]
+	mov	x0, #\idx
+	b	exception_entry
+	.endr
+.endm
+
+	.balign	2048
+vectors:
+	vector_table 0
+	.balign	2048
+vectors_pmu:
+	vector_table 1
+
+	.globl	vectors_use_pmu
+vectors_use_pmu:
+	adr	x0, vectors_pmu
+	msr	vbar_el1, x0
+	isb
+	ret
+
+/*
+ * Save the rest of the registers the AAPCS64 lets exception_handle clobber
+ * (x2-x18, x29, x30; x19-x28 it preserves itself) and call it with
+ * (vector index, ESR_EL1, ELR_EL1, FAR_EL1, frame). It returns only for an
+ * exception it has dealt with (an IRQ, or a probe that faulted: it moved
+ * ELR_EL1 past the instruction): restore everything and return to the
+ * interrupted code. IRQs stay masked in the handler (the CPU set
+ * PSTATE.I on entry) and it takes no synchronous exception, so ELR_EL1 and
+ * SPSR_EL1 are still ours. The condition flags come back with SPSR_EL1.
+ */
+exception_entry:
+	stp	x2, x3, [sp, #16 * 1]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x29, [sp, #16 * 9]
+	str	x30, [sp, #16 * 10]
+	mrs	x1, esr_el1
+	mrs	x2, elr_el1
+	mrs	x3, far_el1
+	mov	x4, sp
+	bl	exception_handle
+	ldp	x0, x1, [sp, #16 * 0]
+	ldp	x2, x3, [sp, #16 * 1]
+	ldp	x4, x5, [sp, #16 * 2]
+	ldp	x6, x7, [sp, #16 * 3]
+	ldp	x8, x9, [sp, #16 * 4]
+	ldp	x10, x11, [sp, #16 * 5]
+	ldp	x12, x13, [sp, #16 * 6]
+	ldp	x14, x15, [sp, #16 * 7]
+	ldp	x16, x17, [sp, #16 * 8]
+	ldp	x18, x29, [sp, #16 * 9]
+	ldr	x30, [sp, #16 * 10]
+	add	sp, sp, #EXC_FRAME_SIZE
+	eret
+
+	.ltorg
+
+/*
+ * The identity map: one level 1 table, four 1 GiB entries for the 4 GiB
+ * TTBR0 range. Static, so the table walker only ever reads what the loader
+ * wrote. [0, 1G) holds the GIC and the UART; [2G, 4G) is Device too, as
+ * nothing there is ours and Device memory is never accessed speculatively.
+ */
+	.section .rodata
+	.balign	4096
+idmap_l1:
+	.quad	0x00000000 | PTE_DEVICE
+	.quad	0x40000000 | PTE_NORMAL
+	.quad	0x80000000 | PTE_DEVICE
+	.quad	0xc0000000 | PTE_DEVICE
+
+	.data
+	.balign	8
+	.globl	boot_pct
+boot_pct:
+	.skip	8 * EDGE_READS
+
+	.bss
+	.balign	16
+boot_stack:
+	.skip	STACK_SIZE
+boot_stack_top:
+/* One stack per secondary, indexed by vCPU index (the boot vCPU's slot is unused). */
+vcpu_stacks:
+	.skip	STACK_SIZE * MAX_VCPUS

@@ -1,0 +1,162 @@
+/*
+ * GICv3 (Arm IHI 0069) for chan-demo, after guests/ticker/gic.c.
+ *
+ * MMIO goes through single LDR/STR instructions written in assembly: a
+ * hypervisor emulating the distributor and redistributors replays the
+ * access from the syndrome, which only describes plain loads and stores.
+ */
+#include "gic.h"
+#include "chan.h"
+
+#define GICD_CTLR		0x0000
+#define GICD_CTLR_ENGRP1	(1u << 1)
+#define GICD_CTLR_ARE		(1u << 4)
+#define GICD_CTLR_RWP		(1u << 31)
+#define GICD_IGROUPR		0x0080
+#define GICD_ISENABLER		0x0100
+#define GICD_IPRIORITYR		0x0400
+#define GICD_ICFGR		0x0c00
+#define GICD_IROUTER		0x6000
+
+/* Redistributor: RD_base frame, then the SGI_base frame 64 KiB above it */
+#define GICR_FRAME		0x20000
+#define GICR_TYPER		0x0008
+#define GICR_TYPER_LAST		(1ull << 4)
+#define GICR_WAKER		0x0014
+#define GICR_WAKER_PSLEEP	(1u << 1)
+#define GICR_WAKER_CASLEEP	(1u << 2)
+#define GICR_SGI		0x10000
+#define GICR_IGROUPR0		(GICR_SGI + 0x0080)
+#define GICR_ISENABLER0		(GICR_SGI + 0x0100)
+#define GICR_ICENABLER0		(GICR_SGI + 0x0180)
+#define GICR_IPRIORITYR		(GICR_SGI + 0x0400)
+
+#define GIC_PRIO		0xa0
+#define POLL_LIMIT		100000	/* bounded polls of a device register */
+
+/* System registers by encoding: older assemblers lack the GICv3 names. */
+#define ICC_PMR_EL1		S3_0_C4_C6_0
+#define ICC_IAR1_EL1		S3_0_C12_C12_0
+#define ICC_EOIR1_EL1		S3_0_C12_C12_1
+#define ICC_BPR1_EL1		S3_0_C12_C12_3
+#define ICC_SRE_EL1		S3_0_C12_C12_5
+#define ICC_IGRPEN1_EL1		S3_0_C12_C12_7
+
+static uint64_t gicd_base, gicr_base, gicr_end;
+
+static inline uint32_t read32(uint64_t addr)
+{
+	uint32_t v;
+	__asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline uint64_t read64(uint64_t addr)
+{
+	uint64_t v;
+	__asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
+
+static inline void write32(uint64_t addr, uint32_t v)
+{
+	__asm__ volatile("str %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+static inline void write64(uint64_t addr, uint64_t v)
+{
+	__asm__ volatile("str %x0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+static inline void write8(uint64_t addr, uint8_t v)
+{
+	__asm__ volatile("strb %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+void gic_set_bases(uint64_t gicd, uint64_t gicr, uint64_t gicr_size)
+{
+	gicd_base = gicd;
+	gicr_base = gicr;
+	gicr_end = gicr + gicr_size;
+}
+
+void gic_dist_enable(void)
+{
+	write32(gicd_base + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENGRP1);
+	for (unsigned int n = 0; n < POLL_LIMIT && (read32(gicd_base + GICD_CTLR) & GICD_CTLR_RWP); n++)
+		;
+}
+
+int gic_spi_enable_edge(unsigned int intid, uint64_t mpidr)
+{
+	uint64_t bit = 1u << (intid % 32);
+	uint64_t word = 4 * (intid / 32);		/* one bit per INTID */
+	uint64_t cfg = gicd_base + GICD_ICFGR + 4 * (intid / 16);	/* two bits per INTID */
+	unsigned int shift = 2 * (intid % 16) + 1;	/* the upper bit: 1 = edge */
+
+	write32(cfg, read32(cfg) | 1u << shift);
+	write32(gicd_base + GICD_IGROUPR + word, read32(gicd_base + GICD_IGROUPR + word) | (uint32_t)bit);
+	write8(gicd_base + GICD_IPRIORITYR + intid, GIC_PRIO);
+	/* GICD_IROUTER<n>: Aff3 [39:32], Aff2..Aff0 [23:0], IRM (bit 31) clear. */
+	write64(gicd_base + GICD_IROUTER + 8 * intid, mpidr & MPIDR_AFF_MASK);
+	write32(gicd_base + GICD_ISENABLER + word, (uint32_t)bit);
+	return (read32(gicd_base + GICD_ISENABLER + word) & bit) ? 0 : -1;
+}
+
+uint64_t gic_find_redist(uint64_t mpidr)
+{
+	/* GICR_TYPER.Affinity_Value [63:32] = Aff3.Aff2.Aff1.Aff0 */
+	uint32_t aff = (uint32_t)(((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff));
+
+	for (uint64_t rd = gicr_base; rd + GICR_FRAME <= gicr_end; rd += GICR_FRAME) {
+		uint64_t typer = read64(rd + GICR_TYPER);
+		if ((uint32_t)(typer >> 32) == aff)
+			return rd;
+		if (typer & GICR_TYPER_LAST)
+			break;
+	}
+	return 0;
+}
+
+int gic_redist_enable_one(uint64_t rd, unsigned int intid)
+{
+	unsigned int n;
+
+	write32(rd + GICR_WAKER, read32(rd + GICR_WAKER) & ~GICR_WAKER_PSLEEP);
+	for (n = 0; n < POLL_LIMIT && (read32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP); n++)
+		;
+	if (n == POLL_LIMIT)
+		return -1;
+
+	write32(rd + GICR_ICENABLER0, 0xffffffffu);
+	/* Group 1, the group ICC_IAR1_EL1 acknowledges (a GIC without security
+	 * extensions resets them to Group 0, which would come as FIQs). */
+	write32(rd + GICR_IGROUPR0, 0xffffffffu);
+	write8(rd + GICR_IPRIORITYR + intid, GIC_PRIO);
+	write32(rd + GICR_ISENABLER0, 1u << intid);
+	return 0;
+}
+
+void gic_cpu_init(void)
+{
+	write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | 1);	/* SRE */
+	isb();
+	write_sysreg(ICC_PMR_EL1, 0xff);	/* every priority gets through */
+	write_sysreg(ICC_BPR1_EL1, 0);
+	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	isb();
+}
+
+uint32_t gic_ack(void)
+{
+	uint32_t iar = (uint32_t)read_sysreg(ICC_IAR1_EL1);
+	/* The read must complete before we act on the interrupt (IHI 0069 12.1.7). */
+	__asm__ volatile("dsb sy" ::: "memory");
+	return iar;
+}
+
+void gic_eoi(uint32_t iar)
+{
+	write_sysreg(ICC_EOIR1_EL1, iar);
+	isb();
+}

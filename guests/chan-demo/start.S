@@ -1,0 +1,207 @@
+/*
+ * chan-demo entry code: the boot entry point, the stack, the EL1 identity
+ * map + MMU enable, exception vectors (IRQs included), the PSCI call and
+ * Tessera's own hypercalls. After guests/ticker/start.S; one vCPU only.
+ *
+ * Boot contract (arm64 Linux boot protocol): loaded at 0x40080000, entered
+ * at EL1 with MMU and caches off, DAIF masked, x0 = DTB physical address.
+ */
+#include "chan.h"
+
+/* MAIR_EL1: Attr0 = Device-nGnRE, Attr1 = Normal, inner/outer write-back RW-allocate */
+#define MAIR_ATTR_DEVICE_nGnRE	0x04
+#define MAIR_ATTR_NORMAL_WB	0xff
+#define ATTR_IDX_DEVICE		0
+#define ATTR_IDX_NORMAL		1
+#define MAIR_VALUE	(MAIR_ATTR_DEVICE_nGnRE << (8 * ATTR_IDX_DEVICE) | \
+			 MAIR_ATTR_NORMAL_WB << (8 * ATTR_IDX_NORMAL))
+
+/*
+ * TCR_EL1: TTBR0 covers 4 GiB (T0SZ = 32), 4K granule, so the walk starts at
+ * level 1 with 1 GiB blocks; walks cacheable, inner shareable. TTBR1 walks
+ * disabled (EPD1). IPS = 0 (32-bit PA) covers everything we map.
+ */
+#define TCR_T0SZ(n)		((n) << 0)
+#define TCR_IRGN0_WBWA		(1 << 8)
+#define TCR_ORGN0_WBWA		(1 << 10)
+#define TCR_SH0_INNER		(3 << 12)
+#define TCR_TG0_4K		(0 << 14)
+#define TCR_EPD1		(1 << 23)
+#define TCR_TG1_4K		(2 << 30)	/* TG1 has its own encoding; 0 is reserved */
+#define TCR_VALUE	(TCR_T0SZ(32) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | \
+			 TCR_TG0_4K | TCR_EPD1 | TCR_TG1_4K)
+
+/* Level 1 block descriptor fields (VMSAv8-64, stage 1) */
+#define PTE_BLOCK		0x1
+#define PTE_ATTRINDX(i)		((i) << 2)
+#define PTE_AP_RW_EL1		(0 << 6)
+#define PTE_SH_INNER		(3 << 8)
+#define PTE_AF			(1 << 10)	/* set, or the first access faults */
+#define PTE_PXN			(1 << 53)
+#define PTE_UXN			(1 << 54)
+
+/* MMIO (GIC, UART, ...) and whatever is not RAM: never executable. */
+#define PTE_DEVICE	(PTE_BLOCK | PTE_ATTRINDX(ATTR_IDX_DEVICE) | PTE_AP_RW_EL1 | PTE_AF | \
+			 PTE_PXN | PTE_UXN)
+/*
+ * [1G, 2G): RAM, Normal cacheable and executable at EL1 - all of it, also
+ * past the end of the partition's RAM: the channels' shared pages
+ * (0x5000_0000 in configs/channels.toml) are in it, and stage 2 alone says
+ * whether we may write them.
+ */
+#define PTE_NORMAL	(PTE_BLOCK | PTE_ATTRINDX(ATTR_IDX_NORMAL) | PTE_AP_RW_EL1 | \
+			 PTE_SH_INNER | PTE_AF | PTE_UXN)
+
+/* SCTLR_EL1, written whole: ARMv8.0 RES1 bits, M, C, SA, I. */
+#define SCTLR_M		(1 << 0)
+#define SCTLR_C		(1 << 2)
+#define SCTLR_SA	(1 << 3)
+#define SCTLR_I		(1 << 12)
+#define SCTLR_RES1	((1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29))
+#define SCTLR_VALUE	(SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
+
+/* arm64 Image header flags: little-endian, 4K pages */
+#define IMAGE_FLAGS		(1 << 1)
+
+	.section .text.head, "ax"
+	.globl	_start
+/* arm64 Image header (Linux Documentation/arch/arm64/booting.rst); its first
+ * word is a branch, so loaders that just jump to the first byte work too. */
+_start:
+	b	primary_entry		// code0
+	.long	0			// code1
+	.quad	0x80000			// text_offset: we are linked at RAM base + 0x80000
+	.quad	_image_size		// image_size: whole footprint, .bss included
+	.quad	IMAGE_FLAGS		// flags
+	.quad	0, 0, 0			// res2, res3, res4
+	.ascii	"ARM\x64"		// magic
+	.long	0			// res5: no PE/COFF header
+
+primary_entry:
+	mov	x19, x0			// DTB address; x19 is callee-saved
+	msr	spsel, #1		// run on SP_EL1
+	adrp	x0, stack_top
+	add	x0, x0, :lo12:stack_top
+	mov	sp, x0
+	bl	el1_setup
+
+	/* Clear .bss with the data cache on (no stale lines can hide it). */
+	adrp	x0, __bss_start
+	add	x0, x0, :lo12:__bss_start
+	adrp	x1, __bss_end
+	add	x1, x1, :lo12:__bss_end
+1:	cmp	x0, x1
+	b.hs	2f
+	stp	xzr, xzr, [x0], #16	// the linker script keeps .bss 16-byte aligned
+	b	1b
+2:
+	mov	x0, x19
+	bl	boot_main
+park:					// boot_main does not return; just in case
+	msr	daifset, #0xf
+	wfi
+	b	park
+
+	.text
+/* Vectors, MAIR, TCR, the identity map, MMU and caches on. Uses x0 only. */
+el1_setup:
+	adr	x0, vectors
+	msr	vbar_el1, x0
+	ldr	x0, =MAIR_VALUE
+	msr	mair_el1, x0
+	ldr	x0, =TCR_VALUE
+	msr	tcr_el1, x0
+	adrp	x0, idmap_l1
+	msr	ttbr0_el1, x0
+	isb
+	tlbi	vmalle1			// nothing cached from whoever ran here before
+	ic	iallu
+	dsb	nsh
+	isb
+	ldr	x0, =SCTLR_VALUE
+	msr	sctlr_el1, x0
+	isb
+	ret
+
+/* long psci_call(fn, a1, a2, a3): SMC Calling Convention; conduit from /psci. */
+	.globl	psci_call
+psci_call:
+	adrp	x8, psci_use_smc
+	ldrb	w8, [x8, :lo12:psci_use_smc]
+	cbnz	w8, 1f
+	hvc	#0
+	ret
+1:	smc	#0
+	ret
+
+/* long tessera_hvc(fn, a1): a Tessera hypercall (always HVC: it is the
+ * hypervisor's own, not firmware's). x0 = result. */
+	.globl	tessera_hvc
+tessera_hvc:
+	hvc	#0
+	ret
+
+/*
+ * EL1 exception vectors: 16 entries of 0x80 bytes, table 2 KiB aligned.
+ * Each saves x0/x1 in a new frame and passes its index to exception_entry.
+ */
+	.balign	2048
+vectors:
+	.irp	idx, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	.balign	0x80
+	sub	sp, sp, #EXC_FRAME_SIZE
+	stp	x0, x1, [sp, #16 * 0]
+	mov	x0, #\idx
+	b	exception_entry
+	.endr
+
+/*
+ * Save the registers exception_handle may clobber (x2-x18, x29, x30) and
+ * call it with (vector index, ESR_EL1, ELR_EL1, FAR_EL1). If it returns,
+ * restore them and ERET to ELR_EL1, which the handler may have moved.
+ */
+exception_entry:
+	stp	x2, x3, [sp, #16 * 1]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x29, [sp, #16 * 9]
+	str	x30, [sp, #16 * 10]
+	mrs	x1, esr_el1
+	mrs	x2, elr_el1
+	mrs	x3, far_el1
+	bl	exception_handle
+	ldp	x0, x1, [sp, #16 * 0]
+	ldp	x2, x3, [sp, #16 * 1]
+	ldp	x4, x5, [sp, #16 * 2]
+	ldp	x6, x7, [sp, #16 * 3]
+	ldp	x8, x9, [sp, #16 * 4]
+	ldp	x10, x11, [sp, #16 * 5]
+	ldp	x12, x13, [sp, #16 * 6]
+	ldp	x14, x15, [sp, #16 * 7]
+	ldp	x16, x17, [sp, #16 * 8]
+	ldp	x18, x29, [sp, #16 * 9]
+	ldr	x30, [sp, #16 * 10]
+	add	sp, sp, #EXC_FRAME_SIZE
+	eret
+
+	.ltorg
+
+/* The identity map: one level 1 table, four 1 GiB blocks (4 GiB of TTBR0). */
+	.section .rodata
+	.balign	4096
+idmap_l1:
+	.quad	0x00000000 | PTE_DEVICE
+	.quad	0x40000000 | PTE_NORMAL
+	.quad	0x80000000 | PTE_DEVICE
+	.quad	0xc0000000 | PTE_DEVICE
+
+	.bss
+	.balign	16
+stack:
+	.skip	STACK_SIZE
+stack_top:

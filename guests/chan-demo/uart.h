@@ -1,0 +1,16 @@
+/* Polled PL011 output. */
+#ifndef CHAN_UART_H
+#define CHAN_UART_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#define UART_DEFAULT_BASE	0x09000000UL	/* QEMU virt's PL011 */
+
+void uart_set_base(uintptr_t base);
+void uart_putc(char c);
+
+/* Minimal printf: %c %s %d %u %x, with an optional 'l' on d/u/x. */
+void uart_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,20 @@
+/* Polled PL011 output and a small formatter (after guests/ticker/uart.c). */
+#ifndef PROBE_PRINT_H
+#define PROBE_PRINT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UART_DEFAULT_BASE	0x09000000UL	/* QEMU virt's PL011 */
+
+void uart_set_base(uintptr_t base);
+void uart_putc(char c);
+
+/* %c %s %d %u %x, with an optional 'l' on d/u/x. */
+void uart_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Into buf (always NUL-terminated, truncated to size - 1 characters). */
+void buf_printf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void buf_vprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+#endif

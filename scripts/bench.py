@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""Benchmark Tessera against bare QEMU with the bench guest (make bench).
+
+    scripts/bench.py [--runs N] [--load] [--profile] [--icount OPTS] [--no-build] [--out FILE]
+
+Builds guests/bench and Tessera with configs/bench.toml, boots the same
+guest image bare (qemu -kernel bench.bin) and under Tessera, N times each
+(default 2), under QEMU -icount so that the guest's clocks count
+instructions. Prints a table (figure, bare, Tessera, difference), checks
+that every run gave the same instruction counts, and writes
+build/bench/results.json. --load runs one more round of both while another
+process keeps a host CPU busy, to show that the figures do not move.
+--profile also runs Tessera once with QEMU logging every instruction at EL2
+(about a minute) and prints where each kind of trap spends its instructions,
+function by function. docs/performance.md says what each figure means.
+"""
+
+import argparse
+import bisect
+import collections
+import contextlib
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = "bench"
+BUILD = ROOT / "build" / CONFIG                 # Tessera's build dir for CONFIG=bench
+GUEST = ROOT / "build" / "guests" / "bench" / "bench.bin"
+BARE_QEMU = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72",
+             "-smp", "2", "-m", "1G", "-nic", "none", "-nographic"]
+# sleep=off: while no CPU runs (QEMU starting up, before the first instruction)
+# the clock would otherwise follow the host's, so boot figures and the phase
+# of the 16-instruction tick would change from run to run.
+ICOUNT = "shift=0,align=off,sleep=off"
+TIMEOUT = 120
+
+# (figure, what it is, kind). kind "op": per-iteration averages, compared
+# by difference; "total": one measurement, compared by ratio; "boot": one
+# measurement, compared by difference.
+FIGURES = [
+    ("hvc", "null hypercall: HVC PSCI_VERSION", "op"),
+    ("smc", "trapped SMC PSCI_VERSION", "op"),
+    ("mmio_gicd_read", "MMIO read GICD_ISENABLER1", "op"),
+    ("mmio_gicd_write", "MMIO write GICD_IPRIORITYR (INTID 33)", "op"),
+    ("mmio_uart_read", "MMIO read UARTFR (PL011)", "op"),
+    ("timer_latency", "virtual timer: deadline -> handler", "op"),
+    ("sgi_latency", "SGI vCPU 0 -> handler on vCPU 1", "op"),
+    ("sgi_roundtrip", "SGI ping/pong round trip", "op"),
+    ("workload", "workload: 4 MiB xorshift + 4x CRC-32", "total"),
+    ("boot_entry", "boot: reset -> guest's 1st instruction", "boot"),
+    ("boot_first_line", "boot: reset -> guest's 1st line out", "boot"),
+    ("nop", "nop (checks the method: 1 insn)", "op"),
+]
+BARE_NOTES = {
+    "hvc": "bare: answered by QEMU's built-in PSCI, in C: costs the guest 1 instruction",
+    "smc": "bare: no counterpart (no EL3: SMC is an undefined instruction)",
+    "mmio_gicd_read": "bare: QEMU's own GICv3 model, in C",
+    "mmio_gicd_write": "bare: QEMU's own GICv3 model, in C",
+    "mmio_uart_read": "bare: QEMU's own PL011 model, in C",
+    "boot_entry": "bare: QEMU's 6-instruction boot stub",
+}
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+
+
+def build():
+    proc = sh(["make", "-s", f"CONFIG={CONFIG}", "build"])
+    if proc.returncode != 0 or not GUEST.exists():
+        sys.exit("bench: build failed:\n" + proc.stdout + proc.stderr)
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def commands(icount):
+    bare = BARE_QEMU + ["-icount", icount, "-kernel", str(GUEST.relative_to(ROOT))]
+    flags = (BUILD / "gen" / "qemu.flags").read_text().split()
+    tessera = flags + ["-nographic", "-icount", icount,
+                       "-kernel", str((BUILD / "tessera.elf").relative_to(ROOT))]
+    return {"bare": bare, "tessera": tessera}
+
+
+def boot(cmd):
+    """Run QEMU with no input; kill its process group on the time limit."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    chunks = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: proc.stdout.read1(4096), b"")))
+    reader.start()
+    try:
+        proc.wait(timeout=TIMEOUT)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        timed_out = True
+    reader.join()
+    text = b"".join(chunks).decode("utf-8", errors="replace").replace("\r", "")
+    return text, proc.returncode, timed_out, time.monotonic() - start
+
+
+VALUE = re.compile(r'(\w+)=("[^"]*"|\S+)')
+
+
+def parse(text):
+    """BENCH lines -> {figure: {key: value}}."""
+    out = {}
+    for line in text.splitlines():
+        if not line.startswith("BENCH "):
+            continue
+        kv = {}
+        for k, v in VALUE.findall(line):
+            if v.startswith('"'):
+                kv[k] = v.strip('"')
+            elif re.fullmatch(r"-?\d+", v):
+                kv[k] = int(v)
+            elif re.fullmatch(r"-?\d+\.\d+", v):
+                kv[k] = float(v)
+            else:
+                kv[k] = v
+        out[kv.pop("name")] = kv
+    return out
+
+
+def run_one(name, cmd):
+    text, status, timed_out, secs = boot(cmd)
+    problems = []
+    if timed_out:
+        problems.append(f"no exit within {TIMEOUT} s")
+    elif status != 0:
+        problems.append(f"QEMU exit status {status}")
+    if "bench: done" not in text:
+        problems.append("no 'bench: done' line")
+    if "FAIL" in text:
+        problems.append("a FAIL line")
+    if parse(text).get("end", {}).get("other_irqs", 0):
+        problems.append("the guest took interrupts it did not ask for")
+    if problems:
+        tail = "\n".join("    | " + line for line in text.splitlines()[-30:])
+        sys.exit(f"bench: {name} run failed ({', '.join(problems)}):\n{tail}")
+    return {"figures": parse(text), "wall_s": round(secs, 3), "console": text}
+
+
+class Load:
+    """Another process keeping one host CPU busy."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                                     start_new_session=True)
+        time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+# --- figures -------------------------------------------------------------
+
+
+def per_iter(fig, key):
+    """A figure's key, averaged over its iterations, or None."""
+    if fig is None or f"{key}_total" not in fig:
+        return None
+    return fig[f"{key}_total"] / fig.get("iters", 1)
+
+
+def summarize(figs):
+    """One run's figures as {figure: {insns, ticks, el2_insns}} (averages)."""
+    out = {}
+    for name, _, _ in FIGURES:
+        f = figs.get(name)
+        if f is None or "unavailable" in f:
+            out[name] = {"unavailable": f.get("unavailable") if f else "not measured"}
+            continue
+        row = {"iters": f.get("iters", 1), "insns": per_iter(f, "insns"),
+               "ticks": per_iter(f, "ticks")}
+        if "el1_insns_total" in f:
+            row["el2_insns"] = (f["insns_total"] - f["el1_insns_total"]) / row["iters"]
+        for k in ("crc", "bytes", "passes"):
+            if k in f:
+                row[k] = f[k]
+        out[name] = row
+    return out
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return "-"
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.{digits}f}"
+
+
+def compare(b, t, kind):
+    """Tessera against bare: '+N' instructions for an operation, 'xR' for totals."""
+    if t is None or b is None:
+        return "-"
+    if kind == "total" and b > 0:
+        return f"x{t / b:.6f}" if t != b else "x1 (equal)"
+    diff = t - b
+    return ("+" if diff >= 0 else "") + fmt(diff)
+
+
+def table(bare, tess):
+    head = ("figure", "bare insns", "bare ticks", "Tessera insns", "ticks", "of which EL2",
+            "Tessera vs bare")
+    rows = []
+    for name, label, kind in FIGURES:
+        b, t = bare.get(name, {}), tess.get(name, {})
+        rows.append((label,
+                     fmt(b.get("insns")) if "unavailable" not in b else "n/a",
+                     fmt(b.get("ticks")) if "unavailable" not in b else "n/a",
+                     fmt(t.get("insns")), fmt(t.get("ticks")), fmt(t.get("el2_insns")),
+                     compare(b.get("insns"), t.get("insns"), kind)))
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    return "\n".join(lines)
+
+
+def differences(runs):
+    """Every (system, figure, key) whose value is not the same in all runs."""
+    diffs = []
+    for system in ("bare", "tessera"):
+        keys = {(n, k) for r in runs for n, f in r[system]["figures"].items() for k in f}
+        for name, key in sorted(keys):
+            if not key.endswith("_total") and key not in ("crc",):
+                continue
+            vals = [r[system]["figures"].get(name, {}).get(key) for r in runs]
+            if len(set(vals)) > 1:
+                diffs.append({"system": system, "figure": name, "key": key, "values": vals})
+    return diffs
+
+
+# --- --profile: where the hypervisor's instructions go ----------------------
+
+# A trap's kind, from the functions it ran (first match wins).
+TRAP_KINDS = [
+    ("psci_guest_call", "HVC/SMC (PSCI)"),
+    ("vgic_sgi", "ICC_SGI1R_EL1 write (SGI send)"),
+    ("vgic_dist_access", "MMIO: vGIC distributor"),
+    ("vgic_redist_access", "MMIO: vGIC redistributor"),
+    ("vuart_pl011_access", "MMIO: virtual PL011"),
+    ("vgic_inject_hw", "IRQ: guest's timer (list register, HW)"),
+    ("core_kicked", "IRQ: kick SGI (virtual SGI delivery)"),
+]
+
+
+def profile(cmd, elf):
+    """Run cmd with every EL2 instruction logged; per kind of trap, the
+    average instructions of each function. A trap runs from an EL2 vector
+    for lower-EL exceptions (VBAR_EL2 + 0x400..0x600) to the next one."""
+    syms = []
+    nm = sh([os.environ.get("CROSS_COMPILE", "aarch64-linux-gnu-") + "nm", "-n", str(elf)]).stdout
+    for line in nm.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] in "tT":
+            syms.append((int(parts[0], 16), parts[2]))
+    addrs = [a for a, _ in syms]
+    vec = dict((n, a) for a, n in syms)["el2_vectors"]
+    text_end = max(addrs) + 0x1000
+    where = {}
+
+    def func(pc):
+        if pc not in where:
+            i = bisect.bisect_right(addrs, pc) - 1
+            where[pc] = syms[i][1] if i >= 0 else "?"
+        return where[pc]
+
+    traps = collections.Counter()
+    insns = collections.defaultdict(collections.Counter)
+    current = {}
+
+    def close(cpu):
+        t = current.get(cpu)
+        if t:
+            kind = next((k for f, k in TRAP_KINDS if f in t), "other")
+            traps[kind] += 1
+            insns[kind].update(t)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = Path(tmp) / "exec.log"
+        os.mkfifo(fifo)
+        full = cmd + ["-singlestep", "-d", "exec,nochain",
+                      "-dfilter", f"{addrs[0]:#x}..{text_end:#x}", "-D", str(fifo)]
+        qemu = subprocess.Popen(full, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        timer = threading.Timer(20 * TIMEOUT, lambda: os.killpg(qemu.pid, signal.SIGKILL))
+        timer.start()
+        with open(fifo) as log:
+            for line in log:
+                if not line.startswith("Trace "):
+                    continue
+                cpu = int(line[6:line.index(":")])
+                pc = int(line.split("/")[1], 16)
+                in_vector = vec + 0x400 <= pc < vec + 0x600
+                if in_vector and any(f != "el2_vectors" for f in current.get(cpu, ())):
+                    close(cpu)
+                    current[cpu] = collections.Counter()
+                elif in_vector and cpu not in current:
+                    current[cpu] = collections.Counter()
+                if cpu in current:
+                    current[cpu][func(pc)] += 1
+        qemu.wait()
+        timer.cancel()
+    for cpu in list(current):
+        close(cpu)
+    result = {}
+    for kind, n in traps.most_common():
+        total = sum(insns[kind].values())
+        result[kind] = {"traps": n, "insns_per_trap": round(total / n, 1),
+                        "functions": {f: round(c / n, 1) for f, c in insns[kind].most_common()}}
+    return result
+
+
+def print_profile(prof):
+    print("Where the hypervisor's instructions go (per trap, by kind; --profile):")
+    for kind, p in prof.items():
+        top = ", ".join(f"{f} {c:g}" for f, c in list(p["functions"].items())[:8])
+        print(f"  {kind}: {p['traps']} traps, {p['insns_per_trap']:g} instructions each: {top}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=2, help="runs of each system (default 2)")
+    ap.add_argument("--load", action="store_true",
+                    help="one more run of each while another process keeps a host CPU busy")
+    ap.add_argument("--profile", action="store_true",
+                    help="also profile the hypervisor's instructions by trap and function")
+    ap.add_argument("--icount", default=ICOUNT, help=f"QEMU -icount options (default {ICOUNT})")
+    ap.add_argument("--no-build", action="store_true", help="use what build/ holds")
+    ap.add_argument("--out", default=str(BUILD / "results.json"))
+    args = ap.parse_args()
+
+    if not args.no_build:
+        print("bench: building the bench guest and Tessera (CONFIG=bench)", flush=True)
+        build()
+    qemu_version = sh([BARE_QEMU[0], "--version"]).stdout.splitlines()[0]
+    cmds = commands(args.icount)
+
+    runs = []
+    plan = [False] * args.runs + ([True] if args.load else [])
+    for i, loaded in enumerate(plan, 1):
+        run = {"load": loaded}
+        with Load() if loaded else contextlib.nullcontext():
+            for system in ("bare", "tessera"):
+                print(f"bench: run {i}/{len(plan)}{' (host CPU loaded)' if loaded else ''}: "
+                      f"{system}", flush=True)
+                run[system] = run_one(system, cmds[system])
+        runs.append(run)
+
+    bare, tess = summarize(runs[0]["bare"]["figures"]), summarize(runs[0]["tessera"]["figures"])
+    info_b = runs[0]["bare"]["figures"].get("info", {})
+    info_t = runs[0]["tessera"]["figures"].get("info", {})
+    diffs = differences(runs)
+
+    print()
+    print(f"{qemu_version}, -icount {args.icount}; "
+          f"1 tick = {info_t.get('ns_per_tick', '?')} ns of virtual time "
+          f"(CNTFRQ {info_t.get('cntfrq', '?')} Hz); insns = instructions (PMCCNTR, "
+          f"{'usable' if info_t.get('pmu') else 'NOT usable: ' + str(info_t.get('pmu_why'))} "
+          f"under Tessera, {'usable' if info_b.get('pmu') else 'not usable'} bare)")
+    print("Per-operation figures are averages over their iterations (1000); "
+          "'of which EL2' = executed in the hypervisor.")
+    print()
+    print(table(bare, tess))
+    print()
+    for name, note in BARE_NOTES.items():
+        print(f"  {name}: {note}")
+    w_b, w_t = bare.get("workload", {}), tess.get("workload", {})
+    if w_b.get("insns") and w_b.get("ticks"):
+        print(f"  clock check: workload {fmt(w_b['insns'])} instructions in {fmt(w_b['ticks'])} ticks"
+              f" = {w_b['insns'] / w_b['ticks']:.4f} instructions per tick")
+    if w_b.get("crc") != w_t.get("crc"):
+        print(f"  WARNING: workload CRC differs: bare {w_b.get('crc')} Tessera {w_t.get('crc')}")
+    print()
+    names = ", ".join(f"{'loaded ' if r['load'] else ''}run {i}" for i, r in enumerate(runs, 1))
+    if len(runs) < 2:
+        print("determinism: one run only (--runs 2 to compare)")
+    elif not diffs:
+        print(f"determinism: every instruction and tick count identical across {names}")
+    else:
+        print(f"determinism: {len(diffs)} values differ across {names}:")
+        for d in diffs:
+            print(f"  {d['system']} {d['figure']} {d['key']}: {d['values']}")
+    walls = "; ".join(f"run {i}{' (loaded)' if r['load'] else ''}: bare {r['bare']['wall_s']:.2f} s, "
+                      f"Tessera {r['tessera']['wall_s']:.2f} s" for i, r in enumerate(runs, 1))
+    print(f"host wall time (not a figure; it is the host's): {walls}")
+    prof = None
+    if args.profile:
+        print("bench: profiling Tessera (every EL2 instruction logged; about a minute)", flush=True)
+        prof = profile(cmds["tessera"], BUILD / "tessera.elf")
+        print()
+        print_profile(prof)
+        print()
+
+    git = sh(["git", "rev-parse", "HEAD"]).stdout.strip()
+    dirty = bool(sh(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip())
+    result = {
+        "qemu_version": qemu_version,
+        "icount": args.icount,
+        "commands": {k: " ".join(v) for k, v in cmds.items()},
+        "git": {"commit": git, "dirty": dirty},
+        "images": {"bench.bin": sha256(GUEST), "tessera.elf": sha256(BUILD / "tessera.elf")},
+        "host": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+        "ns_per_tick": info_t.get("ns_per_tick"),
+        "pmu": {"bare": info_b.get("pmu"), "tessera": info_t.get("pmu"),
+                "why_not": info_t.get("pmu_why")},
+        "figures": {name: {"label": label, "kind": kind, "bare": bare.get(name),
+                           "tessera": tess.get(name)} for name, label, kind in FIGURES},
+        "bare_notes": BARE_NOTES,
+        "determinism": {"runs": len(runs), "identical": not diffs, "differences": diffs},
+        "profile": prof,
+        "runs": [{"load": r["load"],
+                  **{s: {"figures": r[s]["figures"], "wall_s": r[s]["wall_s"]}
+                     for s in ("bare", "tessera")}} for r in runs],
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

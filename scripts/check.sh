@@ -1,0 +1,508 @@
+#!/bin/bash
+# make check: static analysis, stack bound and W^X of the hypervisor.
+# Offline; Debian packages only (cppcheck, clang-tidy, the cross gcc).
+#
+#   cppcheck    warning/style/portability findings: must be none
+#   MISRA       cppcheck's misra addon (rule numbers only: the rule texts are
+#               not shipped). Every rule seen in src/ or include/tessera/
+#               must be a deviation listed in docs/safety.md; arch/ is
+#               reported only
+#   clang-tidy  the .clang-tidy profile: must report nothing
+#   stack       gcc -fstack-usage + -fcallgraph-info=su: worst case of every
+#               EL2 entry point against CONFIG_STACK_SIZE; recursion, calls
+#               through pointers and functions of unknown stack use fail
+#   W^X         no section and no program header of tessera.elf both
+#               writable and executable
+#
+# Both interrupt controllers are covered: the build of arceos-smp with
+# .config (build/arceos-smp), and arceos-smp with the other GIC board
+# (build/check/alt), so that code under CONFIG_GIC_V2 / CONFIG_GIC_V3 is
+# analysed whichever board .config selects. Findings are merged.
+# The last line is the summary; the exit status is 0 only if all passed.
+# docs/safety.md describes the policy and the results.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+
+PYTHON=${PYTHON:-/usr/bin/python3}
+CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
+CC=${CROSS_COMPILE}gcc
+CONFIG=arceos-smp
+W=build/check
+KCONFIG_CONFIG=${KCONFIG_CONFIG:-.config}
+export KCONFIG_CONFIG
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+die() { echo "check.sh: $*" >&2; exit 1; }
+for tool in cppcheck clang-tidy "$CC" "${CROSS_COMPILE}readelf" "$PYTHON"; do
+    command -v "$tool" >/dev/null 2>&1 || die "missing $tool; run: sudo scripts/setup.sh"
+done
+
+rm -rf "$W/cppcheck" "$W/tidy" "$W/stack"
+mkdir -p "$W/cppcheck" "$W/tidy" "$W/stack" "$W/alt"
+
+# --- the two builds -------------------------------------------------------
+
+echo "check: building $CONFIG (.config) and $CONFIG with the other GIC board"
+make -s --no-print-directory CONFIG=$CONFIG build >"$W/build.log" 2>&1 ||
+    { cat "$W/build.log"; die "make CONFIG=$CONFIG build failed"; }
+MAIN_GEN=build/$CONFIG/gen
+ELF=build/$CONFIG/tessera.elf
+if grep -q '^#define CONFIG_GIC_V3 1' "$MAIN_GEN/autoconf.h"; then
+    MAIN_TAG=gicv3 ALT_TAG=gicv2 ALT_BOARD=BOARD_QEMU_AARCH64_VIRT_GICV2
+else
+    MAIN_TAG=gicv2 ALT_TAG=gicv3 ALT_BOARD=BOARD_QEMU_AARCH64_VIRT
+fi
+{
+    KCONFIG_CONFIG=$W/alt/kconfig.new "$PYTHON" -m alldefconfig Kconfig >/dev/null &&
+    echo "CONFIG_$ALT_BOARD=y" >>"$W/alt/kconfig.new" &&
+    KCONFIG_CONFIG=$W/alt/kconfig.new "$PYTHON" -m olddefconfig Kconfig >/dev/null 2>&1
+} || die "could not make the Kconfig for $ALT_BOARD"
+# keep its timestamp when nothing changed, so that make rebuilds nothing
+cmp -s "$W/alt/kconfig.new" "$W/alt/kconfig" || mv "$W/alt/kconfig.new" "$W/alt/kconfig"
+rm -f "$W/alt/kconfig.new" "$W/alt/kconfig.new.old"
+make -s --no-print-directory CONFIG=$CONFIG B=$W/alt KCONFIG_CONFIG=$W/alt/kconfig build \
+    >"$W/build-alt.log" 2>&1 || { cat "$W/build-alt.log"; die "make CONFIG=$CONFIG ($ALT_TAG) build failed"; }
+ALT_GEN=$W/alt/gen
+
+# tag:gen-dir:B of each analysed configuration
+CONFIGS="$MAIN_TAG:$MAIN_GEN:build/$CONFIG $ALT_TAG:$ALT_GEN:$W/alt"
+
+SRCS=(src/*.c arch/aarch64/*.c)
+
+# --- cppcheck and its MISRA addon -----------------------------------------
+
+# Two runs per configuration. The plain one reads C11's _Noreturn as the
+# GNU attribute, which cppcheck 2.10 understands (it ignores _Noreturn and
+# then reports what follows an ASSERT as reachable: negativeIndex, ...).
+# The MISRA one sees the source as written (_Noreturn is MISRA rule 1.4).
+# Dump files go to the build dir, not next to the sources.
+echo "check: cppcheck (+ misra addon), clang-tidy"
+pids=""
+for c in $CONFIGS; do
+    IFS=: read -r tag gen _ <<<"$c"
+    common=(--std=c11 -D__aarch64__ -Iinclude -I"$gen" --include="$gen/autoconf.h"
+            --inline-suppr --quiet --template='{file}:{line}:{column}: {severity}: {id}: {message}')
+    mkdir -p "$W/cppcheck/$tag-plain" "$W/cppcheck/$tag-misra"
+    cppcheck "${common[@]}" '-D_Noreturn=__attribute__((noreturn))' \
+        --enable=warning,style,portability --cppcheck-build-dir="$W/cppcheck/$tag-plain" \
+        --output-file="$W/cppcheck/$tag-plain.txt" "${SRCS[@]}" >"$W/cppcheck/$tag-plain.log" 2>&1 &
+    pids="$pids $!"
+    cppcheck "${common[@]}" --addon=misra --cppcheck-build-dir="$W/cppcheck/$tag-misra" \
+        --output-file="$W/cppcheck/$tag-misra.txt" "${SRCS[@]}" >"$W/cppcheck/$tag-misra.log" 2>&1 &
+    pids="$pids $!"
+done
+
+# --- clang-tidy -------------------------------------------------------------
+
+for c in $CONFIGS; do
+    IFS=: read -r tag gen _ <<<"$c"
+    # one file per process, JOBS at a time; the profile is .clang-tidy
+    printf '%s\n' "${SRCS[@]}" | xargs -P "$JOBS" -I{} sh -c \
+        'clang-tidy --quiet "$1" -- --target=aarch64-linux-gnu -ffreestanding -std=c11 \
+            -Iinclude -I"$2" -include "$2/autoconf.h" 2>/dev/null; true' sh {} "$gen" \
+        >"$W/tidy/$tag.txt"
+done
+for p in $pids; do wait "$p"; done
+
+# --- stack usage: the build's flags plus -fstack-usage -fcallgraph-info=su ---
+
+echo "check: stack usage"
+for c in $CONFIGS; do
+    IFS=: read -r tag gen bdir <<<"$c"
+    cflags=$(make -s --no-print-directory CONFIG=$CONFIG B="$bdir" \
+        --eval 'check-sh-print-cflags: ; @echo $(CFLAGS)' check-sh-print-cflags) || die "cannot read CFLAGS"
+    export STACK_CFLAGS="$cflags -fstack-usage -fcallgraph-info=su" STACK_OUT=$W/stack/$tag CC
+    printf '%s\n' "${SRCS[@]}" | xargs -P "$JOBS" -I{} sh -c \
+        'o=$STACK_OUT/${1%.c}.o; mkdir -p "${o%/*}"; $CC $STACK_CFLAGS -c "$1" -o "$o"' sh {} \
+        >"$W/stack/$tag.log" 2>&1 || { cat "$W/stack/$tag.log"; die "compiling with -fstack-usage failed"; }
+done
+
+# --- report -----------------------------------------------------------------
+
+"${CROSS_COMPILE}readelf" -SW "$ELF" >"$W/sections.txt"
+"${CROSS_COMPILE}readelf" -lW "$ELF" >"$W/segments.txt"
+
+exec "$PYTHON" - "$ROOT" "$W" "$KCONFIG_CONFIG" "$ELF" "$MAIN_TAG" "$ALT_TAG" <<'EOF'
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT, W, KCONFIG, ELF, MAIN, ALT = sys.argv[1:7]
+ROOT = Path(ROOT)
+W = Path(W)
+TAGS = [MAIN, ALT]
+failures = []
+
+
+def rel(path):
+    p = str(path)
+    return p[len(str(ROOT)) + 1:] if p.startswith(str(ROOT) + "/") else p
+
+
+def area(path):
+    if path.startswith("src/"):
+        return "src"
+    if path.startswith("include/tessera/"):
+        return "include"
+    if path.startswith("arch/"):
+        return "arch"
+    return "other"
+
+
+# ---- cppcheck --------------------------------------------------------------
+
+line_re = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>\w+): (?P<id>[\w.-]+): (?P<msg>.*)$")
+findings = {}       # (file, line, column, id) -> (sev, msg), merged over both configurations
+for run in [f"{tag}-{kind}" for tag in TAGS for kind in ("plain", "misra")]:
+    log = (W / "cppcheck" / f"{run}.log").read_text()
+    if log.strip():
+        print(log.rstrip())
+        failures.append(f"cppcheck ({run}) printed errors (see {W}/cppcheck/{run}.log)")
+    for line in (W / "cppcheck" / f"{run}.txt").read_text().splitlines():
+        m = line_re.match(line)
+        if not m:
+            continue
+        findings[(rel(m["file"]), int(m["line"]), int(m["col"]), m["id"])] = (m["sev"], m["msg"])
+
+plain = sorted((k, v) for k, v in findings.items() if not k[3].startswith("misra-"))
+misra = [(k[0], k[3][len("misra-c2012-"):]) for k in findings if k[3].startswith("misra-c2012-")]
+
+print()
+print("== cppcheck --enable=warning,style,portability: must be none")
+for (f, ln, _, fid), (sev, msg) in plain:
+    print(f"  {f}:{ln}: {sev}: {fid}: {msg}")
+print(f"  {len(plain)} finding{'s' if len(plain) != 1 else ''}")
+if plain:
+    failures.append(f"cppcheck: {len(plain)} findings")
+
+# deviations: the table rows of docs/safety.md's deviations section whose
+# first cell is a rule number (`| 10.4 | ...` or `| Rule 10.4 | ...`)
+doc = ROOT / "docs" / "safety.md"
+deviations = set()
+in_section = False
+if doc.is_file():
+    for line in doc.read_text().splitlines():
+        if line.startswith("#"):
+            in_section = "deviation" in line.lower()
+            continue
+        if in_section:
+            m = re.match(r"^\|\s*(?:Rule\s+)?(\d+\.\d+)\s*\|", line)
+            if m:
+                deviations.add(m[1])
+else:
+    failures.append("docs/safety.md missing: no MISRA deviations")
+
+per_rule = defaultdict(Counter)
+for f, rule in misra:
+    per_rule[rule][area(f)] += 1
+
+
+def rule_key(r):
+    return tuple(int(x) for x in r.split("."))
+
+
+core_rules = {r for r, c in per_rule.items() if c["src"] or c["include"]}
+undocumented = sorted(core_rules - deviations, key=rule_key)
+stale = sorted(deviations - core_rules, key=rule_key)
+print()
+print("== MISRA C:2012 (cppcheck misra addon): findings per rule")
+print("   src/ and include/tessera/ gate the check (each rule a deviation in docs/safety.md);")
+print("   arch/aarch64/ is reported only")
+print(f"   {'rule':<7} {'src':>5} {'include':>8} {'arch':>6}   src/include status")
+for rule in sorted(per_rule, key=rule_key):
+    c = per_rule[rule]
+    status = ""
+    if rule in core_rules:
+        status = "deviation" if rule in deviations else "NOT DOCUMENTED"
+    print(f"   {rule:<7} {c['src']:>5} {c['include']:>8} {c['arch']:>6}   {status}")
+tot = Counter()
+for c in per_rule.values():
+    tot.update(c)
+print(f"   {'total':<7} {tot['src']:>5} {tot['include']:>8} {tot['arch']:>6}")
+if stale:
+    print(f"   deviations no longer needed (no finding): {', '.join(stale)}")
+if undocumented:
+    print(f"   rules in src/ or include/tessera/ without a deviation: {', '.join(undocumented)}")
+    failures.append(f"MISRA rules without a deviation: {', '.join(undocumented)}")
+
+# ---- clang-tidy ------------------------------------------------------------
+
+tidy_re = re.compile(r"^(?P<file>/[^:]+|[^/:][^:]*):(?P<line>\d+):(?P<col>\d+): (?P<kind>warning|error): (?P<msg>.*)$")
+tidy = {}
+for tag in TAGS:
+    for line in (W / "tidy" / f"{tag}.txt").read_text().splitlines():
+        m = tidy_re.match(line)
+        if m:
+            tidy[(rel(m["file"]), int(m["line"]), int(m["col"]), m["msg"])] = m["kind"]
+print()
+print("== clang-tidy (.clang-tidy): must be none")
+for (f, ln, col, msg), kind in sorted(tidy.items()):
+    print(f"  {f}:{ln}:{col}: {kind}: {msg}")
+print(f"  {len(tidy)} warning{'s' if len(tidy) != 1 else ''}")
+if tidy:
+    failures.append(f"clang-tidy: {len(tidy)} warnings")
+
+# ---- stack -----------------------------------------------------------------
+
+m = re.search(r"^CONFIG_STACK_SIZE=(\d+)", Path(KCONFIG).read_text(), re.M) if Path(KCONFIG).is_file() else None
+if not m:
+    m = re.search(r"#define CONFIG_STACK_SIZE (\d+)", (ROOT / "build/arceos-smp/gen/autoconf.h").read_text())
+LIMIT = int(m[1])
+# FRAME_SIZE as frame.h defines it for C and assembly: a constant expression
+fm = re.search(r"^#define\s+FRAME_SIZE\s+([0-9()*+ ]+?)\s*(?:/\*.*)?$",
+               (ROOT / "arch/aarch64/frame.h").read_text(), re.M)
+if not fm:
+    sys.exit("check.sh: cannot read FRAME_SIZE from arch/aarch64/frame.h")
+FRAME = eval(fm[1], {"__builtins__": {}})     # digits, parentheses, * and + only
+
+ENTRIES = ["core_boot_main", "core_cpu_main", "arch_trap_sync", "arch_trap_irq",
+           "arch_trap_serror", "arch_hyp_fault"]
+# core_boot_main and core_cpu_main: boot.S, sp = top of the CPU's stack
+FROM_GUEST = {"arch_trap_sync", "arch_trap_irq", "arch_trap_serror"}  # vectors.S: one frame
+
+# Functions in assembly, called from C: no .su, so their use is stated here
+# (checked against arch/aarch64/*.S below).
+ASM = {
+    "firmware_smc": (0, "smc #0; ret: no stack"),
+    "frame_launch": (0, "sets sp to the top of this CPU's stack, minus one frame, and "
+                        "enters the guest: everything below is abandoned"),
+}
+# What the call graph cannot see, stated here and checked against the source
+# (a premise that no longer holds fails the check).
+# 1. A call made with a constant argument that rules out some of the
+#    callee's calls: arch_wait calls irq_dispatch(false), and irq_dispatch
+#    calls vgic_flush and vgic_inject_hw only when its argument (guest) is
+#    true. Without this, panic -> arch_wait -> irq_dispatch -> vgic_flush ->
+#    core_this_vcpu -> panic (an ASSERT) looks recursive.
+ARG_CONTEXT = {
+    ("arch_wait", "irq_dispatch"): ({"vgic_flush", "vgic_inject_hw"},
+                                    [("arch/aarch64/cpu.c", r"\birq_dispatch\(false\)"),
+                                     ("arch/aarch64/trap.c", r"\} else if \(guest\) \{\s*vgic_inject_hw\(id\)"),
+                                     ("arch/aarch64/trap.c", r"if \(guest\)\s*vgic_flush\(\)")]),
+}
+# 2. A call taken at most once per boot: counted once on any path. The EL2
+#    timer's interrupt calls core_run_time_over, which powers off (and panics
+#    if the firmware returns; panic idles in arch_wait, which dispatches
+#    interrupts). The handler disables the timer first and only core_cpu_main
+#    arms it, once, so the timer interrupt cannot be taken a second time.
+ONCE = {
+    ("irq_dispatch", "core_run_time_over"): [
+        ("arch/aarch64/trap.c", r"write_sysreg\(cnthp_ctl_el2, 0\);\s*core_run_time_over\(\);"),
+        ("src/main.c", r"arch_run_timer_start\("),
+    ],
+}
+for rules in (ARG_CONTEXT, ONCE):
+    for (caller, callee), rule in rules.items():
+        for f, pattern in (rule[1] if rules is ARG_CONTEXT else rule):
+            if not re.search(pattern, (ROOT / f).read_text()):
+                failures.append(f"stack: the assumption about {caller} -> {callee} no longer holds "
+                                f"({f}: no /{pattern}/)")
+timer_arms = sum(len(re.findall(r"\barch_run_timer_start\(", p.read_text()))
+                 for p in list((ROOT / "src").glob("*.c")) + list((ROOT / "arch/aarch64").glob("*.c")))
+if timer_arms > 2:  # its definition and the one call in core_cpu_main
+    failures.append("stack: arch_run_timer_start is called more than once: the EL2 timer "
+                    "interrupt may recur (ONCE in scripts/check.sh)")
+
+node_re = re.compile(r'^node: \{ title: "(?P<title>[^"]+)" label: "(?P<label>[^"]*)"')
+edge_re = re.compile(r'^edge: \{ sourcename: "(?P<src>[^"]+)" targetname: "(?P<dst>[^"]+)"')
+
+
+def analyse(tag):
+    d = W / "stack" / tag
+    su = {}     # (file:line:col, name) -> (bytes, qualifier)
+    for f in d.rglob("*.su"):
+        for line in f.read_text().splitlines():
+            loc_name, nbytes, qual = line.split("\t")
+            path, ln, col, name = loc_name.rsplit(":", 3)
+            su[(f"{rel(path)}:{ln}:{col}", name)] = (int(nbytes), qual)
+    defs = {}                   # title -> (bytes or None, qualifier, display name)
+    edges = defaultdict(list)   # title -> [callee title]
+    dup = []
+    for f in d.rglob("*.ci"):
+        for line in f.read_text().splitlines():
+            m = node_re.match(line)
+            if m:
+                parts = m["label"].split("\\n")
+                if len(parts) >= 3 and "bytes" in parts[2]:        # defined here
+                    path, ln, col = parts[1].rsplit(":", 2)
+                    key = (f"{rel(path)}:{ln}:{col}", parts[0])
+                    size = su.get(key)
+                    if m["title"] in defs:
+                        dup.append(m["title"])
+                    defs[m["title"]] = (size[0] if size else None, size[1] if size else "no .su",
+                                        parts[0])
+                continue
+            m = edge_re.match(line)
+            if m:
+                edges[m["src"]].append(m["dst"])
+    for t in dup:
+        failures.append(f"stack ({tag}): {t} defined twice")
+    unknown, recursion, dynamic = set(), [], set()
+    memo = {}
+
+    def cost(title):
+        if title in defs:
+            b, qual, _ = defs[title]
+            if b is None:
+                unknown.add(title)
+                return 0
+            if qual not in ("static", "dynamic,bounded"):
+                dynamic.add(title)
+            return b
+        if title in ASM:
+            return ASM[title][0]
+        if title == "__indirect_call":      # gcc's placeholder: reported as such below
+            return 0
+        unknown.add(title)
+        return 0
+
+    def name_of(title):
+        return defs[title][2] if title in defs else title
+
+    # state: the callee edges ruled out here (ARG_CONTEXT) and the ONCE calls
+    # already on the path; a state met again on its own path is recursion.
+    def worst(title, drop=frozenset(), once=frozenset(), path=()):
+        key = (title, drop, once)
+        if key in memo:
+            return memo[key]
+        if key in path:
+            cycle = [k[0] for k in path[path.index(key):]] + [title]
+            recursion.append(" -> ".join(cycle))
+            return 0, [title]
+        best, best_path = 0, []
+        for callee in dict.fromkeys(edges.get(title, [])):    # each callee once, in order
+            if name_of(callee) in drop:
+                continue
+            edge = (name_of(title), name_of(callee))
+            sub_once = once
+            if edge in ONCE:
+                if edge in once:
+                    continue
+                sub_once = once | {edge}
+            sub_drop = frozenset(ARG_CONTEXT[edge][0]) if edge in ARG_CONTEXT else frozenset()
+            w, p = worst(callee, sub_drop, sub_once, path + (key,))
+            if w > best:
+                best, best_path = w, p
+        result = (cost(title) + best, [title] + best_path)
+        memo[key] = result
+        return result
+
+    results = {}
+    for e in ENTRIES:
+        if e not in defs:
+            failures.append(f"stack ({tag}): entry point {e} not found")
+            continue
+        results[e] = worst(e)
+    indirect = [t for t in defs for c in edges.get(t, []) if c.startswith("__indirect")]
+    return results, defs, unknown, recursion, dynamic, indirect
+
+
+def short(title, defs):
+    return defs[title][2] if title in defs else title
+
+
+print()
+print(f"== stack: worst case per EL2 entry point (bytes; CONFIG_STACK_SIZE = {LIMIT} per pCPU)")
+print(f"   frame: {FRAME} B per trap taken (struct frame, vectors.S); traps from the guest start")
+print(f"   on an empty stack; an EL2 exception (arch_hyp_fault) lands on top of the deepest other path")
+totals = {}
+paths = {}
+for tag in TAGS:
+    results, defs, unknown, recursion, dynamic, indirect = analyse(tag)
+    for r in sorted(set(recursion)):
+        failures.append(f"stack ({tag}): recursion: {' -> '.join(short(t, defs) for t in r.split(' -> '))}")
+    for u in sorted(unknown):
+        failures.append(f"stack ({tag}): unknown stack use of {short(u, defs)} (no .su; assembly? add it to ASM in scripts/check.sh)")
+    for dyn in sorted(dynamic):
+        failures.append(f"stack ({tag}): unbounded dynamic stack in {short(dyn, defs)}")
+    for i in sorted(set(indirect)):
+        failures.append(f"stack ({tag}): call through a pointer in {short(i, defs)}")
+    normal = {}
+    for e, (c_bytes, path) in results.items():
+        if e == "arch_hyp_fault":
+            continue
+        normal[e] = c_bytes + (FRAME if e in FROM_GUEST else 0)
+        totals[(tag, e)] = (c_bytes, normal[e])
+        paths[(tag, e)] = [short(t, defs) for t in path]
+    if "arch_hyp_fault" in results:
+        c_bytes, path = results["arch_hyp_fault"]
+        under = max(normal.values(), default=0)
+        totals[(tag, "arch_hyp_fault")] = (c_bytes, under + FRAME + c_bytes)
+        paths[(tag, "arch_hyp_fault")] = [short(t, defs) for t in path]
+
+print(f"   {'entry point':<18} {'frame':>6} " + " ".join(f"{'C ' + t:>9} {'total ' + t:>12}" for t in TAGS) + "   deepest path (" + MAIN + ")")
+worst_total = 0
+for e in ENTRIES:
+    if (MAIN, e) not in totals:
+        continue
+    frame = "nested" if e == "arch_hyp_fault" else (FRAME if e in FROM_GUEST else 0)
+    cells = []
+    for t in TAGS:
+        c_bytes, total = totals.get((t, e), (0, 0))
+        worst_total = max(worst_total, total)
+        cells.append(f"{c_bytes:>9} {total:>12}")
+        if total > LIMIT:
+            failures.append(f"stack ({t}): {e} needs {total} B, more than CONFIG_STACK_SIZE {LIMIT}")
+    p = paths[(MAIN, e)]
+    ptxt = " > ".join(p if len(p) <= 7 else p[:3] + ["..."] + p[-3:])
+    print(f"   {e:<18} {str(frame):>6} " + " ".join(cells) + "   " + ptxt)
+print(f"   worst {worst_total} of {LIMIT} B ({100 * worst_total // LIMIT}%)")
+print(f"   deepest paths ({MAIN}):")
+for e in ENTRIES:
+    if (MAIN, e) in paths:
+        print(f"     {e}: {' > '.join(paths[(MAIN, e)][1:]) or '(no calls)'}")
+print("   assumed (scripts/check.sh, premises checked against the source):")
+for k, v in ASM.items():
+    print(f"     {k} (assembly): {v[0]} B: {v[1]}")
+for (a, b), (dropped, _) in ARG_CONTEXT.items():
+    print(f"     {a} -> {b}: called with a constant that rules out its calls of {', '.join(sorted(dropped))}")
+for a, b in ONCE:
+    print(f"     {a} -> {b}: taken at most once per boot (counted once on a path)")
+
+# ---- W^X -------------------------------------------------------------------
+
+wx = []
+sec_re = re.compile(r"^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+(\S*)\s+\d+\s+\d+\s+\d+\s*$")
+nsec = 0
+for line in (W / "sections.txt").read_text().splitlines():
+    m = sec_re.match(line)
+    if m:
+        nsec += 1
+        if "W" in m[2] and "X" in m[2]:
+            wx.append(f"section {m[1]} is {m[2]}")
+seg_re = re.compile(r"^\s*(\S+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+([RWE ]+?)\s+0x[0-9a-f]+\s*$")
+nseg = 0
+for line in (W / "segments.txt").read_text().splitlines():
+    m = seg_re.match(line)
+    if m:
+        nseg += 1
+        if "W" in m[2] and "E" in m[2]:
+            wx.append(f"program header {m[1]} at {line.split()[2]} is {m[2].strip()}")
+print()
+print(f"== W^X: {ELF}: {nsec} sections, {nseg} program headers")
+if nsec == 0 or nseg == 0:
+    wx.append("could not read the section or program headers")
+for x in wx:
+    print(f"  {x}")
+print("  ok: none both writable and executable" if not wx else f"  {len(wx)} writable and executable")
+if wx:
+    failures.append("W^X: " + "; ".join(wx))
+
+# ---- summary ---------------------------------------------------------------
+
+print()
+if failures:
+    print("FAILED:")
+    for f in failures:
+        print(f"  {f}")
+core_total = tot["src"] + tot["include"]
+documented = ("all deviations" if not undocumented
+              else f"{len(undocumented)} without a deviation")
+print(f"check{' FAILED' if failures else ''}: cppcheck {len(plain)}, "
+      f"misra src {core_total} ({len(core_rules)} rules, {documented}), "
+      f"misra arch {tot['arch']} (not gating), clang-tidy {len(tidy)}, "
+      f"stack worst {worst_total}/{LIMIT} B, w^x {'ok' if not wx else 'FAILED'}")
+sys.exit(1 if failures else 0)
+EOF
