@@ -6,6 +6,7 @@
 #   make CONFIG=arceos-smp run     ... and boot it under QEMU
 #   make CONFIG=arceos-smp debug   ... QEMU waits for gdb (see docs/debugging.md)
 #   make test                      every test layer; ends with "N passed, N failed"
+#   make bench | size | check      benchmarks, footprint, static analysis
 #
 # CONFIG is a name under configs/ (.toml, .yaml or .yml) or a path to a file.
 
@@ -191,4 +192,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'

@@ -106,6 +106,7 @@ def _check_out(out):
 
 def _write_make_inputs(tmp, out, system, config, dotconfig):
     """qemu.flags, deps.mk (every file read, for make) and debug.gdb."""
+    from .load import is_file
     b = system.board
     deps = {config.resolve(), Path(dotconfig).resolve(), (b.dir / "board.toml").resolve(),
             (b.dir / "board.dts").resolve()}
@@ -116,7 +117,7 @@ def _write_make_inputs(tmp, out, system, config, dotconfig):
             if p:
                 deps.add(p.resolve())
         elf = vm.kernel.path.with_suffix(".elf")
-        if elf.is_file():       # guest symbols: the guest runs with its MMU mapping them 1:1
+        if is_file(elf):        # guest symbols: the guest runs with its MMU mapping them 1:1
             gdb.append(f"add-symbol-file {elf.resolve()}")
     q = b.qemu
     (tmp / "qemu.flags").write_text(f"{q['binary']} -M {q['machine']} -cpu {q['cpu']} "

@@ -24,17 +24,26 @@ MAX_IRQ = 1019                  # the last GICv3 SPI INTID; 0 = no interrupt
 FDT_MAGIC = bytes.fromhex("d00dfeed")
 
 
+def is_file(path):
+    """Path.is_file(), but False rather than OSError for a name no file can
+    have (a name or path longer than the system allows)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def read_file(path):
     """Parse a .toml, .yaml or .yml file into plain Python data."""
     path = Path(path)
-    if not path.is_file():
+    if not is_file(path):
         raise ConfigError(path, "", "no such file")
     text = path.read_bytes()
     try:
         if path.suffix == ".toml":
             return tomllib.loads(text.decode("utf-8"))
         if path.suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
+            data = _yaml_load(text, path)
             _no_surrogates(data, path)
             return {} if data is None else data
     except UnicodeDecodeError as e:
@@ -53,6 +62,19 @@ def read_file(path):
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ConfigError(path, "", f"YAML syntax error: {where}{problem}") from None
     raise ConfigError(path, "", "unknown file type; use .toml, .yaml or .yml")
+
+
+def _yaml_load(text, path):
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError, UnicodeDecodeError):
+        raise
+    except (ValueError, TypeError, AttributeError, OverflowError, LookupError) as e:
+        # PyYAML's constructors let these through for tagged or odd scalars
+        # (!!int x, !!float x, !!timestamp x, a 13th month).
+        if "integer string conversion" in str(e):
+            raise
+        raise ConfigError(path, "", f"YAML error: a value cannot be read ({type(e).__name__}: {e})") from None
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -103,7 +125,7 @@ def load_system(path, default_board):
         if not isinstance(name, str):
             raise ConfigError(path, key, f"must be a file name, not {type_name(name)}")
         vm_path = (path.parent / name)
-        if not vm_path.is_file():
+        if not is_file(vm_path):
             raise ConfigError(path, key, f"{name}: no such file (paths are relative to {path.parent})")
         vms.append(load_vm(read_file(vm_path), vm_path, ""))
     for i, vm in enumerate(top.list("vm", required=False) or []):
@@ -186,7 +208,7 @@ def load_vm(data, file, prefix):
     dtb_file = None
     if dtb_path:
         dtb_file = _resolve(file, dtb_path)
-        if not dtb_file.is_file():
+        if not is_file(dtb_file):
             raise ConfigError(file, kernel.key("dtb_path"), f"{dtb_path}: no such file")
         if dtb_file.read_bytes()[:4] != FDT_MAGIC:
             raise ConfigError(file, kernel.key("dtb_path"),
@@ -224,7 +246,7 @@ def _image(what, file, key, name, addr):
         raise ConfigError(file, key, f"{name!r}: a path with a quote, backslash or newline cannot be "
                                      "linked in; rename the file")
     path = _resolve(file, name)
-    if not path.is_file():
+    if not is_file(path):
         raise ConfigError(file, key, f"{name}: no such file (build it first, or fix the path; "
                                      f"relative paths start at {file.parent})")
     return Image(what, path, addr, path.stat().st_size, key)

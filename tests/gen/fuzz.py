@@ -211,8 +211,9 @@ class Raw:
         self.yaml = toml if yaml is None else yaml
 
     def __repr__(self):
-        t = self.toml if len(self.toml) < 60 else self.toml[:40] + f"...({len(self.toml)} chars)"
-        return f"Raw({t!r})"
+        def short(t):
+            return repr(t if len(t) < 60 else t[:40] + f"...({len(t)} chars)")
+        return f"Raw({short(self.toml)}" + (f", yaml={short(self.yaml)})" if self.yaml != self.toml else ")")
 
     def __eq__(self, other):
         return isinstance(other, Raw) and (self.toml, self.yaml) == (other.toml, other.yaml)
@@ -1067,7 +1068,7 @@ def check_rejection(rc, stdout, stderr, before, after, leftovers, allowed_prefix
     """The problems with a run that did not succeed (empty if none)."""
     problems = []
     if rc == 2 or "internal generator error" in stderr:
-        problems.append("internal generator error: " + stderr.strip()[-400:])
+        problems.append("internal generator error: " + stderr.strip()[:400])
     elif rc != 1:
         problems.append(f"exit status {rc}, not 0 or 1")
     if "Traceback" in stderr or "Traceback" in stdout:
@@ -1739,7 +1740,7 @@ def main(argv=None):
     nsub = args.subprocess
     if nsub is None:
         nsub = int(env("FUZZ_SUBPROCESS") or 0) or max(50, args.count // 100)
-    d = Path(args.dir)
+    d = Path(args.dir).resolve()
     if only:
         for i in only:
             case = build_case(seed, i)
