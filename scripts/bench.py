@@ -336,6 +336,25 @@ def print_profile(prof):
         print(f"  {kind}: {p['traps']} traps, {p['insns_per_trap']:g} instructions each: {top}")
 
 
+def doorbell_round_trip(icount, runs, no_build):
+    """The chan-demo ping/pong over configs/channels.toml: its average round
+    trip in virtual-counter ticks, per run (they must agree)."""
+    cfg = ROOT / "build" / "channels"
+    if not no_build:
+        sh(["make", "-s", "CONFIG=channels", "build"], check=True)
+    cmd = (cfg / "gen" / "qemu.flags").read_text().split() + \
+        ["-nographic", "-icount", icount, "-kernel", str(cfg / "tessera.elf")]
+    values = []
+    for _ in range(max(runs, 1)):
+        text = boot(cmd)[0]
+        m = re.search(r"chan: round trip avg (\d+) ticks", text)
+        if not m:
+            sys.exit("bench: the chan-demo run printed no round trip:\n" + text[-2000:])
+        values.append(int(m.group(1)))
+    return {"ticks": values[0], "runs": values, "identical": len(set(values)) == 1,
+            "command": " ".join(cmd)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=2, help="runs of each system (default 2)")
@@ -402,6 +421,11 @@ def main():
     walls = "; ".join(f"run {i}{' (loaded)' if r['load'] else ''}: bare {r['bare']['wall_s']:.2f} s, "
                       f"Tessera {r['tessera']['wall_s']:.2f} s" for i, r in enumerate(runs, 1))
     print(f"host wall time (not a figure; it is the host's): {walls}")
+    doorbell = doorbell_round_trip(args.icount, args.runs, args.no_build)
+    print(f"doorbell round trip between two partitions (configs/channels.toml, chan-demo, "
+          f"1000 rounds): {doorbell['ticks']} ticks = {doorbell['ticks'] * 16:,} instructions of "
+          f"virtual time; runs: {doorbell['runs']} (no bare counterpart: two partitions need "
+          f"the hypervisor)")
     prof = None
     if args.profile:
         print("bench: profiling Tessera (every EL2 instruction logged; about a minute)", flush=True)
@@ -425,6 +449,7 @@ def main():
         "figures": {name: {"label": label, "kind": kind, "bare": bare.get(name),
                            "tessera": tess.get(name)} for name, label, kind in FIGURES},
         "bare_notes": BARE_NOTES,
+        "doorbell_round_trip": doorbell,
         "determinism": {"runs": len(runs), "identical": not diffs, "differences": diffs},
         "profile": prof,
         "runs": [{"load": r["load"],
