@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 from .model import MEM_READ, MEM_WRITE, PAGE, SPI_FIRST, MemRegion
+from .pagetable import IPA_BITS
 from .schema import Table, keypath
 from .validate import overlaps, rng
 
@@ -44,12 +45,21 @@ class Channel:
     file: object = None
 
 
+MAX_CHANNELS = 256          # checking and placing them is quadratic in their number
+
+
 def load_channels(top, file):
     channels = []
-    for i, raw in enumerate(top.list("channel", required=False) or []):
+    lst = top.list("channel", required=False) or []
+    if len(lst) > MAX_CHANNELS:
+        raise ConfigError(file, "channel", f"has {len(lst)} entries; a system has at most {MAX_CHANNELS} channels")
+    for i, raw in enumerate(lst):
         key = keypath("channel", i)
         t = Table(raw, file, key)
         name = t.str("name")
+        if not name or "*/" in name or "/*" in name or not all(" " <= c <= "~" for c in name):    # in C comments
+            raise ConfigError(file, t.key("name"), f"{name!r} is not a usable channel name; "
+                                                   "use printable ASCII characters, without '*/' or '/*'")
         size = t.int("size", minimum=PAGE)
         ends_raw = t.list("ends")
         t.finish()
@@ -87,6 +97,10 @@ def check_channels(channels, vms, board):
             e.vm = vm = by_name[e.vm_name]
             if e.gpa % PAGE:
                 raise ConfigError(ch.file, e.key + ".gpa", f"{e.gpa:#x} is not 4 KiB-aligned")
+            if e.gpa + ch.size > 1 << IPA_BITS:
+                raise ConfigError(ch.file, e.key + ".gpa", f"guest range {rng(e.gpa, ch.size)} ends above "
+                                                           f"{1 << IPA_BITS:#x}, the end of the {IPA_BITS}-bit "
+                                                           "guest-physical address space")
             _check_free_gpa(ch, e, vm)
             if e.irq:
                 if e.irq < SPI_FIRST or e.irq > 1019:

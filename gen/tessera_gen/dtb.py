@@ -129,6 +129,9 @@ def guest_dtb(vm, board):
     sw.end_node()
 
     sw.end_node()
+    # pylibfdt grows the buffer for nodes and properties but not for the
+    # end tag as_fdt() adds: a tree that filled it exactly fails (NOSPACE).
+    sw.resize(sw.totalsize() + 16)
     fdt = sw.as_fdt()
     fdt.pack()
     return bytes(fdt.as_bytearray())

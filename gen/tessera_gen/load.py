@@ -21,6 +21,8 @@ from .schema import Table, check_int, check_list_of_ints, keypath, type_name
 
 MAX_VCPUS = 64                  # a phys_cpu_sets mask is 64 bits wide
 MAX_IRQ = 1019                  # the last GICv3 SPI INTID; 0 = no interrupt
+MAX_ENTRIES = 256               # memory_regions, passthrough_devices: the checks and placement are
+                                # quadratic, and tens of thousands would take minutes
 FDT_MAGIC = bytes.fromhex("d00dfeed")
 
 
@@ -249,7 +251,10 @@ def _image(what, file, key, name, addr):
     if not is_file(path):
         raise ConfigError(file, key, f"{name}: no such file (build it first, or fix the path; "
                                      f"relative paths start at {file.parent})")
-    return Image(what, path, addr, path.stat().st_size, key)
+    size = path.stat().st_size
+    if size == 0:                   # a failed build; and a 0-byte pristine copy would be placed anywhere
+        raise ConfigError(file, key, f"{name} is empty; build it first, or fix the path")
+    return Image(what, path, addr, size, key)
 
 
 def _tuple(value, file, key, shape):
@@ -269,16 +274,26 @@ def _tuple(value, file, key, shape):
 
 
 def _device_name(name, file, key):
-    """Device names end up in comments of the generated C: keep them printable
-    and unable to close the comment."""
+    """Device names end up in comments of the generated C: keep them printable,
+    unable to close the comment or to open one inside it (-Werror=comment)."""
     if not name or "*/" in name or not all(" " <= c <= "~" for c in name):
         raise ConfigError(file, key, f"{name!r} is not a usable device name; "
                                      "use printable ASCII characters, without '*/'")
+    if "/*" in name:
+        raise ConfigError(file, key, f"{name!r} is not a usable device name; "
+                                     "drop the '/*', which would open a comment inside one")
+
+
+def _at_most(lst, file, key, what):
+    if len(lst) > MAX_ENTRIES:
+        raise ConfigError(file, key, f"has {len(lst)} entries; a partition has at most {MAX_ENTRIES} {what}")
+    return lst
 
 
 def _regions(kernel, file):
     regions = []
-    for i, r in enumerate(kernel.list("memory_regions")):
+    lst = _at_most(kernel.list("memory_regions"), file, kernel.key("memory_regions"), "memory regions")
+    for i, r in enumerate(lst):
         key = keypath(kernel.key("memory_regions"), i)
         gpa, size, flags, map_type = _tuple(r, file, key, "iiii")
         if flags & ~MEM_FLAGS_ALL:
@@ -313,7 +328,8 @@ def _emu_devices(devices, file):
 
 def _passthrough(devices, file):
     out = []
-    for i, d in enumerate(devices.list("passthrough_devices", required=False) or []):
+    lst = devices.list("passthrough_devices", required=False) or []
+    for i, d in enumerate(_at_most(lst, file, devices.key("passthrough_devices"), "passthrough devices")):
         key = keypath(devices.key("passthrough_devices"), i)
         if isinstance(d, list) and len(d) == 1:
             raise ConfigError(file, key, "the device-tree path form is not supported; "

@@ -100,6 +100,7 @@ def _check_regions(vm, board):
             if not any(r.gpa >= b and r.gpa + r.size <= b + s for _, b, s in board.devices):
                 raise ConfigError(vm.file, vm.key(r.key),
                                   f"device range {rng(r.gpa, r.size)} is no device of board {board.name}")
+            _check_not_hypervisors(vm, vm.key(r.key), r.gpa, r.size, board)
             continue
         if not _in_ram(board, r.gpa, r.size):
             ram = ", ".join(rng(b, s) for b, s in board.ram)
@@ -140,10 +141,28 @@ def _check_devices(vm, board, kconfig):
             raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} is no device of board {board.name}")
         if _in_ram(board, p.hpa, 1):
             raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} is RAM, not a device")
+        _check_not_hypervisors(vm, key, p.hpa, p.size, board)
         _check_not_ram(vm, key, p.gpa, p.size)
         for d in vm.emu:
             if overlaps(p.gpa, p.size, d.gpa, d.size):
                 raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps emulated device {d.name}")
+
+
+def _hypervisors_devices(board):
+    """The host devices the hypervisor drives itself: its console UART and
+    every frame of the physical GIC (a GICv2's GICV included: the generator
+    maps it for each partition where GICC belongs, never as a device)."""
+    out = [("the hypervisor's console UART", b, s) for _, b, s in board.devices if b <= board.uart_base < b + s]
+    gic = [board.gicd] + ([board.gicr] if board.gic_version == 3 else list(board.gicv2))
+    return out + [("the physical GIC", b, s) for b, s in gic]
+
+
+def _check_not_hypervisors(vm, key, hpa, size, board):
+    for what, base, bsize in _hypervisors_devices(board):
+        if overlaps(hpa, size, base, bsize):
+            raise ConfigError(vm.file, key, f"host range {rng(hpa, size)} is {what} ({rng(base, bsize)}), "
+                                            "which the hypervisor keeps to itself; a partition gets a "
+                                            "console as an emulated device and a virtual GIC")
 
 
 def _check_interrupts(vm, board, kconfig):
@@ -165,6 +184,9 @@ def _check_interrupts(vm, board, kconfig):
                                                     f"devices use INTIDs {SPI_FIRST}-1019")
         if irq in seen:
             raise ConfigError(vm.file, vm.key(key), f"irq {irq} is already used by {vm.key(seen[irq])}")
+        if hw and irq == board.uart_irq:
+            raise ConfigError(vm.file, vm.key(key), f"irq {irq} is the interrupt of the hypervisor's console UART, "
+                                                    "which the hypervisor keeps to itself")
         seen[irq] = key
     vm.irqs = sorted((irq, hw) for irq, _, hw in sources)
     if not vgic_on:

@@ -19,18 +19,19 @@ one of two ways:
 
 - accepted: exit 0, nothing on stdout or stderr, every output file written,
   partitions.c and pagetables.c compile (aarch64-linux-gnu-gcc -std=c11
-  -Wall -Wextra -Werror -ffreestanding -fsyntax-only) and guest_images.S
-  assembles, tessera.ld places every guest section, and the layout is sane
-  (no RAM shared between partitions or with the hypervisor, guest images
-  inside their partition's memory, no vCPU sharing a CPU, no partition
-  owning the hypervisor's UART, GIC or their interrupts);
+  -Wall -Wextra -Werror -ffreestanding -fsyntax-only), guest_images.S
+  assembles, the hypervisor's sources that use layout.h compile with it,
+  tessera.ld places every guest section, and the layout is sane (no RAM
+  shared between partitions, except a channel's, or with the hypervisor,
+  guest images inside their partition's memory, no two vCPUs on one CPU,
+  no partition owning the hypervisor's UART, the GIC or their interrupts);
 - rejected: exit 1, exactly one line on stderr starting with "error: " and
   naming a file, nothing on stdout, and the --out directory as it was (absent,
   or byte for byte and timestamp for timestamp unchanged), no temporary
   directory left beside it.
 
 Never a traceback, an "internal generator error" (exit 2), a crash of the
-process, or a run longer than the timeout.
+process, or a run longer than half the timeout (FUZZ_TIMEOUT, 20 s).
 
 Most cases run in-process: worker processes (one per CPU) import
 tessera_gen.__main__ and call main() with stderr captured, so a case costs
@@ -38,6 +39,11 @@ milliseconds, not a Python start-up; the parent gives each worker one case
 at a time and replaces a worker that hangs or dies. An evenly spread sample
 also runs as a subprocess exactly as the Makefile runs the generator, and
 its exit status, stdout, stderr and output must equal the in-process run's.
+
+Only the Jinja2 templates' compiled code is shared between in-process runs
+(a bytecode cache: speed only); a worker runs the generator code it
+imported at its start, so editing the generator during a run can make the
+subprocess sample disagree.
 
 A failing case is written to <dir>/failures/<seed>-<index>/ (its files, the
 .config, the output if any, and error.txt with the problems and the command
@@ -369,10 +375,6 @@ def pick_value(rng, path, old):
 # Trees
 
 
-def is_node(v):
-    return isinstance(v, (dict, list))
-
-
 def all_paths(data, limit=20):
     out, stack = [], [((), data)]
     while stack:
@@ -411,7 +413,7 @@ class State:
     def doc(self, rng):
         return rng.choice(sorted(self.docs))
 
-    def paths(self, rng, pred=None):
+    def paths(self, pred=None):
         """[(doc name, path)] of every node in every doc, optionally filtered."""
         out = []
         for name in sorted(self.docs):
@@ -421,7 +423,7 @@ class State:
 
 
 def _pick(rng, st, pred=None):
-    cands = st.paths(rng, pred)
+    cands = st.paths(pred)
     return rng.choice(cands) if cands else (None, None)
 
 
@@ -497,7 +499,7 @@ def op_rename(rng, st):
 
 def op_swap(rng, st):
     """Two subtrees trade places (swapped sections, swapped fields)."""
-    cands = st.paths(rng)
+    cands = st.paths()
     if len(cands) < 2:
         return
     for _ in range(10):
@@ -544,7 +546,7 @@ def _addr_path(p, v):
 
 def op_overlap(rng, st):
     """One address set to another's, or a size stretched over its neighbours."""
-    cands = st.paths(rng, _addr_path)
+    cands = st.paths(_addr_path)
     if len(cands) < 2:
         return op_tweak(rng, st)
     (n1, p1), (n2, p2) = rng.sample(cands, 2)
@@ -559,19 +561,36 @@ def op_overlap(rng, st):
 
 
 def op_many(rng, st):
-    """A list made long: many regions, devices, CPUs, partitions."""
+    """A list made long: many regions, devices, CPUs, partitions, channels;
+    half the time entries that are each valid, so that only their number
+    is in question (and the time the generator takes over them)."""
     name, path = _pick(rng, st, lambda p, v: isinstance(v, list) and context(p)[0] in
                        ("memory_regions", "emu_devices", "passthrough_devices", "phys_cpu_ids", "phys_cpu_sets",
-                        "vm", "vms") and context(p)[1] == ())
+                        "vm", "vms", "channel", "ends") and context(p)[1] == ())
     if path is None:
         return
-    n = rng.choice([5, 16, 63, 64, 65, 200, 1000, 3000])
+    n = rng.choice([5, 16, 63, 64, 65, 200, 256, 257, 1000, 3000, 3000, 10000])
     key = context(path)[0]
     lst = get(st.docs[name][1], path)
     base = 0x4000_0000 if key == "memory_regions" else 0x1000_0000
     step = rng.choice([PAGE, 2 * PAGE, 2 * MIB, 0x4000_0000])
-    if key == "memory_regions":
+    valid = rng.random() < 0.5
+    vm_names = [v["base"]["name"] for d in st.docs.values() if isinstance(d[1], dict)
+                for v in (d[1].get("vm") if isinstance(d[1].get("vm"), list) else [])
+                if isinstance(v, dict) and isinstance(v.get("base"), dict) and "name" in v["base"]] or ["x"]
+    if key == "memory_regions" and valid:          # after the kernel's region, placed by the generator
+        new = [[0x5000_0000 + i * 2 * PAGE, PAGE, 3, 0] for i in range(n)]
+    elif key == "memory_regions":
         new = [[base + i * step, rng.choice([PAGE, step]), 3, rng.choice([0, 0, 1])] for i in range(n)]
+    elif key == "passthrough_devices" and valid:   # the RTC, seen at many guest addresses
+        new = [[f"p{i}", 0x1000_0000 + i * PAGE, 0x0901_0000, PAGE, 0] for i in range(n)]
+    elif key == "channel":
+        new = [{"name": f"c{i}", "size": PAGE, "ends": [
+            {"vm": rng.choice(vm_names), "gpa": 0x6000_0000 + i * PAGE, "access": "rw"},
+            {"vm": rng.choice(vm_names), "gpa": 0x6000_0000 + i * PAGE, "access": "ro"}]} for i in range(n)]
+    elif key == "ends":
+        new = [{"vm": vm_names[i % len(vm_names)] if valid else f"v{i}", "gpa": 0x7000_0000 + i * PAGE,
+                "access": "ro"} for i in range(n)]
     elif key == "emu_devices":
         new = [[f"u{i}", 0x1000_0000 + i * step, PAGE, 0, 2, []] for i in range(n)]
     elif key == "passthrough_devices":
@@ -733,6 +752,33 @@ def op_files(rng, st):
                 st.notes.append(f"vms += {data['vms'][-1]!r}")
 
 
+# Host ranges and interrupts of the boards' devices: the GIC frames (v3 GICD,
+# GICR and one CPU's redistributor; v2 GICC, GICH, GICV), the hypervisor's
+# UART, the RTC, a virtio transport, and a range that straddles two devices.
+BOARD_DEVICES = [(0x0800_0000, 0x1_0000), (0x080a_0000, 0xf6_0000), (0x0810_0000, 0x2_0000),
+                 (0x0801_0000, 0x1_0000), (0x0803_0000, 0x1_0000), (0x0804_0000, 0x2000),
+                 (0x0900_0000, 0x1000), (0x0901_0000, 0x1000), (0x0a00_0000, 0x1000), (0x0900_0000, 0x2_0000)]
+BOARD_IRQS = [0, 0, 33, 34, 48, 49, 40, 1019]
+
+
+def op_hardware(rng, st):
+    """A device of the board given to a partition: passed through, or
+    identity-mapped as a DEVICE region, with one of the board's interrupts."""
+    name, path = _pick(rng, st, lambda p, v: p[-1] in ("kernel", "devices") and isinstance(v, dict))
+    if path is None:
+        return
+    hpa, size = rng.choice(BOARD_DEVICES)
+    table = get(st.docs[name][1], path)
+    if path[-1] == "kernel" and isinstance(table.get("memory_regions"), list):
+        table["memory_regions"].append([hpa, size, rng.choice([0x13, 0x3, 0x17]), 1])
+        st.notes.append(f"{name}: {path} identity-maps {hpa:#x}+{size:#x}")
+    elif path[-1] == "devices":
+        pt = table.setdefault("passthrough_devices", [])
+        if isinstance(pt, list):
+            pt.append(["dev", rng.choice([0x1000_0000, 0x2000_0000, hpa]), hpa, size, rng.choice(BOARD_IRQS)])
+            st.notes.append(f"{name}: {path} passes through {pt[-1]}")
+
+
 def op_root(rng, st):
     """The whole document replaced or wrapped."""
     name = st.doc(rng)
@@ -744,8 +790,8 @@ def op_root(rng, st):
 
 
 OPS = [(op_set, 30), (op_tweak, 12), (op_delete, 10), (op_duplicate, 6), (op_add_key, 5), (op_rename, 4),
-       (op_swap, 4), (op_move, 3), (op_overlap, 10), (op_many, 3), (op_cpus, 6), (op_benign, 18),
-       (op_type, 5), (op_unicode, 4), (op_files, 5), (op_root, 1)]
+       (op_swap, 4), (op_move, 3), (op_overlap, 10), (op_many, 5), (op_cpus, 6), (op_benign, 18),
+       (op_type, 5), (op_unicode, 4), (op_files, 5), (op_root, 1), (op_hardware, 4)]
 
 # ---------------------------------------------------------------------------
 # Writing TOML and YAML (our own writers: they must write anything, including
@@ -1313,7 +1359,7 @@ def _share_compiled_templates():
 
 
 class Worker:
-    def __init__(self, wdir, dotconfigs, timeout, failures):
+    def __init__(self, wdir, dotconfigs, timeout, failures, slow=None):
         sys.path.insert(0, str(ROOT / "gen"))
         _share_compiled_templates()
         from tessera_gen.__main__ import main
@@ -1325,10 +1371,12 @@ class Worker:
         self.out = self.wdir / "out"
         self.dotconfigs = dotconfigs
         self.timeout = timeout
+        self.slow = slow or timeout / 2
         self.failures = Path(failures) if failures else None
         self.written = []
         self.compiled = {}
         self.hyp_sources = [] if os.environ.get("FUZZ_NO_HYP") else hyp_sources()
+        self.note = ""
         shutil.rmtree(self.wdir, ignore_errors=True)
         self.case_dir.mkdir(parents=True)
         self._fixtures()
@@ -1339,6 +1387,14 @@ class Worker:
         rc, _, err, exc = self._inproc(config, self.baseline, dotconfigs["default"])
         if rc != 0:
             raise RuntimeError(f"the fuzzer's baseline config does not generate: {err}{exc or ''}")
+        # The hypervisor's sources are checked against each new layout.h only
+        # if they build with a plain one: a half-edited source is not the
+        # generator's fault.
+        broken = self.hyp_sources and hyp_compile_problems(self.baseline, self.hyp_sources)
+        if broken:
+            self.hyp_sources = []
+            self.note = "the hypervisor's sources do not compile even with a plain layout, so they are " \
+                        "not compiled against each output: " + broken[0][:300]
 
     def _fixtures(self):
         import libfdt
@@ -1436,13 +1492,17 @@ class Worker:
         config = self.case_dir / case.main
         dotconfig = self.dotconfigs[case.kconfig]
         run = self._inproc if how == "in-process" else self._subproc
+        t0 = time.monotonic()
         rc, sout, serr, exc = run(config, out, dotconfig)
+        took = time.monotonic() - t0
         leftovers = sorted(p.name for p in out.parent.glob(out.name + ".tmp*")) if out.parent.is_dir() else []
         problems = []
         if exc:
             problems.append("an exception escaped main(): " + exc.strip().splitlines()[-1])
         if rc == "timeout":
             problems.append(f"no answer in {self.timeout} s (a hang)")
+        elif took > self.slow:
+            problems.append(f"took {took:.1f} s, more than {self.slow:g} s (close to a hang)")
         elif rc == 0:
             if sout or serr:
                 problems.append(f"exit status 0 but output on stdout/stderr: {(sout + serr)[:300]!r}")
@@ -1530,10 +1590,14 @@ def worker_main(args):
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
-    w = Worker(opts["wdir"], opts["dotconfigs"], opts["timeout"], opts["failures"])
-    proto.write(json.dumps({"ready": True}) + "\n")
+    w = Worker(opts["wdir"], opts["dotconfigs"], opts["timeout"], opts["failures"], opts["slow"])
+    proto.write(json.dumps({"ready": True, "note": w.note}) + "\n")
     for line in sys.stdin:
         req = json.loads(line)
+        if req["i"] in opts.get("selftest", {}).get("hang", []):     # test_fuzz.py: the parent's watch
+            time.sleep(3600)
+        if req["i"] in opts.get("selftest", {}).get("die", []):
+            os._exit(3)
         try:
             res = w.run_case(req["i"], opts["seed"], req["sub"])
         except Exception:                   # a bug of the fuzzer's own: say so, go on
@@ -1558,14 +1622,15 @@ class Summary:
     errors: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     slowest: list = field(default_factory=list)     # (seconds, index), the slowest few
+    notes: list = field(default_factory=list)       # what the workers could not check
 
     def line(self):
         return (f"fuzz: seed {self.seed}: {self.count} cases: {self.accepted} accepted, {self.rejected} rejected, "
                 f"{len(self.failures)} failures ({self.subprocess} also run as a subprocess, "
                 f"{self.compiled} distinct outputs compiled) in {self.seconds:.1f} s")
 
-    def report(self, limit=10):
-        out = [self.line()]
+    def report(self, limit=10, header=True):
+        out = [self.line()] + [f"  note: {n}" for n in self.notes] if header else []
         for i, problems in sorted(self.failures)[:limit]:
             out.append(f"  case {self.seed}:{i}: " + " / ".join(problems)[:800])
             if i >= 0:
@@ -1600,9 +1665,12 @@ class WorkerProc:
 
 
 def run(count, seed, workdir, jobs=None, nsub=50, timeout=20.0, failures=None, progress=None, only=None,
-        default_dotconfig_text=None):
+        default_dotconfig_text=None, selftest=None, slow=None):
     """Run cases 0..count-1 (or only the given ones) of seed; returns a Summary.
-    progress(summary) is called every few seconds."""
+    progress(summary) is called every few seconds. A case taking more than
+    timeout s is a hang, one taking more than slow s (default: half the
+    timeout) a near-hang. selftest: {"hang": [i], "die": [i]} makes a worker
+    hang or die at case i (for test_fuzz.py)."""
     t0 = time.monotonic()
     workdir = Path(workdir)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -1617,7 +1685,7 @@ def run(count, seed, workdir, jobs=None, nsub=50, timeout=20.0, failures=None, p
     todo = list(reversed(indices))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(indices)))
     opts = dict(seed=seed, dotconfigs=dotconfigs, timeout=timeout, failures=str(failures) if failures else None,
-                wdir=str(workdir))
+                wdir=str(workdir), selftest=selftest or {}, slow=slow or timeout / 2)
     summary = Summary(seed=seed)
     sel = selectors.DefaultSelector()
     logs = []
@@ -1666,6 +1734,8 @@ def run(count, seed, workdir, jobs=None, nsub=50, timeout=20.0, failures=None, p
                     res = json.loads(line)
                     if res.get("ready"):
                         w.ready = True
+                        if res.get("note") and res["note"] not in summary.notes:
+                            summary.notes.append(res["note"])
                         continue
                     w.job = None
                     summary.count += 1
@@ -1681,7 +1751,7 @@ def run(count, seed, workdir, jobs=None, nsub=50, timeout=20.0, failures=None, p
                         summary.errors[normalize(res["error"])] += 1
             now = time.monotonic()
             for w in list(workers):
-                limit = timeout * (3 if w.job and w.job[1] else 1) + 5
+                limit = timeout * (3 if w.job and w.job[1] else 1) + min(5, timeout)
                 if w.job and now - w.started > limit:
                     sel.unregister(w.proc.stdout)
                     w.kill()
@@ -1762,9 +1832,11 @@ def main(argv=None):
         print("fuzz: most common rejections:")
         for err, k in s.errors.most_common(12):
             print(f"  {k:6d}  {err}")
+    for note in s.notes:
+        print(f"fuzz: note: {note}")
     print("fuzz: slowest cases: " + ", ".join(f"{i} ({t:.2f} s)" for t, i in reversed(s.slowest)))
     if s.failures:
-        print(s.report(limit=30).split("\n", 1)[1])
+        print(s.report(limit=30, header=False))
     elif only:
         for i in only:
             print(f"case {seed}:{i}: passed")

@@ -24,8 +24,10 @@ SUBPROCESS = 50
 
 
 def test_fuzz_bounded_run(tmp_path, default_dotconfig_text):
+    if shutil.which(fuzz.CC) is None:
+        pytest.skip(f"{fuzz.CC} is not installed (make deps)")
     failures = tmp_path / "failures"
-    s = fuzz.run(COUNT, SEED, tmp_path / "work", jobs=os.cpu_count(), nsub=SUBPROCESS, timeout=30,
+    s = fuzz.run(COUNT, SEED, tmp_path / "work", jobs=os.cpu_count(), nsub=SUBPROCESS, timeout=60,
                  failures=failures, default_dotconfig_text=default_dotconfig_text)
     assert not s.failures, (f"{s.report(limit=15)}\n(inputs and errors in {failures}; replay one with "
                             f"FUZZ_SEED={SEED} FUZZ_ONLY=<case> make fuzz)")
@@ -35,6 +37,17 @@ def test_fuzz_bounded_run(tmp_path, default_dotconfig_text):
     assert s.accepted >= COUNT // 10 and s.rejected >= COUNT // 2, s.line()
     assert s.compiled >= 50, s.line()
     assert len(s.errors) >= 100, f"only {len(s.errors)} kinds of rejection: the mutations are too narrow"
+
+
+def test_a_hanging_or_dying_worker_is_a_failure_and_the_run_goes_on(tmp_path, default_dotconfig_text):
+    s = fuzz.run(8, SEED, tmp_path / "work", jobs=2, nsub=0, timeout=2, slow=60, failures=tmp_path / "failures",
+                 default_dotconfig_text=default_dotconfig_text, selftest={"hang": [2], "die": [5]})
+    assert s.count == 8, s.report()
+    assert sorted(i for i, _ in s.failures) == [2, 5], s.report()
+    problems = dict(s.failures)
+    assert "a hang" in problems[2][0] and "died" in problems[5][0], s.report()
+    assert (tmp_path / "failures" / f"{SEED}-2" / "error.txt").is_file()
+    assert s.accepted + s.rejected == 6
 
 
 def test_cases_are_a_function_of_seed_and_index():
