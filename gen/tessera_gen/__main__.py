@@ -102,6 +102,11 @@ def _check_out(out):
         if dirs:
             raise ConfigError(out, "", f"holds a directory, {dirs[0]}, that the generator did not write; "
                                        "remove it or give another --out (its files are replaced)")
+        # Files are replaced and stale ones deleted: only in a directory that
+        # is empty or was the generator's (it always writes layout.txt).
+        if any(out.iterdir()) and not (out / "layout.txt").is_file():
+            raise ConfigError(out, "", "holds files the generator did not write; give --out an empty or "
+                                       "new directory (its files are replaced)")
 
 
 def _write_make_inputs(tmp, out, system, config, dotconfig):

@@ -125,3 +125,14 @@ def test_run_time_limit(gen, kernel):
     result = gen("run_time_ms = 2500\n" + TWO_VMS_TOML)
     assert result.returncode == 0, result.stderr
     assert "#define TESSERA_RUN_TIME_MS 2500\n" in (result.outdir / "layout.h").read_text()
+
+
+def test_out_directory_with_foreign_files_is_refused(gen, kernel):
+    out = gen.tmp_path / "mine"
+    out.mkdir()
+    (out / "precious.txt").write_text("not the generator's")
+    result = gen.run(gen.write("system.toml", TWO_VMS_TOML), out=out)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"error: {out}: holds files the generator did not write; give --out an "
+                                     "empty or new directory (its files are replaced)")
+    assert [p.name for p in out.iterdir()] == ["precious.txt"]
