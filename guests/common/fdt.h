@@ -3,8 +3,8 @@
  * the structure block, calling back once per node with that node's
  * properties and its parent's #address-cells/#size-cells.
  */
-#ifndef IRQ_TEST_FDT_H
-#define IRQ_TEST_FDT_H
+#ifndef GUEST_FDT_H
+#define GUEST_FDT_H
 
 #include <stdbool.h>
 #include <stdint.h>

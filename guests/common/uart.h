@@ -1,6 +1,6 @@
-/* Polled PL011 output. */
-#ifndef IRQ_TEST_UART_H
-#define IRQ_TEST_UART_H
+/* Polled PL011 output, shared by the guests under guests/. */
+#ifndef GUEST_UART_H
+#define GUEST_UART_H
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,7 +11,7 @@ void uart_set_base(uintptr_t base);
 void uart_putc(char c);
 
 /* Minimal printf: %c %s %d %u %x, with an optional 'l' on d/u/x. */
-void uart_vprintf(const char *fmt, va_list ap);
 void uart_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void uart_vprintf(const char *fmt, va_list ap);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * Polled PL011 output. No initialisation: whoever booted us (firmware, QEMU
- * or the hypervisor) owns the baud rate and line settings, and we only need
- * the transmitter, which is enabled out of reset.
+ * Polled PL011 output, shared by the guests under guests/. No initialisation: whoever booted us (QEMU or the
+ * hypervisor) owns the line settings, and the transmitter is on out of reset.
+ * Register accesses are single LDR/STR in assembly, which a hypervisor
+ * emulating the device can replay from the syndrome.
  */
 #include "uart.h"
 
@@ -11,28 +12,30 @@
 #define UARTFR		0x018	/* flag register */
 #define UARTFR_TXFF	(1u << 5)	/* transmit FIFO full */
 
-/* In .data, not .bss: usable before .bss is cleared and before the DTB is read. */
-static volatile uint32_t *uart = (volatile uint32_t *)UART_DEFAULT_BASE;
+/* In .data, not .bss: usable before the DTB is read. */
+static uintptr_t uart_base = UART_DEFAULT_BASE;
 
 void uart_set_base(uintptr_t base)
 {
-	uart = (volatile uint32_t *)base;
+	uart_base = base;
 }
 
 void uart_putc(char c)
 {
+	uint32_t fr;
+
 	if (c == '\n')
 		uart_putc('\r');	/* serial terminals want CR LF */
-	/* Waits on the device draining, not on another CPU, so no WFE here. */
-	while (uart[UARTFR / 4] & UARTFR_TXFF)
-		;
-	uart[UARTDR / 4] = (uint32_t)(unsigned char)c;
+	/* Waits on the device draining (not on another CPU). */
+	do
+		__asm__ volatile("ldr %w0, [%1]" : "=r"(fr) : "r"(uart_base + UARTFR) : "memory");
+	while (fr & UARTFR_TXFF);
+	__asm__ volatile("str %w0, [%1]" : : "r"((uint32_t)(unsigned char)c),
+			 "r"(uart_base + UARTDR) : "memory");
 }
 
 static void put_str(const char *s)
 {
-	if (!s)
-		s = "(null)";
 	while (*s)
 		uart_putc(*s++);
 }
@@ -78,19 +81,19 @@ void uart_vprintf(const char *fmt, va_list ap)
 			put_uint(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int),
 				 *fmt == 'u' ? 10 : 16);
 			break;
-		case 's':
-			put_str(va_arg(ap, const char *));
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			put_str(s ? s : "(null)");
 			break;
+		}
 		case 'c':
 			uart_putc((char)va_arg(ap, int));
 			break;
-		case '%':
-			uart_putc('%');
-			break;
 		case '\0':
 			return;
-		default:	/* unknown conversion: show it rather than guess */
-			uart_putc('%');
+		default:	/* '%%', or an unknown conversion shown as is */
+			if (*fmt != '%')
+				uart_putc('%');
 			uart_putc(*fmt);
 			break;
 		}
