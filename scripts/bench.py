@@ -31,6 +31,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "qemu"))
+from run import boot as qemu_boot  # noqa: E402  (tests/qemu/run.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = "bench"
 BUILD = ROOT / "build" / CONFIG                 # Tessera's build dir for CONFIG=bench
@@ -93,23 +96,8 @@ def commands(icount):
 
 
 def boot(cmd):
-    """Run QEMU with no input; kill its process group on the time limit."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    chunks = []
-    reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: proc.stdout.read1(4096), b"")))
-    reader.start()
-    try:
-        proc.wait(timeout=TIMEOUT)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        timed_out = True
-    reader.join()
-    text = b"".join(chunks).decode("utf-8", errors="replace").replace("\r", "")
-    return text, proc.returncode, timed_out, time.monotonic() - start
+    """Run QEMU with no input, as the regression harness does."""
+    return qemu_boot(cmd, TIMEOUT)
 
 
 VALUE = re.compile(r'(\w+)=("[^"]*"|\S+)')

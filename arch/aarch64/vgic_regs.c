@@ -285,12 +285,11 @@ bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint
 static bool redist_locked(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
 	unsigned index = (unsigned)(off / GICR_FRAME);
+	if (index >= tessera_vms[vm].nr_vcpus)
+		return false;
 	const struct vcpu_config *vc = vcpu_of(vm, index);
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu_index(vc)];
 	uint64_t fo = off % GICR_FRAME;
-
-	if (index >= tessera_vms[vm].nr_vcpus)
-		return false;
 	if (fo >= GICR_SGI_BASE)
 		return vgic_common_access(vm, vcpu_index(vc), fo - GICR_SGI_BASE, size, write, value,
 					  FRAME_V3_SGI);

@@ -4,7 +4,7 @@ host-physical memory, and put its images at their final addresses."""
 from bisect import bisect_left
 
 from .errors import ConfigError
-from .model import MAP_IDENTICAL, PAGE, MemRegion
+from .model import MAP_IDENTICAL, PAGE, Image, MemRegion
 from .schema import keypath
 from .validate import overlaps, region_of, rng
 
@@ -138,7 +138,6 @@ def place_dtb(vm, dtb_size):
     base of the kernel's region when the kernel leaves room below itself
     (the ArceOS/Linux layout: DTB at RAM base, kernel at +0x80000), or else
     just after the last image."""
-    from .model import Image
     size = (dtb_size + PAGE - 1) // PAGE * PAGE
     images = [i for i in (vm.kernel, vm.ramdisk) if i]
     if vm.dtb_load_addr is not None:

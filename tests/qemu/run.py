@@ -94,6 +94,31 @@ def boot(cmd, timeout, send=()):
     return text, proc.returncode, timed_out, time.monotonic() - start
 
 
+def debug(case, cmd):
+    """`make debug` as a user runs it: QEMU halted with its gdb stub, then
+    gdb-multiarch with the generated script and the case's commands. The
+    gdb output is what the case checks; QEMU is killed afterwards."""
+    script = ROOT / "build" / Path(case["config"]).stem / "gen" / "debug.gdb"
+    qemu = subprocess.Popen(cmd + ["-S", "-gdb", "tcp:localhost:1234"], cwd=ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    start = time.monotonic()
+    try:
+        time.sleep(0.5)                     # the stub listens before the CPUs run
+        gdb = ["gdb-multiarch", "-nx", "-batch", "-x", str(script)]
+        for c in case["gdb"]:
+            gdb += ["-ex", c]
+        proc = subprocess.run(gdb, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=case["timeout"])
+        text, timed_out = proc.stdout + proc.stderr, False
+    except subprocess.TimeoutExpired as e:
+        text, timed_out = str(e.stdout or ""), True
+    finally:
+        os.killpg(qemu.pid, signal.SIGKILL)
+        qemu.wait()
+    return text, 0, timed_out, time.monotonic() - start
+
+
 def check(case, text, status, timed_out):
     lines = set(text.split("\n"))      # "\n" only: a guest cannot start a line otherwise
     problems = [f"missing line: {e!r}" for e in case.get("expect", []) if e not in lines]
@@ -120,6 +145,9 @@ def main():
         cmd, err = build(case)
         if err is not None:
             problems, text, secs = ["build failed"], err, 0.0
+        elif "gdb" in case:
+            text, status, timed_out, secs = debug(case, cmd)
+            problems = check(case, text, status, timed_out)
         else:
             text, status, timed_out, secs = boot(cmd, case["timeout"], case.get("send", []))
             problems = check(case, text, status, timed_out)
