@@ -1,13 +1,14 @@
 # Build rules shared by the bare-metal guests under guests/. A guest's
 # Makefile sets GUEST (its name) and OBJS (its own objects) and includes
-# this; it gets the FDT reader and PL011 output of guests/common/ (and
-# COMMON, if it sets one, instead of both) and the common linker script.
+# this; it gets the FDT reader, PL011 output and GICv3 driver of
+# guests/common/ (COMMON, if it sets one, picks among them) and the common
+# linker script.
 #   make -C guests/<name> [O=<outdir>] [CROSS_COMPILE=<prefix>]
 # O is relative to the guest's directory (make -C changes into it first).
 
 CROSS_COMPILE ?= aarch64-linux-gnu-
 O ?= ../../build/guests/$(GUEST)
-COMMON ?= fdt.o uart.o
+COMMON ?= fdt.o uart.o gic.o
 
 CC      := $(CROSS_COMPILE)gcc
 OBJCOPY := $(CROSS_COMPILE)objcopy

@@ -318,7 +318,6 @@ static void parse_bootargs(void)
  * spinning probe would take time from the partner's heartbeat that no
  * hypervisor could give back.
  */
-#define INTID_VTIMER		27
 #define CNTV_CTL_ENABLE		(1u << 0)
 
 static void sleep_until(uint64_t end)
@@ -1162,9 +1161,9 @@ static void attack_console(void)
 static void gic_setup_this_cpu(void)
 {
 	uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
-	uint64_t rd = gic_find_redist(mpidr);
+	uint64_t rd = gic_find_redist(mpidr, 0);
 
-	if (!rd || gic_redist_enable(rd, 0xffff | 1u << INTID_VTIMER)) {	/* SGIs, timer */
+	if (!rd || gic_redist_init(rd, 0xffff | 1u << INTID_VTIMER)) {	/* SGIs, timer */
 		uart_printf("probe: error: no usable redistributor for mpidr 0x%lx\n",
 			    (unsigned long)mpidr);
 		power_off();

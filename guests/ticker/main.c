@@ -478,8 +478,8 @@ void boot_main(uintptr_t dtb)
 	uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
 	gic_set_bases(dt.gicd, dt.gicr, dt.gicr_size);
 	gic_dist_enable();
-	uint64_t rd = gic_find_redist(mpidr);
-	if (!rd || gic_redist_enable_one(rd, INTID_VTIMER)) {
+	uint64_t rd = gic_find_redist(mpidr, 0);
+	if (!rd || gic_redist_init(rd, 1u << INTID_VTIMER)) {
 		uart_printf("ticker: error: no usable redistributor for mpidr 0x%lx (0x%lx)\n",
 			    (unsigned long)mpidr, (unsigned long)rd);
 		power_off();

@@ -1,5 +1,5 @@
 /*
- * GICv3 (Arm IHI 0069) for irq-test.
+ * GICv3 (Arm IHI 0069) for the guests under guests/.
  *
  * MMIO goes through single LDR/STR instructions written in assembly: a
  * hypervisor emulating the distributor and redistributors replays the
@@ -12,16 +12,20 @@
 /* Distributor */
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_RWP		(1u << 31)
+#define GICD_IGROUPR		0x0080
+#define GICD_ISENABLER		0x0100
+#define GICD_IPRIORITYR		0x0400
+#define GICD_ICFGR		0x0c00
+#define GICD_IROUTER		0x6000
 #define GICD_PIDR2		0xffe8
+#define MPIDR_AFF_MASK		0xff00ffffffull
 
-/* Redistributor: RD_base frame, then the SGI_base frame 64 KiB above it */
-#define GICR_FRAME		0x20000
+/* Redistributor: RD_base frame, then the SGI_base frame (GICR_FRAME, GICR_SGI in gic.h) */
 #define GICR_TYPER		0x0008
 #define GICR_TYPER_LAST		(1ull << 4)
 #define GICR_WAKER		0x0014
 #define GICR_WAKER_PSLEEP	(1u << 1)
 #define GICR_WAKER_CASLEEP	(1u << 2)
-#define GICR_SGI		0x10000
 #define GICR_IGROUPR0		(GICR_SGI + 0x0080)
 #define GICR_ISENABLER0		(GICR_SGI + 0x0100)
 #define GICR_ICENABLER0		(GICR_SGI + 0x0180)
@@ -60,6 +64,11 @@ static inline uint64_t read64(uint64_t addr)
 static inline void write32(uint64_t addr, uint32_t v)
 {
 	__asm__ volatile("str %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+static inline void write64(uint64_t addr, uint64_t v)
+{
+	__asm__ volatile("str %0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
 }
 
 static inline void write8(uint64_t addr, uint8_t v)
@@ -101,16 +110,22 @@ uint64_t gic_find_redist(uint64_t mpidr, unsigned int *frames)
 	/* GICR_TYPER.Affinity_Value [63:32] = Aff3.Aff2.Aff1.Aff0 */
 	uint32_t aff = (uint32_t)(((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff));
 
-	*frames = 0;
+	unsigned int walked = 0;
+	uint64_t found = 0;
+
 	for (uint64_t rd = gicr_base; rd + GICR_FRAME <= gicr_end; rd += GICR_FRAME) {
 		uint64_t typer = read64(rd + GICR_TYPER);
-		++*frames;
-		if ((uint32_t)(typer >> 32) == aff)
-			return rd;
+		walked++;
+		if ((uint32_t)(typer >> 32) == aff) {
+			found = rd;
+			break;
+		}
 		if (typer & GICR_TYPER_LAST)
 			break;
 	}
-	return 0;
+	if (frames)
+		*frames = walked;
+	return found;
 }
 
 int gic_redist_init(uint64_t rd, uint32_t enable)
@@ -155,19 +170,40 @@ uint64_t gic_read_sre(void)
 	return read_sysreg(ICC_SRE_EL1);
 }
 
-void gic_send_sgi(unsigned int intid, uint64_t mpidr)
+uint64_t gic_sgi1r_value(unsigned int intid, uint64_t mpidr)
 {
 	uint64_t aff0 = mpidr & 0xff;
 	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24],
 	 * Aff1 [23:16], TargetList [15:0] (bit n = Aff0 RS * 16 + n). IRM = 0. */
-	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
-		     ((mpidr >> 16) & 0xff) << 32 | (uint64_t)(intid & 0xf) << 24 |
-		     ((mpidr >> 8) & 0xff) << 16 | 1ull << (aff0 & 0xf);
+	return ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
+	       ((mpidr >> 16) & 0xff) << 32 | (uint64_t)(intid & 0xf) << 24 |
+	       ((mpidr >> 8) & 0xff) << 16 | 1ull << (aff0 & 0xf);
+}
+
+void gic_send_sgi(unsigned int intid, uint64_t mpidr)
+{
+	uint64_t v = gic_sgi1r_value(intid, mpidr);
 
 	/* The SGI must not overtake our earlier stores (the flag it announces). */
 	__asm__ volatile("dsb ish" ::: "memory");
 	write_sysreg(ICC_SGI1R_EL1, v);
 	isb();
+}
+
+int gic_spi_enable_edge(unsigned int intid, uint64_t mpidr)
+{
+	uint64_t bit = 1u << (intid % 32);
+	uint64_t word = 4 * (intid / 32);		/* one bit per INTID */
+	uint64_t cfg = gicd_base + GICD_ICFGR + 4 * (intid / 16);	/* two bits per INTID */
+	unsigned int shift = 2 * (intid % 16) + 1;	/* the upper bit: 1 = edge */
+
+	write32(cfg, read32(cfg) | 1u << shift);
+	write32(gicd_base + GICD_IGROUPR + word, read32(gicd_base + GICD_IGROUPR + word) | (uint32_t)bit);
+	write8(gicd_base + GICD_IPRIORITYR + intid, GIC_PRIO_DEFAULT);
+	/* GICD_IROUTER<n>: Aff3 [39:32], Aff2..Aff0 [23:0], IRM (bit 31) clear. */
+	write64(gicd_base + GICD_IROUTER + 8 * intid, mpidr & MPIDR_AFF_MASK);
+	write32(gicd_base + GICD_ISENABLER + word, (uint32_t)bit);
+	return (read32(gicd_base + GICD_ISENABLER + word) & bit) ? 0 : -1;
 }
 
 uint32_t gic_ack(void)

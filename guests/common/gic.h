@@ -1,10 +1,10 @@
 /*
- * GICv3 driver for irq-test: distributor and redistributor by MMIO, the CPU
+ * GICv3 driver for the guests under guests/: distributor and redistributor by MMIO, the CPU
  * interface by ICC_* system registers (under a hypervisor these reach the
  * virtual CPU interface, and ICC_SGI1R_EL1 writes trap).
  */
-#ifndef IRQ_TEST_GIC_H
-#define IRQ_TEST_GIC_H
+#ifndef GUEST_GIC_H
+#define GUEST_GIC_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,6 +12,11 @@
 #define INTID_SPURIOUS_FIRST	1020	/* 1020-1023: no interrupt */
 #define INTID_NR_PRIVATE	32	/* SGIs 0-15, PPIs 16-31 */
 #define INTID_VTIMER		27	/* PPI 11: EL1 virtual timer */
+#define INTID_SPI_FIRST		32
+#define INTID_SPI_LAST		1019
+
+#define GICR_FRAME		0x20000	/* one redistributor: RD_base + SGI_base */
+#define GICR_SGI		0x10000	/* SGI_base within a frame */
 
 #define GIC_PRIO_DEFAULT	0xa0
 
@@ -31,7 +36,8 @@ unsigned int gic_arch_rev(void);
 /*
  * The redistributor (RD_base) whose GICR_TYPER affinity is mpidr, found by
  * walking the frames from the region base up to the Last frame or the end
- * of the region; 0 if none. *frames gets the number of frames walked.
+ * of the region; 0 if none. *frames (if not NULL) gets the number of
+ * frames walked.
  */
 uint64_t gic_find_redist(uint64_t mpidr, unsigned int *frames);
 
@@ -51,8 +57,15 @@ void gic_cpu_init(void);
 /* ICC_SRE_EL1 read back (bit 0: SRE). */
 uint64_t gic_read_sre(void);
 
+/* The ICC_SGI1R_EL1 value naming SGI intid for the one CPU with affinity mpidr. */
+uint64_t gic_sgi1r_value(unsigned int intid, uint64_t mpidr);
+
 /* Send SGI intid to the one CPU with affinity mpidr (ICC_SGI1R_EL1). */
 void gic_send_sgi(unsigned int intid, uint64_t mpidr);
+
+/* Make SPI intid edge-triggered, Group 1, routed to mpidr and enabled in the
+ * distributor; 0, or -1 if the enable does not read back. */
+int gic_spi_enable_edge(unsigned int intid, uint64_t mpidr);
 
 /* Acknowledge the highest priority pending Group 1 interrupt: ICC_IAR1_EL1. */
 uint32_t gic_ack(void);
