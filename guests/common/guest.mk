@@ -1,14 +1,14 @@
 # Build rules shared by the bare-metal guests under guests/. A guest's
 # Makefile sets GUEST (its name) and OBJS (its own objects) and includes
-# this; it gets the FDT reader, PL011 output and GICv3 driver of
-# guests/common/ (COMMON, if it sets one, picks among them) and the common
-# linker script.
+# this; it gets the entry code (start.S, see start.h), FDT reader, PL011
+# output and GICv3 driver of guests/common/ (COMMON, if it sets one, picks
+# among them) and the common linker script.
 #   make -C guests/<name> [O=<outdir>] [CROSS_COMPILE=<prefix>]
 # O is relative to the guest's directory (make -C changes into it first).
 
 CROSS_COMPILE ?= aarch64-linux-gnu-
 O ?= ../../build/guests/$(GUEST)
-COMMON ?= fdt.o uart.o gic.o
+COMMON ?= start.o fdt.o uart.o gic.o
 
 CC      := $(CROSS_COMPILE)gcc
 OBJCOPY := $(CROSS_COMPILE)objcopy
@@ -46,6 +46,9 @@ $(O)/%.o: $(SRC)/%.S | $(O)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(O)/common-%.o: $(LIB)/%.c | $(O)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/common-%.o: $(LIB)/%.S | $(O)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(O):

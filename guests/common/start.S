@@ -1,12 +1,12 @@
 /*
- * ticker entry code: the boot entry point, the stack, the EL1 identity map +
- * MMU enable, exception vectors (IRQs included) and the PSCI call.
- * Adapted from guests/irq-test/start.S; one vCPU only, so no secondary entry.
+ * Entry code of the guests under guests/: boot and secondary entry points,
+ * per-vCPU stacks, the EL1 identity map + MMU enable, exception vectors
+ * (IRQs included) and the PSCI call. The C side's part is in start.h.
  *
  * Boot contract (arm64 Linux boot protocol): loaded at 0x40080000, entered
  * at EL1 with MMU and caches off, DAIF masked, x0 = DTB physical address.
  */
-#include "ticker.h"
+#include "start.h"
 
 /* MAIR_EL1: Attr0 = Device-nGnRE, Attr1 = Normal, inner/outer write-back RW-allocate */
 #define MAIR_ATTR_DEVICE_nGnRE	0x04
@@ -18,8 +18,9 @@
 
 /*
  * TCR_EL1: TTBR0 covers 4 GiB (T0SZ = 32), 4K granule, so the walk starts at
- * level 1 with 1 GiB blocks; walks cacheable, inner shareable. TTBR1 walks
- * disabled (EPD1). IPS = 0 (32-bit PA) covers everything we map.
+ * level 1 with 1 GiB blocks. Walks are cacheable and inner shareable, like
+ * the memory they describe. TTBR1 walks are disabled (EPD1): no upper half.
+ * IPS = 0 (32-bit PA) covers everything we map.
  */
 #define TCR_T0SZ(n)		((n) << 0)
 #define TCR_IRGN0_WBWA		(1 << 8)
@@ -40,18 +41,19 @@
 #define PTE_PXN			(1 << 53)
 #define PTE_UXN			(1 << 54)
 
-/* MMIO (GIC, UART, ...) and whatever is not RAM: never executable. */
+/* [0, 1G): MMIO (GIC, UART, ...). Never executable: no speculative fetches from devices. */
 #define PTE_DEVICE	(PTE_BLOCK | PTE_ATTRINDX(ATTR_IDX_DEVICE) | PTE_AP_RW_EL1 | PTE_AF | \
 			 PTE_PXN | PTE_UXN)
-/*
- * [1G, 2G): RAM, Normal cacheable and executable at EL1 - all of it, also
- * past the end of the partition's RAM: there stage 2 faults, which is what
- * the wild-write and abort-loop faults want to reach the hypervisor.
- */
+/* [1G, 2G): RAM. Normal cacheable, so LDAXR/STXR work on it everywhere. */
 #define PTE_NORMAL	(PTE_BLOCK | PTE_ATTRINDX(ATTR_IDX_NORMAL) | PTE_AP_RW_EL1 | \
 			 PTE_SH_INNER | PTE_AF | PTE_UXN)
 
-/* SCTLR_EL1, written whole: ARMv8.0 RES1 bits, M, C, SA, I. */
+/*
+ * SCTLR_EL1: written whole, as the boot state of the other bits is unknown.
+ * RES1 bits of ARMv8.0 (11, 20, 22, 23, 28, 29), plus M (MMU), C (data
+ * cache), SA (SP alignment check) and I (instruction cache). A = 0: no
+ * alignment faults on Normal memory. EE = 0: little-endian.
+ */
 #define SCTLR_M		(1 << 0)
 #define SCTLR_C		(1 << 2)
 #define SCTLR_SA	(1 << 3)
@@ -59,13 +61,19 @@
 #define SCTLR_RES1	((1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29))
 #define SCTLR_VALUE	(SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
 
-/* arm64 Image header flags: little-endian, 4K pages */
-#define IMAGE_FLAGS		(1 << 1)
+/* arm64 Image header flags: little-endian, 4K pages, place near the start of RAM */
+#define IMAGE_FLAGS_LE		(0 << 0)
+#define IMAGE_FLAGS_PAGE_4K	(1 << 1)
+#define IMAGE_FLAGS		(IMAGE_FLAGS_LE | IMAGE_FLAGS_PAGE_4K)
 
 	.section .text.head, "ax"
 	.globl	_start
-/* arm64 Image header (Linux Documentation/arch/arm64/booting.rst); its first
- * word is a branch, so loaders that just jump to the first byte work too. */
+/*
+ * arm64 Image header (Linux Documentation/arch/arm64/booting.rst), so that
+ * loaders speaking the Linux boot protocol accept the image and place it at
+ * RAM base + text_offset. Its first word is a branch, so the first byte of
+ * the image is still the entry point for loaders that just jump there.
+ */
 _start:
 	b	primary_entry		// code0
 	.long	0			// code1
@@ -79,12 +87,16 @@ _start:
 primary_entry:
 	mov	x19, x0			// DTB address; x19 is callee-saved
 	msr	spsel, #1		// run on SP_EL1
-	adrp	x0, stack_top
-	add	x0, x0, :lo12:stack_top
+	adrp	x0, boot_stack_top
+	add	x0, x0, :lo12:boot_stack_top
 	mov	sp, x0
 	bl	el1_setup
 
-	/* Clear .bss with the data cache on (no stale lines can hide it). */
+	/*
+	 * Clear .bss only now, with the data cache on: every write this vCPU
+	 * makes then goes through the cache and no stale lines can hide it.
+	 * Nothing is on the stack yet, so clearing it too is harmless.
+	 */
 	adrp	x0, __bss_start
 	add	x0, x0, :lo12:__bss_start
 	adrp	x1, __bss_end
@@ -96,13 +108,36 @@ primary_entry:
 2:
 	mov	x0, x19
 	bl	boot_main
-park:					// boot_main does not return; just in case
-	msr	daifset, #0xf
-	wfi
 	b	park
 
 	.text
-/* Vectors, MAIR, TCR, the identity map, MMU and caches on. Uses x0 only. */
+/*
+ * PSCI CPU_ON entry point. x0 = context_id = our vCPU index, MMU off.
+ * The boot vCPU wrote everything we read before calling CPU_ON.
+ */
+	.globl	secondary_entry
+secondary_entry:
+	mov	x19, x0
+	msr	spsel, #1
+	cmp	x19, #MAX_VCPUS
+	b.hs	park			// no stack for it: nothing safe to do
+	adrp	x0, vcpu_stacks
+	add	x0, x0, :lo12:vcpu_stacks
+	add	x1, x19, #1
+	add	x0, x0, x1, lsl #STACK_SHIFT	// top of this vCPU's stack
+	mov	sp, x0
+	bl	el1_setup
+	mov	x0, x19
+	bl	secondary_main
+park:
+	wfi
+	b	park
+
+/*
+ * Install the vectors and turn on the MMU with the shared identity map and
+ * both caches. Leaf function: uses x0 only, no stack. Every vCPU runs it
+ * before touching shared data, so all agree on memory attributes.
+ */
 el1_setup:
 	adr	x0, vectors
 	msr	vbar_el1, x0
@@ -114,15 +149,19 @@ el1_setup:
 	msr	ttbr0_el1, x0
 	isb
 	tlbi	vmalle1			// nothing cached from whoever ran here before
-	ic	iallu
+	ic	iallu			// nor stale instructions once the I-cache is on
 	dsb	nsh
 	isb
 	ldr	x0, =SCTLR_VALUE
 	msr	sctlr_el1, x0
-	isb
+	isb				// later instructions see the MMU on
 	ret
 
-/* long psci_call(fn, a1, a2, a3): SMC Calling Convention; conduit from /psci. */
+/*
+ * long psci_call(fn, a1, a2, a3): SMC Calling Convention, arguments and
+ * result in x0-x3. The callee may clobber x4-x17, all caller-saved in
+ * AAPCS64 anyway. The conduit comes from the DTB's /psci method.
+ */
 	.globl	psci_call
 psci_call:
 	adrp	x8, psci_use_smc
@@ -135,7 +174,8 @@ psci_call:
 
 /*
  * EL1 exception vectors: 16 entries of 0x80 bytes, table 2 KiB aligned.
- * Each saves x0/x1 in a new frame and passes its index to exception_entry.
+ * Each entry saves x0/x1 in a new exception frame on the current stack and
+ * passes its index to exception_entry in x0.
  */
 	.balign	2048
 vectors:
@@ -148,9 +188,12 @@ vectors:
 	.endr
 
 /*
- * Save the registers exception_handle may clobber (x2-x18, x29, x30) and
- * call it with (vector index, ESR_EL1, ELR_EL1, FAR_EL1). If it returns,
- * restore them and ERET to ELR_EL1, which the handler may have moved.
+ * Save the rest of the registers the AAPCS64 lets exception_handle clobber
+ * (x2-x18, x29, x30; x19-x28 it preserves itself) and call it with
+ * (vector index, ESR_EL1, ELR_EL1, FAR_EL1). It returns only for an
+ * expected exception it has dealt with, after setting ELR_EL1 to where the
+ * interrupted code resumes: restore everything and return there. No
+ * exception is taken in between, so ELR_EL1 and SPSR_EL1 are still ours.
  */
 exception_entry:
 	stp	x2, x3, [sp, #16 * 1]
@@ -183,7 +226,14 @@ exception_entry:
 
 	.ltorg
 
-/* The identity map: one level 1 table, four 1 GiB blocks (4 GiB of TTBR0). */
+/*
+ * The identity map: one level 1 table, four 1 GiB entries for the 4 GiB
+ * TTBR0 range (IDMAP_END). Static, so the table walker only ever reads what
+ * the loader wrote. [2G, 4G) is Device like [0, 1G): nothing there is ours,
+ * but the memory isolation check loads from just past the end of RAM, which
+ * may lie there, and must reach the stage 2 or the bus rather than fault in
+ * our own stage 1. Device memory is never accessed speculatively.
+ */
 	.section .rodata
 	.balign	4096
 idmap_l1:
@@ -194,6 +244,15 @@ idmap_l1:
 
 	.bss
 	.balign	16
-stack:
+boot_stack:
 	.skip	STACK_SIZE
-stack_top:
+boot_stack_top:
+/* One stack per secondary, indexed by vCPU index (the boot vCPU's slot is unused). */
+vcpu_stacks:
+	.skip	STACK_SIZE * MAX_VCPUS
+
+/* A guest with one vCPU has no secondary_main: a vCPU started anyway parks. */
+	.text
+	.weak	secondary_main
+secondary_main:
+	b	park
