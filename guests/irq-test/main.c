@@ -422,10 +422,14 @@ static void ptimer_test(unsigned int self)
 	uint32_t base = irq_count[self][INTID_PTIMER];
 	uint64_t ctl = 0;
 
+	/* Masked until the read-back: the timer may fire before it (1 ms is
+	 * short on a loaded host), and the handler would then disable it. */
+	irq_mask();
 	__asm__ volatile("msr cntp_tval_el0, %0\n\t"
 			 "msr cntp_ctl_el0, %1\n\t"
 			 "isb" : : "r"(timer_period), "r"((uint64_t)1) : "memory");
 	__asm__ volatile("mrs %0, cntp_ctl_el0" : "=r"(ctl));
+	irq_unmask();
 	if ((ctl & 3) != 1)
 		fail("vcpu %u physical timer: CNTP_CTL_EL0 reads 0x%lx after writing 1", self,
 		     (unsigned long)ctl);
