@@ -80,4 +80,18 @@
 #define CNTHCTL_EL1PCTEN    (1ULL << 0)
 #define CNTHCTL_EL1PCEN     (1ULL << 1)
 
+/* MDCR_EL2.HPMN: event counters 0..HPMN-1 belong to EL1/EL0; the other
+ * trap and ownership bits left 0 give the guest its PMU and debug
+ * registers untrapped. */
+#define MDCR_HPMN(n)        ((uint64_t)(n) & 0x1f)
+
+/* PMUv3 (ID_AA64DFR0_EL1.PMUVer 0 = none, 0xf = IMPLEMENTATION DEFINED). */
+#define ID_AA64DFR0_PMUVER(v) (((v) >> 8) & 0xf)
+#define PMCR_P              (1ULL << 1)     /* reset the event counters */
+#define PMCR_C              (1ULL << 2)     /* reset the cycle counter */
+#define PMCR_N(pmcr)        (((pmcr) >> 11) & 0x1f)
+
+/* OSLAR_EL1.OSLK: the OS Lock, set out of a cold reset. */
+#define OSLAR_OSLK          1ULL
+
 #endif

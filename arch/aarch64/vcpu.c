@@ -24,6 +24,29 @@ static uint64_t partition_cntvoff[TESSERA_NR_VMS];
 #define VTCR_GUEST (VTCR_T0SZ(25) | VTCR_SL0_L1 | VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | \
 		    VTCR_SH0_INNER | VTCR_PS_40BIT | VTCR_RES1)
 
+/* The vCPU owns its pCPU's PMU and self-hosted debug registers (nothing
+ * else runs there): MDCR_EL2 traps none of them and gives it every event
+ * counter. They start as out of a reset, so that a restarted partition
+ * finds no counter running, no overflow pending, no breakpoint armed. */
+static void debug_pmu_reset(void)
+{
+	uint64_t pmuver = ID_AA64DFR0_PMUVER(read_sysreg(id_aa64dfr0_el1));
+	bool pmu = pmuver != 0 && pmuver != 0xf;
+
+	if (pmu) {
+		write_sysreg(pmcr_el0, PMCR_P | PMCR_C);        /* E = 0, counters zeroed */
+		write_sysreg(pmcntenclr_el0, ~0ULL);
+		write_sysreg(pmintenclr_el1, ~0ULL);
+		write_sysreg(pmovsclr_el0, ~0ULL);
+		write_sysreg(pmuserenr_el0, 0);
+		write_sysreg(pmselr_el0, 0);
+		write_sysreg(pmccfiltr_el0, 0);
+	}
+	write_sysreg(mdcr_el2, MDCR_HPMN(pmu ? PMCR_N(read_sysreg(pmcr_el0)) : 0));
+	write_sysreg(mdscr_el1, 0);                     /* MDE, KDE, SS off */
+	write_sysreg(oslar_el1, OSLAR_OSLK);
+}
+
 _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_config *vcpu,
 			       uint64_t entry, uint64_t arg)
 {
@@ -47,6 +70,7 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	write_sysreg(cntkctl_el1, 0);
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);
+	debug_pmu_reset();
 	isb();
 	vgic_vcpu_reset();
 	/* Stale translations of this VMID (a restarted vCPU) must go. */

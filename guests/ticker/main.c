@@ -18,7 +18,8 @@
  *
  * Output:
  *   ticker: start <name>
- *   ticker: boot
+ *   ticker: boot <n>
+ *   ticker: PMU and debug registers as after reset (pmu yes|no)  (fault=panic)
  *   ticker: beat <i> t=<ms>                     (virtual time since start)
  *   ticker: done beats=<n> max_gap_ms=<g>       (then PSCI SYSTEM_OFF)
  *   ticker: <fault kind>, ticker: abort at 0x<addr>
@@ -359,6 +360,7 @@ static void misbehave(void)
 	timer_stop();
 	switch (cfg.fault) {
 	case FAULT_PANIC:
+		reset_state_dirty();    /* for the next instance to find cleared */
 		ret = psci_call(PSCI_SYSTEM_RESET, 0, 0, 0);
 		uart_printf("ticker: error: SYSTEM_RESET returned %ld\n", ret);
 		break;
@@ -465,6 +467,8 @@ void boot_main(uintptr_t dtb)
 	 * pristine image prints "boot 1" again; a restart that reused the
 	 * memory as the last run left it would print "boot 2". */
 	uart_printf("ticker: boot %u\n", image_boots++);
+	if (cfg.fault == FAULT_PANIC)
+		reset_state_check();
 
 	freq = read_sysreg(cntfrq_el0);
 	if (!dt.have_gic || !dt.have_ram || freq < 1000) {

@@ -31,6 +31,10 @@ static inline uint64_t cntvct(void)
 }
 
 #define CNTV_CTL_ENABLE		(1u << 0)
+
+/* reset_state.c */
+void reset_state_dirty(void);
+void reset_state_check(void);
 #endif
 
 #endif
