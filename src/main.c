@@ -13,9 +13,14 @@ _Noreturn void core_boot_main(unsigned pcpu)
 	power_init();
 	log_info("tessera: %u partition%s on %u of %u CPUs\n", TESSERA_NR_VMS,
 		 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, TESSERA_NR_PCPUS);
-	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
-		if (p != pcpu && tessera_pcpus[p].vcpu >= 0)
+	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++) {
+		if (p == pcpu)
+			continue;
+		if (tessera_pcpus[p].vcpu >= 0)
 			arch_pcpu_start(p);
+		else
+			log_debug("tessera: pcpu %u unused, stays off\n", p);
+	}
 	core_cpu_main(pcpu);
 }
 

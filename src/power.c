@@ -101,9 +101,19 @@ static bool is_executable(const struct vm_config *vm, uint64_t gpa)
 	return false;
 }
 
-enum power_result core_vcpu_on(uint64_t vmpidr, uint64_t entry, uint64_t arg)
+/* Why a CPU_ON was refused, for the debug log (a guest's SMP bring-up that
+ * stalls is found here). */
+static const char *const refusal[] = {
+	[POWER_ALREADY_ON] = "already on",
+	[POWER_ON_PENDING] = "on pending",
+	[POWER_NO_SUCH_CPU] = "no such vCPU in the partition",
+	[POWER_BAD_ADDRESS] = "entry outside its executable memory",
+	[POWER_DENIED] = "partition stopping",
+};
+
+static enum power_result vcpu_on(const struct vcpu_config *self, uint64_t vmpidr,
+				 uint64_t entry, uint64_t arg)
 {
-	const struct vcpu_config *self = core_this_vcpu();
 	const struct vm_config *vm = &tessera_vms[self->vm];
 	const struct vcpu_config *target = find_vcpu(vm, vmpidr);
 	enum power_result result = POWER_OK;
@@ -129,6 +139,18 @@ enum power_result core_vcpu_on(uint64_t vmpidr, uint64_t entry, uint64_t arg)
 	arch_spin_unlock(&vms[self->vm].lock);
 	if (result == POWER_OK)
 		arch_kick(target->pcpu);
+	return result;
+}
+
+enum power_result core_vcpu_on(uint64_t vmpidr, uint64_t entry, uint64_t arg)
+{
+	const struct vcpu_config *self = core_this_vcpu();
+	enum power_result result = vcpu_on(self, vmpidr, entry, arg);
+
+	if (result != POWER_OK)
+		log_debug("tessera: vm %s vcpu %u: CPU_ON 0x%llx at 0x%llx refused: %s\n",
+			  tessera_vms[self->vm].name, self->index, (unsigned long long)vmpidr,
+			  (unsigned long long)entry, refusal[result]);
 	return result;
 }
 
