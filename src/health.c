@@ -52,8 +52,9 @@ static void restore(unsigned vm)
 void partition_ended(unsigned vm, const char *cause, enum end_kind kind)
 {
 	const struct vm_config *c = &tessera_vms[vm];
+	bool may_restart = kind == END_RESET || kind == END_FAULT;
 
-	if (kind != END_OFF && restarts[vm] < c->max_restarts) {
+	if (may_restart && restarts[vm] < c->max_restarts) {
 		restarts[vm]++;
 		log_info("tessera: health: vm %s: %s -> restart %u of %u\n", c->name, cause,
 			 restarts[vm], c->max_restarts);
@@ -66,7 +67,7 @@ void partition_ended(unsigned vm, const char *cause, enum end_kind kind)
 		log_info("tessera: vm %s stopped: %s\n", c->name, cause);
 	else
 		log_info("tessera: health: vm %s: %s -> stopped%s\n", c->name, cause,
-			 c->max_restarts ? " (no restarts left)" : "");
+			 may_restart && c->max_restarts ? " (no restarts left)" : "");
 	arch_spin_lock(&system_lock);
 	bool last = ++vms_ended == TESSERA_NR_VMS;
 	arch_spin_unlock(&system_lock);

@@ -79,6 +79,15 @@ _Noreturn void vcpu_run_when_on(void)
 	arch_vcpu_enter(vm, vc, s->entry, s->arg);
 }
 
+_Noreturn void power_pcpu_run(unsigned pcpu)
+{
+	if (tessera_pcpus[pcpu].vcpu < 0) {
+		log_debug("tessera: pcpu %u unused, powering it off\n", pcpu);
+		arch_pcpu_off();
+	}
+	vcpu_run_when_on();
+}
+
 /* The vCPU of this partition presenting virtual MPIDR vmpidr, or NULL. */
 static const struct vcpu_config *find_vcpu(const struct vm_config *vm, uint64_t vmpidr)
 {
@@ -206,6 +215,13 @@ bool power_stop_partition(unsigned vm)
 			if (tessera_vcpus[c->first_vcpu + i].pcpu != self)
 				arch_kick(tessera_vcpus[c->first_vcpu + i].pcpu);
 	return first;
+}
+
+void power_pcpu_missing(unsigned pcpu)
+{
+	unsigned vm = tessera_vcpus[tessera_pcpus[pcpu].vcpu].vm;
+	if (power_stop_partition(vm))
+		partition_ended(vm, "one of its pCPUs did not start", END_NO_PCPU);
 }
 
 void power_wait_parked(unsigned vm)

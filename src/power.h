@@ -10,6 +10,10 @@ void power_init(void);
 /* Park this pCPU until its vCPU is to run, then run it. */
 _Noreturn void vcpu_run_when_on(void);
 
+/* After boot: run pCPU pcpu's vCPU when it is on; a pCPU no partition uses
+ * is powered off again. */
+_Noreturn void power_pcpu_run(unsigned pcpu);
+
 /* Stop every vCPU of partition vm and kick them out of the guest; true for
  * the caller that stopped it (not one that found it stopped already). */
 bool power_stop_partition(unsigned vm);
@@ -20,11 +24,16 @@ void power_wait_parked(unsigned vm);
 /* Start the partition again: its vCPU 0 at its entry, with its DTB. */
 void power_start_partition(unsigned vm);
 
+/* Boot, before any guest runs: pCPU pcpu did not start, so the partition
+ * of its vCPU cannot run and is stopped. */
+void power_pcpu_missing(unsigned pcpu);
+
 /* How a partition ended (src/health.c decides what follows). */
 enum end_kind {
 	END_OFF,        /* SYSTEM_OFF, or every vCPU off: stays off */
 	END_RESET,      /* SYSTEM_RESET: restarts if its policy says so */
 	END_FAULT,      /* a fault the policy does not let it survive: ditto */
+	END_NO_PCPU,    /* one of its pCPUs did not start: never runs */
 };
 void partition_ended(unsigned vm, const char *cause, enum end_kind kind);
 

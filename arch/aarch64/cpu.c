@@ -107,17 +107,18 @@ void arch_spin_unlock(spinlock_t *lock)
 
 void arch_init_boot_cpu(void)
 {
-	/* Console input arrives on the pCPU of the first partition's vCPU 0. */
-	unsigned input_pcpu = tessera_vcpus[0].pcpu;
-
 	gic_init_boot();
 	vgic_init();
-	gic_spi_route(tessera_board.uart_irq, input_pcpu);
-	gic_spi_enable(tessera_board.uart_irq, true);
 	console_rx_enable();
 }
 
 void arch_init_cpu(void)
 {
 	gic_init_cpu();
+	/* Console input arrives on the pCPU of the first partition's vCPU 0,
+	 * routed from there: a GICv2 target is known only to its own CPU. */
+	if (arch_pcpu_id() == tessera_vcpus[0].pcpu) {
+		gic_spi_route(tessera_board.uart_irq, arch_pcpu_id());
+		gic_spi_enable(tessera_board.uart_irq, true);
+	}
 }

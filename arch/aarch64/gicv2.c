@@ -54,13 +54,14 @@
 #define GICC(off) mmio32(tessera_board.gicc_base + (off))
 #define GICH(off) mmio32(tessera_board.gich_base + (off))
 
-/* Each pCPU's CPU interface number as a target mask. Until a CPU reads its
- * own (GICD_ITARGETSR0 is banked), assume interface p for pCPU p. */
+/* Each pCPU's CPU interface as a target mask, which only that CPU can read
+ * (GICD_ITARGETSR0 is banked). The core lets no guest run before every
+ * started CPU has read its own (src/main.c); 0, nobody, for CPUs not started. */
 static uint8_t cpu_mask[TESSERA_NR_PCPUS];
 
 static uint8_t mask_of(unsigned pcpu)
 {
-	return cpu_mask[pcpu] ? cpu_mask[pcpu] : (uint8_t)(1u << pcpu);
+	return cpu_mask[pcpu];
 }
 
 void gic_init_boot(void)

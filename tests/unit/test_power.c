@@ -18,10 +18,10 @@ static int affinity(unsigned pcpu, uint64_t mpidr)
 	return state_found ? (int)state : -1;
 }
 
-static void cpu0_main(void) { core_cpu_main(0); }
-static void cpu1_main(void) { core_cpu_main(1); }
-static void cpu2_main(void) { core_cpu_main(2); }
-static void cpu3_main(void) { core_cpu_main(3); }
+static void cpu0_main(void) { power_pcpu_run(0); }
+static void cpu1_main(void) { power_pcpu_run(1); }
+static void cpu2_main(void) { power_pcpu_run(2); }
+static void cpu3_main(void) { power_pcpu_run(3); }
 static void run_when_on(void) { vcpu_run_when_on(); }
 
 /* Boot every used CPU: vm a vcpu 0 and vm b vcpu 0 enter their guests. */
@@ -187,10 +187,29 @@ TEST(exception_loop_ends_the_partition)
 	CHECK(strstr(fake_console, "tessera: health: vm a: exception loop -> stopped"));
 }
 
+static unsigned missing;
+static void do_missing(void) { power_pcpu_missing(missing); }
+
+TEST(a_pcpu_that_did_not_start_stops_its_partition_before_it_runs)
+{
+	power_init();
+	missing = 3;                                    /* vm b: has a restart policy */
+	CHECK_EQ(on_pcpu(0, do_missing), STILL_HERE);
+	CHECK(strstr(fake_console,
+		     "tessera: health: vm b: one of its pCPUs did not start -> stopped\r\n"));
+	CHECK_EQ(fake_restore.vm_resets, 0);            /* not restarted */
+	CHECK_EQ(on_pcpu(0, cpu0_main), ENTERED_GUEST); /* vm a runs */
+	missing = 1;                                    /* vm a's second vCPU */
+	CHECK_EQ(on_pcpu(0, do_missing), SYSTEM_OFF);   /* the last partition */
+	CHECK(strstr(fake_console, "all partitions stopped, powering off"));
+}
+
 const struct test power_tests[] = {
 	{ "power: boot vCPU enters at entry with x0 = DTB", boot_vcpu_enters_at_entry_with_dtb },
 	{ "power: secondary vCPU waits until CPU_ON", secondary_vcpu_waits_until_cpu_on },
 	{ "power: unused pCPU powers off", unused_pcpu_powers_off },
+	{ "power: a pCPU that did not start stops its partition before it runs",
+	  a_pcpu_that_did_not_start_stops_its_partition_before_it_runs },
 	{ "power: CPU_ON starts the pinned pCPU; ON_PENDING, ALREADY_ON", cpu_on_starts_the_pinned_pcpu },
 	{ "power: CPU_ON sees only its own partition", cpu_on_sees_only_its_own_partition },
 	{ "power: CPU_ON rejects an entry outside executable memory", cpu_on_rejects_entry_outside_executable_memory },
