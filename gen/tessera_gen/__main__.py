@@ -111,6 +111,7 @@ def _check_out(out):
 
 def _write_make_inputs(tmp, out, system, config, dotconfig):
     """qemu.flags, deps.mk (every file read, for make) and debug.gdb."""
+    from .emit import make_escape
     from .load import is_file
     b = system.board
     deps = {config.resolve(), Path(dotconfig).resolve(), (b.dir / "board.toml").resolve(),
@@ -127,7 +128,7 @@ def _write_make_inputs(tmp, out, system, config, dotconfig):
     q = b.qemu
     (tmp / "qemu.flags").write_text(f"{q['binary']} -M {q['machine']} -cpu {q['cpu']} "
                                     f"-smp {len(b.cpus)} -m {q['memory']} {q['extra']}\n")
-    names = sorted(str(d).replace(" ", "\\ ") for d in deps)
+    names = sorted(make_escape(d) for d in deps)
     (tmp / "deps.mk").write_text(f"{out}/stamp: " + " ".join(names) + "\n")
     gdb += ["target remote localhost:1234"]
     (tmp / "debug.gdb").write_text("\n".join(gdb) + "\n")

@@ -1,6 +1,7 @@
 """emit: translation tables, device trees and the Jinja2-rendered C, header,
 assembly, linker script and report, all into one output directory."""
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -103,12 +104,26 @@ def _flags(f):
     return " | ".join(names) or "0"
 
 
+def asm_string(text):
+    """text inside an assembler string ("..."): backslash and quote escaped."""
+    return str(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def make_escape(text):
+    """A file name as one word of a make prerequisite list: $ doubled, space
+    and # escaped, and the backslashes right before those (or at the end)
+    doubled, or make would read them as escapes."""
+    return re.sub(r"(\\*)([ #]|$)", lambda m: m[1] * 2 + ("\\" + m[2] if m[2] else ""),
+                  str(text).replace("$", "$$"))
+
+
 def emit(system, hyp, pool, out, final, config_name):
     """Write into out; files name each other by their place in final."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
     env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images)
+    env.filters["asm_string"] = asm_string
 
     owner = {}
     first = 0

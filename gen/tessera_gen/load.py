@@ -244,10 +244,10 @@ def load_vm(data, file, prefix):
 
 
 def _image(what, file, key, name, addr):
-    if any(c in name for c in '"\\\n'):
-        raise ConfigError(file, key, f"{name!r}: a path with a quote, backslash or newline cannot be "
-                                     "linked in; rename the file")
     path = _resolve(file, name)
+    if "\n" in str(path):         # no assembler string or make rule can name it
+        raise ConfigError(file, key, f"{str(path)!r}: a path with a newline cannot be linked in; "
+                                     "rename the file or its folder")
     if not is_file(path):
         raise ConfigError(file, key, f"{name}: no such file (build it first, or fix the path; "
                                      f"relative paths start at {file.parent})")

@@ -125,9 +125,9 @@ CASES = [
     ("image-missing", SOLO, vm('kernel_path = "kernel.bin"', 'kernel_path = "no-such-kernel.bin"'),
      "kernel.kernel_path: no-such-kernel.bin: no such file (build it first, or fix the path; "
      "relative paths start at {dir})"),
-    ("image-path-with-quote", SOLO, vm('kernel_path = "kernel.bin"', """kernel_path = 'ker"nel.bin'"""),
-     """kernel.kernel_path: 'ker"nel.bin': a path with a quote, backslash or newline cannot be linked in; """
-     "rename the file"),
+    ("image-path-with-newline", SOLO, vm('kernel_path = "kernel.bin"', 'kernel_path = "ker\\nnel.bin"'),
+     "kernel.kernel_path: '{dir}/ker\\nnel.bin': a path with a newline cannot be linked in; "
+     "rename the file or its folder"),
     ("cpu-set-all-bits", SOLO, vm("phys_cpu_sets = [0x1]", "phys_cpu_sets = [0xffff_ffff_ffff_ffff]"),
      f"base.phys_cpu_sets[0]: 0xffffffffffffffff names CPUs 4, 5, 6 and 57 more, but {BOARD} has CPUs 0-3 "
      "(mask 0xf)"),

@@ -1,0 +1,51 @@
+"""File names the build must carry through: a config and its guest image in
+a folder whose name has a quote, a backslash, a dollar, a hash and a space.
+The assembler's .incbin and make's deps.mk must both find the very file."""
+
+import os
+import re
+import subprocess
+
+from conftest import KERNEL_BYTES, run_generator
+from gentest import VM_TOML, edit
+
+ODD = 'we"ird\\ dir $x #1'
+
+
+def test_an_odd_folder_name_reaches_the_assembler_and_make(tmp_path, dotconfig):
+    folder = tmp_path / ODD
+    folder.mkdir()
+    (folder / "k$1 #.bin").write_bytes(KERNEL_BYTES)
+    config = folder / "vm.toml"
+    config.write_text(edit(VM_TOML, 'kernel_path = "kernel.bin"', 'kernel_path = "k$1 #.bin"'))
+    out = tmp_path / "out"
+    result = run_generator(config, out, dotconfig)
+    assert result.returncode == 0, result.stderr
+
+    # The assembler reads the image from the odd path: the kernel's section
+    # holds exactly its bytes.
+    obj = tmp_path / "images.o"
+    subprocess.run(["aarch64-linux-gnu-as", "-o", str(obj), str(out / "guest_images.S")],
+                   check=True, capture_output=True, text=True)
+    sections = re.findall(r"\.section (\.guest\.\S+), \"a\"\n\s*\.incbin \"[^\n]*k\$1 #\.bin\"",
+                          (out / "guest_images.S").read_text())
+    assert len(sections) == 1
+    dump = tmp_path / "kernel.out"
+    subprocess.run(["aarch64-linux-gnu-objcopy", "-O", "binary", "--only-section", sections[0],
+                    str(obj), str(dump)], check=True)
+    assert dump.read_bytes() == KERNEL_BYTES
+
+    # make reads deps.mk back as the same files: up to date after the stamp,
+    # out of date once the image changes (a misread name would be a missing
+    # prerequisite, exit 2).
+    stamp = out / "stamp"
+    stamp.touch()
+    wrapper = tmp_path / "wrapper.mk"
+    wrapper.write_text(f"include {out}/deps.mk\n{stamp}:\n\t@touch $@\n")
+    make = ["make", "-q", "-f", str(wrapper), str(stamp)]
+    now = stamp.stat().st_mtime
+    for dep in (folder / "k$1 #.bin", config, dotconfig):
+        os.utime(dep, (now - 10, now - 10))
+    assert subprocess.run(make, capture_output=True).returncode == 0
+    os.utime(folder / "k$1 #.bin", (now + 10, now + 10))       # only the image is newer
+    assert subprocess.run(make, capture_output=True).returncode == 1
