@@ -111,12 +111,13 @@ def _check_out(out):
 
 def _write_make_inputs(tmp, out, system, config, dotconfig):
     """qemu.flags, deps.mk (every file read, for make) and debug.gdb."""
-    from .emit import make_escape
+    from .emit import asm_string, make_escape
     from .load import is_file
     b = system.board
     deps = {config.resolve(), Path(dotconfig).resolve(), (b.dir / "board.toml").resolve(),
             (b.dir / "board.dts").resolve()}
-    gdb = [f"file {out.resolve().parent / 'tessera.elf'}"]
+    # gdb reads a quoted file name with the assembler's escapes
+    gdb = [f'file "{asm_string(out.resolve().parent / "tessera.elf")}"']
     for vm in system.vms:
         deps.add(vm.file.resolve())
         for p in (vm.kernel.path, vm.ramdisk and vm.ramdisk.path, vm.dtb_path):
@@ -124,12 +125,12 @@ def _write_make_inputs(tmp, out, system, config, dotconfig):
                 deps.add(p.resolve())
         elf = vm.kernel.path.with_suffix(".elf")
         if is_file(elf):        # guest symbols: the guest runs with its MMU mapping them 1:1
-            gdb.append(f"add-symbol-file {elf.resolve()}")
+            gdb.append(f'add-symbol-file "{asm_string(elf.resolve())}"')
     q = b.qemu
     (tmp / "qemu.flags").write_text(f"{q['binary']} -M {q['machine']} -cpu {q['cpu']} "
                                     f"-smp {len(b.cpus)} -m {q['memory']} {q['extra']}\n")
     names = sorted(make_escape(d) for d in deps)
-    (tmp / "deps.mk").write_text(f"{out}/stamp: " + " ".join(names) + "\n")
+    (tmp / "deps.mk").write_text(f"{make_escape(out / 'stamp')}: " + " ".join(names) + "\n")
     gdb += ["target remote localhost:1234"]
     (tmp / "debug.gdb").write_text("\n".join(gdb) + "\n")
 

@@ -1,6 +1,7 @@
 """File names the build must carry through: a config and its guest image in
 a folder whose name has a quote, a backslash, a dollar, a hash and a space.
-The assembler's .incbin and make's deps.mk must both find the very file."""
+The assembler's .incbin, make's deps.mk and gdb's debug.gdb must all find
+the very file."""
 
 import os
 import re
@@ -12,13 +13,14 @@ from gentest import VM_TOML, edit
 ODD = 'we"ird\\ dir $x #1'
 
 
-def test_an_odd_folder_name_reaches_the_assembler_and_make(tmp_path, dotconfig):
+def test_an_odd_folder_name_reaches_the_assembler_make_and_gdb(tmp_path, dotconfig):
     folder = tmp_path / ODD
     folder.mkdir()
     (folder / "k$1 #.bin").write_bytes(KERNEL_BYTES)
     config = folder / "vm.toml"
     config.write_text(edit(VM_TOML, 'kernel_path = "kernel.bin"', 'kernel_path = "k$1 #.bin"'))
-    out = tmp_path / "out"
+    out = folder / "build" / "gen"
+    out.parent.mkdir()
     result = run_generator(config, out, dotconfig)
     assert result.returncode == 0, result.stderr
 
@@ -40,8 +42,10 @@ def test_an_odd_folder_name_reaches_the_assembler_and_make(tmp_path, dotconfig):
     # prerequisite, exit 2).
     stamp = out / "stamp"
     stamp.touch()
+    deps = (out / "deps.mk").read_text()
+    target = deps[:deps.index(": ")]                    # as make must read it
     wrapper = tmp_path / "wrapper.mk"
-    wrapper.write_text(f"include {out}/deps.mk\n{stamp}:\n\t@touch $@\n")
+    wrapper.write_text(f"{deps}{target}:\n\t@touch $@\n")
     make = ["make", "-q", "-f", str(wrapper), str(stamp)]
     now = stamp.stat().st_mtime
     for dep in (folder / "k$1 #.bin", config, dotconfig):
@@ -49,3 +53,17 @@ def test_an_odd_folder_name_reaches_the_assembler_and_make(tmp_path, dotconfig):
     assert subprocess.run(make, capture_output=True).returncode == 0
     os.utime(folder / "k$1 #.bin", (now + 10, now + 10))       # only the image is newer
     assert subprocess.run(make, capture_output=True).returncode == 1
+
+    # gdb loads the hypervisor's and the guest's symbols from those paths
+    # (any aarch64 ELF will do for both; without "target remote").
+    for elf in (folder / "build" / "tessera.elf", folder / "k$1 #.elf"):
+        elf.write_bytes(obj.read_bytes())
+    result = run_generator(config, out, dotconfig)       # now it sees the guest ELF
+    assert result.returncode == 0, result.stderr
+    script = tmp_path / "local.gdb"
+    script.write_text((out / "debug.gdb").read_text().replace("target remote localhost:1234\n", ""))
+    assert [ln.split()[0] for ln in script.read_text().splitlines()] == ["file", "add-symbol-file"]
+    gdb = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-x", str(script)],
+                         capture_output=True, text=True, timeout=60)
+    assert gdb.returncode == 0 and "No such file" not in gdb.stderr, gdb.stderr
+    assert "add symbol table from file" in gdb.stdout, gdb.stdout
