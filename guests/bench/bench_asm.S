@@ -1,8 +1,9 @@
 /*
  * The measured code, in assembly so that the instruction counts are fixed
- * by this file and not by the compiler.
+ * by this file and not by the compiler; the vectors that stamp PMCCNTR
+ * too; where the boot stamp goes.
  */
-#include "bench.h"
+#include "start_hooks.h"
 
 #define ICC_SGI1R_EL1	S3_0_C12_C11_5
 
@@ -96,3 +97,25 @@ edge_sample:
 	isb
 	mov	x1, #0
 	edge_reads
+
+/*
+ * The vectors for when the PMU is ours: the same as start.S's (whose hook
+ * stamps 0 for PMCCNTR) but with PMCCNTR. vectors_use_pmu switches to them.
+ */
+	.balign	2048
+vectors_pmu:
+	vector_table vector_stamp 1
+
+	.globl	vectors_use_pmu
+vectors_use_pmu:
+	adr	x0, vectors_pmu
+	msr	vbar_el1, x0
+	isb
+	ret
+
+/* In .data, not .bss: written before start.S clears .bss. */
+	.data
+	.balign	8
+	.globl	boot_pct
+boot_pct:
+	.skip	8 * EDGE_READS

@@ -28,15 +28,13 @@
 #include <stddef.h>
 
 #include "bench.h"
-#include "fdt.h"
+#include "console.h"
+#include "cpu.h"
+#include "dt.h"
 #include "gic.h"
+#include "psci.h"
+#include "timer.h"
 #include "uart.h"
-
-/* PSCI function IDs (Arm DEN 0022) */
-#define PSCI_VERSION		0x84000000UL
-#define PSCI_CPU_ON		0xC4000003UL	/* SMC64 */
-#define PSCI_SYSTEM_OFF		0x84000008UL
-#define PSCI_SUCCESS		0
 
 #define ITERS			1000	/* every averaged figure */
 #define WARMUP			16	/* iterations of the cross-CPU tests not counted */
@@ -64,27 +62,11 @@
 #define PMCNTEN_C		(1u << 31)	/* cycle counter enable */
 #define PMCCFILTR_NSH		(1u << 27)	/* count at (Non-secure) EL2 too */
 
-/* What the device tree told us. Written by the boot vCPU before any CPU_ON. */
-static struct {
-	unsigned int ncpus;
-	uint64_t mpidr[MAX_VCPUS];
-	bool have_uart;
-	uint64_t uart_base;
-	bool psci_smc;
-	bool have_gic;
-	uint64_t gicd, gicr, gicr_size;
-	bool have_mem;
-	uint64_t mem_base, mem_size;	/* the first /memory range */
-} dt;
-
-bool psci_use_smc;			/* read by psci_call in start.S */
-
 static uint64_t freq;			/* CNTFRQ_EL0 */
 static uint64_t ns_per_tick;		/* 1e9 / freq if whole, else 0 (no exact clock) */
 static bool pmu;			/* PMCCNTR is ours, counting EL1 and EL2 */
 static int64_t ns_off[MAX_VCPUS];	/* instruction clock = PMCCNTR + ns_off, per vCPU */
 
-static atomic_uint print_lock;
 static atomic_uint secondary_ready;
 static atomic_uint stop_responder;
 
@@ -99,6 +81,12 @@ static atomic_uint timer_fired;
 static volatile uint64_t ping_vct, ping_pmc;	/* vCPU 1, at its handler's entry */
 static atomic_uint ping_count;
 static atomic_bool pong_mode;			/* vCPU 1 answers each ping */
+/*
+ * vCPU 0's MPIDR, where vCPU 1's handler sends the pong: a copy of
+ * dt.mpidr[0] in this file's data, so that the handler (part of the timed
+ * round trip) loads it in one instruction; dt, in dt.c, takes two.
+ */
+static uint64_t pong_mpidr;
 static volatile uint64_t pong_vct, pong_pmc;	/* vCPU 0, at its handler's entry */
 static atomic_uint pong_count;
 static volatile uint32_t other_irqs;
@@ -107,49 +95,20 @@ static uint32_t crc_table[256];
 
 /* --- output --- */
 
-static void lock(atomic_uint *l)
-{
-	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
-		while (atomic_load_explicit(l, memory_order_relaxed))
-			wfe();
-}
-
-static void unlock(atomic_uint *l)
-{
-	atomic_store_explicit(l, 0, memory_order_release);
-	dsb_sev();
-}
-
-static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
-{
-	va_list ap;
-
-	lock(&print_lock);
-	va_start(ap, fmt);
-	uart_vprintf(fmt, ap);
-	va_end(ap);
-	unlock(&print_lock);
-}
-
 static void __attribute__((noreturn)) power_off(void)
 {
 	irq_mask();
-	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
-	for (;;)
-		wfi();
+	psci_system_off();
+	cpu_park();
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	va_list ap;
 
-	lock(&print_lock);
-	uart_printf("bench: FAIL ");
 	va_start(ap, fmt);
-	uart_vprintf(fmt, ap);
+	say_line("bench: FAIL ", fmt, ap);
 	va_end(ap);
-	uart_putc('\n');
-	unlock(&print_lock);
 	power_off();
 }
 
@@ -171,7 +130,7 @@ static void put_avg(int64_t total, uint64_t n)
 static void report(const char *name, uint64_t iters, int64_t ticks, bool have_insns, int64_t insns,
 		   bool have_el1, int64_t el1_insns)
 {
-	lock(&print_lock);
+	console_lock();
 	uart_printf("BENCH name=%s iters=%lu ticks=", name, (unsigned long)iters);
 	put_avg(ticks, iters);
 	uart_printf(" ticks_total=%ld", (long)ticks);
@@ -183,75 +142,10 @@ static void report(const char *name, uint64_t iters, int64_t ticks, bool have_in
 	if (have_el1)
 		uart_printf(" el1_insns_total=%ld", (long)el1_insns);
 	uart_putc('\n');
-	unlock(&print_lock);
+	console_unlock();
 }
 
-/* --- the device tree (as in irq-test, plus /memory) --- */
-
-static void scan_node(void *ctx, const struct fdt_node *n)
-{
-	const void *v;
-	uint32_t len;
-
-	(void)ctx;
-
-	if (n->depth == 2 && fdt_name_is(n->parent, "cpus")) {
-		v = fdt_prop(n, "device_type", &len);
-		if (!v || !fdt_stringlist_contains(v, len, "cpu"))
-			return;
-		v = fdt_prop(n, "reg", &len);
-		if (!v || n->addr_cells == 0 || len < 4 * n->addr_cells)
-			return;
-		if (dt.ncpus < MAX_VCPUS)
-			dt.mpidr[dt.ncpus++] = fdt_read_cells(v, n->addr_cells) & MPIDR_AFF_MASK;
-		return;
-	}
-
-	if (n->depth == 1 && fdt_name_is(n->name, "psci")) {
-		v = fdt_prop(n, "method", &len);
-		dt.psci_smc = v && fdt_stringlist_contains(v, len, "smc");
-		return;
-	}
-
-	if (n->depth == 1 && !dt.have_mem && fdt_name_is(n->name, "memory")) {
-		v = fdt_prop(n, "reg", &len);
-		if (v && n->addr_cells && n->size_cells &&
-		    len >= 4 * (n->addr_cells + n->size_cells)) {
-			dt.mem_base = fdt_read_cells(v, n->addr_cells);
-			dt.mem_size = fdt_read_cells((const uint8_t *)v + 4 * n->addr_cells,
-						     n->size_cells);
-			dt.have_mem = true;
-		}
-		return;
-	}
-
-	v = fdt_prop(n, "compatible", &len);
-	if (!v)
-		return;
-	if (!dt.have_gic && fdt_stringlist_contains(v, len, "arm,gic-v3")) {
-		uint32_t cells = n->addr_cells + n->size_cells;
-		v = fdt_prop(n, "reg", &len);
-		if (v && n->addr_cells && n->size_cells && len >= 2 * 4 * cells) {
-			const uint8_t *r = v;
-			dt.gicd = fdt_read_cells(r, n->addr_cells);
-			dt.gicr = fdt_read_cells(r + 4 * cells, n->addr_cells);
-			dt.gicr_size = fdt_read_cells(r + 4 * (cells + n->addr_cells), n->size_cells);
-			dt.have_gic = true;
-		}
-		return;
-	}
-	if (!dt.have_uart && fdt_stringlist_contains(v, len, "arm,pl011")) {
-		const void *st = fdt_prop(n, "status", &len);
-		if (st && !fdt_stringlist_contains(st, len, "okay") &&
-		    !fdt_stringlist_contains(st, len, "ok"))
-			return;
-		v = fdt_prop(n, "reg", &len);
-		if (v && n->addr_cells && len >= 4 * n->addr_cells) {
-			dt.uart_base = fdt_read_cells(v, n->addr_cells);
-			dt.have_uart = true;
-		}
-	}
-}
+/* --- the device tree --- */
 
 static uint32_t dtb_size(uintptr_t dtb)
 {
@@ -371,6 +265,11 @@ static bool calibrate(unsigned int self)
 
 /* --- interrupts --- */
 
+/*
+ * Its own loop rather than gic_handle_irqs: the frame's stamps go with the
+ * first interrupt only, and vCPU 1's pass through here is part of the
+ * timed round trip, which an indirect call would lengthen.
+ */
 static void irq_handle(struct exc_frame *f)
 {
 	unsigned int self = this_vcpu();
@@ -383,24 +282,24 @@ static void irq_handle(struct exc_frame *f)
 			break;
 		/* The stamps are the entry's: they time the first interrupt only. */
 		if (intid == INTID_VTIMER) {
-			__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb" ::: "memory");
+			vtimer_stop();
 			if (first) {
-				timer_vct = f->stamp_vct;
-				timer_pmc = f->stamp_pmc;
+				timer_vct = f->hook[STAMP_VCT];
+				timer_pmc = f->hook[STAMP_PMC];
 			}
 			atomic_fetch_add_explicit(&timer_fired, 1, memory_order_release);
 		} else if (intid == SGI_PING && self == 1) {
 			if (atomic_load_explicit(&pong_mode, memory_order_relaxed))
-				sgi_send_stamped(gic_sgi1r_value(SGI_PONG, dt.mpidr[0]), false);
+				sgi_send_stamped(gic_sgi1r_value(SGI_PONG, pong_mpidr), false);
 			if (first) {
-				ping_vct = f->stamp_vct;
-				ping_pmc = f->stamp_pmc;
+				ping_vct = f->hook[STAMP_VCT];
+				ping_pmc = f->hook[STAMP_PMC];
 			}
 			atomic_fetch_add_explicit(&ping_count, 1, memory_order_release);
 		} else if (intid == SGI_PONG && self == 0) {
 			if (first) {
-				pong_vct = f->stamp_vct;
-				pong_pmc = f->stamp_pmc;
+				pong_vct = f->hook[STAMP_VCT];
+				pong_pmc = f->hook[STAMP_PMC];
 			}
 			atomic_fetch_add_explicit(&pong_count, 1, memory_order_release);
 		} else {
@@ -414,24 +313,18 @@ static void irq_handle(struct exc_frame *f)
 void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
 		      unsigned long far, struct exc_frame *frame)
 {
-	static atomic_uint reported;
-
 	if (vector == VECTOR_IRQ_EL1_SPX) {
 		irq_handle(frame);
 		return;
 	}
 	if (vector == VECTOR_SYNC_EL1_SPX && probing) {
 		probe_faults++;
-		__asm__ volatile("msr elr_el1, %0" : : "r"(elr + 4) : "memory");
+		write_sysreg(elr_el1, elr + 4);
 		return;
 	}
-	if (atomic_exchange_explicit(&reported, 1, memory_order_relaxed) == 0) {
-		uart_printf("bench: FAIL unexpected exception: vector 0x%lx esr 0x%lx elr 0x%lx far 0x%lx\n",
-			    vector * 0x80, esr, elr, far);
-		psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
-	}
-	for (;;)
-		wfi();
+	if (exception_report_once("bench: FAIL ", vector, esr, elr, far))
+		psci_system_off();
+	cpu_park();
 }
 
 static bool gic_this_cpu_init(unsigned int self)
@@ -620,7 +513,7 @@ static uint64_t *workload_buffer(uintptr_t dtb)
 	if (dtb < start + WL_BYTES && dtb_end > start)
 		start = (dtb_end + WL_ALIGN - 1) & ~(WL_ALIGN - 1);
 	if (start + WL_BYTES > RAM_END ||
-	    (dt.have_mem && (start < dt.mem_base || start + WL_BYTES > dt.mem_base + dt.mem_size)))
+	    (dt.nmem && (start < dt.mem[0].base || start + WL_BYTES > dt.mem[0].end)))
 		return NULL;
 	return (uint64_t *)(uintptr_t)start;
 }
@@ -636,12 +529,12 @@ static void bench_workload(uintptr_t dtb)
 	uint32_t crc = workload(buf);
 	uint64_t p1 = pmu ? pmccntr() : 0, t1 = cntvct();
 
-	lock(&print_lock);
+	console_lock();
 	uart_printf("BENCH name=workload iters=1 ticks_total=%lu", (unsigned long)(t1 - t0));
 	if (pmu)
 		uart_printf(" insns_total=%lu", (unsigned long)(p1 - p0));
 	uart_printf(" bytes=%lu passes=%u crc=0x%x\n", WL_BYTES, WL_PASSES, crc);
-	unlock(&print_lock);
+	console_unlock();
 }
 
 /* --- vCPU 1: answers SGIs until told to stop --- */
@@ -685,15 +578,13 @@ void boot_main(uintptr_t dtb)
 	uart_printf("bench: guest up\n");
 	edge_sample(line);
 
-	if (fdt_walk((const void *)dtb, (uint32_t)(RAM_END - dtb), scan_node, NULL) != 0)
+	if (dt_scan(dtb, NULL, NULL) != 0)
 		die("bad device tree at 0x%lx", (unsigned long)dtb);
-	if (dt.have_uart)
-		uart_set_base(dt.uart_base);
-	psci_use_smc = dt.psci_smc;
 	if (dt.ncpus < 2)
 		die("need 2 vcpus, /cpus lists %u", dt.ncpus);
 	if (!dt.have_gic)
 		die("no arm,gic-v3 node");
+	pong_mpidr = dt.mpidr[0];
 
 	freq = cntfrq();
 	ns_per_tick = freq && 1000000000ul % freq == 0 ? 1000000000ul / freq : 0;
@@ -706,7 +597,7 @@ void boot_main(uintptr_t dtb)
 	const char *no_pmu = pmu_probe(&pmuver);
 	pmu = no_pmu == NULL && exact;
 
-	lock(&print_lock);
+	console_lock();
 	uart_printf("BENCH name=info cntfrq=%lu ns_per_tick=%lu exact_clock=%u pmuver=%lu pmu=%u "
 		    "psci=%s dtb=0x%lx", (unsigned long)freq, (unsigned long)ns_per_tick,
 		    exact, (unsigned long)pmuver, pmu, dt.psci_smc ? "smc" : "hvc",
@@ -714,9 +605,9 @@ void boot_main(uintptr_t dtb)
 	if (no_pmu)
 		uart_printf(" pmu_why=\"%s\"", no_pmu);
 	uart_printf(" cntvoff=%ld\n", (long)virtual_offset());
-	unlock(&print_lock);
+	console_unlock();
 
-	lock(&print_lock);
+	console_lock();
 	uart_printf("BENCH name=boot_entry iters=1 ticks_total=%lu", (unsigned long)boot_pct[0]);
 	if (exact)	/* before _start, the instruction before the first read */
 		uart_printf(" insns_total=%ld", (long)(entry_ns - 2));
@@ -724,7 +615,7 @@ void boot_main(uintptr_t dtb)
 	if (exact)	/* before the first read after the line */
 		uart_printf(" insns_total=%ld", (long)(line_ns - 1));
 	uart_putc('\n');
-	unlock(&print_lock);
+	console_unlock();
 
 	gic_set_bases(dt.gicd, dt.gicr, dt.gicr_size);
 	gic_dist_enable();
@@ -737,7 +628,7 @@ void boot_main(uintptr_t dtb)
 		vectors_use_pmu();
 	}
 
-	long ret = psci_call(PSCI_CPU_ON, dt.mpidr[1], (uintptr_t)secondary_entry, 1);
+	long ret = psci_cpu_on(dt.mpidr[1], (uintptr_t)secondary_entry, 1);
 	if (ret != PSCI_SUCCESS)
 		die("CPU_ON(0x%lx) returned %ld", (unsigned long)dt.mpidr[1], ret);
 	while (!atomic_load_explicit(&secondary_ready, memory_order_acquire))

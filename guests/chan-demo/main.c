@@ -44,13 +44,15 @@
  */
 #include <stddef.h>
 
+#include "bootargs.h"
 #include "chan.h"
-#include "fdt.h"
+#include "console.h"
+#include "cpu.h"
+#include "dt.h"
 #include "gic.h"
+#include "psci.h"
+#include "timer.h"
 #include "uart.h"
-
-/* PSCI function IDs (Arm DEN 0022) */
-#define PSCI_SYSTEM_OFF		0x84000008UL
 
 /* Tessera hypercalls (arch/aarch64/hypercall.c): HVC, x0 = function, x1 = argument. */
 #define TESSERA_HC_VERSION	0xc6000000UL	/* -> ABI version */
@@ -60,12 +62,6 @@
 
 /* A channel id no end of configs/channels.toml has (there are two: 0, 1). */
 #define FOREIGN_CHANNEL		7
-
-/* ESR_EL1 */
-#define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
-#define EC_DABT_CUR		0x25	/* data abort taken without a change of EL */
-#define ESR_WNR			(1u << 6)	/* the access was a write */
-#define ESR_FNV			(1u << 10)	/* FAR not valid */
 
 #define PAYLOAD_LEN		64
 #define DEFAULT_ROUNDS		1000
@@ -88,21 +84,12 @@ struct chan_end {
 	const char *label;
 };
 
-/* What the device tree told us. */
+/* The channel ends in the device tree. */
 static struct {
-	const char *bootargs;		/* NULL if /chosen has none */
-	uint32_t bootargs_len;
-	bool have_uart;
-	uint64_t uart_base;
-	bool psci_smc;
-	bool have_gic;
-	uint64_t gicd, gicr, gicr_size;
 	unsigned int nr_ends;
 	struct chan_end ends[MAX_CHANNELS];
 	bool bad_channel;		/* a channel node we could not read */
-} dt;
-
-bool psci_use_smc;			/* read by psci_call in start.S */
+} chans;
 
 enum role { ROLE_NONE, ROLE_PING, ROLE_PONG };
 
@@ -131,14 +118,14 @@ static void scan_channel(const struct fdt_node *n)
 	const void *v;
 	uint32_t len;
 
-	if (dt.nr_ends == MAX_CHANNELS) {
-		dt.bad_channel = true;
+	if (chans.nr_ends == MAX_CHANNELS) {
+		chans.bad_channel = true;
 		return;
 	}
 	uint32_t cells = n->addr_cells + n->size_cells;
 	const uint8_t *r = fdt_prop(n, "reg", &len);
 	if (!r || !n->addr_cells || !n->size_cells || len < 4 * cells) {
-		dt.bad_channel = true;
+		chans.bad_channel = true;
 		return;
 	}
 	e.base = fdt_read_cells(r, n->addr_cells);
@@ -146,7 +133,7 @@ static void scan_channel(const struct fdt_node *n)
 
 	v = fdt_prop(n, "tessera,channel-id", &len);
 	if (!v || len != 4) {
-		dt.bad_channel = true;
+		chans.bad_channel = true;
 		return;
 	}
 	e.id = (uint32_t)fdt_read_cells(v, 1);
@@ -155,7 +142,7 @@ static void scan_channel(const struct fdt_node *n)
 	if (v && fdt_stringlist_contains(v, len, "rw"))
 		e.rw = true;
 	else if (!v || !fdt_stringlist_contains(v, len, "ro")) {
-		dt.bad_channel = true;
+		chans.bad_channel = true;
 		return;
 	}
 
@@ -167,101 +154,21 @@ static void scan_channel(const struct fdt_node *n)
 	if (v && len >= 12 && fdt_read_cells(v, 1) == 0)
 		e.irq = (unsigned int)fdt_read_cells((const uint8_t *)v + 4, 1) + INTID_SPI_FIRST;
 
-	dt.ends[dt.nr_ends++] = e;
+	chans.ends[chans.nr_ends++] = e;
 }
 
-static void scan_node(void *ctx, const struct fdt_node *n)
+/* dt_scan's callback: the nodes of the channel ends. */
+static void scan_channels(void *ctx, const struct fdt_node *n)
 {
-	const void *v;
 	uint32_t len;
+	const void *v = fdt_prop(n, "compatible", &len);
 
 	(void)ctx;
-
-	if (n->depth == 1 && fdt_name_is(n->name, "chosen")) {
-		v = fdt_prop(n, "bootargs", &len);
-		if (v && len) {
-			dt.bootargs = v;
-			dt.bootargs_len = len;
-		}
-		return;
-	}
-	if (n->depth == 1 && fdt_name_is(n->name, "psci")) {
-		v = fdt_prop(n, "method", &len);
-		dt.psci_smc = v && fdt_stringlist_contains(v, len, "smc");
-		return;
-	}
-
-	v = fdt_prop(n, "compatible", &len);
-	if (!v)
-		return;
-	if (fdt_stringlist_contains(v, len, "tessera,channel")) {
+	if (v && fdt_stringlist_contains(v, len, "tessera,channel"))
 		scan_channel(n);
-		return;
-	}
-	if (!dt.have_gic && fdt_stringlist_contains(v, len, "arm,gic-v3")) {
-		/* reg: the distributor, then the (first) redistributor region. */
-		uint32_t cells = n->addr_cells + n->size_cells;
-		const uint8_t *r = fdt_prop(n, "reg", &len);
-		if (r && n->addr_cells && n->size_cells && len >= 2 * 4 * cells) {
-			dt.gicd = fdt_read_cells(r, n->addr_cells);
-			dt.gicr = fdt_read_cells(r + 4 * cells, n->addr_cells);
-			dt.gicr_size = fdt_read_cells(r + 4 * (cells + n->addr_cells), n->size_cells);
-			dt.have_gic = true;
-		}
-		return;
-	}
-	if (!dt.have_uart && fdt_stringlist_contains(v, len, "arm,pl011")) {
-		const void *st = fdt_prop(n, "status", &len);
-		if (st && !fdt_stringlist_contains(st, len, "okay") &&
-		    !fdt_stringlist_contains(st, len, "ok"))
-			return;
-		v = fdt_prop(n, "reg", &len);
-		if (v && n->addr_cells && len >= 4 * n->addr_cells) {
-			dt.uart_base = fdt_read_cells(v, n->addr_cells);
-			dt.have_uart = true;
-		}
-	}
 }
 
 /* --- the bootargs --- */
-
-/* If the word w (length wlen) is "key=value", the value and its length. */
-static const char *word_value(const char *w, size_t wlen, const char *key, size_t *vlen)
-{
-	size_t k = 0;
-
-	while (key[k] && k < wlen && w[k] == key[k])
-		k++;
-	if (key[k] || k == wlen || w[k] != '=')
-		return NULL;
-	*vlen = wlen - k - 1;
-	return w + k + 1;
-}
-
-static bool value_is(const char *v, size_t vlen, const char *s)
-{
-	size_t i = 0;
-
-	while (i < vlen && s[i] && v[i] == s[i])
-		i++;
-	return i == vlen && !s[i];
-}
-
-/* A decimal number of at most 9 digits into *out; false if it is not one. */
-static bool parse_num(const char *v, size_t vlen, unsigned long *out)
-{
-	unsigned long n = 0;
-
-	if (vlen == 0 || vlen > 9)
-		return false;
-	for (size_t i = 0; i < vlen; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return false;
-		n = n * 10 + (unsigned long)(v[i] - '0');
-	}
-	*out = n;
-	return true;
-}
 
 static void parse_word(const char *w, size_t wlen)
 {
@@ -269,94 +176,57 @@ static void parse_word(const char *w, size_t wlen)
 	size_t vlen;
 	bool ok = true;
 
-	if ((v = word_value(w, wlen, "role", &vlen))) {
-		if (value_is(v, vlen, "ping"))
+	if ((v = bootargs_value(w, wlen, "role", &vlen))) {
+		if (bootargs_is(v, vlen, "ping"))
 			cfg.role = ROLE_PING;
-		else if (value_is(v, vlen, "pong"))
+		else if (bootargs_is(v, vlen, "pong"))
 			cfg.role = ROLE_PONG;
 		else
 			ok = false;
-	} else if ((v = word_value(w, wlen, "rounds", &vlen))) {
-		ok = parse_num(v, vlen, &cfg.rounds);
+	} else if ((v = bootargs_value(w, wlen, "rounds", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.rounds);
 	}
-	if (!ok) {	/* say so: a typo must not pass for a quiet run */
-		uart_printf("chan: FAIL: bad bootargs word \"");
-		for (size_t i = 0; i < wlen; i++)
-			uart_putc(w[i]);
-		uart_printf("\"\n");
-	}
-}
-
-static void parse_bootargs(void)
-{
-	const char *s = dt.bootargs, *end = s + dt.bootargs_len;
-
-	if (!s)
-		return;
-	while (s < end && *s) {
-		if (*s == ' ' || *s == '\t') {
-			s++;
-			continue;
-		}
-		const char *w = s;
-		while (s < end && *s && *s != ' ' && *s != '\t')
-			s++;
-		parse_word(w, (size_t)(s - w));
-	}
+	if (!ok)
+		bootargs_report("chan: FAIL: bad bootargs word ", w, wlen);
 }
 
 /* --- the end --- */
 
 static void __attribute__((noreturn)) halt(void)
 {
-	write_sysreg(cntv_ctl_el0, 0);
-	__asm__ volatile("msr daifset, #0xf" ::: "memory");
-	for (;;)
-		wfi();
+	vtimer_stop();
+	cpu_halt();
 }
 
 static void __attribute__((noreturn)) power_off(void)
 {
-	write_sysreg(cntv_ctl_el0, 0);
-	__asm__ volatile("msr daifset, #0xf" ::: "memory");
-	long ret = psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
-	uart_printf("chan: FAIL: SYSTEM_OFF returned %ld\n", ret);
-	halt();
+	psci_power_off("chan: FAIL: ");
 }
 
 /* --- exceptions --- */
 
-static void handle_irqs(void)
+static void irq(uint32_t intid)
 {
-	for (;;) {
-		uint32_t iar = gic_ack();
-		uint32_t intid = iar & 0xffffff;
-		if (intid >= INTID_SPURIOUS_FIRST)
-			return;
-		if (inbox && intid == inbox->irq) {
-			doorbell_at = cntvct();
-			doorbells++;
-		} else if (intid == INTID_VTIMER) {
-			write_sysreg(cntv_ctl_el0, 0);	/* drops the line */
-			isb();
-			timer_fired = true;
-		} else {
-			uart_printf("chan: FAIL: unexpected interrupt %u\n", intid);
-		}
-		gic_eoi(iar);
+	if (inbox && intid == inbox->irq) {
+		doorbell_at = cntvct();
+		doorbells++;
+	} else if (intid == INTID_VTIMER) {
+		vtimer_stop();		/* drops the line */
+		timer_fired = true;
+	} else {
+		uart_printf("chan: FAIL: unexpected interrupt %u\n", intid);
 	}
 }
 
 void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
-		      unsigned long far)
+		      unsigned long far, struct exc_frame *frame)
 {
-	static bool reported;
-
+	(void)frame;
 	if (vector == VECTOR_IRQ_EL1_SPX) {
-		handle_irqs();
+		gic_handle_irqs(irq);
 		return;
 	}
-	if (vector == VECTOR_SYNC_EL1_SPX && ro_write_pending && ESR_EC(esr) == EC_DABT_CUR) {
+	if (vector == VECTOR_SYNC_EL1_SPX && ro_write_pending && ESR_EC(esr) == ESR_EC_DABT_CUR) {
 		ro_write_pending = false;
 		ro_write_esr = esr;
 		ro_write_far = far;
@@ -364,12 +234,8 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 		return;
 	}
 	/* Anything else is a bug (ours or the hypervisor's): say so and stop. */
-	if (!reported) {	/* once: SYSTEM_OFF may fault too */
-		reported = true;
-		uart_printf("chan: FAIL: unexpected exception: vector 0x%lx esr 0x%lx "
-			    "elr 0x%lx far 0x%lx\n", vector * 0x80, esr, elr, far);
+	if (exception_report_once("chan: FAIL: ", vector, esr, elr, far))
 		power_off();
-	}
 	halt();
 }
 
@@ -439,9 +305,7 @@ static bool wait_doorbell(unsigned long *seen, uint64_t timeout)
 
 	if (timeout) {
 		timer_fired = false;
-		write_sysreg(cntv_cval_el0, cntvct() + timeout);
-		write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
-		isb();
+		vtimer_arm_at(cntvct() + timeout);
 	}
 	for (;;) {
 		irq_mask();
@@ -453,10 +317,8 @@ static bool wait_doorbell(unsigned long *seen, uint64_t timeout)
 	}
 	*seen = doorbells;
 	irq_unmask();
-	if (timeout) {
-		write_sysreg(cntv_ctl_el0, 0);
-		isb();
-	}
+	if (timeout)
+		vtimer_stop();
 	return got;
 }
 
@@ -503,7 +365,7 @@ static bool round_bad(unsigned long i)
 
 static void ping(void)
 {
-	uint64_t freq = read_sysreg(cntfrq_el0);
+	uint64_t freq = cntfrq();
 	uint64_t timeout = freq * REPLY_TIMEOUT_MS / 1000;
 	uint64_t sum = 0, min = ~0ull, max = 0;
 	unsigned long seen = 0, timed = 0, crc_errors = 0, max_round = 0;
@@ -650,38 +512,30 @@ static void pong(void)
 
 static const struct chan_end *find_end(bool rw)
 {
-	for (unsigned int i = 0; i < dt.nr_ends; i++)
-		if (dt.ends[i].rw == rw)
-			return &dt.ends[i];
+	for (unsigned int i = 0; i < chans.nr_ends; i++)
+		if (chans.ends[i].rw == rw)
+			return &chans.ends[i];
 	return NULL;
 }
 
 void boot_main(uintptr_t dtb)
 {
-	int err;
+	int err = dt_scan(dtb, scan_channels, NULL);
 
-	/* Only read the DTB where the identity map has Normal memory. */
-	if (dtb < RAM_BASE || dtb >= RAM_END)
-		err = -FDT_ERR_SIZE;
-	else
-		err = fdt_walk((const void *)dtb, (uint32_t)(RAM_END - dtb), scan_node, NULL);
-	if (dt.have_uart)
-		uart_set_base(dt.uart_base);
-	psci_use_smc = dt.psci_smc;
 	if (err) {
 		uart_printf("chan: FAIL: bad device tree at 0x%lx (error %d)\n", (unsigned long)dtb, err);
 		power_off();
 	}
-	parse_bootargs();
+	bootargs_for_each(dt.bootargs, dt.bootargs_len, parse_word);
 	crc32_init();
 
 	outbox = find_end(true);
 	inbox = find_end(false);
 	const char *role = cfg.role == ROLE_PING ? "ping" : cfg.role == ROLE_PONG ? "pong" : "?";
-	if (cfg.role == ROLE_NONE || !outbox || !inbox || dt.bad_channel || !dt.have_gic) {
+	if (cfg.role == ROLE_NONE || !outbox || !inbox || chans.bad_channel || !dt.have_gic) {
 		uart_printf("chan: FAIL: need role=ping|pong (%s), a GICv3 (%d) and a read-write and "
 			    "a read-only channel end in the DTB (%u ends, %s)\n", role, dt.have_gic,
-			    dt.nr_ends, dt.bad_channel ? "one unreadable" : "all readable");
+			    chans.nr_ends, chans.bad_channel ? "one unreadable" : "all readable");
 		power_off();
 	}
 	uart_printf("chan: start %s out=%u in=%u\n", role, outbox->id, inbox->id);
@@ -704,7 +558,7 @@ void boot_main(uintptr_t dtb)
 	}
 
 	/* The inbox doorbell: an SPI to this vCPU; the virtual timer for timeouts. */
-	uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
+	uint64_t mpidr = read_mpidr();
 	gic_set_bases(dt.gicd, dt.gicr, dt.gicr_size);
 	uint64_t rd = gic_find_redist(mpidr, 0);
 	if (!rd || gic_redist_init(rd, 1u << INTID_VTIMER)) {

@@ -9,6 +9,8 @@
  */
 #include "gic.h"
 
+#include "cpu.h"
+
 /* Distributor */
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_RWP		(1u << 31)
@@ -18,7 +20,6 @@
 #define GICD_ICFGR		0x0c00
 #define GICD_IROUTER		0x6000
 #define GICD_PIDR2		0xffe8
-#define MPIDR_AFF_MASK		0xff00ffffffull
 
 /* Redistributor: RD_base frame, then the SGI_base frame (GICR_FRAME, GICR_SGI in gic.h) */
 #define GICR_TYPER		0x0008
@@ -35,13 +36,13 @@
 #define POLL_LIMIT		100000
 
 /* System registers by encoding: older assemblers lack the GICv3 names. */
-#define ICC_PMR_EL1		"S3_0_C4_C6_0"
-#define ICC_IAR1_EL1		"S3_0_C12_C12_0"
-#define ICC_EOIR1_EL1		"S3_0_C12_C12_1"
-#define ICC_BPR1_EL1		"S3_0_C12_C12_3"
-#define ICC_SRE_EL1		"S3_0_C12_C12_5"
-#define ICC_IGRPEN1_EL1		"S3_0_C12_C12_7"
-#define ICC_SGI1R_EL1		"S3_0_C12_C11_5"
+#define ICC_PMR_EL1		S3_0_C4_C6_0
+#define ICC_IAR1_EL1		S3_0_C12_C12_0
+#define ICC_EOIR1_EL1		S3_0_C12_C12_1
+#define ICC_BPR1_EL1		S3_0_C12_C12_3
+#define ICC_SRE_EL1		S3_0_C12_C12_5
+#define ICC_IGRPEN1_EL1		S3_0_C12_C12_7
+#define ICC_SGI1R_EL1		S3_0_C12_C11_5
 
 #define ICC_SRE_SRE		(1u << 0)
 
@@ -75,15 +76,6 @@ static inline void write8(uint64_t addr, uint8_t v)
 {
 	__asm__ volatile("strb %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
 }
-
-#define write_sysreg(reg, v) \
-	__asm__ volatile("msr " reg ", %0" : : "r"((uint64_t)(v)) : "memory")
-#define read_sysreg(reg) ({ \
-	uint64_t __v; \
-	__asm__ volatile("mrs %0, " reg : "=r"(__v) : : "memory"); \
-	__v; })
-
-static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
 
 void gic_set_bases(uint64_t gicd, uint64_t gicr, uint64_t gicr_size)
 {
@@ -210,7 +202,7 @@ uint32_t gic_ack(void)
 {
 	uint32_t iar = (uint32_t)read_sysreg(ICC_IAR1_EL1);
 	/* The read must complete before we act on the interrupt (IHI 0069 12.1.7). */
-	__asm__ volatile("dsb sy" ::: "memory");
+	dsb_sy();
 	return iar;
 }
 
@@ -218,4 +210,16 @@ void gic_eoi(uint32_t iar)
 {
 	write_sysreg(ICC_EOIR1_EL1, iar);
 	isb();
+}
+
+void gic_handle_irqs(void (*handle)(uint32_t intid))
+{
+	for (;;) {
+		uint32_t iar = gic_ack();
+		uint32_t intid = iar & ICC_IAR_INTID;
+		if (intid >= INTID_SPURIOUS_FIRST)
+			return;
+		handle(intid);
+		gic_eoi(iar);
+	}
 }

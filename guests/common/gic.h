@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define ICC_IAR_INTID		0xffffff	/* ICC_IAR1_EL1: the INTID field */
 #define INTID_SPURIOUS_FIRST	1020	/* 1020-1023: no interrupt */
 #define INTID_NR_PRIVATE	32	/* SGIs 0-15, PPIs 16-31 */
 #define INTID_VTIMER		27	/* PPI 11: EL1 virtual timer */
@@ -72,5 +73,12 @@ uint32_t gic_ack(void);
 
 /* End it (priority drop and, with EOImode 0, deactivation): ICC_EOIR1_EL1. */
 void gic_eoi(uint32_t iar);
+
+/*
+ * An IRQ exception: acknowledge every pending interrupt in turn and call
+ * handle(intid) for it before ending it (so that e.g. a level-triggered
+ * line the handler drops is not signalled again), until none is left.
+ */
+void gic_handle_irqs(void (*handle)(uint32_t intid));
 
 #endif

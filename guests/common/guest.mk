@@ -1,14 +1,20 @@
 # Build rules shared by the bare-metal guests under guests/. A guest's
 # Makefile sets GUEST (its name) and OBJS (its own objects) and includes
-# this; it gets the entry code (start.S, see start.h), FDT reader, PL011
-# output and GICv3 driver of guests/common/ (COMMON, if it sets one, picks
-# among them) and the common linker script.
+# this; it gets the objects of guests/common/ (COMMON, if it sets one, picks
+# among them) and the common linker script:
+#   start.S    entry code, stacks, identity map, vectors (see start.h)
+#   fdt.c      FDT reader; dt.c: the device tree in one walk
+#   psci.c     PSCI calls;  uart.c: PL011 output and printf
+#   console.c  lines from several vCPUs, unexpected exceptions
+#   bootargs.c /chosen/bootargs words;  gic.c: GICv3 driver
+# It may also set MAX_VCPUS (stacks reserved, default 8) and START_HOOKS (a
+# header of its own with hooks into start.S, see there).
 #   make -C guests/<name> [O=<outdir>] [CROSS_COMPILE=<prefix>]
 # O is relative to the guest's directory (make -C changes into it first).
 
 CROSS_COMPILE ?= aarch64-linux-gnu-
 O ?= ../../build/guests/$(GUEST)
-COMMON ?= start.o fdt.o uart.o gic.o
+COMMON ?= start.o fdt.o dt.o psci.o uart.o console.o bootargs.o gic.o
 
 CC      := $(CROSS_COMPILE)gcc
 OBJCOPY := $(CROSS_COMPILE)objcopy
@@ -25,6 +31,8 @@ CFLAGS += -fno-asynchronous-unwind-tables -fno-unwind-tables
 # No memset/memcpy calls conjured from loops: there is no C library.
 CFLAGS += -fno-builtin -fno-tree-loop-distribute-patterns
 CFLAGS += -MMD -MP
+# Every object, common ones included, must see the same MAX_VCPUS.
+CFLAGS += $(if $(MAX_VCPUS),-DMAX_VCPUS=$(MAX_VCPUS))
 
 LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,$(LIB)/linker.ld
 
@@ -50,6 +58,8 @@ $(O)/common-%.o: $(LIB)/%.c | $(O)
 
 $(O)/common-%.o: $(LIB)/%.S | $(O)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/common-start.o: CFLAGS += $(if $(START_HOOKS),-include $(SRC)/$(START_HOOKS))
 
 $(O):
 	mkdir -p $@

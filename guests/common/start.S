@@ -1,12 +1,36 @@
 /*
  * Entry code of the guests under guests/: boot and secondary entry points,
- * per-vCPU stacks, the EL1 identity map + MMU enable, exception vectors
- * (IRQs included) and the PSCI call. The C side's part is in start.h.
+ * per-vCPU stacks, the EL1 identity map + MMU enable and exception vectors
+ * (IRQs included). The C side's part is in start.h.
  *
  * Boot contract (arm64 Linux boot protocol): loaded at 0x40080000, entered
  * at EL1 with MMU and caches off, DAIF masked, x0 = DTB physical address.
  */
 #include "start.h"
+
+/*
+ * Hooks: a guest whose Makefile sets START_HOOKS (a header of its own,
+ * included before this file) may define these as assembler macro
+ * invocations; they are empty otherwise. bench uses them for its time
+ * stamps, which must come at fixed instructions of the boot and of every
+ * exception entry.
+ *   START_ENTRY_HOOK   the first instructions of the boot entry point. It
+ *                      may leave values in x1-x17: nothing here touches
+ *                      them until after START_MMU_ON_HOOK.
+ *   START_MMU_ON_HOOK  on the boot vCPU, right after the MMU and caches
+ *                      are on, before .bss is cleared.
+ *   START_VECTOR_HOOK  in every entry of the vectors el1_setup installs
+ *                      (see vector_table in start.h).
+ */
+#ifndef START_ENTRY_HOOK
+#define START_ENTRY_HOOK
+#endif
+#ifndef START_MMU_ON_HOOK
+#define START_MMU_ON_HOOK
+#endif
+#ifndef START_VECTOR_HOOK
+#define START_VECTOR_HOOK
+#endif
 
 /* MAIR_EL1: Attr0 = Device-nGnRE, Attr1 = Normal, inner/outer write-back RW-allocate */
 #define MAIR_ATTR_DEVICE_nGnRE	0x04
@@ -85,12 +109,14 @@ _start:
 	.long	0			// res5: no PE/COFF header
 
 primary_entry:
+	START_ENTRY_HOOK
 	mov	x19, x0			// DTB address; x19 is callee-saved
 	msr	spsel, #1		// run on SP_EL1
 	adrp	x0, boot_stack_top
 	add	x0, x0, :lo12:boot_stack_top
 	mov	sp, x0
 	bl	el1_setup
+	START_MMU_ON_HOOK
 
 	/*
 	 * Clear .bss only now, with the data cache on: every write this vCPU
@@ -129,7 +155,9 @@ secondary_entry:
 	bl	el1_setup
 	mov	x0, x19
 	bl	secondary_main
+/* Nothing left to do, for good: with DAIF masked no handler runs either. */
 park:
+	msr	daifset, #0xf
 	wfi
 	b	park
 
@@ -157,44 +185,21 @@ el1_setup:
 	isb				// later instructions see the MMU on
 	ret
 
-/*
- * long psci_call(fn, a1, a2, a3): SMC Calling Convention, arguments and
- * result in x0-x3. The callee may clobber x4-x17, all caller-saved in
- * AAPCS64 anyway. The conduit comes from the DTB's /psci method.
- */
-	.globl	psci_call
-psci_call:
-	adrp	x8, psci_use_smc
-	ldrb	w8, [x8, :lo12:psci_use_smc]
-	cbnz	w8, 1f
-	hvc	#0
-	ret
-1:	smc	#0
-	ret
-
-/*
- * EL1 exception vectors: 16 entries of 0x80 bytes, table 2 KiB aligned.
- * Each entry saves x0/x1 in a new exception frame on the current stack and
- * passes its index to exception_entry in x0.
- */
+/* EL1 exception vectors: the table must be 2 KiB aligned. */
 	.balign	2048
 vectors:
-	.irp	idx, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
-	.balign	0x80
-	sub	sp, sp, #EXC_FRAME_SIZE
-	stp	x0, x1, [sp, #16 * 0]
-	mov	x0, #\idx
-	b	exception_entry
-	.endr
+	vector_table START_VECTOR_HOOK
 
 /*
  * Save the rest of the registers the AAPCS64 lets exception_handle clobber
  * (x2-x18, x29, x30; x19-x28 it preserves itself) and call it with
- * (vector index, ESR_EL1, ELR_EL1, FAR_EL1). It returns only for an
+ * (vector index, ESR_EL1, ELR_EL1, FAR_EL1, frame). It returns only for an
  * expected exception it has dealt with, after setting ELR_EL1 to where the
  * interrupted code resumes: restore everything and return there. No
  * exception is taken in between, so ELR_EL1 and SPSR_EL1 are still ours.
+ * Global: a guest may have vector tables of its own (vector_table).
  */
+	.globl	exception_entry
 exception_entry:
 	stp	x2, x3, [sp, #16 * 1]
 	stp	x4, x5, [sp, #16 * 2]
@@ -209,6 +214,7 @@ exception_entry:
 	mrs	x1, esr_el1
 	mrs	x2, elr_el1
 	mrs	x3, far_el1
+	mov	x4, sp
 	bl	exception_handle
 	ldp	x0, x1, [sp, #16 * 0]
 	ldp	x2, x3, [sp, #16 * 1]

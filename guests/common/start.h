@@ -1,12 +1,15 @@
 /*
  * The contract between guests/common/start.S and a guest's C code: stacks,
- * the identity map's RAM block, the exception frame, and the functions each
+ * the identity map's RAM block, the exception frame, the functions each
  * side provides.
  */
 #ifndef GUEST_START_H
 #define GUEST_START_H
 
-#define MAX_VCPUS	8		/* per-vCPU stacks are reserved for this many */
+/* Per-vCPU stacks are reserved for this many; a guest's Makefile may say fewer. */
+#ifndef MAX_VCPUS
+#define MAX_VCPUS	8
+#endif
 #define STACK_SHIFT	14
 #define STACK_SIZE	(1 << STACK_SHIFT)	/* 16 KiB per vCPU */
 
@@ -23,35 +26,54 @@
 #define VECTOR_SYNC_EL1_SPX	4
 #define VECTOR_IRQ_EL1_SPX	5
 
-/* Exception frame built by start.S: x0-x18, x29, x30, padded to 16 bytes. */
-#define EXC_FRAME_SIZE	(22 * 8)
+/*
+ * Exception frame built by start.S: x0-x18, x29, x30, a pad to 16 bytes,
+ * then two words for the guest's vector hook (START_VECTOR_HOOK, start.S).
+ */
+#define EXC_FRAME_SIZE	(24 * 8)
+#define EXC_FRAME_HOOK	(22 * 8)	/* offset of the hook's two words */
 
-#ifndef __ASSEMBLER__
-#include <stdbool.h>
+#ifdef __ASSEMBLER__
+/*
+ * A table of EL1 exception vectors: 16 entries of 0x80 bytes (the caller
+ * aligns it to 2 KiB). Each entry makes an exception frame on the current
+ * stack, saves x0/x1 there, runs 'hook' (a macro invocation, or nothing: it
+ * may use x0, x1 and the frame), then passes its index to exception_entry
+ * in x0.
+ */
+.macro	vector_table hook:vararg
+	.irp	idx, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	.balign	0x80
+	sub	sp, sp, #EXC_FRAME_SIZE
+	stp	x0, x1, [sp, #16 * 0]
+	\hook
+	mov	x0, #\idx
+	b	exception_entry
+	.endr
+.endm
+
+#else /* !__ASSEMBLER__ */
 #include <stdint.h>
 
+struct exc_frame {
+	uint64_t x[19];		/* x0-x18 */
+	uint64_t x29, x30, pad;
+	uint64_t hook[2];	/* START_VECTOR_HOOK's, if it stores any */
+};
+
 /* start.S */
-long psci_call(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3);
-void secondary_entry(void);	/* PSCI CPU_ON entry point, x0 = context_id */
-extern bool psci_use_smc;	/* conduit for psci_call: false = HVC, true = SMC */
+void secondary_entry(void);	/* PSCI CPU_ON entry point, x0 = context_id = vCPU index */
 
 /* The guest's C code, called from start.S */
 void boot_main(uintptr_t dtb);
 void secondary_main(unsigned long vcpu);	/* optional: one-vCPU guests park */
 /*
- * Any EL1 exception. If it returns (an IRQ, or an expected fault it dealt
- * with after moving ELR_EL1), start.S restores the registers and ERETs.
+ * Any EL1 exception; frame holds the interrupted x0-x18, x29, x30. If it
+ * returns (an IRQ, or an expected fault it dealt with after moving
+ * ELR_EL1), start.S restores the registers and ERETs.
  */
 void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
-		      unsigned long far);
-
-static inline void wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
-static inline void wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
-/* DSB first so the store that waiters are watching is visible before they wake. */
-static inline void dsb_sev(void) { __asm__ volatile("dsb ish\n\tsev" ::: "memory"); }
-/* PSTATE.I: the "memory" clobber makes the compiler reload what an IRQ may change. */
-static inline void irq_mask(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
-static inline void irq_unmask(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
+		      unsigned long far, struct exc_frame *frame);
 #endif
 
 #endif

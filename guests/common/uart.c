@@ -1,12 +1,15 @@
 /*
- * Polled PL011 output, shared by the guests under guests/. No initialisation: whoever booted us (QEMU or the
- * hypervisor) owns the line settings, and the transmitter is on out of reset.
+ * Polled PL011 output, and a printf-like formatter writing to it or to a
+ * buffer, shared by the guests under guests/. No initialisation: whoever
+ * booted us (QEMU or the hypervisor) owns the line settings, and the
+ * transmitter is on out of reset.
  * Register accesses are single LDR/STR in assembly, which a hypervisor
  * emulating the device can replay from the syndrome.
  */
 #include "uart.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define UARTDR		0x000	/* data register */
 #define UARTFR		0x018	/* flag register */
@@ -34,30 +37,50 @@ void uart_putc(char c)
 			 "r"(uart_base + UARTDR) : "memory");
 }
 
-static void put_str(const char *s)
+/*
+ * Where formatted characters go: the UART (buf NULL) or a buffer of size
+ * bytes, len of them used. The formatter is inlined into each caller below
+ * with its sink known, so the UART's copy tests nothing per character.
+ */
+struct sink {
+	char *buf;
+	size_t len, size;
+};
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE void put(struct sink *s, char c)
 {
-	while (*s)
-		uart_putc(*s++);
+	if (!s->buf)
+		uart_putc(c);
+	else if (s->len + 1 < s->size)	/* room for the NUL */
+		s->buf[s->len++] = c;
 }
 
-static void put_uint(unsigned long v, unsigned int base)
+INLINE void put_str(struct sink *s, const char *str)
 {
-	char buf[20];	/* 2^64 - 1 has 20 decimal digits */
+	while (*str)
+		put(s, *str++);
+}
+
+INLINE void put_uint(struct sink *s, unsigned long v, unsigned int base)
+{
+	char digits[20];	/* 2^64 - 1 has 20 decimal digits */
 	int i = 0;
 
 	do {
-		buf[i++] = "0123456789abcdef"[v % base];
+		digits[i++] = "0123456789abcdef"[v % base];
 		v /= base;
 	} while (v);
 	while (i)
-		uart_putc(buf[--i]);
+		put(s, digits[--i]);
 }
 
-void uart_vprintf(const char *fmt, va_list ap)
+INLINE void format(struct sink *s, const char *fmt, va_list ap)
 {
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
-			uart_putc(*fmt);
+			put(s, *fmt);
 			continue;
 		}
 		bool is_long = false;
@@ -69,35 +92,42 @@ void uart_vprintf(const char *fmt, va_list ap)
 		case 'd': {
 			long v = is_long ? va_arg(ap, long) : va_arg(ap, int);
 			if (v < 0) {
-				uart_putc('-');
-				put_uint(-(unsigned long)v, 10);
+				put(s, '-');
+				put_uint(s, -(unsigned long)v, 10);
 			} else {
-				put_uint((unsigned long)v, 10);
+				put_uint(s, (unsigned long)v, 10);
 			}
 			break;
 		}
 		case 'u':
 		case 'x':
-			put_uint(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int),
+			put_uint(s, is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int),
 				 *fmt == 'u' ? 10 : 16);
 			break;
 		case 's': {
-			const char *s = va_arg(ap, const char *);
-			put_str(s ? s : "(null)");
+			const char *str = va_arg(ap, const char *);
+			put_str(s, str ? str : "(null)");
 			break;
 		}
 		case 'c':
-			uart_putc((char)va_arg(ap, int));
+			put(s, (char)va_arg(ap, int));
 			break;
 		case '\0':
 			return;
 		default:	/* '%%', or an unknown conversion shown as is */
 			if (*fmt != '%')
-				uart_putc('%');
-			uart_putc(*fmt);
+				put(s, '%');
+			put(s, *fmt);
 			break;
 		}
 	}
+}
+
+void uart_vprintf(const char *fmt, va_list ap)
+{
+	struct sink s = { NULL, 0, 0 };
+
+	format(&s, fmt, ap);
 }
 
 void uart_printf(const char *fmt, ...)
@@ -106,5 +136,24 @@ void uart_printf(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	uart_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void buf_vprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct sink s = { buf, 0, size };
+
+	if (!size)
+		return;
+	format(&s, fmt, ap);
+	buf[s.len] = '\0';
+}
+
+void buf_printf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(buf, size, fmt, ap);
 	va_end(ap);
 }

@@ -1,8 +1,9 @@
-/* Polled PL011 output, shared by the guests under guests/. */
+/* Polled PL011 output, and the same formatting into a buffer, shared by the guests under guests/. */
 #ifndef GUEST_UART_H
 #define GUEST_UART_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define UART_DEFAULT_BASE	0x09000000UL	/* QEMU virt's PL011 */
@@ -13,5 +14,8 @@ void uart_putc(char c);
 /* Minimal printf: %c %s %d %u %x, with an optional 'l' on d/u/x. */
 void uart_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void uart_vprintf(const char *fmt, va_list ap);
+/* Into buf (always NUL-terminated, truncated to size - 1 characters). */
+void buf_printf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void buf_vprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 #endif

@@ -24,18 +24,13 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "fdt.h"
+#include "console.h"
+#include "cpu.h"
+#include "dt.h"
 #include "gic.h"
-#include "irq-test.h"
+#include "psci.h"
+#include "timer.h"
 #include "uart.h"
-
-/* PSCI function IDs (Arm DEN 0022) and return codes */
-#define PSCI_CPU_OFF		0x84000002UL
-#define PSCI_CPU_ON		0xC4000003UL	/* SMC64 */
-#define PSCI_AFFINITY_INFO	0xC4000004UL	/* SMC64 */
-#define PSCI_SYSTEM_OFF		0x84000008UL
-#define PSCI_SUCCESS		0
-#define PSCI_AFF_OFF		1		/* AFFINITY_INFO: affinity instance is off */
 
 #define SGI_PARTNER		1	/* between the partition's own vCPUs */
 #define SGI_FOREIGN		7	/* aimed at CPUs the partition does not have */
@@ -50,19 +45,6 @@
 
 /* Whom SGI 7 goes to: the other partition's vCPUs, and an MPIDR nobody has. */
 static const uint64_t foreign_mpidr[] = { 0x100, 0x101, 0x2 };
-
-/* What the device tree told us. Written by the boot vCPU before any CPU_ON. */
-static struct {
-	unsigned int ncpus;		/* vCPUs we use: /cpus entries, at most MAX_VCPUS */
-	uint64_t mpidr[MAX_VCPUS];	/* index = vCPU index */
-	bool have_uart;
-	uint64_t uart_base;
-	bool psci_smc;
-	bool have_gic;
-	uint64_t gicd, gicr, gicr_size;	/* arm,gic-v3 reg: distributor, redistributor region */
-} dt;
-
-bool psci_use_smc;			/* read by psci_call in start.S */
 
 /* Which side of test 3 this partition is, from its /cpus. */
 enum role { ROLE_SENDER, ROLE_RECEIVER };
@@ -80,7 +62,6 @@ static volatile uint32_t irq_count[MAX_VCPUS][INTID_NR_PRIVATE];
 static volatile uint32_t irq_spi[MAX_VCPUS];
 static volatile bool heartbeat_on[MAX_VCPUS];	/* the IRQ handler re-arms the timer */
 
-static atomic_uint print_lock;
 static atomic_uint failures;		/* checks failed, both vCPUs */
 static atomic_uint arrived;		/* vCPUs that reached the barrier */
 static atomic_uint partner_done;	/* the second vCPU finished its checks */
@@ -103,32 +84,7 @@ static uint64_t ms(uint64_t n)
 	return n * (freq / 1000);
 }
 
-/* --- output and locking (as in smp-hello) --- */
-
-static void lock(atomic_uint *l)
-{
-	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
-		while (atomic_load_explicit(l, memory_order_relaxed))
-			wfe();
-}
-
-static void unlock(atomic_uint *l)
-{
-	atomic_store_explicit(l, 0, memory_order_release);
-	dsb_sev();
-}
-
-/* printf whole lines without the other vCPU's output interleaving. */
-static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
-{
-	va_list ap;
-
-	lock(&print_lock);
-	va_start(ap, fmt);
-	uart_vprintf(fmt, ap);
-	va_end(ap);
-	unlock(&print_lock);
-}
+/* --- output --- */
 
 /* A failed check: "irq-test: FAIL <what>". */
 static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
@@ -136,13 +92,9 @@ static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 	va_list ap;
 
 	atomic_fetch_add_explicit(&failures, 1, memory_order_relaxed);
-	lock(&print_lock);
-	uart_printf("irq-test: FAIL ");
 	va_start(ap, fmt);
-	uart_vprintf(fmt, ap);
+	say_line("irq-test: FAIL ", fmt, ap);
 	va_end(ap);
-	uart_putc('\n');
-	unlock(&print_lock);
 }
 
 static void heartbeat_stop(void);
@@ -151,9 +103,8 @@ static void __attribute__((noreturn)) power_off(void)
 {
 	heartbeat_stop();
 	irq_mask();
-	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
-	for (;;)
-		wfi();
+	psci_system_off();
+	cpu_park();
 }
 
 /* --- the virtual timer heartbeat and waiting --- */
@@ -161,7 +112,7 @@ static void __attribute__((noreturn)) power_off(void)
 static void heartbeat_start(void)
 {
 	heartbeat_on[this_vcpu()] = true;
-	cntv_arm(timer_period);
+	vtimer_arm_in(timer_period);
 }
 
 static void heartbeat_stop(void)
@@ -171,7 +122,7 @@ static void heartbeat_stop(void)
 	__asm__ volatile("mrs %0, daif" : "=r"(daif));
 	irq_mask();
 	heartbeat_on[this_vcpu()] = false;
-	cntv_stop();
+	vtimer_stop();
 	__asm__ volatile("msr daif, %0" : : "r"(daif) : "memory");
 }
 
@@ -236,79 +187,14 @@ static bool wait_flag(atomic_uint *p, unsigned int want, uint64_t timeout)
 	}
 }
 
-/* --- the device tree --- */
-
-static void scan_node(void *ctx, const struct fdt_node *n)
-{
-	const void *v;
-	uint32_t len;
-
-	(void)ctx;
-
-	if (n->depth == 2 && fdt_name_is(n->parent, "cpus")) {
-		v = fdt_prop(n, "device_type", &len);
-		if (!v || !fdt_stringlist_contains(v, len, "cpu"))
-			return;
-		v = fdt_prop(n, "reg", &len);
-		if (!v || n->addr_cells == 0 || len < 4 * n->addr_cells)
-			return;
-		if (dt.ncpus < MAX_VCPUS)
-			dt.mpidr[dt.ncpus++] = fdt_read_cells(v, n->addr_cells) & MPIDR_AFF_MASK;
-		return;
-	}
-
-	if (n->depth == 1 && fdt_name_is(n->name, "psci")) {
-		v = fdt_prop(n, "method", &len);
-		dt.psci_smc = v && fdt_stringlist_contains(v, len, "smc");
-		return;
-	}
-
-	v = fdt_prop(n, "compatible", &len);
-	if (!v)
-		return;
-	if (!dt.have_gic && fdt_stringlist_contains(v, len, "arm,gic-v3")) {
-		/* reg: the distributor, then (#redistributor-regions, default 1) the
-		 * redistributor region; we use the first. */
-		uint32_t cells = n->addr_cells + n->size_cells;
-		v = fdt_prop(n, "reg", &len);
-		if (v && n->addr_cells && n->size_cells && len >= 2 * 4 * cells) {
-			const uint8_t *r = v;
-			dt.gicd = fdt_read_cells(r, n->addr_cells);
-			dt.gicr = fdt_read_cells(r + 4 * cells, n->addr_cells);
-			dt.gicr_size = fdt_read_cells(r + 4 * (cells + n->addr_cells), n->size_cells);
-			dt.have_gic = true;
-		}
-		return;
-	}
-	if (!dt.have_uart && fdt_stringlist_contains(v, len, "arm,pl011")) {
-		const void *st = fdt_prop(n, "status", &len);
-		if (st && !fdt_stringlist_contains(st, len, "okay") &&
-		    !fdt_stringlist_contains(st, len, "ok"))
-			return;
-		v = fdt_prop(n, "reg", &len);
-		if (v && n->addr_cells && len >= 4 * n->addr_cells) {
-			dt.uart_base = fdt_read_cells(v, n->addr_cells);
-			dt.have_uart = true;
-		}
-	}
-}
-
-static int vcpu_index(uint64_t mpidr)
-{
-	for (unsigned int i = 0; i < dt.ncpus; i++)
-		if (dt.mpidr[i] == mpidr)
-			return (int)i;
-	return -1;
-}
-
 /* --- interrupts --- */
 
 static void timer_tick(unsigned int self)
 {
 	if (heartbeat_on[self])
-		cntv_arm(timer_period);	/* the line drops: TVAL is in the future again */
+		vtimer_arm_in(timer_period);	/* the line drops: TVAL is in the future again */
 	else
-		cntv_stop();
+		vtimer_stop();
 }
 
 /*
@@ -334,28 +220,22 @@ static bool hold_active_sgi(void)
 	return true;
 }
 
-static void irq_handle(void)
+/* One interrupt, before its EOI (gic_handle_irqs). */
+static void irq(uint32_t intid)
 {
 	unsigned int self = this_vcpu();
 
-	for (;;) {
-		uint32_t iar = gic_ack();
-		uint32_t intid = iar & 0xffffff;
-		if (intid >= INTID_SPURIOUS_FIRST)
-			break;
-		if (intid == INTID_VTIMER)
-			timer_tick(self);	/* before the EOI deactivates it */
-		if (intid == INTID_PTIMER)	/* one shot: the line drops */
-			__asm__ volatile("msr cntp_ctl_el0, xzr\n\tisb" ::: "memory");
-		bool held = intid == SGI_PARTNER && self == hold_vcpu && hold_active_sgi();
-		if (intid < INTID_NR_PRIVATE)
-			irq_count[self][intid]++;
-		else
-			irq_spi[self]++;
-		if (held)
-			hold_eoi_at = cntvct();	/* before: the EOI may trap to the hypervisor */
-		gic_eoi(iar);
-	}
+	if (intid == INTID_VTIMER)
+		timer_tick(self);	/* before the EOI deactivates it */
+	if (intid == INTID_PTIMER)	/* one shot: the line drops */
+		write_sysreg(cntp_ctl_el0, 0);
+	bool held = intid == SGI_PARTNER && self == hold_vcpu && hold_active_sgi();
+	if (intid < INTID_NR_PRIVATE)
+		irq_count[self][intid]++;
+	else
+		irq_spi[self]++;
+	if (held)
+		hold_eoi_at = cntvct();	/* just before the EOI, which may trap to the hypervisor */
 }
 
 /* Find, wake and program this vCPU's redistributor and CPU interface. */
@@ -425,10 +305,10 @@ static void ptimer_test(unsigned int self)
 	/* Masked until the read-back: the timer may fire before it (1 ms is
 	 * short on a loaded host), and the handler would then disable it. */
 	irq_mask();
-	__asm__ volatile("msr cntp_tval_el0, %0\n\t"
-			 "msr cntp_ctl_el0, %1\n\t"
-			 "isb" : : "r"(timer_period), "r"((uint64_t)1) : "memory");
-	__asm__ volatile("mrs %0, cntp_ctl_el0" : "=r"(ctl));
+	write_sysreg(cntp_tval_el0, timer_period);
+	write_sysreg(cntp_ctl_el0, CNT_CTL_ENABLE);
+	isb();
+	ctl = read_sysreg(cntp_ctl_el0);
 	irq_unmask();
 	if ((ctl & 3) != 1)
 		fail("vcpu %u physical timer: CNTP_CTL_EL0 reads 0x%lx after writing 1", self,
@@ -587,17 +467,8 @@ static void final_checks(unsigned int self)
 
 void boot_main(uintptr_t dtb)
 {
-	int err;
+	int err = dt_scan(dtb, NULL, NULL);
 
-	/* Only read the DTB where the identity map has Normal memory. */
-	if (dtb < RAM_BASE || dtb >= RAM_END)
-		err = -FDT_ERR_SIZE;
-	else
-		err = fdt_walk((const void *)dtb, (uint32_t)(RAM_END - dtb), scan_node, NULL);
-
-	if (dt.have_uart)
-		uart_set_base(dt.uart_base);
-	psci_use_smc = dt.psci_smc;
 	set_this_vcpu(0);	/* until we know better: the IRQ handler indexes by it */
 
 	if (err) {
@@ -606,7 +477,7 @@ void boot_main(uintptr_t dtb)
 	}
 
 	uint64_t mpidr = read_mpidr();
-	int self = vcpu_index(mpidr);
+	int self = dt_vcpu_index(mpidr);
 	if (self < 0) {
 		fail("boot mpidr 0x%lx is not in /cpus", (unsigned long)mpidr);
 		power_off();
@@ -655,7 +526,7 @@ void boot_main(uintptr_t dtb)
 	hold_vcpu = partner;
 	sgi_partner_want[self] = 1 + ROUND_TRIPS;
 	sgi_partner_want[partner] = 1 + ROUND_TRIPS + 2;
-	long ret = psci_call(PSCI_CPU_ON, dt.mpidr[partner], (uintptr_t)secondary_entry, partner);
+	long ret = psci_cpu_on(dt.mpidr[partner], (uintptr_t)secondary_entry, partner);
 	if (ret != PSCI_SUCCESS) {
 		fail("CPU_ON(0x%lx) returned %ld", (unsigned long)dt.mpidr[partner], ret);
 		power_off();
@@ -680,7 +551,7 @@ void boot_main(uintptr_t dtb)
 
 	/* Let the partner's CPU_OFF complete, so that SYSTEM_OFF cuts nothing short. */
 	for (unsigned int n = 0; n < 100; n++) {
-		if (psci_call(PSCI_AFFINITY_INFO, dt.mpidr[partner], 0, 0) == PSCI_AFF_OFF)
+		if (psci_affinity_info(dt.mpidr[partner]) == PSCI_AFF_OFF)
 			break;
 		sleep_ticks(ms(1));
 	}
@@ -692,9 +563,8 @@ void secondary_main(unsigned long vcpu)
 	if (vcpu >= dt.ncpus) {
 		fail("secondary mpidr 0x%lx started with bad context_id %lu",
 		     (unsigned long)read_mpidr(), vcpu);
-		psci_call(PSCI_CPU_OFF, 0, 0, 0);
-		for (;;)
-			wfi();
+		psci_cpu_off();
+		cpu_park();
 	}
 	unsigned int self = (unsigned int)vcpu;
 	unsigned int partner = self == 0 ? 1 : 0;
@@ -721,34 +591,20 @@ void secondary_main(unsigned long vcpu)
 	atomic_store_explicit(&partner_done, 1, memory_order_release);
 	dsb_sev();
 	irq_mask();
-	psci_call(PSCI_CPU_OFF, 0, 0, 0);
-	for (;;)	/* CPU_OFF only returns on failure */
-		wfi();
-}
-
-/* Any exception but an IRQ is a bug (ours or the hypervisor's): say so and stop. */
-static void __attribute__((noreturn)) exception_report(unsigned long vector, unsigned long esr,
-							unsigned long elr, unsigned long far)
-{
-	static atomic_uint reported;
-
-	/* Only the first one: SYSTEM_OFF may itself trap, and must not recurse. */
-	if (atomic_exchange_explicit(&reported, 1, memory_order_relaxed) == 0) {
-		/* No lock: this vCPU may already hold it. */
-		uart_printf("irq-test: FAIL unexpected exception: vector 0x%lx esr 0x%lx elr 0x%lx far 0x%lx\n",
-			    vector * 0x80, esr, elr, far);
-		psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
-	}
-	for (;;)
-		wfi();
+	psci_cpu_off();
+	cpu_park();	/* CPU_OFF only returns on failure */
 }
 
 void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
-		      unsigned long far)
+		      unsigned long far, struct exc_frame *frame)
 {
+	(void)frame;
 	if (vector == VECTOR_IRQ_EL1_SPX) {
-		irq_handle();
+		gic_handle_irqs(irq);
 		return;
 	}
-	exception_report(vector, esr, elr, far);
+	/* Anything else is a bug (ours or the hypervisor's): say so and stop. */
+	if (exception_report_once("irq-test: FAIL ", vector, esr, elr, far))
+		psci_system_off();
+	cpu_park();
 }

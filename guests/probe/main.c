@@ -38,30 +38,17 @@
  */
 #include <stddef.h>
 
-#include "fdt.h"
+#include "bootargs.h"
+#include "cpu.h"
+#include "dt.h"
 #include "gic.h"
-#include "print.h"
 #include "probe.h"
-
-/* PSCI function IDs (Arm DEN 0022) */
-#define PSCI_VERSION		0x84000000UL
-#define PSCI_CPU_OFF		0x84000002UL
-#define PSCI_CPU_ON_32		0x84000003UL
-#define PSCI_CPU_ON_64		0xc4000003UL
-#define PSCI_AFFINITY_INFO_64	0xc4000004UL
-#define PSCI_SYSTEM_OFF		0x84000008UL
-#define PSCI_AFF_ON		0
-#define PSCI_AFF_OFF		1
+#include "psci.h"
+#include "timer.h"
+#include "uart.h"
 
 /* Tessera's hypercalls (docs/hypercalls.md) */
 #define TESSERA_HC_DOORBELL	0xc6000001UL
-
-/* ESR_EL1 */
-#define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
-#define EC_UNKNOWN		0x00	/* undefined instruction */
-#define EC_DABT_CUR		0x25	/* data abort without a change of EL */
-#define ESR_DFSC(esr)		((esr) & 0x3f)
-#define DFSC_SEA		0x10	/* synchronous external abort */
 
 /* GICv3 distributor registers */
 #define GICD_ISENABLER		0x0100
@@ -104,25 +91,6 @@ extern char _image_start[], _end[];	/* linker.ld */
 
 /* --- what the device tree and the bootargs say --- */
 
-#define MAX_RAM		4
-#define MAX_VCPUS	8
-
-static struct {
-	const char *bootargs;
-	uint32_t bootargs_len;
-	bool have_uart;
-	uint64_t uart_base;
-	bool psci_smc;
-	bool have_gic;
-	uint64_t gicd, gicd_size, gicr, gicr_size;
-	unsigned nr_ram;
-	uint64_t ram_base[MAX_RAM], ram_end[MAX_RAM];
-	unsigned nr_cpus;
-	uint64_t cpu_mpidr[MAX_VCPUS];
-} dt;
-
-bool psci_use_smc;
-
 static const char *const arg_names[] = {
 	"partner_ram", "partner_gpa", "hyp", "pgtables", "s2_partner", "rtc",
 };
@@ -152,79 +120,11 @@ static volatile unsigned other_irqs[NR_CPUS];
 static volatile unsigned cpu_boots[NR_CPUS];	/* secondary_main entries */
 static volatile bool off_request;		/* vCPU 1: CPU_OFF yourself */
 
-/* --- the device tree --- */
-
-static void scan_node(void *ctx, const struct fdt_node *n)
-{
-	const void *v;
-	uint32_t len;
-
-	(void)ctx;
-
-	if (n->depth == 1 && fdt_name_is(n->name, "chosen")) {
-		v = fdt_prop(n, "bootargs", &len);
-		if (v && len) {
-			dt.bootargs = v;
-			dt.bootargs_len = len;
-		}
-		return;
-	}
-	if (n->depth == 1 && fdt_name_is(n->name, "psci")) {
-		v = fdt_prop(n, "method", &len);
-		dt.psci_smc = v && fdt_stringlist_contains(v, len, "smc");
-		return;
-	}
-	if (n->depth == 1 && fdt_name_is(n->name, "memory")) {
-		uint32_t cells = n->addr_cells + n->size_cells;
-		const uint8_t *r = fdt_prop(n, "reg", &len);
-		if (!r || !n->addr_cells || !n->size_cells)
-			return;
-		for (; len >= 4 * cells && dt.nr_ram < MAX_RAM; r += 4 * cells, len -= 4 * cells) {
-			dt.ram_base[dt.nr_ram] = fdt_read_cells(r, n->addr_cells);
-			dt.ram_end[dt.nr_ram] = dt.ram_base[dt.nr_ram] +
-						fdt_read_cells(r + 4 * n->addr_cells, n->size_cells);
-			dt.nr_ram++;
-		}
-		return;
-	}
-	if (n->depth == 2 && n->parent && fdt_name_is(n->parent, "cpus") &&
-	    fdt_name_is(n->name, "cpu")) {
-		const uint8_t *r = fdt_prop(n, "reg", &len);
-		if (r && n->addr_cells && len >= 4 * n->addr_cells && dt.nr_cpus < MAX_VCPUS)
-			dt.cpu_mpidr[dt.nr_cpus++] = fdt_read_cells(r, n->addr_cells);
-		return;
-	}
-
-	v = fdt_prop(n, "compatible", &len);
-	if (!v)
-		return;
-	if (!dt.have_gic && fdt_stringlist_contains(v, len, "arm,gic-v3")) {
-		uint32_t cells = n->addr_cells + n->size_cells;
-		const uint8_t *r = fdt_prop(n, "reg", &len);
-		if (r && n->addr_cells && n->size_cells && len >= 2 * 4 * cells) {
-			dt.gicd = fdt_read_cells(r, n->addr_cells);
-			dt.gicd_size = fdt_read_cells(r + 4 * n->addr_cells, n->size_cells);
-			dt.gicr = fdt_read_cells(r + 4 * cells, n->addr_cells);
-			dt.gicr_size = fdt_read_cells(r + 4 * (cells + n->addr_cells), n->size_cells);
-			dt.have_gic = true;
-		}
-		return;
-	}
-	if (!dt.have_uart && fdt_stringlist_contains(v, len, "arm,pl011")) {
-		v = fdt_prop(n, "reg", &len);
-		if (v && n->addr_cells && len >= 4 * n->addr_cells) {
-			dt.uart_base = fdt_read_cells(v, n->addr_cells);
-			dt.have_uart = true;
-		}
-	}
-}
+/* --- what the device tree says --- */
 
 static bool in_own_ram(uint64_t a)
 {
-	for (unsigned i = 0; i < dt.nr_ram; i++)
-		if (a >= dt.ram_base[i] && a < dt.ram_end[i])
-			return true;
-	return false;
+	return dt_mem_holding(a) != NULL;
 }
 
 static bool in_own_image(uint64_t a)
@@ -234,80 +134,24 @@ static bool in_own_image(uint64_t a)
 
 /* --- the bootargs --- */
 
-static bool word_is(const char *w, size_t wlen, const char *s)
-{
-	size_t i = 0;
-
-	while (i < wlen && s[i] && w[i] == s[i])
-		i++;
-	return i == wlen && !s[i];
-}
-
-/* "0x" and 1-16 hex digits. */
-static bool parse_hex(const char *v, size_t vlen, uint64_t *out)
-{
-	uint64_t n = 0;
-
-	if (vlen < 3 || vlen > 18 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X'))
-		return false;
-	for (size_t i = 2; i < vlen; i++) {
-		char c = v[i];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			return false;
-		n = n << 4 | d;
-	}
-	*out = n;
-	return true;
-}
-
 static void parse_word(const char *w, size_t wlen)
 {
-	if (word_is(w, wlen, "spoof")) {
+	if (bootargs_is(w, wlen, "spoof")) {
 		args.spoof = true;
 		return;
 	}
 	for (unsigned a = 0; a < NR_ARGS; a++) {
-		const char *k = arg_names[a];
-		size_t i = 0;
-		while (k[i] && i < wlen && w[i] == k[i])
-			i++;
-		if (k[i] || i == wlen || w[i] != '=')
+		size_t vlen;
+		const char *v = bootargs_value(w, wlen, arg_names[a], &vlen);
+		if (!v)
 			continue;
-		if (parse_hex(w + i + 1, wlen - i - 1, &args.v[a])) {
+		if (bootargs_hex(v, vlen, &args.v[a])) {
 			args.have[a] = true;
 			return;
 		}
 		break;
 	}
-	uart_printf("probe: error: bad bootargs word \"");
-	for (size_t i = 0; i < wlen; i++)
-		uart_putc(w[i]);
-	uart_printf("\"\n");
-}
-
-static void parse_bootargs(void)
-{
-	const char *s = dt.bootargs, *end = s + dt.bootargs_len;
-
-	if (!s)
-		return;
-	while (s < end && *s) {
-		if (*s == ' ' || *s == '\t') {
-			s++;
-			continue;
-		}
-		const char *w = s;
-		while (s < end && *s && *s != ' ' && *s != '\t')
-			s++;
-		parse_word(w, (size_t)(s - w));
-	}
+	bootargs_report("probe: error: bad bootargs word ", w, wlen);
 }
 
 /* --- time --- */
@@ -318,13 +162,9 @@ static void parse_bootargs(void)
  * spinning probe would take time from the partner's heartbeat that no
  * hypervisor could give back.
  */
-#define CNTV_CTL_ENABLE		(1u << 0)
-
 static void sleep_until(uint64_t end)
 {
-	write_sysreg(cntv_cval_el0, end);
-	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
-	isb();
+	vtimer_arm_at(end);
 	for (;;) {
 		irq_mask();
 		if (cntvct() >= end)
@@ -333,8 +173,7 @@ static void sleep_until(uint64_t end)
 		irq_unmask();
 	}
 	irq_unmask();
-	write_sysreg(cntv_ctl_el0, 0);
-	isb();
+	vtimer_stop();
 }
 
 static void delay_ms(uint64_t ms)
@@ -352,48 +191,34 @@ static void delay_ms(uint64_t ms)
 
 /* --- the end --- */
 
-static void __attribute__((noreturn)) halt(void)
-{
-	__asm__ volatile("msr daifset, #0xf" ::: "memory");
-	for (;;)
-		wfi();
-}
-
 static void __attribute__((noreturn)) power_off(void)
 {
-	__asm__ volatile("msr daifset, #0xf" ::: "memory");
-	long ret = psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
-	uart_printf("probe: error: SYSTEM_OFF returned %ld\n", ret);
-	halt();
+	psci_power_off("probe: error: ");
 }
 
 /* --- exceptions --- */
 
-static void handle_irqs(unsigned cpu)
+static void irq(uint32_t intid)
 {
-	for (;;) {
-		uint32_t iar = gic_ack();
-		uint32_t intid = iar & 0xffffff;
-		if (intid >= INTID_SPURIOUS_FIRST)
-			return;
-		if (intid < 16)
-			sgi_count[cpu][intid]++;
-		else if (intid == INTID_VTIMER)
-			write_sysreg(cntv_ctl_el0, 0);	/* sleep_until: time is up */
-		else
-			other_irqs[cpu]++;
-		gic_eoi(iar);
-	}
+	unsigned cpu = this_cpu();
+
+	if (intid < 16)
+		sgi_count[cpu][intid]++;
+	else if (intid == INTID_VTIMER)
+		vtimer_stop();		/* sleep_until: time is up */
+	else
+		other_irqs[cpu]++;
 }
 
 void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
-		      unsigned long far)
+		      unsigned long far, struct exc_frame *frame)
 {
 	unsigned cpu = this_cpu();
 	struct trap *t = &traps[cpu];
 
+	(void)frame;
 	if (vector == VECTOR_IRQ_EL1_SPX) {
-		handle_irqs(cpu);
+		gic_handle_irqs(irq);
 		return;
 	}
 	if (vector == VECTOR_SYNC_EL1_SPX && t->armed) {
@@ -429,9 +254,9 @@ static enum res disarm(void)
 	t->armed = false;
 	if (!t->taken)
 		return R_OK;
-	if (ESR_EC(t->esr) == EC_DABT_CUR && ESR_DFSC(t->esr) == DFSC_SEA)
+	if (ESR_EC(t->esr) == ESR_EC_DABT_CUR && ESR_DFSC(t->esr) == DFSC_SEA)
 		return R_SEA;
-	if (ESR_EC(t->esr) == EC_UNKNOWN)
+	if (ESR_EC(t->esr) == ESR_EC_UNKNOWN)
 		return R_UNDEF;
 	return R_OTHER;
 }
@@ -610,11 +435,7 @@ static void straddle_attack(uint64_t end)
 
 static void attack_memory(void)
 {
-	uint64_t end = dt.ram_end[0];
-
-	for (unsigned i = 1; i < dt.nr_ram; i++)
-		if (dt.ram_end[i] > end)
-			end = dt.ram_end[i];
+	uint64_t end = dt_mem_end();
 
 	/* 1. The partner's RAM. */
 	mem_attack("partner RAM at its host address", args.v[ARG_PARTNER_RAM]);
@@ -800,22 +621,22 @@ static void attack_psci(void)
 
 	for (unsigned i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
 		buf_printf(what, sizeof(what), "psci CPU_ON mpidr 0x%lx", (unsigned long)foreign[i]);
-		psci_refused(what, psci_call(PSCI_CPU_ON_64, foreign[i], entry, 1));
+		psci_refused(what, psci_cpu_on(foreign[i], entry, 1));
 	}
 	psci_refused("psci CPU_ON (SMC32) mpidr 0x3",
 		    psci_call(PSCI_CPU_ON_32, 0x3, entry, 1));
 	for (unsigned i = 0; i < 2; i++) {
 		buf_printf(what, sizeof(what), "psci AFFINITY_INFO mpidr 0x%lx",
 			   (unsigned long)foreign[i]);
-		psci_refused(what, psci_call(PSCI_AFFINITY_INFO_64, foreign[i], 0, 0));
+		psci_refused(what, psci_affinity_info(foreign[i]));
 	}
 
 	/* Its own vCPUs, both on. */
-	for (unsigned i = 0; i < dt.nr_cpus && i < NR_CPUS; i++) {
+	for (unsigned i = 0; i < dt.ncpus && i < NR_CPUS; i++) {
 		buf_printf(what, sizeof(what), "psci CPU_ON own running mpidr 0x%lx",
-			   (unsigned long)dt.cpu_mpidr[i]);
+			   (unsigned long)dt.mpidr[i]);
 		attack("%s", what);
-		long ret = psci_call(PSCI_CPU_ON_64, dt.cpu_mpidr[i], entry, i);
+		long ret = psci_cpu_on(dt.mpidr[i], entry, i);
 		if (ret < 0)
 			outcome("error %ld", ret);
 		else
@@ -832,35 +653,35 @@ static void send_sgi(uint64_t r)
 /* 10. vCPU 1 powers itself off (CPU_OFF) and is started again (CPU_ON). */
 static void attack_cpu_off_on(void)
 {
-	uint64_t m1 = dt.cpu_mpidr[1];
+	uint64_t m1 = dt.mpidr[1];
 	unsigned boots = cpu_boots[1];
 	long ret;
 
 	attack("psci CPU_OFF of own vcpu 1, then CPU_ON");
 	off_request = true;
-	dsb();
+	dsb_sy();
 	send_sgi(SGIR_INTID(SGI_WAKE) | SGIR_AFF1((m1 >> 8) & 0xff) | (1u << (m1 & 0xf)));
-	if (!WAIT_UNTIL(psci_call(PSCI_AFFINITY_INFO_64, m1, 0, 0) == PSCI_AFF_OFF, 1000)) {
+	if (!WAIT_UNTIL(psci_affinity_info(m1) == PSCI_AFF_OFF, 1000)) {
 		outcome("vcpu 1 did not go off");
 		return;
 	}
 
 	/* While it is off: entry points outside the probe's executable RAM. */
-	uint64_t bad[] = { args.v[ARG_PARTNER_RAM], args.v[ARG_RTC], dt.ram_end[0] };
+	uint64_t bad[] = { args.v[ARG_PARTNER_RAM], args.v[ARG_RTC], dt.mem[0].end };
 	char what[80];
 	for (unsigned i = 0; i < 3; i++) {
 		buf_printf(what, sizeof(what), "psci CPU_ON own vcpu 1 at entry 0x%lx",
 			   (unsigned long)bad[i]);
-		psci_refused(what, psci_call(PSCI_CPU_ON_64, m1, bad[i], 1));
+		psci_refused(what, psci_cpu_on(m1, bad[i], 1));
 	}
 
 	attack("psci CPU_OFF of own vcpu 1, then CPU_ON");
-	ret = psci_call(PSCI_CPU_ON_64, m1, (uintptr_t)secondary_entry, 1);
+	ret = psci_cpu_on(m1, (uintptr_t)secondary_entry, 1);
 	if (ret)
 		outcome("error %ld", ret);
 	else if (!WAIT_UNTIL(cpu_boots[1] == boots + 1, 1000))
 		outcome("vcpu 1 did not come back");
-	else if (psci_call(PSCI_AFFINITY_INFO_64, m1, 0, 0) != PSCI_AFF_ON)
+	else if (psci_affinity_info(m1) != PSCI_AFF_ON)
 		outcome("vcpu 1 back but not ON");
 	else
 		outcome("ok");
@@ -1160,7 +981,7 @@ static void attack_console(void)
 
 static void gic_setup_this_cpu(void)
 {
-	uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
+	uint64_t mpidr = read_mpidr();
 	uint64_t rd = gic_find_redist(mpidr, 0);
 
 	if (!rd || gic_redist_init(rd, 0xffff | 1u << INTID_VTIMER)) {	/* SGIs, timer */
@@ -1181,10 +1002,10 @@ void secondary_main(unsigned long cpu)
 		irq_mask();
 		if (off_request) {
 			off_request = false;
-			dsb();
-			long ret = psci_call(PSCI_CPU_OFF, 0, 0, 0);
+			dsb_sy();
+			long ret = psci_cpu_off();
 			uart_printf("probe: error: CPU_OFF returned %ld\n", ret);
-			halt();
+			cpu_halt();
 		}
 		wfi();
 		irq_unmask();
@@ -1193,32 +1014,25 @@ void secondary_main(unsigned long cpu)
 
 void boot_main(uintptr_t dtb)
 {
-	int err;
+	int err = dt_scan(dtb, NULL, NULL);
 
 	dtb_addr = dtb;
-	if (dtb < RAM_BASE || dtb >= RAM_END)
-		err = -FDT_ERR_SIZE;
-	else
-		err = fdt_walk((const void *)dtb, (uint32_t)(RAM_END - dtb), scan_node, NULL);
-	if (dt.have_uart)
-		uart_set_base(dt.uart_base);
-	psci_use_smc = dt.psci_smc;
 	if (err) {
 		uart_printf("probe: error: bad device tree at 0x%lx (error %d)\n",
 			    (unsigned long)dtb, err);
 		power_off();
 	}
-	parse_bootargs();
+	bootargs_for_each(dt.bootargs, dt.bootargs_len, parse_word);
 	uart_printf("probe: start\n");
 
-	bool ok = dt.have_gic && dt.nr_ram && dt.nr_cpus >= 2;
+	bool ok = dt.have_gic && dt.nmem && dt.ncpus >= 2;
 	for (unsigned a = 0; a < NR_ARGS; a++) {
 		if (!args.have[a]) {
 			uart_printf("probe: error: bootargs lack %s=0x...\n", arg_names[a]);
 			ok = false;
 		}
 	}
-	freq = read_sysreg(cntfrq_el0);
+	freq = cntfrq();
 	if (!ok || freq < 1000) {
 		uart_printf("probe: error: need a GICv3, /memory, 2 CPUs in the DTB, every bootarg "
 			    "and CNTFRQ_EL0 of 1 kHz or more\n");
@@ -1237,10 +1051,10 @@ void boot_main(uintptr_t dtb)
 	irq_unmask();
 
 	/* Its second vCPU, for the SGI and power attacks. */
-	long ret = psci_call(PSCI_CPU_ON_64, dt.cpu_mpidr[1], (uintptr_t)secondary_entry, 1);
+	long ret = psci_cpu_on(dt.mpidr[1], (uintptr_t)secondary_entry, 1);
 	if (ret || !WAIT_UNTIL(cpu_boots[1] == 1, 1000)) {
 		uart_printf("probe: error: vcpu 1 (mpidr 0x%lx) did not start (%ld)\n",
-			    (unsigned long)dt.cpu_mpidr[1], ret);
+			    (unsigned long)dt.mpidr[1], ret);
 		power_off();
 	}
 	uart_printf("probe: vcpu 1 up\n");

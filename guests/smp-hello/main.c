@@ -7,78 +7,19 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "fdt.h"
-#include "hello.h"
+#include "console.h"
+#include "cpu.h"
+#include "dt.h"
+#include "psci.h"
 #include "uart.h"
 
-/* PSCI function IDs (Arm DEN 0022) and return codes */
-#define PSCI_VERSION		0x84000000UL
-#define PSCI_CPU_OFF		0x84000002UL
-#define PSCI_CPU_ON		0xC4000003UL	/* SMC64 */
-#define PSCI_AFFINITY_INFO	0xC4000004UL	/* SMC64 */
-#define PSCI_MIGRATE_INFO_TYPE	0x84000006UL
-#define PSCI_SYSTEM_OFF		0x84000008UL
-#define PSCI_FEATURES		0x8400000AUL
-
-#define PSCI_SUCCESS		0
-#define PSCI_INVALID_PARAMETERS	(-2)
-#define PSCI_ALREADY_ON		(-4)
-#define PSCI_AFF_OFF		1	/* AFFINITY_INFO: affinity instance is off */
-#define PSCI_MIGRATE_NOT_NEEDED	2	/* MIGRATE_INFO_TYPE: no trusted OS to migrate */
-
-/* What the device tree told us. Written by the boot vCPU before any CPU_ON. */
-static struct {
-	unsigned int ncpus;		/* vCPUs we use: /cpus entries, at most MAX_VCPUS */
-	unsigned int ncpus_listed;	/* /cpus entries in the tree */
-	uint64_t mpidr[MAX_VCPUS];	/* index = vCPU index */
-	bool have_uart;
-	uint64_t uart_base;
-	bool psci_smc;
-	bool have_mem;
-	uint64_t mem_end;		/* end of the highest /memory reg range */
-} dt;
-
-bool psci_use_smc;			/* read by psci_call in start.S */
-
-static atomic_uint print_lock;
 static atomic_uint arrived;		/* vCPUs that reached the barrier */
 static atomic_uint expected;		/* vCPUs the barrier waits for */
 
-/*
- * Spinlock: waiters sleep in WFE until the holder's SEV. Under QEMU -icount
- * vCPUs run round-robin on one thread, so a plain spin would burn the
- * holder's time slice; WFE yields it.
- */
-static void lock(atomic_uint *l)
-{
-	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
-		while (atomic_load_explicit(l, memory_order_relaxed))
-			wfe();
-}
-
-static void unlock(atomic_uint *l)
-{
-	atomic_store_explicit(l, 0, memory_order_release);
-	dsb_sev();
-}
-
-/* printf a whole line (or lines) without other vCPUs' output interleaving. */
-static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
-{
-	va_list ap;
-
-	lock(&print_lock);
-	va_start(ap, fmt);
-	uart_vprintf(fmt, ap);
-	va_end(ap);
-	unlock(&print_lock);
-}
-
 static void __attribute__((noreturn)) power_off(void)
 {
-	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
-	for (;;)
-		wfi();
+	psci_system_off();
+	cpu_park();
 }
 
 /*
@@ -92,78 +33,6 @@ static void barrier(void)
 	while (atomic_load_explicit(&arrived, memory_order_acquire) <
 	       atomic_load_explicit(&expected, memory_order_acquire))
 		wfe();
-}
-
-/* Device tree callback: collect /cpus entries, the PL011 and the PSCI conduit. */
-static void scan_node(void *ctx, const struct fdt_node *n)
-{
-	const void *v;
-	uint32_t len;
-
-	(void)ctx;
-
-	if (n->depth == 2 && fdt_name_is(n->parent, "cpus")) {
-		/* /cpus also holds e.g. cpu-map; only device_type = "cpu" are CPUs. */
-		v = fdt_prop(n, "device_type", &len);
-		if (!v || !fdt_stringlist_contains(v, len, "cpu"))
-			return;
-		v = fdt_prop(n, "reg", &len);
-		if (!v || n->addr_cells == 0 || len < 4 * n->addr_cells)
-			return;
-		if (dt.ncpus < MAX_VCPUS)
-			dt.mpidr[dt.ncpus++] = fdt_read_cells(v, n->addr_cells) & MPIDR_AFF_MASK;
-		dt.ncpus_listed++;
-		return;
-	}
-
-	if (n->depth == 1 && (v = fdt_prop(n, "device_type", &len)) &&
-	    fdt_stringlist_contains(v, len, "memory")) {
-		/* reg: (base, size) pairs. The end of the last range is the end of
-		 * RAM when they are sorted, as they are everywhere; taking the
-		 * highest end keeps that true when they are not. */
-		uint32_t cells = n->addr_cells + n->size_cells;
-		v = fdt_prop(n, "reg", &len);
-		if (!v || n->addr_cells == 0 || n->size_cells == 0)
-			return;
-		for (const uint8_t *r = v; len >= 4 * cells; r += 4 * cells, len -= 4 * cells) {
-			uint64_t base = fdt_read_cells(r, n->addr_cells);
-			uint64_t size = fdt_read_cells(r + 4 * n->addr_cells, n->size_cells);
-			if (size && (!dt.have_mem || base + size > dt.mem_end)) {
-				dt.mem_end = base + size;
-				dt.have_mem = true;
-			}
-		}
-		return;
-	}
-
-	if (n->depth == 1 && fdt_name_is(n->name, "psci")) {
-		v = fdt_prop(n, "method", &len);
-		dt.psci_smc = v && fdt_stringlist_contains(v, len, "smc");
-		return;
-	}
-
-	v = fdt_prop(n, "compatible", &len);
-	if (!dt.have_uart && v && fdt_stringlist_contains(v, len, "arm,pl011")) {
-		/* Skip disabled ones, e.g. QEMU's secure-world UART. */
-		const void *st = fdt_prop(n, "status", &len);
-		if (st && !fdt_stringlist_contains(st, len, "okay") &&
-		    !fdt_stringlist_contains(st, len, "ok"))
-			return;
-		v = fdt_prop(n, "reg", &len);
-		/* Assumes identity 'ranges' on the way up, as on every virt platform. */
-		if (v && n->addr_cells && len >= 4 * n->addr_cells) {
-			dt.uart_base = fdt_read_cells(v, n->addr_cells);
-			dt.have_uart = true;
-		}
-	}
-}
-
-static int vcpu_index(uint64_t mpidr)
-{
-	for (unsigned int i = 0; i < dt.ncpus; i++)
-		if (dt.mpidr[i] == mpidr)
-			return (int)i;
-	return -1;
 }
 
 static unsigned int check_failures;
@@ -189,22 +58,21 @@ static void psci_checks(unsigned int self)
 	}
 
 	check("PSCI_FEATURES(CPU_ON)", psci_call(PSCI_FEATURES, PSCI_CPU_ON, 0, 0), PSCI_SUCCESS);
-	check("CPU_ON(self)", psci_call(PSCI_CPU_ON, dt.mpidr[self],
-					(uintptr_t)secondary_entry, self), PSCI_ALREADY_ON);
+	check("CPU_ON(self)", psci_cpu_on(dt.mpidr[self], (uintptr_t)secondary_entry, self),
+	      PSCI_ALREADY_ON);
 
 	/* An affinity value no /cpus entry uses. */
 	uint64_t bogus = 0xff;
-	while (vcpu_index(bogus) >= 0)
+	while (dt_vcpu_index(bogus) >= 0)
 		bogus--;
-	check("CPU_ON(mpidr not in /cpus)",
-	      psci_call(PSCI_CPU_ON, bogus, (uintptr_t)secondary_entry, 0),
+	check("CPU_ON(mpidr not in /cpus)", psci_cpu_on(bogus, (uintptr_t)secondary_entry, 0),
 	      PSCI_INVALID_PARAMETERS);
 
 	/* Any other vCPU: none has been started yet. */
 	if (dt.ncpus > 1) {
 		unsigned int other = self == 0 ? 1 : 0;
 		check("AFFINITY_INFO(secondary)",
-		      psci_call(PSCI_AFFINITY_INFO, dt.mpidr[other], 0, 0), PSCI_AFF_OFF);
+		      psci_affinity_info(dt.mpidr[other]), PSCI_AFF_OFF);
 	}
 
 	check("MIGRATE_INFO_TYPE", psci_call(PSCI_MIGRATE_INFO_TYPE, 0, 0, 0),
@@ -226,11 +94,6 @@ static struct {
 	uint64_t esr, far;	/* what the handler saw */
 } probe;
 
-#define ESR_EC(esr)		(((esr) >> 26) & 0x3f)
-#define ESR_EC_DABT_CUR		0x25	/* data abort taken without a change of EL */
-#define ESR_DFSC(esr)		((esr) & 0x3f)
-#define DFSC_SEA		0x10	/* synchronous external abort, not on a table walk */
-
 /*
  * Load once from the first byte after our RAM. A hypervisor has nothing
  * mapped there at stage 2 for us and must inject a synchronous external
@@ -239,9 +102,9 @@ static struct {
  */
 static void fault_check(void)
 {
-	uint64_t addr = dt.mem_end;
+	uint64_t addr = dt_mem_end();
 
-	if (!dt.have_mem) {
+	if (!addr) {
 		say("smp-hello: fault check failed: no /memory in the device tree\n");
 		return;
 	}
@@ -286,17 +149,7 @@ static void fault_check(void)
 
 void boot_main(uintptr_t dtb)
 {
-	int err;
-
-	/* Only read the DTB where the identity map has Normal memory. */
-	if (dtb < RAM_BASE || dtb >= RAM_END)
-		err = -FDT_ERR_SIZE;
-	else
-		err = fdt_walk((const void *)dtb, (uint32_t)(RAM_END - dtb), scan_node, NULL);
-
-	if (dt.have_uart)
-		uart_set_base(dt.uart_base);
-	psci_use_smc = dt.psci_smc;
+	int err = dt_scan(dtb, NULL, NULL);
 
 	if (err) {
 		say("smp-hello: bad device tree at 0x%lx (error %d)\n", (unsigned long)dtb, err);
@@ -307,7 +160,7 @@ void boot_main(uintptr_t dtb)
 		    MAX_VCPUS);
 
 	uint64_t mpidr = read_mpidr();
-	int self = vcpu_index(mpidr);
+	int self = dt_vcpu_index(mpidr);
 	if (self < 0) {
 		say("smp-hello: boot mpidr 0x%lx is not in /cpus\n", (unsigned long)mpidr);
 		power_off();
@@ -324,7 +177,7 @@ void boot_main(uintptr_t dtb)
 		if (i == (unsigned int)self)
 			continue;
 		/* context_id = vCPU index: picks the secondary's stack and identity. */
-		long ret = psci_call(PSCI_CPU_ON, dt.mpidr[i], (uintptr_t)secondary_entry, i);
+		long ret = psci_cpu_on(dt.mpidr[i], (uintptr_t)secondary_entry, i);
 		if (ret != PSCI_SUCCESS) {
 			say("smp-hello: psci check failed: CPU_ON(0x%lx) got %ld\n",
 			    (unsigned long)dt.mpidr[i], ret);
@@ -359,34 +212,15 @@ void secondary_main(unsigned long vcpu)
 		barrier();
 	}
 
-	psci_call(PSCI_CPU_OFF, 0, 0, 0);
-	for (;;)	/* CPU_OFF only returns on failure */
-		wfi();
-}
-
-/* Any exception but the probe's is a bug (e.g. in the hypervisor's emulation): say so and stop. */
-static void __attribute__((noreturn)) exception_report(unsigned long vector, unsigned long esr,
-							unsigned long elr, unsigned long far)
-{
-	static atomic_uint reported;
-
-	/*
-	 * Report only the first one: SYSTEM_OFF below may itself trap (a broken
-	 * PSCI conduit does), and that must not recurse forever.
-	 */
-	if (atomic_exchange_explicit(&reported, 1, memory_order_relaxed) == 0) {
-		/* No lock: this vCPU may already hold it. */
-		uart_printf("smp-hello: unexpected exception: vector 0x%lx esr 0x%lx elr 0x%lx far 0x%lx\n",
-			    vector * 0x80, esr, elr, far);
-		psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
-	}
-	for (;;)
-		wfi();
+	psci_cpu_off();
+	cpu_park();	/* CPU_OFF only returns on failure */
 }
 
 void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
-		      unsigned long far)
+		      unsigned long far, struct exc_frame *frame)
 {
+	(void)frame;
+
 	/*
 	 * The probe's fault: armed, and a synchronous exception at exactly the
 	 * probing load. Record it whatever its syndrome (fault_check reports a
@@ -399,8 +233,11 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 		probe.ok = ESR_EC(esr) == ESR_EC_DABT_CUR && ESR_DFSC(esr) == DFSC_SEA &&
 			   far == probe.addr;
 		probe.taken = true;
-		__asm__ volatile("msr elr_el1, %0" : : "r"(elr + 4));
+		write_sysreg(elr_el1, elr + 4);
 		return;
 	}
-	exception_report(vector, esr, elr, far);
+	/* Anything else is a bug (e.g. in the hypervisor's emulation): say so and stop. */
+	if (exception_report_once("smp-hello: ", vector, esr, elr, far))
+		psci_system_off();
+	cpu_park();
 }

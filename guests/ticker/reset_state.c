@@ -3,7 +3,10 @@
  * inherit: with fault=panic the ticker leaves it set before SYSTEM_RESET,
  * and checks it is clear when it starts, as a CPU out of reset has it.
  */
-#include "ticker.h"
+#include <stdbool.h>
+
+#include "cpu.h"
+#include "reset_state.h"
 #include "uart.h"
 
 #define ID_AA64DFR0_PMUVER(v)	(((v) >> 8) & 0xf)

@@ -1,0 +1,57 @@
+/*
+ * What the guests under guests/ take from their device tree, gathered in
+ * one walk of it (dt_scan): CPUs, RAM, console, GIC, PSCI conduit and
+ * bootargs. A guest that looks for more passes a callback of its own.
+ */
+#ifndef GUEST_DT_H
+#define GUEST_DT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fdt.h"
+#include "start.h"
+
+#define DT_MAX_MEM	4	/* /memory reg ranges kept */
+
+struct dt_range {
+	uint64_t base, end;
+};
+
+struct dt {
+	unsigned int ncpus;		/* /cpus entries kept: at most MAX_VCPUS */
+	unsigned int ncpus_listed;	/* /cpus entries in the tree */
+	uint64_t mpidr[MAX_VCPUS];	/* their reg (affinity), index = vCPU index */
+	unsigned int nmem;
+	struct dt_range mem[DT_MAX_MEM];	/* /memory reg ranges, in tree order */
+	bool have_uart;
+	uint64_t uart_base;		/* the first arm,pl011 not disabled */
+	bool psci_smc;			/* /psci method is "smc" (else HVC) */
+	bool have_gic;
+	/* The first arm,gic-v3: distributor, then the first redistributor region. */
+	uint64_t gicd, gicd_size, gicr, gicr_size;
+	const char *bootargs;		/* /chosen bootargs (not NUL-terminated), or NULL */
+	uint32_t bootargs_len;
+};
+
+extern struct dt dt;		/* written by the boot vCPU before it starts any other */
+
+/*
+ * Walk the DTB at dtb into dt, then point the UART and psci_call where it
+ * says (whatever it managed to read). more (if not NULL) is called with
+ * ctx for every node as well. Returns 0 or -FDT_ERR_*; a DTB outside
+ * [RAM_BASE, RAM_END), where the identity map has Normal memory, is not
+ * read at all (-FDT_ERR_SIZE).
+ */
+int dt_scan(uintptr_t dtb, fdt_node_fn *more, void *ctx);
+
+/* The vCPU index of the /cpus entry with this MPIDR affinity, or -1. */
+int dt_vcpu_index(uint64_t mpidr);
+
+/* The /memory range holding addr, or NULL. */
+const struct dt_range *dt_mem_holding(uint64_t addr);
+
+/* The highest end of a non-empty /memory range (the end of RAM); 0 if none. */
+uint64_t dt_mem_end(void);
+
+#endif
