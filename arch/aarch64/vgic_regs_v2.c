@@ -135,10 +135,7 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 
 bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
-	arch_spin_lock(&vgic_vms[vm].lock);
-	bool ok = dist_locked(vm, off, size, write, value);
-	arch_spin_unlock(&vgic_vms[vm].lock);
-	return ok;
+	return vgic_locked_access(dist_locked, vm, off, size, write, value);
 }
 
 #endif /* CONFIG_GIC_V2 */

@@ -84,6 +84,17 @@ static inline void vgic_notify(const struct vcpu_config *target)
 		arch_kick(target->pcpu);
 }
 
+/* An emulated register frame's access, under the partition's lock (the
+ * frames' handlers, named *_locked, assume it is held). */
+typedef bool vgic_frame_fn(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value);
+static inline bool vgic_locked_access(vgic_frame_fn *fn, unsigned vm, uint64_t off, unsigned size,
+				      bool write, uint64_t *value)
+{
+	arch_spin_lock(&vgic_vms[vm].lock);
+	bool ok = fn(vm, off, size, write, value);
+	arch_spin_unlock(&vgic_vms[vm].lock);
+	return ok;
+}
 
 /* Registers laid out alike in several frames: set/clear bits, priorities,
  * configuration. A GICv3 distributor holds SPIs only, its redistributors'

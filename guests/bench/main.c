@@ -32,6 +32,7 @@
 #include "cpu.h"
 #include "dt.h"
 #include "gic.h"
+#include "pmu.h"
 #include "psci.h"
 #include "timer.h"
 #include "uart.h"
@@ -54,13 +55,6 @@
 #define WL_BYTES		(4ul << 20)
 #define WL_PASSES		4
 #define WL_ALIGN		(1ul << 20)
-
-/* PMU registers (Arm DDI 0487, D13) */
-#define ID_AA64DFR0_PMUVER(v)	(((v) >> 8) & 0xf)
-#define PMCR_E			(1u << 0)	/* enable */
-#define PMCR_C			(1u << 2)	/* reset the cycle counter */
-#define PMCNTEN_C		(1u << 31)	/* cycle counter enable */
-#define PMCCFILTR_NSH		(1u << 27)	/* count at (Non-secure) EL2 too */
 
 static uint64_t freq;			/* CNTFRQ_EL0 */
 static uint64_t ns_per_tick;		/* 1e9 / freq if whole, else 0 (no exact clock) */
@@ -227,11 +221,10 @@ static void pmu_count_el2(bool on)
  */
 static const char *pmu_probe(uint64_t *pmuver)
 {
-	uint64_t dfr0, p0, p1;
+	uint64_t p0, p1;
 
-	__asm__ volatile("mrs %0, id_aa64dfr0_el1" : "=r"(dfr0));
-	*pmuver = ID_AA64DFR0_PMUVER(dfr0);
-	if (*pmuver == 0 || *pmuver == 0xf)
+	*pmuver = pmu_version();
+	if (!pmu_v3(*pmuver))
 		return "no PMUv3 (ID_AA64DFR0_EL1.PMUVer)";
 	probing = true;
 	probe_faults = 0;

@@ -6,21 +6,17 @@
 #include <stdbool.h>
 
 #include "cpu.h"
+#include "pmu.h"
 #include "reset_state.h"
 #include "uart.h"
 
-#define ID_AA64DFR0_PMUVER(v)	(((v) >> 8) & 0xf)
-#define PMCR_E			(1u << 0)	/* counters enabled */
-#define PMCNTEN_C		(1u << 31)	/* the cycle counter */
-#define PMUSERENR_EN		(1u << 0)	/* EL0 access */
 #define MDSCR_SS		(1u << 0)	/* software step */
 #define MDSCR_KDE		(1u << 13)	/* debug exceptions at EL1 */
 #define MDSCR_MDE		(1u << 15)	/* breakpoints and watchpoints */
 
 static bool have_pmu(void)
 {
-	uint64_t pmuver = ID_AA64DFR0_PMUVER(read_sysreg(id_aa64dfr0_el1));
-	return pmuver != 0 && pmuver != 0xf;
+	return pmu_v3(pmu_version());
 }
 
 void reset_state_dirty(void)
