@@ -30,33 +30,17 @@ emu_devices = [
 ]
 """
 
-# A system config in TOML: two partitions inline, "left" on CPU 0 and
-# "right" on CPU 1, both with guest RAM at 0x4000_0000 placed by the generator.
-TWO_VMS_TOML = """\
-board = "qemu-aarch64-virt"
-
+def inline_vm(vm_id, name, cpu_set):
+    """One [[vm]] of a TOML system config: 1 vCPU on the CPUs of cpu_set,
+    16 MiB of guest RAM at 0x4000_0000 placed by the generator, kernel.bin."""
+    return f"""\
 [[vm]]
 [vm.base]
-id = 1
-name = "left"
+id = {vm_id}
+name = "{name}"
 cpu_num = 1
 phys_cpu_ids = [0x0]
-phys_cpu_sets = [0x1]
-[vm.kernel]
-entry_point = 0x4008_0000
-kernel_path = "kernel.bin"
-kernel_load_addr = 0x4008_0000
-memory_regions = [[0x4000_0000, 0x100_0000, 0x7, 0]]
-[vm.devices]
-emu_devices = [["pl011@9000000", 0x0900_0000, 0x1000, 33, 0x2, []]]
-
-[[vm]]
-[vm.base]
-id = 2
-name = "right"
-cpu_num = 1
-phys_cpu_ids = [0x0]
-phys_cpu_sets = [0x2]
+phys_cpu_sets = [{cpu_set:#x}]
 [vm.kernel]
 entry_point = 0x4008_0000
 kernel_path = "kernel.bin"
@@ -65,6 +49,12 @@ memory_regions = [[0x4000_0000, 0x100_0000, 0x7, 0]]
 [vm.devices]
 emu_devices = [["pl011@9000000", 0x0900_0000, 0x1000, 33, 0x2, []]]
 """
+
+
+# A system config in TOML: two partitions inline, "left" on CPU 0 and
+# "right" on CPU 1.
+TWO_VMS_TOML = ('board = "qemu-aarch64-virt"\n\n' + inline_vm(1, "left", 0x1) + "\n"
+                + inline_vm(2, "right", 0x2))
 
 # The same two partitions in YAML.
 TWO_VMS_YAML = """\
