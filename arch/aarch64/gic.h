@@ -7,12 +7,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "layout.h"     /* generated: the board's PPIs */
 
 #define SGI_KICK            0       /* the hypervisor's own SGI, never a guest's */
-#define INTID_HYPTIMER      26      /* PPI 10: EL2 physical timer (the run-time limit) */
-#define INTID_MAINTENANCE   25      /* PPI 9: list registers need attention */
-#define INTID_VTIMER        27      /* PPI 11: EL1 virtual timer */
-#define INTID_PTIMER        30      /* PPI 14: EL1 physical timer */
+/* PPIs the board's device tree names (the generator's layout.h): */
+#define INTID_HYPTIMER      TESSERA_INTID_HYPTIMER      /* EL2 physical timer (the run-time limit) */
+#define INTID_MAINTENANCE   TESSERA_INTID_MAINTENANCE   /* list registers need attention */
+#define INTID_VTIMER        TESSERA_INTID_VTIMER        /* EL1 virtual timer */
+#define INTID_PTIMER        TESSERA_INTID_PTIMER        /* EL1 physical timer */
 #define INTID_MASK          0x3ff   /* INTID bits of an acknowledge value */
 #define INTID_SPURIOUS      1020    /* and above: nothing to acknowledge */
 

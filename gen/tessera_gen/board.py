@@ -139,7 +139,7 @@ def load_board(name, boards_dir):
         if fdt.strings(off, "device_type") == ["cpu"]:
             cpus.append(_join(fdt.cells(off, "reg")))
             compat = compat or (fdt.strings(off, "compatible") or [""])[0]
-    ram, devices, gic, gic_version = [], [], None, 0
+    ram, devices, gic, gic_version, gic_off, timer_off = [], [], None, 0, None, None
     for off in fdt.subnodes(0):
         if fdt.strings(off, "device_type") == ["memory"]:
             ram.extend(fdt.reg(off))
@@ -148,9 +148,11 @@ def load_board(name, boards_dir):
             devices.append((fdt.path(off), base, size))
         node_compat = fdt.strings(off, "compatible")
         if "arm,gic-v3" in node_compat:
-            gic, gic_version = fdt.reg(off), 3
+            gic, gic_version, gic_off = fdt.reg(off), 3, off
         elif any(c in node_compat for c in GICV2_COMPATIBLE):
-            gic, gic_version = fdt.reg(off), 2
+            gic, gic_version, gic_off = fdt.reg(off), 2, off
+        elif "arm,armv8-timer" in node_compat:
+            timer_off = off
     if gic is None or len(gic) < (2 if gic_version == 3 else 4):
         raise ConfigError(dts, "/", "no interrupt controller Tessera can use: an arm,gic-v3 node with GICD "
                                     "and GICR regions, or a GICv2 (arm,cortex-a15-gic) with GICD, GICC, "
@@ -160,6 +162,13 @@ def load_board(name, boards_dir):
         if base + size > HYP_VA_LIMIT:
             raise ConfigError(dts, what, f"{base:#x}-{base + size:#x} lies above 4 GiB, beyond what "
                                          "the hypervisor maps; leave it out of the board tree")
+    maintenance = _ppis(fdt, dts, gic_off, 1, "the GIC node needs interrupts = <1 PPI flags>: "
+                                              "its maintenance interrupt")
+    if timer_off is None:
+        raise ConfigError(dts, "/", "no arm,armv8-timer node: the architected timer's interrupts "
+                                    "are taken from it")
+    timers = _ppis(fdt, dts, timer_off, 4, "the timer needs interrupts = <1 PPI flags> for its secure "
+                                           "and non-secure physical, virtual and hypervisor timers")
     uart_off = fdt.node(console)
     uart = fdt.reg(uart_off)
     irq = fdt.cells(uart_off, "interrupts")
@@ -169,4 +178,14 @@ def load_board(name, boards_dir):
                  ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
                  uart_base=uart[0][0], uart_irq=32 + irq[1], gic_version=gic_version, gicd=gic[0],
                  gicr=gic[1] if gic_version == 3 else None,
-                 gicv2=tuple(gic[1:4]) if gic_version == 2 else None, qemu=qemu)
+                 gicv2=tuple(gic[1:4]) if gic_version == 2 else None, timer_intids=timers,
+                 maintenance_intid=maintenance[0], qemu=qemu)
+
+
+def _ppis(fdt, dts, off, count, fix):
+    """The first count interrupts of node off, each a PPI (<1 n flags>), as INTIDs."""
+    cells = fdt.cells(off, "interrupts") or []
+    triples = [cells[i:i + 3] for i in range(0, len(cells) - 2, 3)][:count]
+    if len(triples) < count or any(t[0] != 1 or t[1] > 15 for t in triples):
+        raise ConfigError(dts, fdt.path(off), fix)
+    return tuple(16 + t[1] for t in triples)

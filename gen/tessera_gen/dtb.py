@@ -71,14 +71,14 @@ def guest_dtb(vm, board):
         sw.property("reg", _cells(gicd, gicd_size, cpu, cpu_size))   # GICD, then GICR or GICC
         sw.property_u32("phandle", PHANDLE_GIC)
         sw.end_node()
-        # The architected timer: secure and non-secure physical, virtual,
-        # hypervisor PPIs (INTIDs 29, 30, 27, 26). A guest uses the virtual one.
+        # The architected timer with the board's PPIs (secure and non-secure
+        # physical, virtual, hypervisor). A guest uses the virtual one.
         sw.begin_node("timer")
         sw.property_string("compatible", "arm,armv8-timer")
         # GICv2 PPI specifiers also name the CPUs they go to (bits 15:8).
         flags = IRQ_LEVEL_HIGH | (0 if v3 else ((1 << len(vm.vcpus)) - 1) << 8)
-        sw.property("interrupts", _cells(GIC_PPI, 13, flags, GIC_PPI, 14, flags,
-                                         GIC_PPI, 11, flags, GIC_PPI, 10, flags, ncells=1))
+        sw.property("interrupts", _cells(*[c for intid in board.timer_intids
+                                           for c in (GIC_PPI, intid - 16, flags)], ncells=1))
         sw.property("always-on", b"")
         sw.end_node()
 

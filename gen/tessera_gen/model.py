@@ -128,6 +128,9 @@ class Board:
     gicd: tuple                        # (base, size)
     gicr: Optional[tuple]              # GICv3: the redistributor region
     gicv2: Optional[tuple]             # GICv2: (GICC, GICH, GICV) as (base, size)
+    timer_intids: tuple                # architected timer PPIs as INTIDs: secure and
+                                       # non-secure physical, virtual, hypervisor
+    maintenance_intid: int             # the GIC's virtual interface maintenance PPI
     qemu: dict
 
 
