@@ -38,7 +38,7 @@ OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS))) \
 
 CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-pic -fno-pie -fno-stack-protector \
-	-fno-common -mgeneral-regs-only -mno-outline-atomics -Iinclude -I$(GEN) -include $(GEN)/autoconf.h -MMD -MP
+	-fno-common -mgeneral-regs-only -mno-outline-atomics -Iinclude -Iarch -I$(GEN) -include $(GEN)/autoconf.h -MMD -MP
 LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack
 
 GUESTS := smp-hello irq-test ticker bench chan-demo probe

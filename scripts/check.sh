@@ -81,7 +81,7 @@ echo "check: cppcheck (+ misra addon), clang-tidy"
 pids=""
 for c in $CONFIGS; do
     IFS=: read -r tag gen _ <<<"$c"
-    common=(--std=c11 -D__aarch64__ -Iinclude -I"$gen" --include="$gen/autoconf.h"
+    common=(--std=c11 -D__aarch64__ -Iinclude -Iarch -I"$gen" --include="$gen/autoconf.h"
             --inline-suppr --quiet --template='{file}:{line}:{column}: {severity}: {id}: {message}')
     mkdir -p "$W/cppcheck/$tag-plain" "$W/cppcheck/$tag-misra"
     cppcheck "${common[@]}" '-D_Noreturn=__attribute__((noreturn))' \
@@ -100,7 +100,7 @@ for c in $CONFIGS; do
     # one file per process, JOBS at a time; the profile is .clang-tidy
     printf '%s\n' "${SRCS[@]}" | xargs -P "$JOBS" -I{} sh -c \
         'clang-tidy --quiet "$1" -- --target=aarch64-linux-gnu -ffreestanding -std=c11 \
-            -Iinclude -I"$2" -include "$2/autoconf.h" 2>/dev/null; true' sh {} "$gen" \
+            -Iinclude -Iarch -I"$2" -include "$2/autoconf.h" 2>/dev/null; true' sh {} "$gen" \
         >"$W/tidy/$tag.txt"
 done
 for p in $pids; do wait "$p"; done

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "board.h"
 #include "frame.h"
 #include "gic.h"
 

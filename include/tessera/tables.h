@@ -98,20 +98,8 @@ struct pcpu_config {
 	int16_t vcpu;           /* index into tessera_vcpus[], or -1: stays off */
 };
 
-/* Board facts the hypervisor needs at run time. */
-struct board_config {
-	uint64_t uart_base;     /* the hypervisor's console */
-	uint64_t gicd_base;
-	uint64_t gicr_base;     /* first redistributor frame (GICv3) */
-	uint64_t gicr_size;     /* bytes of the redistributor region */
-	uint64_t gicc_base;     /* GICv2: CPU interface */
-	uint64_t gich_base;     /* GICv2: virtual interface control */
-	uint32_t uart_irq;      /* the console UART's INTID: input for the focused partition */
-};
-
 extern const struct vm_config tessera_vms[TESSERA_NR_VMS];
 extern const struct vcpu_config tessera_vcpus[TESSERA_NR_VCPUS];
 extern const struct pcpu_config tessera_pcpus[TESSERA_NR_PCPUS];
-extern const struct board_config tessera_board;
 
 #endif

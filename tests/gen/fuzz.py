@@ -1289,7 +1289,7 @@ def hyp_compile_problems(out, sources):
 
 def compile_problems(out):
     """Compile partitions.c and pagetables.c, assemble guest_images.S."""
-    flags = CFLAGS + [f"-I{ROOT / 'include'}", f"-I{out}", "-include", str(out / "autoconf.h")]
+    flags = CFLAGS + [f"-I{ROOT / 'include'}", f"-I{ROOT / 'arch'}", f"-I{out}", "-include", str(out / "autoconf.h")]
     problems = []
     for cmd in ([CC] + flags + ["-fsyntax-only", str(out / "partitions.c"), str(out / "pagetables.c")],
                 [CC] + flags + ["-c", str(out / "guest_images.S"), "-o", os.devnull]):

@@ -47,4 +47,3 @@ const struct pcpu_config tessera_pcpus[TESSERA_NR_PCPUS] = {
 	{ .mpidr = 0, .vcpu = 0 }, { .mpidr = 1, .vcpu = 1 }, { .mpidr = 2, .vcpu = -1 }, { .mpidr = 3, .vcpu = 2 },
 };
 
-const struct board_config tessera_board = { .uart_base = 0x9000000 };
