@@ -137,9 +137,3 @@ bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc)
 	return true;
 #endif
 }
-
-_Noreturn void core_run_time_over(void)
-{
-	log_info("tessera: run time of %u ms over, powering off\n", (unsigned)TESSERA_RUN_TIME_MS);
-	arch_system_off();
-}

@@ -2,15 +2,21 @@
  * Boot: the boot CPU starts the other CPUs the configuration uses and waits
  * until each has set up its part of the interrupt controller; only then does
  * any guest run, so that the first kick or interrupt routed to a CPU finds
- * it ready, and a CPU the firmware would not start stops its partitions
- * before they begin rather than half-way. Then each CPU runs its one vCPU
- * (src/power.c).
+ * it ready, and a CPU the firmware would not start, or that does not arrive
+ * within CONFIG_PCPU_START_TIMEOUT_MS, stops its partitions before they
+ * begin rather than half-way. Then each CPU runs its one vCPU (src/power.c).
  */
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "power.h"
 
-static bool pcpu_ready[TESSERA_NR_PCPUS];       /* set by each started CPU */
+/* A started CPU's way in: PENDING -> ARRIVED -> READY (set by the CPU), or
+ * PENDING -> ABANDONED (by the boot CPU, at the deadline). Both sides move it
+ * with a compare-and-swap, so a CPU arriving late never runs a partition
+ * that was already stopped for want of it. */
+enum arrival { ARRIVAL_PENDING, ARRIVAL_ARRIVED, ARRIVAL_READY, ARRIVAL_ABANDONED };
+static unsigned char arrival[TESSERA_NR_PCPUS];
+static bool start_deadline_passed;              /* the boot CPU's timer, during boot */
 static bool boot_done;                          /* set by the boot CPU: guests may run */
 static unsigned boot_pcpu;
 static unsigned run_timer_pcpu = TESSERA_NR_PCPUS;      /* keeps run_time_ms; none yet */
@@ -18,8 +24,38 @@ static unsigned run_timer_pcpu = TESSERA_NR_PCPUS;      /* keeps run_time_ms; no
 static _Noreturn void run_pcpu(unsigned pcpu)
 {
 	if (TESSERA_RUN_TIME_MS && pcpu == run_timer_pcpu)
-		arch_run_timer_start(TESSERA_RUN_TIME_MS);
+		arch_timer_start(TESSERA_RUN_TIME_MS);
 	power_pcpu_run(pcpu);
+}
+
+void core_timer_expired(void)
+{
+	if (!__atomic_load_n(&boot_done, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&start_deadline_passed, true, __ATOMIC_RELEASE);
+		return;
+	}
+	log_info("tessera: run time of %u ms over, powering off\n", (unsigned)TESSERA_RUN_TIME_MS);
+	arch_system_off();
+}
+
+/* Boot CPU: has pCPU p, which the firmware started, come in (and set up its
+ * interrupt controller) before the deadline? If not, it never will run. */
+static bool pcpu_arrived(unsigned p)
+{
+	unsigned char pending = ARRIVAL_PENDING;
+
+	while (__atomic_load_n(&arrival[p], __ATOMIC_ACQUIRE) == ARRIVAL_PENDING &&
+	       !__atomic_load_n(&start_deadline_passed, __ATOMIC_ACQUIRE))
+		arch_wait();
+	if (__atomic_compare_exchange_n(&arrival[p], &pending, ARRIVAL_ABANDONED, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		log_warn("tessera: pcpu %u did not arrive within %u ms of CPU_ON\n", p,
+			 (unsigned)CONFIG_PCPU_START_TIMEOUT_MS);
+		return false;
+	}
+	while (__atomic_load_n(&arrival[p], __ATOMIC_ACQUIRE) != ARRIVAL_READY)
+		arch_wait();    /* it is running our code: no deadline */
+	return true;
 }
 
 _Noreturn void core_boot_main(unsigned pcpu)
@@ -40,9 +76,11 @@ _Noreturn void core_boot_main(unsigned pcpu)
 		else
 			log_debug("tessera: pcpu %u unused, stays off\n", p);
 	}
+	arch_timer_start(CONFIG_PCPU_START_TIMEOUT_MS);
 	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
-		while (started[p] && !__atomic_load_n(&pcpu_ready[p], __ATOMIC_ACQUIRE))
-			arch_wait();
+		if (started[p])
+			started[p] = pcpu_arrived(p);
+	arch_timer_stop();
 	/* The run-time limit is kept by the first vCPU's pCPU that runs. */
 	for (unsigned v = TESSERA_NR_VCPUS; v-- > 0;)
 		if (started[tessera_vcpus[v].pcpu] || tessera_vcpus[v].pcpu == pcpu)
@@ -59,8 +97,16 @@ _Noreturn void core_boot_main(unsigned pcpu)
 
 _Noreturn void core_cpu_main(unsigned pcpu)
 {
+	unsigned char pending = ARRIVAL_PENDING;
+
+	if (!__atomic_compare_exchange_n(&arrival[pcpu], &pending, ARRIVAL_ARRIVED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		log_warn("tessera: pcpu %u arrived after the boot CPU gave up on it, "
+			 "turning it off\n", pcpu);
+		arch_pcpu_off();
+	}
 	arch_init_cpu();
-	__atomic_store_n(&pcpu_ready[pcpu], true, __ATOMIC_RELEASE);
+	__atomic_store_n(&arrival[pcpu], ARRIVAL_READY, __ATOMIC_RELEASE);
 	arch_kick(boot_pcpu);
 	while (!__atomic_load_n(&boot_done, __ATOMIC_ACQUIRE))
 		arch_wait();

@@ -66,12 +66,19 @@ void arch_wait(void)
 	irq_dispatch(false);
 }
 
-void arch_run_timer_start(unsigned ms)
+void arch_timer_start(unsigned ms)
 {
 	uint64_t ticks = read_sysreg(cntfrq_el0) * ms / 1000;
 	write_sysreg(cnthp_cval_el2, read_sysreg(cntpct_el0) + ticks);
 	write_sysreg(cnthp_ctl_el2, 1);         /* ENABLE, not masked */
 	gic_enable_private(INTID_HYPTIMER);
+}
+
+void arch_timer_stop(void)
+{
+	/* The timer's interrupt is level-sensitive: disabling the timer also
+	 * withdraws an interrupt that is pending but not yet taken. */
+	write_sysreg(cnthp_ctl_el2, 0);
 }
 
 void arch_guest_memory_written(uint64_t hpa, uint64_t size)

@@ -183,7 +183,7 @@ bool irq_dispatch(bool guest)
 			maintenance = true;             /* deactivated once handled, below */
 		} else if (id == INTID_HYPTIMER) {
 			write_sysreg(cnthp_ctl_el2, 0);
-			core_run_time_over();
+			core_timer_expired();
 		} else if (id == tessera_board.uart_irq) {
 			for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
 				core_console_input((char)c);

@@ -118,7 +118,7 @@ def load_system(path, default_board):
 
     top = Table(data, path, "")
     board = top.str("board")
-    options = {"run_time_ms": top.int("run_time_ms", required=False, default=0,     # arch_run_timer_start(unsigned)
+    options = {"run_time_ms": top.int("run_time_ms", required=False, default=0,     # arch_timer_start(unsigned)
                                       maximum=0xFFFF_FFFF),
                "channels": load_channels(top, path)}
     vms = []

@@ -65,9 +65,11 @@ void arch_guest_memory_written(uint64_t hpa, uint64_t size);
 /* Partition vm starts again: forget its interrupt controller state. */
 void arch_vm_reset(unsigned vm);
 
-/* Power the machine off after TESSERA_RUN_TIME_MS (if not 0): the arch's
- * hypervisor timer calls core_run_time_over(). Called on one pCPU. */
-void arch_run_timer_start(unsigned ms);
+/* This pCPU's one-shot hypervisor timer: core_timer_expired() is called on
+ * it after `ms` (from interrupt dispatch), unless stopped first. Armed only
+ * by src/main.c: the boot CPU's start deadline, then run_time_ms. */
+void arch_timer_start(unsigned ms);
+void arch_timer_stop(void);
 
 /* --- Console and locks ------------------------------------------------ */
 

@@ -55,8 +55,10 @@ bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc);
  * access, an interrupt): it is not stuck in an exception loop. */
 void core_guest_progress(void);
 
-/* The system config's run_time_ms is over (arch: the hypervisor timer). */
-_Noreturn void core_run_time_over(void);
+/* The hypervisor timer (arch_timer_start) expired on this pCPU: during boot
+ * the start deadline of the other CPUs, then the system config's
+ * run_time_ms (powers off). src/main.c. */
+void core_timer_expired(void);
 
 /* Ring the doorbell of channel `channel` (the guest's id from its DTB):
  * raises the doorbell interrupt of every other end. False if the caller's

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import threading
 import tomllib
@@ -99,12 +100,16 @@ def boot(cmd, timeout, send=()):
 def debug(case, cmd):
     """`make debug` as a user runs it: QEMU halted with its gdb stub, then
     gdb-multiarch with the generated script and the case's commands. The
-    gdb output is what the case checks; QEMU is killed afterwards."""
+    gdb output is what the case checks; QEMU is killed afterwards. With
+    `console = true` the commands end by detaching, QEMU must then exit by
+    itself, and its console is checked too (after gdb's output)."""
     script = ROOT / "build" / Path(case["config"]).stem / "gen" / "debug.gdb"
+    console = tempfile.TemporaryFile()
     qemu = subprocess.Popen(cmd + ["-S", "-gdb", "tcp:localhost:1234"], cwd=ROOT,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, stdout=console,
+                            stderr=subprocess.STDOUT, start_new_session=True)
     start = time.monotonic()
+    status = 0
     try:
         time.sleep(0.5)                     # the stub listens before the CPUs run
         gdb = ["gdb-multiarch", "-nx", "-batch", "-x", str(script)]
@@ -113,12 +118,21 @@ def debug(case, cmd):
         proc = subprocess.run(gdb, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
                               text=True, timeout=case["timeout"])
         text, timed_out = proc.stdout + proc.stderr, False
+        if case.get("console"):
+            status = qemu.wait(timeout=max(0.1, start + case["timeout"] - time.monotonic()))
     except subprocess.TimeoutExpired as e:
         text, timed_out = str(e.stdout or ""), True
     finally:
-        os.killpg(qemu.pid, signal.SIGKILL)
+        try:
+            os.killpg(qemu.pid, signal.SIGKILL)
+        except ProcessLookupError:          # it had exited by itself
+            pass
         qemu.wait()
-    return text, 0, timed_out, time.monotonic() - start
+    if case.get("console"):
+        console.seek(0)
+        text += "\n" + console.read().decode("utf-8", errors="replace").replace("\r", "")
+    console.close()
+    return text, status, timed_out, time.monotonic() - start
 
 
 def check(case, text, status, timed_out):

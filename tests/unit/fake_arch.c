@@ -86,7 +86,8 @@ void arch_guest_memory_written(uint64_t hpa, uint64_t size)
 	fake_restore.size = size;
 }
 void arch_vm_reset(unsigned vm) { fake_restore.vm_resets++; (void)vm; }
-void arch_run_timer_start(unsigned ms) { (void)ms; }
+void arch_timer_start(unsigned ms) { (void)ms; }
+void arch_timer_stop(void) { }
 
 void arch_spin_lock(spinlock_t *lock) { lock->locked = 1; }
 void arch_spin_unlock(spinlock_t *lock) { lock->locked = 0; }
