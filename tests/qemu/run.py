@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BARE_QEMU = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72",
              "-smp", "4", "-m", "1G", "-nic", "none"]
 TAIL = 30
+GDB_PORT = 1234                 # the port of build/NAME/gen/debug.gdb (make debug)
 
 
 def build(case):
@@ -97,6 +98,23 @@ def boot(cmd, timeout, send=()):
     return text, proc.returncode, timed_out, time.monotonic() - start
 
 
+def wait_listening(port, proc, limit=20.0):
+    """Until a socket listens on port (read from /proc/net/tcp*: a trial
+    connection would count as a gdb session to QEMU), proc exits, or limit."""
+    want = f":{port:04X}"
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                rows = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            # local_address is field 1, state field 3 (0A = LISTEN)
+            if any(r.split()[1].endswith(want) and r.split()[3] == "0A" for r in rows):
+                return
+        time.sleep(0.05)
+
+
 def debug(case, cmd):
     """`make debug` as a user runs it: QEMU halted with its gdb stub, then
     gdb-multiarch with the generated script and the case's commands. The
@@ -105,13 +123,13 @@ def debug(case, cmd):
     itself, and its console is checked too (after gdb's output)."""
     script = ROOT / "build" / Path(case["config"]).stem / "gen" / "debug.gdb"
     console = tempfile.TemporaryFile()
-    qemu = subprocess.Popen(cmd + ["-S", "-gdb", "tcp:localhost:1234"], cwd=ROOT,
+    qemu = subprocess.Popen(cmd + ["-S", "-gdb", f"tcp:localhost:{GDB_PORT}"], cwd=ROOT,
                             stdin=subprocess.DEVNULL, stdout=console,
                             stderr=subprocess.STDOUT, start_new_session=True)
     start = time.monotonic()
     status = 0
     try:
-        time.sleep(0.5)                     # the stub listens before the CPUs run
+        wait_listening(GDB_PORT, qemu)      # the CPUs run only once gdb says so
         gdb = ["gdb-multiarch", "-nx", "-batch", "-x", str(script)]
         for c in case["gdb"]:
             gdb += ["-ex", c]
