@@ -57,12 +57,11 @@ static bool deliverable(unsigned vm, const struct virq *v)
 	return v->pending && v->enabled && !v->in_lr && (vgic_vms[vm].ctlr & CTLR_ENGRP1);
 }
 
-/* Free the list registers the guest is done with; true if that left an
- * interrupt pending (to be loaded again). */
-static bool sync_lrs(unsigned vm, unsigned vcpu)
+/* Free the list registers the guest is done with; an interrupt still
+ * pending there goes into look (to be loaded again). */
+static void sync_lrs(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
 {
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
-	bool again = false;
 	for (unsigned n = 0; n < nr_lrs; n++) {
 		if (!(c->lr_used & (1u << n)) || !gich_lr_free(n))
 			continue;
@@ -74,9 +73,9 @@ static bool sync_lrs(unsigned vm, unsigned vcpu)
 		v->in_lr = false;
 		if (!v->edge && !v->hw && v->level)
 			v->pending = true;      /* the line is still up: again */
-		again |= v->pending;
+		if (v->pending)
+			look[c->lr_intid[n] / 64] |= 1ull << (c->lr_intid[n] % 64);
 	}
-	return again;
 }
 
 static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v)
@@ -128,28 +127,41 @@ void vgic_flush(void)
 	const struct vcpu_config *vc = core_this_vcpu();
 	unsigned vm = vc->vm, vcpu = vcpu_index(vc);
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	uint64_t look[NEWS_WORDS], any = 0;
 	bool more = false;
 
 	/* The common case, a trap with no interrupt news: nothing to do. */
 	if (!c->lr_used && !__atomic_load_n(&c->dirty, __ATOMIC_SEQ_CST))
 		return;
 	arch_spin_lock(&vgic_vms[vm].lock);
-	bool again = c->lr_used && sync_lrs(vm, vcpu);
-	if (!__atomic_exchange_n(&c->dirty, false, __ATOMIC_SEQ_CST) && !again) {
+	__atomic_store_n(&c->dirty, false, __ATOMIC_SEQ_CST);
+	for (unsigned w = 0; w < NEWS_WORDS; w++)
+		look[w] = __atomic_exchange_n(&c->news[w], 0, __ATOMIC_SEQ_CST);
+	if (c->lr_used)
+		sync_lrs(vm, vcpu, look);
+	for (unsigned w = 0; w < NEWS_WORDS; w++)
+		any |= look[w];
+	if (!any) {
 		arch_spin_unlock(&vgic_vms[vm].lock);
 		return;                 /* list registers still busy, nothing new */
 	}
-	for (unsigned intid = 0; intid < NR_INTIDS && !more; intid++) {
-		struct virq *v = virq_of(vm, vcpu, intid);
-		if (!v || target_of(vm, vcpu, intid) != vc)
-			continue;
-		if (v->pending && v->in_lr && !v->hw)
-			pend_behind(c, intid, v);
-		else if (deliverable(vm, v))
-			more = !load_lr(c, intid, v);
+	/* Only the INTIDs with news, in ascending order as a full walk would. */
+	for (unsigned w = 0; w < NEWS_WORDS && !more; w++) {
+		for (uint64_t bits = look[w]; bits && !more; bits &= bits - 1) {
+			unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
+			struct virq *v = intid < NR_INTIDS ? virq_of(vm, vcpu, intid) : 0;
+			if (!v || target_of(vm, vcpu, intid) != vc)
+				continue;
+			if (v->pending && v->in_lr && !v->hw)
+				pend_behind(c, intid, v);
+			else if (deliverable(vm, v))
+				more = !load_lr(c, intid, v);
+		}
 	}
-	if (more)
-		c->dirty = true;        /* the rest when list registers drain */
+	if (more) {             /* the rest when list registers drain */
+		vgic_news_all(c);
+		c->dirty = true;
+	}
 	arch_spin_unlock(&vgic_vms[vm].lock);
 	/* Out of list registers: ask for a maintenance interrupt when they drain. */
 	gich_enable(more);
@@ -168,7 +180,8 @@ void vgic_vcpu_reset(void)
 			v->in_lr = false;
 	}
 	c->lr_used = 0;
-	c->dirty = true;                        /* SGIs may wait from before it started */
+	vgic_news_all(c);                       /* SGIs may wait from before it started */
+	c->dirty = true;
 	c->priv[INTID_VTIMER].pending = false;
 	c->priv[INTID_PTIMER].pending = false;
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
@@ -187,7 +200,7 @@ void vgic_inject_hw(unsigned intid)
 		v->pending = true;
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
 	if (target)
-		vgic_notify(target);
+		vgic_notify(target, intid);
 }
 
 void arch_irq_level(unsigned vm, unsigned intid, bool level)
@@ -211,7 +224,7 @@ void arch_irq_level(unsigned vm, unsigned intid, bool level)
 	target = vcpu_of(vm, v->target);
 	arch_spin_unlock(&g->lock);
 	if (raise)
-		vgic_notify(target);
+		vgic_notify(target, intid);
 }
 
 void arch_irq_edge(unsigned vm, unsigned intid)
@@ -228,7 +241,7 @@ void arch_irq_edge(unsigned vm, unsigned intid)
 	const struct vcpu_config *target = vcpu_of(vm, v->target);
 	arch_spin_unlock(&g->lock);
 	if (owned)
-		vgic_notify(target);
+		vgic_notify(target, intid);
 }
 
 /* ICC_SGI1R_EL1: Aff3 [55:48], IRM [40], Aff2 [39:32], INTID [27:24],
@@ -253,7 +266,7 @@ void vgic_sgi(uint64_t r)
 		arch_spin_lock(&vgic_vms[self->vm].lock);
 		vgic_pend_sgi_locked(t, intid, 0);
 		arch_spin_unlock(&vgic_vms[self->vm].lock);
-		vgic_notify(t);
+		vgic_notify(t, intid);
 	}
 }
 

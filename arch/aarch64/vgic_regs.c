@@ -117,7 +117,7 @@ static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg
 		*value = out;
 	else if (changed)       /* something may now be deliverable */
 		for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
-			vgic_notify(vcpu_of(vm, i));
+			vgic_notify_all(vcpu_of(vm, i));
 }
 
 static void priority_access(unsigned vm, unsigned vcpu, unsigned first, unsigned size,
@@ -216,7 +216,7 @@ static void irouter_write(unsigned vm, unsigned intid, uint64_t value)
 	if (v->hw)
 		gic_spi_route(intid, vcpu_of(vm, target)->pcpu);
 	if (v->pending)
-		vgic_notify(vcpu_of(vm, target));
+		vgic_notify(vcpu_of(vm, target), intid);
 }
 
 static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
@@ -248,7 +248,7 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 		if (write) {
 			g->ctlr = (uint32_t)*value & (CTLR_ENGRP0 | CTLR_ENGRP1);
 			for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
-				vgic_notify(vcpu_of(vm, i));
+				vgic_notify_all(vcpu_of(vm, i));
 		}
 		v = g->ctlr | CTLR_ARE | CTLR_DS;
 		break;

@@ -65,7 +65,7 @@ static void sgir_write(unsigned vm, unsigned self, uint32_t r)
 	for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++) {
 		if (list & (1u << i)) {     /* CPU numbers past the partition's: nobody */
 			vgic_pend_sgi_locked(vcpu_of(vm, i), intid, self);
-			vgic_notify(vcpu_of(vm, i));
+			vgic_notify(vcpu_of(vm, i), intid);
 		}
 	}
 }
@@ -110,7 +110,7 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 			if (write) {
 				g->ctlr = (*value & GICD_CTLR_ENABLE) ? CTLR_ENGRP1 : 0;
 				for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
-					vgic_notify(vcpu_of(vm, i));
+					vgic_notify_all(vcpu_of(vm, i));
 			}
 			v = g->ctlr ? GICD_CTLR_ENABLE : 0;
 		} else if (off == 0x004) {                          /* GICD_TYPER */

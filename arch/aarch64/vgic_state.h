@@ -13,6 +13,7 @@
 #define NR_PRIVATE      32
 #define NR_SPIS         TESSERA_VGIC_NR_SPIS
 #define NR_INTIDS       (NR_PRIVATE + NR_SPIS)
+#define NEWS_WORDS      ((NR_INTIDS + 63) / 64)
 #define MAX_LRS         16
 
 /* GICD_CTLR, single security state (DS = 1) */
@@ -48,7 +49,10 @@ struct vgic_vcpu {
 	uint32_t lr_used;                       /* list registers holding our INTIDs */
 	uint16_t lr_intid[MAX_LRS];
 	uint8_t sgi_sources[16];                /* GICv2: pending SGIs by source vCPU */
-	volatile bool dirty;                    /* something changed for it since its last flush */
+	/* INTIDs that may have become deliverable (or pending again behind a
+	 * list register) since its last flush, which looks at these only. */
+	uint64_t news[NEWS_WORDS];
+	volatile bool dirty;                    /* some bit of news may be set */
 };
 
 extern struct vgic_vm vgic_vms[TESSERA_NR_VMS];
@@ -75,13 +79,35 @@ static inline unsigned vcpu_index(const struct vcpu_config *v)
 	return (unsigned)(v - tessera_vcpus);
 }
 
-/* Make the target's pCPU look at its interrupts (unless that is us: the
- * return to the guest will). */
-static inline void vgic_notify(const struct vcpu_config *target)
+/* Make the target's pCPU look at its news (unless that is us: the return
+ * to the guest will). The news bits are set first, so a flush that clears
+ * dirty before taking them misses none. */
+static inline void vgic_kick(const struct vcpu_config *target)
 {
 	__atomic_store_n(&vgic_vcpus[vcpu_index(target)].dirty, true, __ATOMIC_SEQ_CST);
 	if (target->pcpu != arch_pcpu_id())
 		arch_kick(target->pcpu);
+}
+
+/* intid of target may have become deliverable. */
+static inline void vgic_notify(const struct vcpu_config *target, unsigned intid)
+{
+	__atomic_fetch_or(&vgic_vcpus[vcpu_index(target)].news[intid / 64], 1ull << (intid % 64),
+			  __ATOMIC_SEQ_CST);
+	vgic_kick(target);
+}
+
+/* Any interrupt of target may have (an enable, routing, GICD_CTLR). */
+static inline void vgic_news_all(struct vgic_vcpu *c)
+{
+	for (unsigned w = 0; w < NEWS_WORDS; w++)
+		__atomic_store_n(&c->news[w], ~0ull, __ATOMIC_SEQ_CST);
+}
+
+static inline void vgic_notify_all(const struct vcpu_config *target)
+{
+	vgic_news_all(&vgic_vcpus[vcpu_index(target)]);
+	vgic_kick(target);
 }
 
 /* An emulated register frame's access, under the partition's lock (the
