@@ -58,10 +58,12 @@ def summary_of(proc):
 
 
 def layer_unit():
-    build = run(["make", "-s", "build/unit/unit-tests"])
+    binaries = ["build/unit/unit-tests", "build/unit/vgic-tests"]
+    build = run(["make", "-s"] + binaries)
     if build.returncode != 0:
         return 0, 1
-    return summary_of(run(["build/unit/unit-tests"]))
+    results = [summary_of(run([b])) for b in binaries]
+    return sum(p for p, _ in results), sum(f for _, f in results)
 
 
 def layer_qemu():

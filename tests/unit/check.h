@@ -16,4 +16,8 @@ extern int check_failures;
 struct test { const char *name; void (*fn)(void); };
 #define TEST(name) static void name(void)
 
+/* Each test in a child process; prints PASS/FAIL lines and the summary.
+ * Returns main's exit status. tests/unit/runner.c. */
+int run_suites(const struct test *const suites[], unsigned n);
+
 #endif
