@@ -13,9 +13,10 @@ _Noreturn void frame_launch(const struct frame *f, uint8_t *stack_top);
  * C frames still in use). */
 static struct frame start_frame[TESSERA_NR_PCPUS];
 
-/* CNTVOFF_EL2 of each partition: the physical count when its vCPU 0 started,
- * so that its virtual time starts at zero and is the same on all its vCPUs
- * (the others are started later, by vCPU 0). */
+/* CNTVOFF_EL2 of each partition, set when its vCPU 0 starts so that its
+ * virtual count starts at the configured value (vtime_start, 0 by default)
+ * and is the same on all its vCPUs (the others are started later, by vCPU
+ * 0); 0 for a partition that keeps the physical count (vtime_physical). */
 static uint64_t partition_cntvoff[TESSERA_NR_VMS];
 
 #define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | \
@@ -57,8 +58,8 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	write_sysreg(cptr_el2, CPTR_EL2_RES1);
 	/* The counter is free to read; the EL1 physical timer traps (trap.c). */
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
-	if (vcpu->index == 0)
-		partition_cntvoff[vcpu->vm] = read_sysreg(cntpct_el0);
+	if (vcpu->index == 0 && !vm->vtime_physical)    /* CNTVCT = CNTPCT - CNTVOFF, mod 2^64 */
+		partition_cntvoff[vcpu->vm] = read_sysreg(cntpct_el0) - vm->vtime_start;
 	write_sysreg(cntvoff_el2, partition_cntvoff[vcpu->vm]);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(vmpidr_el2, MPIDR_RES1 | (vcpu->vmpidr & MPIDR_AFF_MASK));

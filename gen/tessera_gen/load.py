@@ -184,6 +184,7 @@ def load_vm(data, file, prefix):
     vcpus = [Vcpu(i, ids[i], sets[i]) for i in range(cpu_num)]
     restart = base.bool("restart", required=False, default=False)
     max_restarts = base.int("max_restarts", required=False, default=3, minimum=1, maximum=0xFFFF)   # a uint16_t
+    virtual_counter = _virtual_counter(base)
     base.finish()
 
     entry = kernel.int("entry_point")
@@ -240,7 +241,23 @@ def load_vm(data, file, prefix):
     return Vm(file=file, prefix=prefix, id=vm_id, name=name, vcpus=vcpus,
               entry=entry, kernel=kimage, regions=regions, emu=emu,
               passthrough=passthrough, dtb_path=dtb_file, dtb_load_addr=dtb_addr,
-              ramdisk=ramdisk, cmdline=cmdline, restart=restart, max_restarts=max_restarts)
+              ramdisk=ramdisk, cmdline=cmdline, restart=restart, max_restarts=max_restarts,
+              virtual_counter=virtual_counter)
+
+
+def _virtual_counter(base):
+    """[base] virtual_counter: what the partition's virtual counter reads when
+    its vCPU 0 starts (an integer, default 0), or "physical": the board's
+    count itself, shared with every partition that says so. None for that."""
+    value = base.data.get("virtual_counter")
+    if isinstance(value, str):
+        base.str("virtual_counter", choices=["physical"])
+        return None
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(base.file, base.key("virtual_counter"),
+                          f"must be an integer (the count it starts at) or \"physical\", "
+                          f"not {type_name(value)}")
+    return base.int("virtual_counter", required=False, default=0)
 
 
 def _image(what, file, key, name, addr):

@@ -92,6 +92,7 @@ class Vm:
     cmdline: str = ""
     restart: bool = False              # on a fault or SYSTEM_RESET, start again from pristine copies
     max_restarts: int = 3
+    virtual_counter: Optional[int] = 0   # its virtual count at vCPU 0's start; None: the physical count
     copies: list = field(default_factory=list)   # [(Image, copy hpa)] for restart
     channel_ends: list = field(default_factory=list)   # MemRegion per shared region it maps
     doorbells: set = field(default_factory=set)        # INTIDs that are channel doorbells (edge)

@@ -19,6 +19,7 @@
  * Output:
  *   ticker: start <name>
  *   ticker: boot <n>
+ *   ticker: counter 0x<count> at start, the physical count | offset from the physical count
  *   ticker: PMU and debug registers as after reset (pmu yes|no)  (fault=panic)
  *   ticker: beat <i> t=<ms>                     (virtual time since start)
  *   ticker: done beats=<n> max_gap_ms=<g>       (then PSCI SYSTEM_OFF)
@@ -271,6 +272,9 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 
 void boot_main(uintptr_t dtb)
 {
+	/* The virtual count it was started with (a hypervisor's choice, or its
+	 * config's), and whether that is the physical count itself. */
+	uint64_t pct_before = cntpct(), vct = cntvct(), pct_after = cntpct();
 	int err = dt_scan(dtb, NULL, NULL);
 
 	if (err) {
@@ -285,6 +289,9 @@ void boot_main(uintptr_t dtb)
 	 * pristine image prints "boot 1" again; a restart that reused the
 	 * memory as the last run left it would print "boot 2". */
 	uart_printf("ticker: boot %u\n", image_boots++);
+	uart_printf("ticker: counter 0x%lx at start, %s\n", (unsigned long)vct,
+		    pct_before <= vct && vct <= pct_after ? "the physical count" :
+		    "offset from the physical count");
 	if (cfg.fault == FAULT_PANIC)
 		reset_state_check();
 

@@ -6,6 +6,7 @@
 #ifndef TESSERA_TABLES_H
 #define TESSERA_TABLES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "layout.h"   /* generated: TESSERA_NR_* sizes, addresses */
 
@@ -82,6 +83,8 @@ struct vm_config {
 	uint16_t nr_copies;
 	uint16_t max_restarts;  /* 0: a partition that faults or resets stays stopped */
 	uint16_t nr_peers;
+	bool vtime_physical;    /* its virtual counter is the physical one, or ... */
+	uint64_t vtime_start;   /* ... reads this when its vCPU 0 starts (each restart too) */
 	uint64_t entry;         /* guest-physical entry point of vCPU 0 */
 	uint64_t dtb;           /* guest-physical address of its device tree */
 	uint64_t s2_root;       /* host-physical address of its stage-2 root table */

@@ -288,7 +288,7 @@ KEYS = ["board", "vms", "vm", "base", "kernel", "devices", "id", "name", "vm_typ
         "phys_cpu_ids", "phys_cpu_sets", "entry_point", "image_location", "kernel_path", "kernel_load_addr",
         "dtb_path", "dtb_load_addr", "ramdisk_path", "ramdisk_load_addr", "cmdline", "memory_regions",
         "emu_devices", "passthrough_devices", "passthrough_addresses", "excluded_devices", "interrupt_mode",
-        "restart", "max_restarts", "run_time_ms", "channel", "ends", "size", "gpa", "access", "irq"]
+        "restart", "max_restarts", "virtual_counter", "run_time_ms", "channel", "ends", "size", "gpa", "access", "irq"]
 ODD_KEYS = ["", " ", "Name", "ID", "name ", "é", "名前", "a.b", "a\nb", "a\rb", "a\x1bb", "\u2028", "\x85",
             "*/", "[x]", "__proto__", "x" * 1000, "0", "true"]
 
@@ -354,6 +354,7 @@ KEY_VALUES = {
     "passthrough_addresses": [[], [[0x0901_0000, 0x1000]], ["x"]], "excluded_devices": [[], ["/pl031"]],
     "restart": [True, False, 1, "yes"], "max_restarts": [0, 1, 3, 255, 0xffff, 0x10000, 2**32, 2**64],
     "run_time_ms": [0, 1, 1000, 2**31, 2**32 - 1, 2**32, 2**63, 2**64 - 1, 2**64, -1],
+    "virtual_counter": [0, 1, 2**64 - 1, 2**64, -1, "physical", "Physical", "", 1.5, True],
     "size": SIZES, "gpa": ADDRS, "irq": IRQS, "access": ["rw", "ro", "wo", "", "RW"],
     "vm": ["ping", "pong", "nope", "", "PING", "ping "],
 }

@@ -121,6 +121,21 @@ def test_restart_without_room_for_the_pristine_copy(gen, kernel):
                                   "partitions' memory or turn restart off")
 
 
+def test_virtual_counter(gen, kernel):
+    """Default 0; a count; "physical" (no offset), per partition."""
+    result = gen(edit(TWO_VMS_TOML, "phys_cpu_sets = [0x2]",
+                      'phys_cpu_sets = [0x2]\nvirtual_counter = "physical"'))
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert c.count(".vtime_start = 0x0,\n\t\t.vtime_physical = false,") == 1
+    assert c.count(".vtime_start = 0x0,\n\t\t.vtime_physical = true,") == 1
+    result = gen(edit(TWO_VMS_TOML, "phys_cpu_sets = [0x1]",
+                      "phys_cpu_sets = [0x1]\nvirtual_counter = 0xffff_ffff_ffff_ffff"))
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert ".vtime_start = 0xffffffffffffffff,\n\t\t.vtime_physical = false," in c
+
+
 def test_run_time_limit(gen, kernel):
     result = gen("run_time_ms = 2500\n" + TWO_VMS_TOML)
     assert result.returncode == 0, result.stderr
