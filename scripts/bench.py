@@ -8,7 +8,9 @@ guest image bare (qemu -kernel bench.bin) and under Tessera, N times each
 (default 2), under QEMU -icount so that the guest's clocks count
 instructions. Prints a table (figure, bare, Tessera, difference), checks
 that every run gave the same instruction counts, and writes
-build/bench/results.json. --load runs one more round of both while another
+build/bench/results.json. It also boots configs/channels.toml (doorbell round
+trip between two partitions) and configs/bench-pair.toml (boot cost of each
+of two partitions) under the same -icount. --load runs one more round of both while another
 process keeps a host CPU busy, to show that the figures do not move.
 --profile also runs Tessera once with QEMU logging every instruction at EL2
 (about a minute) and prints where each kind of trap spends its instructions,
@@ -324,14 +326,19 @@ def print_profile(prof):
         print(f"  {kind}: {p['traps']} traps, {p['insns_per_trap']:g} instructions each: {top}")
 
 
+def config_command(config, icount, no_build):
+    """Build a config (unless no_build) and return its QEMU command under -icount."""
+    cfg = ROOT / "build" / config
+    if not no_build:
+        sh(["make", "-s", f"CONFIG={config}", "build"], check=True)
+    return (cfg / "gen" / "qemu.flags").read_text().split() + \
+        ["-nographic", "-icount", icount, "-kernel", str(cfg / "tessera.elf")]
+
+
 def doorbell_round_trip(icount, runs, no_build):
     """The chan-demo ping/pong over configs/channels.toml: its average round
     trip in virtual-counter ticks, per run (they must agree)."""
-    cfg = ROOT / "build" / "channels"
-    if not no_build:
-        sh(["make", "-s", "CONFIG=channels", "build"], check=True)
-    cmd = (cfg / "gen" / "qemu.flags").read_text().split() + \
-        ["-nographic", "-icount", icount, "-kernel", str(cfg / "tessera.elf")]
+    cmd = config_command("channels", icount, no_build)
     values = []
     for _ in range(max(runs, 1)):
         text = boot(cmd)[0]
@@ -340,6 +347,28 @@ def doorbell_round_trip(icount, runs, no_build):
             sys.exit("bench: the chan-demo run printed no round trip:\n" + text[-2000:])
         values.append(int(m.group(1)))
     return {"ticks": values[0], "runs": values, "identical": len(set(values)) == 1,
+            "command": " ".join(cmd)}
+
+
+BOOT_LINE = re.compile(r"^\[(\w+)\] BENCH name=(boot_entry|boot_first_line) .*insns_total=(\d+)", re.M)
+
+
+def boot_per_partition(icount, runs, no_build):
+    """configs/bench-pair.toml: two bench guests in boot-only mode. The
+    instruction count (all CPUs, since reset) at each partition's first
+    instruction and first line, per run (they must agree)."""
+    cmd = config_command("bench-pair", icount, no_build)
+    values = []
+    for _ in range(max(runs, 1)):
+        text = boot(cmd)[0]
+        found = {}
+        for vm, figure, insns in BOOT_LINE.findall(text):
+            found.setdefault(vm, {})[figure] = int(insns)
+        if sorted(found) != ["a", "b"] or any(len(f) != 2 for f in found.values()):
+            sys.exit("bench: the bench-pair run printed no boot figures for both partitions:\n"
+                     + text[-2000:])
+        values.append(found)
+    return {"partitions": values[0], "runs": values, "identical": all(v == values[0] for v in values),
             "command": " ".join(cmd)}
 
 
@@ -414,6 +443,12 @@ def main():
           f"1000 rounds): {doorbell['ticks']} ticks = {doorbell['ticks'] * 16:,} instructions of "
           f"virtual time; runs: {doorbell['runs']} (no bare counterpart: two partitions need "
           f"the hypervisor)")
+    boots = boot_per_partition(args.icount, args.runs, args.no_build)
+    print("boot of each partition (configs/bench-pair.toml: two bench guests, pCPUs 0 and 1; "
+          "instructions of all CPUs since reset): " +
+          "; ".join(f"{vm}: 1st instruction {fmt(f['boot_entry'])}, 1st line {fmt(f['boot_first_line'])}"
+                    for vm, f in sorted(boots["partitions"].items())) +
+          f"; runs {'identical' if boots['identical'] else 'DIFFER: ' + str(boots['runs'])}")
     prof = None
     if args.profile:
         print("bench: profiling Tessera (every EL2 instruction logged; about a minute)", flush=True)
@@ -438,6 +473,7 @@ def main():
                            "tessera": tess.get(name)} for name, label, kind in FIGURES},
         "bare_notes": BARE_NOTES,
         "doorbell_round_trip": doorbell,
+        "boot_per_partition": boots,
         "determinism": {"runs": len(runs), "identical": not diffs, "differences": diffs},
         "profile": prof,
         "runs": [{"load": r["load"],

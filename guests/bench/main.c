@@ -23,11 +23,16 @@
  * vCPU 1 only answers SGIs; while vCPU 0 measures anything else it sleeps
  * in WFI, so that the instruction clock counts vCPU 0's work alone (under
  * -icount all CPUs share one clock, run in turn on one host thread).
+ *
+ * With the word "boot-only" in /chosen/bootargs it prints the boot figures
+ * and powers off (one vCPU is enough): for a boot of several partitions,
+ * each one a bench guest (configs/bench-pair.toml).
  */
 #include <stdatomic.h>
 #include <stddef.h>
 
 #include "bench.h"
+#include "bootargs.h"
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
@@ -562,6 +567,14 @@ void secondary_main(unsigned long vcpu)
 
 /* --- vCPU 0 --- */
 
+static bool boot_only;
+
+static void parse_word(const char *w, size_t wlen)
+{
+	if (bootargs_is(w, wlen, "boot-only"))
+		boot_only = true;
+}
+
 void boot_main(uintptr_t dtb)
 {
 	uint64_t line[1 + EDGE_READS];
@@ -573,7 +586,8 @@ void boot_main(uintptr_t dtb)
 
 	if (dt_scan(dtb, NULL, NULL) != 0)
 		die("bad device tree at 0x%lx", (unsigned long)dtb);
-	if (dt.ncpus < 2)
+	bootargs_for_each(dt.bootargs, dt.bootargs_len, parse_word);
+	if (dt.ncpus < 2 && !boot_only)
 		die("need 2 vcpus, /cpus lists %u", dt.ncpus);
 	if (!dt.have_gic)
 		die("no arm,gic-v3 node");
@@ -609,6 +623,10 @@ void boot_main(uintptr_t dtb)
 		uart_printf(" insns_total=%ld", (long)(line_ns - 1));
 	uart_putc('\n');
 	console_unlock();
+	if (boot_only) {
+		say("bench: done\n");
+		power_off();
+	}
 
 	gic_set_bases(dt.gicd, dt.gicr, dt.gicr_size);
 	gic_dist_enable();
