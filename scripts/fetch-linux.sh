@@ -79,7 +79,7 @@ fetch() {
     mkdir -p "$tmp"
     # As root, apt drops to user _apt for the download: let it write here.
     [ "$(id -u)" -ne 0 ] || chmod 0777 "$tmp"
-    (cd "$tmp" && apt-get download -q "$pkg:arm64=$ver") >&2 ||
+    (cd "$tmp" && apt-get -o Acquire::Retries=3 download -q "$pkg:arm64=$ver") >&2 ||
         { rm -rf "$tmp"; die "apt-get download $pkg:arm64=$ver failed"; }
     got=""
     for f in "$tmp"/*.deb; do [ -f "$f" ] && got=$f; done

@@ -42,11 +42,14 @@ if [ -z "$missing" ] && [ -z "$need_update" ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
+# A mirror's passing hiccup should not fail a fresh machine's (or CI's) setup.
+APT_RETRY="-o Acquire::Retries=3"
+# shellcheck disable=SC2086
+apt-get $APT_RETRY update -q
 if [ -z "$missing" ]; then
     echo "setup.sh: all packages present"
     exit 0
 fi
 echo "setup.sh: installing:$missing"
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+apt-get $APT_RETRY install -y -q --no-install-recommends $missing
