@@ -15,6 +15,11 @@
 #define INTID_MAINTENANCE   TESSERA_INTID_MAINTENANCE   /* list registers need attention */
 #define INTID_VTIMER        TESSERA_INTID_VTIMER        /* EL1 virtual timer */
 #define INTID_PTIMER        TESSERA_INTID_PTIMER        /* EL1 physical timer */
+#define INTID_PMU           TESSERA_INTID_PMU           /* PMU overflow; 0: the board has none */
+/* The PPIs of a pCPU that belong to its vCPU, forwarded with the HW bit:
+ * the EL1 timers and the PMU's overflow interrupt (the vCPU owns both). */
+#define GUEST_PPIS          (1u << INTID_VTIMER | 1u << INTID_PTIMER | \
+			     (INTID_PMU ? 1u << INTID_PMU : 0u))
 #define INTID_MASK          0x3ff   /* INTID bits of an acknowledge value */
 #define INTID_SPURIOUS      1020    /* and above: nothing to acknowledge */
 

@@ -76,10 +76,9 @@ void gic_init_cpu(void)
 	GICD(GICD_ICENABLER) = 0xffffffffu;
 	mmio8(tessera_board.gicd_base + GICD_IPRIORITYR + SGI_KICK) = 0x80;
 	mmio8(tessera_board.gicd_base + GICD_IPRIORITYR + INTID_MAINTENANCE) = PRIO_DEFAULT;
-	mmio8(tessera_board.gicd_base + GICD_IPRIORITYR + INTID_VTIMER) = PRIO_DEFAULT;
-	mmio8(tessera_board.gicd_base + GICD_IPRIORITYR + INTID_PTIMER) = PRIO_DEFAULT;
-	GICD(GICD_ISENABLER) = 1u << SGI_KICK | 1u << INTID_MAINTENANCE |
-			       1u << INTID_VTIMER | 1u << INTID_PTIMER;
+	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1)
+		mmio8(tessera_board.gicd_base + GICD_IPRIORITYR + (unsigned)__builtin_ctz(ppis)) = PRIO_DEFAULT;
+	GICD(GICD_ISENABLER) = 1u << SGI_KICK | 1u << INTID_MAINTENANCE | GUEST_PPIS;
 	GICC(GICC_PMR) = 0xff;
 	GICC(GICC_BPR) = 0;
 	GICC(GICC_CTLR) = GICC_CTLR_ENABLE | GICC_CTLR_EOIMODE;

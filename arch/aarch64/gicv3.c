@@ -125,10 +125,9 @@ void gic_init_cpu(void)
 	mmio32(rd + GICR_IGROUPR0) = 0xffffffffu;       /* all Group 1 */
 	mmio8(rd + GICR_IPRIORITYR + SGI_KICK) = 0x80;
 	mmio8(rd + GICR_IPRIORITYR + INTID_MAINTENANCE) = PRIO_DEFAULT;
-	mmio8(rd + GICR_IPRIORITYR + INTID_VTIMER) = PRIO_DEFAULT;
-	mmio8(rd + GICR_IPRIORITYR + INTID_PTIMER) = PRIO_DEFAULT;
-	mmio32(rd + GICR_ISENABLER0) = 1u << SGI_KICK | 1u << INTID_MAINTENANCE |
-				       1u << INTID_VTIMER | 1u << INTID_PTIMER;
+	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1)
+		mmio8(rd + GICR_IPRIORITYR + (unsigned)__builtin_ctz(ppis)) = PRIO_DEFAULT;
+	mmio32(rd + GICR_ISENABLER0) = 1u << SGI_KICK | 1u << INTID_MAINTENANCE | GUEST_PPIS;
 
 	write_sysreg(ICC_SRE_EL2, ICC_SRE_SRE | ICC_SRE_ENABLE);
 	isb();

@@ -191,11 +191,13 @@ bool irq_dispatch(bool guest)
 		} else if (guest) {
 			vgic_inject_hw(id);             /* the guest's EOI deactivates it */
 		} else {
-			/* A vCPU's timer (or device) after it stopped: silence it. */
+			/* A vCPU's timer, PMU (or device) after it stopped: silence it. */
 			if (id == INTID_VTIMER)
 				write_sysreg(cntv_ctl_el0, 0);
 			if (id == INTID_PTIMER)
 				write_sysreg(cntp_ctl_el0, 0);
+			if (INTID_PMU && id == INTID_PMU)
+				write_sysreg(pmintenclr_el1, ~0ull);
 			gic_deactivate(raw);
 		}
 	}

@@ -182,11 +182,11 @@ void vgic_vcpu_reset(void)
 	c->lr_used = 0;
 	vgic_news_all(c);                       /* SGIs may wait from before it started */
 	c->dirty = true;
-	c->priv[INTID_VTIMER].pending = false;
-	c->priv[INTID_PTIMER].pending = false;
+	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1)
+		c->priv[__builtin_ctz(ppis)].pending = false;
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
-	gic_deactivate_private(INTID_VTIMER);   /* left active by an earlier run */
-	gic_deactivate_private(INTID_PTIMER);
+	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1)
+		gic_deactivate_private((unsigned)__builtin_ctz(ppis));  /* left active by an earlier run */
 	gich_enable(false);
 }
 

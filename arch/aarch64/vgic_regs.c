@@ -28,11 +28,10 @@ static void reset_vm(unsigned m)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vgic_vcpu *c = &vgic_vcpus[vm->first_vcpu + i];
 		*c = (struct vgic_vcpu){ .waker = WAKER_PSLEEP };
-		for (unsigned n = 0; n < NR_PRIVATE; n++)
+		for (unsigned n = 0; n < NR_PRIVATE; n++) {
 			c->priv[n].edge = n < 16;       /* SGIs are edge-triggered */
-		/* The EL1 timers: each pCPU's are its vCPU's own (forwarded). */
-		c->priv[INTID_VTIMER].hw = true;
-		c->priv[INTID_PTIMER].hw = true;
+			c->priv[n].hw = GUEST_PPIS & (1u << n);    /* the pCPU's own, forwarded */
+		}
 	}
 	for (unsigned i = 0; i < vm->nr_irqs; i++) {
 		unsigned intid = vm->irqs[i].intid;

@@ -139,7 +139,7 @@ def load_board(name, boards_dir):
         if fdt.strings(off, "device_type") == ["cpu"]:
             cpus.append(_join(fdt.cells(off, "reg")))
             compat = compat or (fdt.strings(off, "compatible") or [""])[0]
-    ram, devices, gic, gic_version, gic_off, timer_off = [], [], None, 0, None, None
+    ram, devices, gic, gic_version, gic_off, timer_off, pmu_off = [], [], None, 0, None, None, None
     for off in fdt.subnodes(0):
         if fdt.strings(off, "device_type") == ["memory"]:
             ram.extend(fdt.reg(off))
@@ -153,6 +153,8 @@ def load_board(name, boards_dir):
             gic, gic_version, gic_off = fdt.reg(off), 2, off
         elif "arm,armv8-timer" in node_compat:
             timer_off = off
+        elif "arm,armv8-pmuv3" in node_compat:
+            pmu_off = off
     if gic is None or len(gic) < (2 if gic_version == 3 else 4):
         raise ConfigError(dts, "/", "no interrupt controller Tessera can use: an arm,gic-v3 node with GICD "
                                     "and GICR regions, or a GICv2 (arm,cortex-a15-gic) with GICD, GICC, "
@@ -169,6 +171,21 @@ def load_board(name, boards_dir):
                                     "are taken from it")
     timers = _ppis(fdt, dts, timer_off, 4, "the timer needs interrupts = <1 PPI flags> for its secure "
                                            "and non-secure physical, virtual and hypervisor timers")
+    # The PMU's overflow interrupt, if the board describes one: forwarded to
+    # the vCPU on each pCPU like the timers (guests get a pmu node).
+    pmu = None if pmu_off is None else \
+        _ppis(fdt, dts, pmu_off, 1, "the PMU node needs interrupts = <1 PPI flags>: its overflow interrupt")[0]
+    # Each of these PPIs is routed on its own: the hypervisor keeps two of
+    # them, guests get the others; one INTID for two would mix them up.
+    ppis = [("its secure physical timer", timers[0], timer_off), ("its physical timer", timers[1], timer_off),
+            ("its virtual timer", timers[2], timer_off), ("its hypervisor timer", timers[3], timer_off),
+            ("the GIC maintenance interrupt", maintenance[0], gic_off)] + \
+        ([("the PMU overflow interrupt", pmu, pmu_off)] if pmu else [])
+    for i, (what, intid, off) in enumerate(ppis):
+        for other, other_intid, _ in ppis[:i]:
+            if intid == other_intid:
+                raise ConfigError(dts, fdt.path(off), f"{what} is PPI {intid - 16} (INTID {intid}), as is "
+                                                      f"{other}; give each its own PPI")
     uart_off = fdt.node(console)
     uart = fdt.reg(uart_off)
     irq = fdt.cells(uart_off, "interrupts")
@@ -179,7 +196,7 @@ def load_board(name, boards_dir):
                  uart_base=uart[0][0], uart_irq=32 + irq[1], gic_version=gic_version, gicd=gic[0],
                  gicr=gic[1] if gic_version == 3 else None,
                  gicv2=tuple(gic[1:4]) if gic_version == 2 else None, timer_intids=timers,
-                 maintenance_intid=maintenance[0], qemu=qemu)
+                 maintenance_intid=maintenance[0], pmu_intid=pmu, qemu=qemu)
 
 
 def _ppis(fdt, dts, off, count, fix):

@@ -81,6 +81,12 @@ def guest_dtb(vm, board):
                                            for c in (GIC_PPI, intid - 16, flags)], ncells=1))
         sw.property("always-on", b"")
         sw.end_node()
+        if board.pmu_intid:
+            # The vCPU owns its pCPU's PMU; the overflow PPI is forwarded.
+            sw.begin_node("pmu")
+            sw.property_string("compatible", "arm,armv8-pmuv3")
+            sw.property("interrupts", _cells(GIC_PPI, board.pmu_intid - 16, flags, ncells=1))
+            sw.end_node()
 
     console = next((d for d in vm.emu if d.type == EMU_CONSOLE), None)
     if console or vm.passthrough:       # AMBA (primecell) devices need their bus clock

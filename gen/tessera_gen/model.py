@@ -132,6 +132,7 @@ class Board:
     timer_intids: tuple                # architected timer PPIs as INTIDs: secure and
                                        # non-secure physical, virtual, hypervisor
     maintenance_intid: int             # the GIC's virtual interface maintenance PPI
+    pmu_intid: Optional[int]           # the PMU's overflow PPI; None: the board has no pmu node
     qemu: dict
 
 

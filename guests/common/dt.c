@@ -72,6 +72,16 @@ static void scan_uart(const struct fdt_node *n)
 	}
 }
 
+static void scan_pmu(const struct fdt_node *n)
+{
+	uint32_t len;
+	const void *v = fdt_prop(n, "interrupts", &len);
+
+	/* <1 n flags>: a PPI, INTID 16 + n (the GIC's three cells). */
+	if (v && len >= 12 && fdt_read_cells(v, 1) == 1 && fdt_read_cells((const char *)v + 4, 1) < 16)
+		dt.pmu_intid = 16 + (unsigned int)fdt_read_cells((const char *)v + 4, 1);
+}
+
 struct scan {
 	fdt_node_fn *more;
 	void *ctx;
@@ -118,6 +128,8 @@ static void scan_node(void *ctx, const struct fdt_node *n)
 		scan_gic(n);
 	else if (!dt.have_uart && fdt_stringlist_contains(v, len, "arm,pl011"))
 		scan_uart(n);
+	else if (!dt.pmu_intid && fdt_stringlist_contains(v, len, "arm,armv8-pmuv3"))
+		scan_pmu(n);
 }
 
 int dt_scan(uintptr_t dtb, fdt_node_fn *more, void *ctx)

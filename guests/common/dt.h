@@ -30,6 +30,7 @@ struct dt {
 	bool have_gic;
 	/* The first arm,gic-v3: distributor, then the first redistributor region. */
 	uint64_t gicd, gicd_size, gicr, gicr_size;
+	unsigned int pmu_intid;		/* arm,armv8-pmuv3's overflow PPI as an INTID; 0: none */
 	const char *bootargs;		/* /chosen bootargs (not NUL-terminated), or NULL */
 	uint32_t bootargs_len;
 };

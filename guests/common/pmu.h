@@ -1,5 +1,6 @@
 /* PMUv3 registers the guests use (Arm DDI 0487, D13): the bench's cycle
- * counter and the ticker's check that a restart cleared them. */
+ * counter, the ticker's check that a restart cleared them, irq-test's
+ * overflow interrupt. */
 #ifndef GUEST_PMU_H
 #define GUEST_PMU_H
 
@@ -11,6 +12,7 @@
 #define ID_AA64DFR0_PMUVER(v)	(((v) >> 8) & 0xf)
 #define PMCR_E			(1u << 0)	/* counters enabled */
 #define PMCR_C			(1u << 2)	/* reset the cycle counter */
+#define PMCR_LC			(1u << 6)	/* the cycle counter overflows at 64 bits */
 #define PMCNTEN_C		(1u << 31)	/* the cycle counter (PMCNTEN*, PMINTEN*) */
 #define PMCCFILTR_NSH		(1u << 27)	/* count at (Non-secure) EL2 too */
 #define PMUSERENR_EN		(1u << 0)	/* EL0 access */

@@ -3,7 +3,10 @@
  * virtual GIC gives it to a partition of (at least) two vCPUs.
  *
  *   1. Timer: each vCPU runs its EL1 virtual timer as a 1 ms heartbeat
- *      (PPI 27, re-armed by the IRQ handler) and must take 3 ticks.
+ *      (PPI 27, re-armed by the IRQ handler) and must take 3 ticks; a
+ *      one-shot of the EL1 physical timer must arrive (PPI 30); the PMU's
+ *      cycle counter, set 100 us short of overflowing, must raise its
+ *      overflow interrupt (the DTB's arm,armv8-pmuv3 node names the PPI).
  *   2. SGIs within the partition: vCPU 0 and vCPU 1 send each other SGI 1,
  *      then 100 ping/pong round trips; then an SGI 1 that arrives while
  *      vCPU 1 is still handling the previous one must be taken after it.
@@ -28,6 +31,7 @@
 #include "cpu.h"
 #include "dt.h"
 #include "gic.h"
+#include "pmu.h"
 #include "psci.h"
 #include "timer.h"
 #include "uart.h"
@@ -38,10 +42,15 @@
 #define TIMER_TICKS_WANTED	3
 #define FOREIGN_SENDS		5	/* SGI 7s per target per burst */
 
-/* The INTIDs we enable in each redistributor; any other one is unexpected. */
 #define INTID_PTIMER	30	/* PPI 14: EL1 physical timer (ArceOS's) */
-#define ENABLED_INTIDS	(1u << SGI_PARTNER | 1u << SGI_FOREIGN | 1u << INTID_VTIMER | \
-			 1u << INTID_PTIMER)
+#define PMU_OVERFLOW_NS	100000	/* the cycle counter counts ns (QEMU: 1 GHz) */
+
+/* The INTIDs we enable in each redistributor; any other one is unexpected. */
+static uint32_t enabled_intids(void)
+{
+	return 1u << SGI_PARTNER | 1u << SGI_FOREIGN | 1u << INTID_VTIMER | 1u << INTID_PTIMER |
+	       (dt.pmu_intid ? 1u << dt.pmu_intid : 0u);
+}
 
 /* Whom SGI 7 goes to: the other partition's vCPUs, and an MPIDR nobody has. */
 static const uint64_t foreign_mpidr[] = { 0x100, 0x101, 0x2 };
@@ -229,6 +238,12 @@ static void irq(uint32_t intid)
 		timer_tick(self);	/* before the EOI deactivates it */
 	if (intid == INTID_PTIMER)	/* one shot: the line drops */
 		write_sysreg(cntp_ctl_el0, 0);
+	if (dt.pmu_intid && intid == dt.pmu_intid) {	/* one shot too */
+		write_sysreg(pmintenclr_el1, PMCNTEN_C);
+		write_sysreg(pmcntenclr_el0, PMCNTEN_C);
+		write_sysreg(pmovsclr_el0, PMCNTEN_C);	/* the line drops */
+		isb();
+	}
 	bool held = intid == SGI_PARTNER && self == hold_vcpu && hold_active_sgi();
 	if (intid < INTID_NR_PRIVATE)
 		irq_count[self][intid]++;
@@ -249,14 +264,14 @@ static bool gic_this_cpu_init(unsigned int self)
 		     self, (unsigned long)dt.mpidr[self], frames, (unsigned long)dt.gicr);
 		return false;
 	}
-	if (gic_redist_init(rd, ENABLED_INTIDS)) {
+	if (gic_redist_init(rd, enabled_intids())) {
 		fail("vcpu %u: redistributor 0x%lx stays asleep (GICR_WAKER.ChildrenAsleep)",
 		     self, (unsigned long)rd);
 		return false;
 	}
 	uint32_t en = gic_redist_enabled(rd);
-	if ((en & ENABLED_INTIDS) != ENABLED_INTIDS)
-		fail("vcpu %u: GICR_ISENABLER0 reads 0x%x, want bits 0x%x", self, en, ENABLED_INTIDS);
+	if ((en & enabled_intids()) != enabled_intids())
+		fail("vcpu %u: GICR_ISENABLER0 reads 0x%x, want bits 0x%x", self, en, enabled_intids());
 	gic_cpu_init();
 	if (!(gic_read_sre() & 1))
 		fail("vcpu %u: ICC_SRE_EL1.SRE reads 0", self);
@@ -317,6 +332,33 @@ static void ptimer_test(unsigned int self)
 		fail("vcpu %u physical timer: no interrupt in 1 s", self);
 	else
 		say("irq-test: vcpu %u physical timer ok\n", self);
+}
+
+/* Test 1c: the cycle counter overflows 100 us from now (64-bit, PMCR.LC)
+ * and its overflow interrupt arrives: the vCPU owns its pCPU's PMU. */
+static void pmu_test(unsigned int self)
+{
+	if (!pmu_v3(pmu_version()) || !dt.pmu_intid) {
+		fail("vcpu %u pmu: %s", self, dt.pmu_intid ? "no PMUv3 (ID_AA64DFR0_EL1.PMUVer)" :
+		     "no arm,armv8-pmuv3 node with a PPI in the device tree");
+		return;
+	}
+	uint32_t base = irq_count[self][dt.pmu_intid];
+
+	irq_mask();
+	write_sysreg(pmccfiltr_el0, 0);			/* count at EL1 and EL0 */
+	write_sysreg(pmccntr_el0, (uint64_t)0 - PMU_OVERFLOW_NS);
+	write_sysreg(pmovsclr_el0, PMCNTEN_C);
+	write_sysreg(pmintenset_el1, PMCNTEN_C);
+	write_sysreg(pmcntenset_el0, PMCNTEN_C);
+	write_sysreg(pmcr_el0, read_sysreg(pmcr_el0) | PMCR_E | PMCR_LC);
+	isb();
+	irq_unmask();
+	if (!wait_irq(dt.pmu_intid, base + 1, ms(1000)))
+		fail("vcpu %u pmu: no overflow interrupt (intid %u) in 1 s; PMOVSSET_EL0 0x%lx", self,
+		     dt.pmu_intid, (unsigned long)read_sysreg(pmovsset_el0));
+	else
+		say("irq-test: vcpu %u pmu overflow ok\n", self);
 }
 
 /* Both vCPUs arrive here once; the last one's SEV wakes the first. */
@@ -435,7 +477,7 @@ static void final_checks(unsigned int self)
 	uint32_t spi = irq_spi[self];
 	uint32_t other = 0, other_intid = 0;
 	for (unsigned int i = 0; i < INTID_NR_PRIVATE; i++) {
-		if (!(ENABLED_INTIDS & (1u << i)) && irq_count[self][i]) {
+		if (!(enabled_intids() & (1u << i)) && irq_count[self][i]) {
 			other += irq_count[self][i];
 			other_intid = i;
 		}
@@ -534,6 +576,7 @@ void boot_main(uintptr_t dtb)
 
 	timer_test((unsigned int)self);
 	ptimer_test((unsigned int)self);
+	pmu_test((unsigned int)self);
 	if (!barrier())
 		fail("vcpu %u did not reach the barrier within 1 s", partner);
 	sgi_initiator((unsigned int)self, partner);
@@ -581,6 +624,7 @@ void secondary_main(unsigned long vcpu)
 			send_foreign_sgis();
 		timer_test(self);
 		ptimer_test(self);
+		pmu_test(self);
 		if (!barrier())
 			fail("vcpu %u did not reach the barrier within 1 s", partner);
 		sgi_responder(self, partner);
