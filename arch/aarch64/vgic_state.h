@@ -97,7 +97,8 @@ static inline void vgic_notify(const struct vcpu_config *target, unsigned intid)
 	vgic_kick(target);
 }
 
-/* Any interrupt of target may have (an enable, routing, GICD_CTLR). */
+/* Any interrupt of the vCPU may have become deliverable (an enable, a
+ * routing change, GICD_CTLR): its next flush looks at them all. */
 static inline void vgic_news_all(struct vgic_vcpu *c)
 {
 	for (unsigned w = 0; w < NEWS_WORDS; w++)

@@ -177,10 +177,12 @@ def load_board(name, boards_dir):
         _ppis(fdt, dts, pmu_off, 1, "the PMU node needs interrupts = <1 PPI flags>: its overflow interrupt")[0]
     # Each of these PPIs is routed on its own: the hypervisor keeps two of
     # them, guests get the others; one INTID for two would mix them up.
-    ppis = [("its secure physical timer", timers[0], timer_off), ("its physical timer", timers[1], timer_off),
-            ("its virtual timer", timers[2], timer_off), ("its hypervisor timer", timers[3], timer_off),
-            ("the GIC maintenance interrupt", maintenance[0], gic_off)] + \
-        ([("the PMU overflow interrupt", pmu, pmu_off)] if pmu else [])
+    timer_names = ("its secure physical timer", "its physical timer", "its virtual timer",
+                   "its hypervisor timer")
+    ppis = [(what, intid, timer_off) for what, intid in zip(timer_names, timers)]
+    ppis.append(("the GIC maintenance interrupt", maintenance[0], gic_off))
+    if pmu:
+        ppis.append(("the PMU overflow interrupt", pmu, pmu_off))
     for i, (what, intid, off) in enumerate(ppis):
         for other, other_intid, _ in ppis[:i]:
             if intid == other_intid:
