@@ -48,7 +48,7 @@
 
 #define SGI_PING		1	/* vCPU 0 -> vCPU 1 */
 #define SGI_PONG		2	/* vCPU 1 -> vCPU 0 */
-#define ENABLED_INTIDS		(1u << SGI_PING | 1u << SGI_PONG | 1u << INTID_VTIMER)
+#define ENABLED_INTIDS		(1u << SGI_PING | 1u << SGI_PONG | 1u << dt.vtimer_intid)
 
 /* What the MMIO figures touch */
 #define GICD_ISENABLER1		0x0104	/* enable bits of INTIDs 32-63 */
@@ -279,7 +279,7 @@ static void irq_handle(struct exc_frame *f)
 		if (intid >= INTID_SPURIOUS_FIRST)
 			break;
 		/* The stamps are the entry's: they time the first interrupt only. */
-		if (intid == INTID_VTIMER) {
+		if (intid == dt.vtimer_intid) {
 			vtimer_stop();
 			if (first) {
 				timer_vct = f->hook[STAMP_VCT];

@@ -210,7 +210,7 @@ static void irq(uint32_t intid)
 	if (inbox && intid == inbox->irq) {
 		doorbell_at = cntvct();
 		doorbells++;
-	} else if (intid == INTID_VTIMER) {
+	} else if (intid == dt.vtimer_intid) {
 		vtimer_stop();		/* drops the line */
 		timer_fired = true;
 	} else {
@@ -561,7 +561,7 @@ void boot_main(uintptr_t dtb)
 	uint64_t mpidr = read_mpidr();
 	gic_set_bases(dt.gicd, dt.gicr, dt.gicr_size);
 	uint64_t rd = gic_find_redist(mpidr, 0);
-	if (!rd || gic_redist_init(rd, 1u << INTID_VTIMER)) {
+	if (!rd || gic_redist_init(rd, 1u << dt.vtimer_intid)) {
 		uart_printf("chan: FAIL: no usable redistributor for mpidr 0x%lx (0x%lx)\n",
 			    (unsigned long)mpidr, (unsigned long)rd);
 		power_off();

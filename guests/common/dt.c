@@ -7,7 +7,7 @@
 #include "psci.h"
 #include "uart.h"
 
-struct dt dt;
+struct dt dt = { .vtimer_intid = 27, .ptimer_intid = 30 };   /* until the tree says */
 
 /* /cpus/cpu@...: only device_type = "cpu" are CPUs (/cpus also holds e.g. cpu-map). */
 static void scan_cpu(const struct fdt_node *n)
@@ -72,14 +72,30 @@ static void scan_uart(const struct fdt_node *n)
 	}
 }
 
-static void scan_pmu(const struct fdt_node *n)
+/* Interrupt i of node n if it is a PPI (<1 n flags>, the GIC's three
+ * cells): its INTID, 16 + n. Else 0. */
+static unsigned int ppi_intid(const struct fdt_node *n, unsigned int i)
 {
 	uint32_t len;
-	const void *v = fdt_prop(n, "interrupts", &len);
+	const char *v = fdt_prop(n, "interrupts", &len);
 
-	/* <1 n flags>: a PPI, INTID 16 + n (the GIC's three cells). */
-	if (v && len >= 12 && fdt_read_cells(v, 1) == 1 && fdt_read_cells((const char *)v + 4, 1) < 16)
-		dt.pmu_intid = 16 + (unsigned int)fdt_read_cells((const char *)v + 4, 1);
+	if (!v || len < 12 * (i + 1))
+		return 0;
+	v += 12 * i;
+	if (fdt_read_cells(v, 1) != 1 || fdt_read_cells(v + 4, 1) >= 16)
+		return 0;
+	return 16 + (unsigned int)fdt_read_cells(v + 4, 1);
+}
+
+static void scan_timer(const struct fdt_node *n)
+{
+	/* secure physical, non-secure physical, virtual, hypervisor */
+	unsigned int phys = ppi_intid(n, 1), virt = ppi_intid(n, 2);
+
+	if (phys && virt) {
+		dt.ptimer_intid = phys;
+		dt.vtimer_intid = virt;
+	}
 }
 
 struct scan {
@@ -129,7 +145,9 @@ static void scan_node(void *ctx, const struct fdt_node *n)
 	else if (!dt.have_uart && fdt_stringlist_contains(v, len, "arm,pl011"))
 		scan_uart(n);
 	else if (!dt.pmu_intid && fdt_stringlist_contains(v, len, "arm,armv8-pmuv3"))
-		scan_pmu(n);
+		dt.pmu_intid = ppi_intid(n, 0);
+	else if (fdt_stringlist_contains(v, len, "arm,armv8-timer"))
+		scan_timer(n);
 }
 
 int dt_scan(uintptr_t dtb, fdt_node_fn *more, void *ctx)

@@ -30,6 +30,9 @@ struct dt {
 	bool have_gic;
 	/* The first arm,gic-v3: distributor, then the first redistributor region. */
 	uint64_t gicd, gicd_size, gicr, gicr_size;
+	/* arm,armv8-timer's EL1 virtual and physical timer PPIs as INTIDs
+	 * (27 and 30, the architecture's recommendation, if it has none). */
+	unsigned int vtimer_intid, ptimer_intid;
 	unsigned int pmu_intid;		/* arm,armv8-pmuv3's overflow PPI as an INTID; 0: none */
 	const char *bootargs;		/* /chosen bootargs (not NUL-terminated), or NULL */
 	uint32_t bootargs_len;

@@ -12,7 +12,6 @@
 #define ICC_IAR_INTID		0xffffff	/* ICC_IAR1_EL1: the INTID field */
 #define INTID_SPURIOUS_FIRST	1020	/* 1020-1023: no interrupt */
 #define INTID_NR_PRIVATE	32	/* SGIs 0-15, PPIs 16-31 */
-#define INTID_VTIMER		27	/* PPI 11: EL1 virtual timer */
 #define INTID_SPI_FIRST		32
 #define INTID_SPI_LAST		1019
 

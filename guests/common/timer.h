@@ -1,6 +1,6 @@
 /*
  * The generic timer as EL1 sees it: the system counter, and the EL1
- * virtual timer (PPI 27, INTID_VTIMER in gic.h).
+ * virtual timer (its interrupt: dt.vtimer_intid, from the device tree).
  */
 #ifndef GUEST_TIMER_H
 #define GUEST_TIMER_H

@@ -3,8 +3,8 @@
  * virtual GIC gives it to a partition of (at least) two vCPUs.
  *
  *   1. Timer: each vCPU runs its EL1 virtual timer as a 1 ms heartbeat
- *      (PPI 27, re-armed by the IRQ handler) and must take 3 ticks; a
- *      one-shot of the EL1 physical timer must arrive (PPI 30); the PMU's
+ *      (INTID 27 on QEMU virt, re-armed by the IRQ handler) and must take 3
+ *      ticks; a one-shot of the EL1 physical timer must arrive (30); the PMU's
  *      cycle counter, set 100 us short of overflowing, must raise its
  *      overflow interrupt (the DTB's arm,armv8-pmuv3 node names the PPI).
  *   2. SGIs within the partition: vCPU 0 and vCPU 1 send each other SGI 1,
@@ -42,13 +42,12 @@
 #define TIMER_TICKS_WANTED	3
 #define FOREIGN_SENDS		5	/* SGI 7s per target per burst */
 
-#define INTID_PTIMER	30	/* PPI 14: EL1 physical timer (ArceOS's) */
 #define PMU_OVERFLOW_NS	100000	/* the cycle counter counts ns (QEMU: 1 GHz) */
 
 /* The INTIDs we enable in each redistributor; any other one is unexpected. */
 static uint32_t enabled_intids(void)
 {
-	return 1u << SGI_PARTNER | 1u << SGI_FOREIGN | 1u << INTID_VTIMER | 1u << INTID_PTIMER |
+	return 1u << SGI_PARTNER | 1u << SGI_FOREIGN | 1u << dt.vtimer_intid | 1u << dt.ptimer_intid |
 	       (dt.pmu_intid ? 1u << dt.pmu_intid : 0u);
 }
 
@@ -234,9 +233,9 @@ static void irq(uint32_t intid)
 {
 	unsigned int self = this_vcpu();
 
-	if (intid == INTID_VTIMER)
+	if (intid == dt.vtimer_intid)
 		timer_tick(self);	/* before the EOI deactivates it */
-	if (intid == INTID_PTIMER)	/* one shot: the line drops */
+	if (intid == dt.ptimer_intid)	/* one shot: the line drops */
 		write_sysreg(cntp_ctl_el0, 0);
 	if (dt.pmu_intid && intid == dt.pmu_intid) {	/* one shot too */
 		write_sysreg(pmintenclr_el1, PMCNTEN_C);
@@ -292,13 +291,13 @@ static void send_foreign_sgis(void)
 static void timer_test(unsigned int self)
 {
 	uint64_t start = cntvct();
-	uint32_t base = irq_count[self][INTID_VTIMER];
+	uint32_t base = irq_count[self][dt.vtimer_intid];
 
 	heartbeat_start();
 	irq_unmask();
-	bool ok = wait_irq(INTID_VTIMER, base + TIMER_TICKS_WANTED, ms(1000));
+	bool ok = wait_irq(dt.vtimer_intid, base + TIMER_TICKS_WANTED, ms(1000));
 	uint64_t elapsed = cntvct() - start;
-	uint32_t ticks = irq_count[self][INTID_VTIMER] - base;
+	uint32_t ticks = irq_count[self][dt.vtimer_intid] - base;
 
 	if (!ok)
 		fail("vcpu %u timer: %u ticks in 1 s", self, ticks);
@@ -311,10 +310,11 @@ static void timer_test(unsigned int self)
 }
 
 /* Test 1b: a one-shot of the EL1 physical timer (the hypervisor traps its
- * registers and does them for us) arrives as PPI 30. */
+ * registers and does them for us) arrives as its PPI (INTID 30 on QEMU virt;
+ * the device tree's timer node names it). */
 static void ptimer_test(unsigned int self)
 {
-	uint32_t base = irq_count[self][INTID_PTIMER];
+	uint32_t base = irq_count[self][dt.ptimer_intid];
 	uint64_t ctl = 0;
 
 	/* Masked until the read-back: the timer may fire before it (1 ms is
@@ -328,7 +328,7 @@ static void ptimer_test(unsigned int self)
 	if ((ctl & 3) != 1)
 		fail("vcpu %u physical timer: CNTP_CTL_EL0 reads 0x%lx after writing 1", self,
 		     (unsigned long)ctl);
-	else if (!wait_irq(INTID_PTIMER, base + 1, ms(1000)))
+	else if (!wait_irq(dt.ptimer_intid, base + 1, ms(1000)))
 		fail("vcpu %u physical timer: no interrupt in 1 s", self);
 	else
 		say("irq-test: vcpu %u physical timer ok\n", self);

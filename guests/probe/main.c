@@ -157,10 +157,10 @@ static void parse_word(const char *w, size_t wlen)
 /* --- time --- */
 
 /*
- * Sleep in WFI on the EL1 virtual timer (PPI 27) rather than spin: the
- * probe's vCPUs share the host's CPUs with the partner's under QEMU, and a
- * spinning probe would take time from the partner's heartbeat that no
- * hypervisor could give back.
+ * Sleep in WFI on the EL1 virtual timer (its PPI from the DTB) rather than
+ * spin: the probe's vCPUs share the host's CPUs with the partner's under
+ * QEMU, and a spinning probe would take time from the partner's heartbeat
+ * that no hypervisor could give back.
  */
 static void sleep_until(uint64_t end)
 {
@@ -204,7 +204,7 @@ static void irq(uint32_t intid)
 
 	if (intid < 16)
 		sgi_count[cpu][intid]++;
-	else if (intid == INTID_VTIMER)
+	else if (intid == dt.vtimer_intid)
 		vtimer_stop();		/* sleep_until: time is up */
 	else
 		other_irqs[cpu]++;
@@ -984,7 +984,7 @@ static void gic_setup_this_cpu(void)
 	uint64_t mpidr = read_mpidr();
 	uint64_t rd = gic_find_redist(mpidr, 0);
 
-	if (!rd || gic_redist_init(rd, 0xffff | 1u << INTID_VTIMER)) {	/* SGIs, timer */
+	if (!rd || gic_redist_init(rd, 0xffff | 1u << dt.vtimer_intid)) {	/* SGIs, timer */
 		uart_printf("probe: error: no usable redistributor for mpidr 0x%lx\n",
 			    (unsigned long)mpidr);
 		power_off();

@@ -27,7 +27,8 @@
  * Anything wrong prints a line with "ticker: error".
  *
  * Only the vCPU it is entered on runs; it never starts the others. It waits
- * in WFI for the timer interrupt (PPI 27 through the GICv3 the DTB names).
+ * in WFI for the timer interrupt (the PPI of the DTB's timer node, through
+ * the GICv3 the DTB names).
  */
 #include <stddef.h>
 
@@ -239,7 +240,7 @@ static void misbehave(void)
 
 static void irq(uint32_t intid)
 {
-	if (intid == INTID_VTIMER)
+	if (intid == dt.vtimer_intid)
 		timer_irq();
 	else
 		uart_printf("ticker: error: unexpected interrupt %u\n", intid);
@@ -309,7 +310,7 @@ void boot_main(uintptr_t dtb)
 	gic_set_bases(dt.gicd, dt.gicr, dt.gicr_size);
 	gic_dist_enable();
 	uint64_t rd = gic_find_redist(mpidr, 0);
-	if (!rd || gic_redist_init(rd, 1u << INTID_VTIMER)) {
+	if (!rd || gic_redist_init(rd, 1u << dt.vtimer_intid)) {
 		uart_printf("ticker: error: no usable redistributor for mpidr 0x%lx (0x%lx)\n",
 			    (unsigned long)mpidr, (unsigned long)rd);
 		power_off();
