@@ -36,6 +36,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
+#include "exception.h"
 #include "gic.h"
 #include "pmu.h"
 #include "psci.h"
@@ -320,9 +321,7 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 		write_sysreg(elr_el1, elr + 4);
 		return;
 	}
-	if (exception_report_once("bench: FAIL ", vector, esr, elr, far))
-		psci_system_off();
-	cpu_park();
+	exception_fatal("bench: FAIL ", vector, esr, elr, far);
 }
 
 static bool gic_this_cpu_init(unsigned int self)

@@ -49,6 +49,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
+#include "exception.h"
 #include "gic.h"
 #include "psci.h"
 #include "timer.h"
@@ -106,9 +107,8 @@ static volatile unsigned long doorbells;	/* inbox doorbells taken */
 static volatile uint64_t doorbell_at;		/* counter when the last one was taken */
 static volatile bool timer_fired;		/* the reply timeout expired */
 
-/* The read-only write test: set while the store that should abort runs. */
-static volatile bool ro_write_pending;
-static volatile unsigned long ro_write_esr, ro_write_far;
+/* The read-only write test: the abort its store should take. */
+static struct expected_fault ro_write;
 
 /* --- the device tree --- */
 
@@ -192,12 +192,6 @@ static void parse_word(const char *w, size_t wlen)
 
 /* --- the end --- */
 
-static void __attribute__((noreturn)) halt(void)
-{
-	vtimer_stop();
-	cpu_halt();
-}
-
 static void __attribute__((noreturn)) power_off(void)
 {
 	psci_power_off("chan: FAIL: ");
@@ -226,17 +220,8 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 		gic_handle_irqs(irq);
 		return;
 	}
-	if (vector == VECTOR_SYNC_EL1_SPX && ro_write_pending && ESR_EC(esr) == ESR_EC_DABT_CUR) {
-		ro_write_pending = false;
-		ro_write_esr = esr;
-		ro_write_far = far;
-		write_sysreg(elr_el1, elr + 4);		/* step over the store */
-		return;
-	}
-	/* Anything else is a bug (ours or the hypervisor's): say so and stop. */
-	if (exception_report_once("chan: FAIL: ", vector, esr, elr, far))
-		power_off();
-	halt();
+	if (!expected_fault_take(&ro_write, vector, esr, elr, far))
+		exception_fatal("chan: FAIL: ", vector, esr, elr, far);
 }
 
 /* --- messages --- */
@@ -329,19 +314,18 @@ static void ping_ro_write(void)
 	volatile uint32_t *p = (volatile uint32_t *)inbox->base;
 	uint32_t before = p[0], poison = before ^ 0xdeadbeefu;
 
-	ro_write_pending = true;
-	/* One STR: the abort handler steps over it. */
+	expected_fault_arm(&ro_write);
+	/* One STR: the exception handler steps over it. */
 	__asm__ volatile("str %w0, [%1]" : : "r"(poison), "r"(p) : "memory");
-	if (ro_write_pending) {
-		ro_write_pending = false;
+	if (!expected_fault_disarm(&ro_write)) {
 		uart_printf("chan: FAIL: the write to read-only channel %u at 0x%lx did not abort\n",
 			    inbox->id, (unsigned long)inbox->base);
 		return;
 	}
-	if (!(ro_write_esr & ESR_WNR) ||
-	    (!(ro_write_esr & ESR_FNV) && ro_write_far != (unsigned long)inbox->base)) {
+	if (ESR_EC(ro_write.esr) != ESR_EC_DABT_CUR || !(ro_write.esr & ESR_WNR) ||
+	    (!(ro_write.esr & ESR_FNV) && ro_write.far != (unsigned long)inbox->base)) {
 		uart_printf("chan: FAIL: the read-only write took an odd abort: esr 0x%lx far 0x%lx\n",
-			    ro_write_esr, ro_write_far);
+			    ro_write.esr, ro_write.far);
 		return;
 	}
 	if (p[0] != before) {

@@ -46,15 +46,3 @@ void say_line(const char *prefix, const char *fmt, va_list ap)
 	uart_putc('\n');
 	console_unlock();
 }
-
-bool exception_report_once(const char *who, unsigned long vector, unsigned long esr,
-			   unsigned long elr, unsigned long far)
-{
-	static atomic_uint reported;
-
-	if (atomic_exchange_explicit(&reported, 1, memory_order_relaxed))
-		return false;
-	uart_printf("%sunexpected exception: vector 0x%lx esr 0x%lx elr 0x%lx far 0x%lx\n", who,
-		    vector * 0x80, esr, elr, far);
-	return true;
-}

@@ -19,13 +19,4 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One line under the lock: prefix, then fmt formatted, then a newline. */
 void say_line(const char *prefix, const char *fmt, va_list ap);
 
-/*
- * "<who>unexpected exception: vector 0x<offset> esr ... elr ... far ...",
- * without the lock (the vCPU may hold it). Only the first call prints and
- * returns true: stopping the machine afterwards may trap too (a broken PSCI
- * conduit does), and that must not recurse forever.
- */
-bool exception_report_once(const char *who, unsigned long vector, unsigned long esr,
-			   unsigned long elr, unsigned long far);
-
 #endif

@@ -5,7 +5,8 @@
 #   start.S    entry code, stacks, identity map, vectors (see start.h)
 #   fdt.c      FDT reader; dt.c: the device tree in one walk
 #   psci.c     PSCI calls;  uart.c: PL011 output and printf
-#   console.c  lines from several vCPUs, unexpected exceptions
+#   console.c  lines from several vCPUs;  exception.c: expected and
+#              unexpected synchronous exceptions
 #   bootargs.c /chosen/bootargs words;  gic.c: GICv3 driver
 # It may also set MAX_VCPUS (stacks reserved, default 8) and START_HOOKS (a
 # header of its own with hooks into start.S, see there).
@@ -14,7 +15,7 @@
 
 CROSS_COMPILE ?= aarch64-linux-gnu-
 O ?= ../../build/guests/$(GUEST)
-COMMON ?= start.o fdt.o dt.o psci.o uart.o console.o bootargs.o gic.o
+COMMON ?= start.o fdt.o dt.o psci.o uart.o console.o exception.o bootargs.o gic.o
 
 CC      := $(CROSS_COMPILE)gcc
 OBJCOPY := $(CROSS_COMPILE)objcopy

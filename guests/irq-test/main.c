@@ -30,6 +30,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
+#include "exception.h"
 #include "gic.h"
 #include "pmu.h"
 #include "psci.h"
@@ -647,8 +648,5 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 		gic_handle_irqs(irq);
 		return;
 	}
-	/* Anything else is a bug (ours or the hypervisor's): say so and stop. */
-	if (exception_report_once("irq-test: FAIL ", vector, esr, elr, far))
-		psci_system_off();
-	cpu_park();
+	exception_fatal("irq-test: FAIL ", vector, esr, elr, far);
 }

@@ -41,6 +41,7 @@
 #include "bootargs.h"
 #include "cpu.h"
 #include "dt.h"
+#include "exception.h"
 #include "gic.h"
 #include "probe.h"
 #include "psci.h"
@@ -106,14 +107,8 @@ static uint64_t freq;
 
 /* --- per-vCPU state shared between the vCPUs --- */
 
-/* An exception the probe asked for: armed before the instruction that may
- * fault, recorded and stepped over by the handler. */
-struct trap {
-	volatile bool armed;
-	volatile bool taken;
-	volatile uint64_t esr, far;
-};
-static struct trap traps[NR_CPUS];
+/* The exception each vCPU's attack asks for (exception.h). */
+static struct expected_fault traps[NR_CPUS];
 
 static volatile unsigned sgi_count[NR_CPUS][16];
 static volatile unsigned other_irqs[NR_CPUS];
@@ -213,25 +208,11 @@ static void irq(uint32_t intid)
 void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr,
 		      unsigned long far, struct exc_frame *frame)
 {
-	unsigned cpu = this_cpu();
-	struct trap *t = &traps[cpu];
-
 	(void)frame;
-	if (vector == VECTOR_IRQ_EL1_SPX) {
+	if (vector == VECTOR_IRQ_EL1_SPX)
 		gic_handle_irqs(irq);
-		return;
-	}
-	if (vector == VECTOR_SYNC_EL1_SPX && t->armed) {
-		t->armed = false;	/* one per arming: a second one is a bug */
-		t->esr = esr;
-		t->far = far;
-		t->taken = true;
-		write_sysreg(elr_el1, elr + 4);		/* step over it */
-		return;
-	}
-	uart_printf("probe: error: unexpected exception on vcpu %u: vector 0x%lx esr 0x%lx "
-		    "elr 0x%lx far 0x%lx\n", cpu, vector * 0x80, esr, elr, far);
-	power_off();
+	else if (!expected_fault_take(&traps[this_cpu()], vector, esr, elr, far))
+		exception_fatal("probe: error: ", vector, esr, elr, far);
 }
 
 /* --- attacks: arming, classifying, reporting --- */
@@ -240,19 +221,14 @@ enum res { R_OK, R_SEA, R_UNDEF, R_OTHER };
 
 static inline void arm(void)
 {
-	struct trap *t = &traps[this_cpu()];
-	t->taken = false;
-	t->armed = true;
-	__asm__ volatile("" ::: "memory");
+	expected_fault_arm(&traps[this_cpu()]);
 }
 
 static enum res disarm(void)
 {
-	struct trap *t = &traps[this_cpu()];
+	struct expected_fault *t = &traps[this_cpu()];
 
-	__asm__ volatile("" ::: "memory");
-	t->armed = false;
-	if (!t->taken)
+	if (!expected_fault_disarm(t))
 		return R_OK;
 	if (ESR_EC(t->esr) == ESR_EC_DABT_CUR && ESR_DFSC(t->esr) == DFSC_SEA)
 		return R_SEA;

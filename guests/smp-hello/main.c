@@ -10,6 +10,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
+#include "exception.h"
 #include "psci.h"
 #include "uart.h"
 
@@ -82,17 +83,8 @@ static void psci_checks(unsigned int self)
 		say("smp-hello: psci checks ok\n");
 }
 
-/*
- * The memory isolation probe. The boot vCPU arms it just before the load;
- * the exception handler recognises the fault by it and records what it saw.
- */
-static struct {
-	uint64_t pc;		/* address of the probing load while armed, else 0 */
-	uint64_t addr;		/* address it loads from */
-	bool taken;		/* the handler caught the fault */
-	bool ok;		/* ... and it was the expected synchronous external abort */
-	uint64_t esr, far;	/* what the handler saw */
-} probe;
+/* The memory isolation probe's fault, armed by the boot vCPU just before its load. */
+static struct expected_fault probe;
 
 /*
  * Load once from the first byte after our RAM. A hypervisor has nothing
@@ -115,34 +107,30 @@ static void fault_check(void)
 		return;
 	}
 
-	probe.addr = addr;
-	probe.taken = false;
-
 	uint64_t pc;
 	uint32_t val;
-	/*
-	 * One asm statement, so nothing can come between arming and the load,
-	 * and the load is exactly one 4-byte instruction the handler can skip.
-	 * Arming stores the load's own address, which the handler compares with
-	 * ELR_EL1.
-	 */
-	__asm__ volatile(
-		"adr	%1, 1f\n\t"
-		"str	%1, [%2]\n"
-		"1:	ldr	%w0, [%3]"
-		: "=r"(val), "=&r"(pc)
-		: "r"(&probe.pc), "r"(addr)
-		: "memory");
-	probe.pc = 0;	/* disarm, in case the load did not fault */
 
-	if (!probe.taken)
+	expected_fault_arm(&probe);
+	/* One 4-byte load the handler can skip; its own address too, to check
+	 * that the exception came from it (ELR_EL1). */
+	__asm__ volatile(
+		"adr	%1, 1f\n"
+		"1:	ldr	%w0, [%2]"
+		: "=r"(val), "=&r"(pc)
+		: "r"(addr)
+		: "memory");
+	bool taken = expected_fault_disarm(&probe);
+
+	if (!taken)
 		say("smp-hello: fault check failed: no fault taken by a load from 0x%lx (read 0x%x)\n",
 		    (unsigned long)addr, val);
-	else if (!probe.ok)
-		say("smp-hello: fault check failed: load from 0x%lx gave esr 0x%lx (EC 0x%lx, DFSC 0x%lx) far 0x%lx, want EC 0x%x, DFSC 0x%x, far 0x%lx\n",
-		    (unsigned long)addr, (unsigned long)probe.esr,
+	else if (probe.elr != pc || ESR_EC(probe.esr) != ESR_EC_DABT_CUR ||
+		 ESR_DFSC(probe.esr) != DFSC_SEA || probe.far != addr)
+		say("smp-hello: fault check failed: load from 0x%lx at 0x%lx gave esr 0x%lx (EC 0x%lx, DFSC 0x%lx) far 0x%lx at 0x%lx, want EC 0x%x, DFSC 0x%x, far 0x%lx\n",
+		    (unsigned long)addr, (unsigned long)pc, (unsigned long)probe.esr,
 		    (unsigned long)ESR_EC(probe.esr), (unsigned long)ESR_DFSC(probe.esr),
-		    (unsigned long)probe.far, ESR_EC_DABT_CUR, DFSC_SEA, (unsigned long)probe.addr);
+		    (unsigned long)probe.far, (unsigned long)probe.elr, ESR_EC_DABT_CUR, DFSC_SEA,
+		    (unsigned long)addr);
 	else
 		say("smp-hello: fault check ok (data abort at 0x%lx)\n", (unsigned long)addr);
 }
@@ -220,24 +208,7 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 		      unsigned long far, struct exc_frame *frame)
 {
 	(void)frame;
-
-	/*
-	 * The probe's fault: armed, and a synchronous exception at exactly the
-	 * probing load. Record it whatever its syndrome (fault_check reports a
-	 * wrong one) and resume after the load.
-	 */
-	if (vector == VECTOR_SYNC_EL1_SPX && probe.pc && elr == probe.pc) {
-		probe.pc = 0;
-		probe.esr = esr;
-		probe.far = far;
-		probe.ok = ESR_EC(esr) == ESR_EC_DABT_CUR && ESR_DFSC(esr) == DFSC_SEA &&
-			   far == probe.addr;
-		probe.taken = true;
-		write_sysreg(elr_el1, elr + 4);
-		return;
-	}
-	/* Anything else is a bug (e.g. in the hypervisor's emulation): say so and stop. */
-	if (exception_report_once("smp-hello: ", vector, esr, elr, far))
-		psci_system_off();
-	cpu_park();
+	/* The probe's fault, whatever its syndrome (fault_check checks it). */
+	if (!expected_fault_take(&probe, vector, esr, elr, far))
+		exception_fatal("smp-hello: ", vector, esr, elr, far);
 }

@@ -36,6 +36,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
+#include "exception.h"
 #include "gic.h"
 #include "psci.h"
 #include "reset_state.h"
@@ -73,7 +74,7 @@ static uint64_t next_beat;		/* CNTV_CVAL_EL0: when the timer fires next */
 static volatile unsigned long ticks;	/* timer interrupts taken */
 static volatile uint64_t tick_at;	/* counter when the last one was taken */
 
-static volatile bool wild_write_pending;	/* the abort we asked for may come */
+static struct expected_fault wild_write;	/* the abort fault=wild-write asks for */
 
 static uint64_t ticks_to_ms(uint64_t t)
 {
@@ -186,14 +187,19 @@ static void misbehave(void)
 
 	uart_printf("ticker: %s\n", kind);
 	if (cfg.fault == FAULT_WILD_WRITE) {
-		wild_write_pending = true;
-		/* One STR: the abort handler steps over it. */
+		expected_fault_arm(&wild_write);
+		/* One STR: the exception handler steps over it. */
 		__asm__ volatile("str %w0, [%1]" : : "r"(0xdeadbeefu), "r"(outside) : "memory");
-		if (wild_write_pending) {
-			wild_write_pending = false;
+		if (!expected_fault_disarm(&wild_write))
 			uart_printf("ticker: error: the write to 0x%lx did not abort\n",
 				    (unsigned long)outside);
-		}
+		else if (ESR_EC(wild_write.esr) != ESR_EC_DABT_CUR ||
+			 ESR_DFSC(wild_write.esr) != DFSC_SEA)
+			uart_printf("ticker: error: not an external abort: esr 0x%lx\n", wild_write.esr);
+		else if (wild_write.esr & ESR_FNV)
+			uart_printf("ticker: abort at 0x? (FAR not valid)\n");
+		else
+			uart_printf("ticker: abort at 0x%lx\n", wild_write.far);
 		return;
 	}
 
@@ -254,21 +260,8 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 		gic_handle_irqs(irq);
 		return;
 	}
-	if (vector == VECTOR_SYNC_EL1_SPX && wild_write_pending && ESR_EC(esr) == ESR_EC_DABT_CUR) {
-		wild_write_pending = false;
-		if (esr & ESR_FNV)
-			uart_printf("ticker: abort at 0x? (FAR not valid)\n");
-		else
-			uart_printf("ticker: abort at 0x%lx\n", far);
-		if (ESR_DFSC(esr) != DFSC_SEA)
-			uart_printf("ticker: error: not an external abort: esr 0x%lx\n", esr);
-		write_sysreg(elr_el1, elr + 4);		/* step over the store */
-		return;
-	}
-	/* Anything else is a bug (ours or the hypervisor's): say so and stop. */
-	if (exception_report_once("ticker: error: ", vector, esr, elr, far))
-		power_off();
-	halt();
+	if (!expected_fault_take(&wild_write, vector, esr, elr, far))
+		exception_fatal("ticker: error: ", vector, esr, elr, far);
 }
 
 void boot_main(uintptr_t dtb)
