@@ -56,19 +56,10 @@ emu_devices = [["pl011@9000000", 0x0900_0000, 0x1000, 33, 0x2, []]]
 TWO_VMS_TOML = ('board = "qemu-aarch64-virt"\n\n' + inline_vm(1, "left", 0x1) + "\n"
                 + inline_vm(2, "right", 0x2))
 
-# The same two partitions in YAML.
-TWO_VMS_YAML = """\
-board: qemu-aarch64-virt
-vm:
-  - base: {id: 1, name: left, cpu_num: 1, phys_cpu_ids: [0x0], phys_cpu_sets: [0x1]}
-    kernel:
-      entry_point: 0x40080000
-      kernel_path: kernel.bin
-      kernel_load_addr: 0x40080000
-      memory_regions: [[0x40000000, 0x1000000, 0x7, 0]]
-    devices:
-      emu_devices: [["pl011@9000000", 0x09000000, 0x1000, 33, 0x2, []]]
-  - base: {id: 2, name: right, cpu_num: 1, phys_cpu_ids: [0x0], phys_cpu_sets: [0x2]}
+def yaml_vm(vm_id, name, cpu_set):
+    """inline_vm() in YAML: one entry of a system config's vm list."""
+    return f"""\
+  - base: {{id: {vm_id}, name: {name}, cpu_num: 1, phys_cpu_ids: [0x0], phys_cpu_sets: [{cpu_set:#x}]}}
     kernel:
       entry_point: 0x40080000
       kernel_path: kernel.bin
@@ -77,6 +68,10 @@ vm:
     devices:
       emu_devices: [["pl011@9000000", 0x09000000, 0x1000, 33, 0x2, []]]
 """
+
+
+# The same two partitions in YAML.
+TWO_VMS_YAML = "board: qemu-aarch64-virt\nvm:\n" + yaml_vm(1, "left", 0x1) + yaml_vm(2, "right", 0x2)
 
 GENERATED = ["partitions.c", "pagetables.c", "layout.h", "tessera.ld", "guest_images.S",
              "layout.txt", "autoconf.h", "qemu.flags", "deps.mk", "debug.gdb"]

@@ -105,33 +105,9 @@ def test_hello_pair(shipped):
 
 # ---- one partition, three syntaxes ------------------------------------------
 
-SYSTEM_TOML = """\
-board = "qemu-aarch64-virt"
-
-[[vm]]
-[vm.base]
-id = 1
-name = "solo"
-vm_type = 1
-cpu_num = 1
-phys_cpu_ids = [0x0]
-phys_cpu_sets = [0x1]
-
-[vm.kernel]
-entry_point = 0x4008_0000
-image_location = "memory"
-kernel_path = "kernel.bin"
-kernel_load_addr = 0x4008_0000
-memory_regions = [
-    [0x4000_0000, 0x100_0000, 0x7, 0],
-]
-
-[vm.devices]
-passthrough_devices = []
-emu_devices = [
-    ["pl011@9000000", 0x0900_0000, 0x1000, 33, 0x2, []],
-]
-"""
+# The per-VM file as one [[vm]] of a system config: [base] -> [vm.base], ...
+SYSTEM_TOML = 'board = "qemu-aarch64-virt"\n\n[[vm]]\n' + re.sub(r"^\[(\w+)\]$", r"[vm.\1]", VM_TOML,
+                                                               flags=re.M)
 
 SYSTEM_YAML = """\
 board: qemu-aarch64-virt
