@@ -65,6 +65,29 @@ TEST(console_input_goes_to_the_focused_partition_and_raises_its_irq)
 	CHECK(strstr(fake_console, "tessera: console input goes to vm a"));
 }
 
+/* The escape key's other uses: Ctrl-] twice sends one Ctrl-], a partition
+ * number the system does not have or any other key is dropped. */
+TEST(console_escape_twice_sends_it_other_keys_are_dropped)
+{
+	fake_reset();
+	core_console_input(0x1d);
+	core_console_input(0x1d);
+	core_console_input(0x1d);
+	core_console_input('7');                /* there are 2 partitions */
+	core_console_input(0x1d);
+	core_console_input('x');
+	core_console_input('q');
+	CHECK(!strstr(fake_console, "console input goes to"));
+	addr = 0x9000000;                       /* vm a's UARTDR */
+	on_pcpu(0, do_read);
+	CHECK_EQ(value, 0x1d);
+	on_pcpu(0, do_read);
+	CHECK_EQ(value, 'q');
+	addr = 0x9000018;                       /* UARTFR: RXFE, nothing more */
+	on_pcpu(0, do_read);
+	CHECK(value & 0x10);
+}
+
 static bool rang;
 static uint64_t ring_id;
 static void do_ring(void) { rang = core_doorbell(ring_id); }
@@ -93,5 +116,7 @@ const struct test mmio_tests[] = {
 	{ "channel: a doorbell reaches only the declared peer", doorbell_reaches_only_the_declared_peer },
 	{ "console: input goes to the focused partition, raises its irq",
 	  console_input_goes_to_the_focused_partition_and_raises_its_irq },
+	{ "console: Ctrl-] twice sends one, other keys after it are dropped",
+	  console_escape_twice_sends_it_other_keys_are_dropped },
 	{ 0, 0 },
 };
