@@ -1,6 +1,7 @@
 """Valid configs: the shipped ones, and one partition written three ways."""
 
 import re
+import subprocess
 
 import pytest
 
@@ -221,3 +222,19 @@ def test_identity_region_and_cmdline(gen):
     dtb = Dtb((result.outdir / "solo.dtb").read_bytes())
     assert dtb.string("/chosen", "bootargs") == "console=ttyAMA0"
     assert dtb.reg("/memory@48000000") == [(0x48000000, 0x1000000)]
+
+
+def test_a_device_tree_of_the_users_own_is_used_verbatim(gen, tmp_path):
+    """kernel.dtb_path: the generator writes no device tree of its own; the
+    user's blob goes into the image unchanged, at dtb_load_addr."""
+    dts = tmp_path / "mine.dts"
+    dts.write_text('/dts-v1/;\n/ { model = "my own board tree"; #address-cells = <2>; #size-cells = <2>; };\n')
+    subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", str(tmp_path / "mine.dtb"), str(dts)],
+                   check=True, capture_output=True)
+    text = edit(VM_TOML, "kernel_load_addr = 0x4008_0000",
+                'kernel_load_addr = 0x4008_0000\ndtb_path = "mine.dtb"\ndtb_load_addr = 0x40f0_0000')
+    result = gen(text, "solo.toml")
+    assert result.returncode == 0, result.stderr
+    assert (result.outdir / "solo.dtb").read_bytes() == (tmp_path / "mine.dtb").read_bytes()
+    partitions = (result.outdir / "partitions.c").read_text()
+    assert ".dtb = 0x40f00000," in partitions
