@@ -142,12 +142,12 @@ debug: $(ELF)
 # --- tests ------------------------------------------------------------------
 
 # Host unit tests of the arch-neutral core, with a fake arch (tests/unit/),
-# and of the vGIC's delivery with fake list registers (tests/unit/vgic/).
+# and of the vGIC (registers and delivery, with fake list registers and
+# physical GIC: tests/unit/vgic/), built for GICv3 and for GICv2.
 UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
-	src/vuart_pl011.c \
-	arch/aarch64/vgic_regs.c $(wildcard tests/unit/*.c)
-VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c tests/unit/runner.c \
-	tests/unit/fake_system.c $(wildcard tests/unit/vgic/*.c)
+	src/vuart_pl011.c $(wildcard tests/unit/*.c)
+VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic_regs_v2.c \
+	tests/unit/runner.c tests/unit/fake_system.c $(wildcard tests/unit/vgic/*.c)
 UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h include/tessera/*.h src/*.h \
 	arch/aarch64/vgic*.h arch/aarch64/gic.h)
 UNIT_CC = $(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
@@ -158,6 +158,9 @@ build/unit/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS)
 build/unit/vgic-tests: $(VGIC_UNIT_SRCS) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(VGIC_UNIT_SRCS) -o $@
+build/unit/vgic2-tests: $(VGIC_UNIT_SRCS) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) -DUNIT_GIC_V2 $(VGIC_UNIT_SRCS) -o $@
 
 test:
 	@$(PYTHON) tests/run_all.py

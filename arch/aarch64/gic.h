@@ -35,17 +35,33 @@ void gic_deactivate_private(unsigned intid);    /* an SGI/PPI of this pCPU */
 void gic_enable_private(unsigned intid);        /* an SGI/PPI of this pCPU */
 void gic_spi_route(unsigned intid, unsigned pcpu);
 void gic_spi_enable(unsigned intid, bool on);
+/* State of an interrupt forwarded with the HW bit at the physical GIC: an
+ * SPI, or a PPI of pCPU pcpu (GICv2: this pCPU only, its PPIs are banked).
+ * A level-sensitive interrupt reads pending while its line is asserted,
+ * whether or not it is active or enabled. */
+bool gic_irq_pending(unsigned pcpu, unsigned intid);
+void gic_irq_set_pending(unsigned pcpu, unsigned intid, bool on);
+void gic_irq_set_active(unsigned pcpu, unsigned intid, bool on);
 
-/* This pCPU's virtual CPU interface: list registers and control. */
+/* This pCPU's virtual CPU interface: list registers and control. A list
+ * register's state is a set of LR_STATE_* bits; 0 (invalid): the guest is
+ * done with it, or it is free. */
+#define LR_STATE_PENDING    1u
+#define LR_STATE_ACTIVE     2u
+struct lr_load {
+	unsigned intid;
+	unsigned state;         /* LR_STATE_* */
+	uint8_t priority;
+	bool hw;                /* physical INTID intid behind it: the guest's deactivation is its */
+	bool group1;            /* GICv3: Group 1 (IRQ), else Group 0 (FIQ); GICv2: Group 0 */
+	unsigned source;        /* GICv2 SGIs: the sending vCPU's CPU interface number */
+	bool eoi_irq;           /* not with hw: a maintenance interrupt when the guest's EOI completes it */
+};
 unsigned gich_nr_lrs(void);
-bool gich_lr_free(unsigned n);                  /* invalid: the guest is done with it */
-bool gich_lr_pending(unsigned n);               /* holds a pending (not yet acknowledged) one */
-/* Load n with a pending interrupt; eoi_irq (not with hw): a maintenance
- * interrupt when the guest's EOI completes it. */
-void gich_lr_load(unsigned n, unsigned intid, bool hw, uint8_t priority, unsigned source,
-		  bool eoi_irq);
-void gich_lr_request_eoi_irq(unsigned n);       /* the same, for one already loaded */
-void gich_lr_clear(unsigned n);
+unsigned gich_lr_state(unsigned n);
+void gich_lr_set_state(unsigned n, unsigned state);     /* keeps the rest; 0 frees it */
+void gich_lr_load(unsigned n, const struct lr_load *lr);
+void gich_lr_request_eoi_irq(unsigned n);       /* eoi_irq, for one already loaded */
 void gich_enable(bool underflow_irq);           /* on; maintenance IRQ when LRs drain */
 void gich_reset(void);                          /* all list registers, priorities, VMCR */
 void gich_disable(void);

@@ -17,6 +17,9 @@
 #define GICD_CTLR           0x000
 #define GICD_ISENABLER      0x100
 #define GICD_ICENABLER      0x180
+#define GICD_ISPENDR        0x200
+#define GICD_ICPENDR        0x280
+#define GICD_ISACTIVER      0x300
 #define GICD_ICACTIVER      0x380
 #define GICD_IPRIORITYR     0x400
 #define GICD_ITARGETSR      0x800
@@ -40,7 +43,6 @@
 #define GICH_HCR_UIE        (1u << 1)
 /* GICH_LR<n> */
 #define LR_STATE_SHIFT      28
-#define LR_PENDING          (1u << 28)
 #define LR_HW               (1u << 31)
 #define LR_EOI              (1u << 19)  /* HW = 0: maintenance interrupt on EOI */
 #define LR_PRIO_SHIFT       23          /* the top 5 bits of the priority */
@@ -106,9 +108,23 @@ void gic_deactivate(unsigned raw)
 	GICC(GICC_DIR) = raw;
 }
 
-void gic_deactivate_private(unsigned intid)
+/* SGIs and PPIs are banked: each CPU reaches its own only. */
+bool gic_irq_pending(unsigned pcpu, unsigned intid)
 {
-	GICD(GICD_ICACTIVER) = 1u << intid;     /* banked: this CPU's */
+	(void)pcpu;
+	return (GICD(GICD_ISPENDR + intid / 32 * 4) >> (intid % 32)) & 1;
+}
+
+void gic_irq_set_pending(unsigned pcpu, unsigned intid, bool on)
+{
+	(void)pcpu;
+	GICD((on ? GICD_ISPENDR : GICD_ICPENDR) + intid / 32 * 4) = 1u << (intid % 32);
+}
+
+void gic_irq_set_active(unsigned pcpu, unsigned intid, bool on)
+{
+	(void)pcpu;
+	GICD((on ? GICD_ISACTIVER : GICD_ICACTIVER) + intid / 32 * 4) = 1u << (intid % 32);
 }
 
 void gic_enable_private(unsigned intid)
@@ -135,24 +151,26 @@ unsigned gich_nr_lrs(void)
 	return (GICH(GICH_VTR) & 0x3f) + 1;
 }
 
-bool gich_lr_free(unsigned n)
+unsigned gich_lr_state(unsigned n)
 {
-	return ((GICH(GICH_LR + 4 * n) >> LR_STATE_SHIFT) & 3) == 0;
+	return (GICH(GICH_LR + 4 * n) >> LR_STATE_SHIFT) & 3;
 }
 
-bool gich_lr_pending(unsigned n)
+void gich_lr_set_state(unsigned n, unsigned state)
 {
-	return (GICH(GICH_LR + 4 * n) >> LR_STATE_SHIFT) & 1;
+	uint32_t lr = state ? GICH(GICH_LR + 4 * n) & ~(3u << LR_STATE_SHIFT) : 0;
+	GICH(GICH_LR + 4 * n) = lr | state << LR_STATE_SHIFT;
 }
 
-void gich_lr_load(unsigned n, unsigned intid, bool hw, uint8_t priority, unsigned source,
-		  bool eoi_irq)
+/* Without security extensions every interrupt is Group 0: group1 unused. */
+void gich_lr_load(unsigned n, const struct lr_load *l)
 {
-	uint32_t lr = LR_PENDING | (uint32_t)(priority >> 3) << LR_PRIO_SHIFT | intid;
-	if (hw)
-		lr |= LR_HW | intid << LR_SOURCE_SHIFT;
+	uint32_t lr = l->state << LR_STATE_SHIFT | (uint32_t)(l->priority >> 3) << LR_PRIO_SHIFT |
+		      l->intid;
+	if (l->hw)
+		lr |= LR_HW | l->intid << LR_SOURCE_SHIFT;
 	else
-		lr |= (source & 7) << LR_SOURCE_SHIFT | (eoi_irq ? LR_EOI : 0);
+		lr |= (l->source & 7) << LR_SOURCE_SHIFT | (l->eoi_irq ? LR_EOI : 0);
 	GICH(GICH_LR + 4 * n) = lr;
 }
 
@@ -163,11 +181,6 @@ void gich_lr_request_eoi_irq(unsigned n)
 		GICH(GICH_LR + 4 * n) = lr | LR_EOI;
 }
 
-void gich_lr_clear(unsigned n)
-{
-	GICH(GICH_LR + 4 * n) = 0;
-}
-
 void gich_enable(bool underflow_irq)
 {
 	GICH(GICH_HCR) = GICH_HCR_EN | (underflow_irq ? GICH_HCR_UIE : 0);
@@ -176,7 +189,7 @@ void gich_enable(bool underflow_irq)
 void gich_reset(void)
 {
 	for (unsigned n = 0; n < gich_nr_lrs(); n++)
-		gich_lr_clear(n);
+		gich_lr_set_state(n, 0);
 	GICH(GICH_APR) = 0;
 	GICH(GICH_VMCR) = 0;
 }

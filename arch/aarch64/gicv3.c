@@ -21,6 +21,10 @@
 #define GICD_IGROUPR        0x0080
 #define GICD_ISENABLER      0x0100
 #define GICD_ICENABLER      0x0180
+#define GICD_ISPENDR        0x0200
+#define GICD_ICPENDR        0x0280
+#define GICD_ISACTIVER      0x0300
+#define GICD_ICACTIVER      0x0380
 #define GICD_IPRIORITYR     0x0400
 #define GICD_IROUTER        0x6000
 
@@ -34,7 +38,6 @@
 #define GICR_IGROUPR0       (GICR_SGI + 0x0080)
 #define GICR_ISENABLER0     (GICR_SGI + 0x0100)
 #define GICR_ICENABLER0     (GICR_SGI + 0x0180)
-#define GICR_ICACTIVER0     (GICR_SGI + 0x0380)
 #define GICR_IPRIORITYR     (GICR_SGI + 0x0400)
 
 #define ICC_SRE_SRE         (1u << 0)
@@ -80,9 +83,28 @@ void gic_spi_enable(unsigned intid, bool on)
 	mmio32(tessera_board.gicd_base + reg + (uint64_t)intid / 32 * 4) = 1u << (intid % 32);
 }
 
-void gic_deactivate_private(unsigned intid)
+/* The register holding intid's bit among the set/clear registers at
+ * GICD offset reg (for a PPI: pCPU pcpu's redistributor, whose SGI frame
+ * lays them out as GICD's first word). */
+static volatile uint32_t *irq_reg(unsigned pcpu, unsigned intid, uint64_t reg)
 {
-	mmio32(redistributor[arch_pcpu_id()] + GICR_ICACTIVER0) = 1u << intid;
+	uint64_t base = intid < 32 ? redistributor[pcpu] + GICR_SGI : tessera_board.gicd_base;
+	return (volatile uint32_t *)(uintptr_t)(base + reg + (uint64_t)intid / 32 * 4);
+}
+
+bool gic_irq_pending(unsigned pcpu, unsigned intid)
+{
+	return (*irq_reg(pcpu, intid, GICD_ISPENDR) >> (intid % 32)) & 1;
+}
+
+void gic_irq_set_pending(unsigned pcpu, unsigned intid, bool on)
+{
+	*irq_reg(pcpu, intid, on ? GICD_ISPENDR : GICD_ICPENDR) = 1u << (intid % 32);
+}
+
+void gic_irq_set_active(unsigned pcpu, unsigned intid, bool on)
+{
+	*irq_reg(pcpu, intid, on ? GICD_ISACTIVER : GICD_ICACTIVER) = 1u << (intid % 32);
 }
 
 void gic_enable_private(unsigned intid)
@@ -166,7 +188,6 @@ void gic_eoi(unsigned raw)
 
 /* ICH_LR<n>_EL2 */
 #define LR_STATE_SHIFT  62
-#define LR_PENDING      (1ull << 62)
 #define LR_HW           (1ull << 61)
 #define LR_GROUP1       (1ull << 60)
 #define LR_EOI          (1ull << 41)    /* HW = 0: maintenance interrupt on EOI */
@@ -202,24 +223,26 @@ unsigned gich_nr_lrs(void)
 	return (unsigned)(read_sysreg(ICH_VTR_EL2) & 0x1f) + 1;
 }
 
-bool gich_lr_free(unsigned n)
+unsigned gich_lr_state(unsigned n)
 {
-	return (read_lr(n) >> LR_STATE_SHIFT) == 0;
+	return (unsigned)(read_lr(n) >> LR_STATE_SHIFT) & 3;
 }
 
-bool gich_lr_pending(unsigned n)
+void gich_lr_set_state(unsigned n, unsigned state)
 {
-	return (read_lr(n) >> LR_STATE_SHIFT) & 1;
+	uint64_t lr = state ? read_lr(n) & ~(3ull << LR_STATE_SHIFT) : 0;
+	write_lr(n, lr | (uint64_t)state << LR_STATE_SHIFT);
 }
 
-void gich_lr_load(unsigned n, unsigned intid, bool hw, uint8_t priority, unsigned source,
-		  bool eoi_irq)
+void gich_lr_load(unsigned n, const struct lr_load *l)
 {
-	(void)source;           /* GICv3 SGIs carry no source */
-	uint64_t lr = LR_PENDING | LR_GROUP1 | (uint64_t)priority << LR_PRIO_SHIFT | intid;
-	if (hw)
-		lr |= LR_HW | (uint64_t)intid << LR_PINTID_SHIFT;
-	else if (eoi_irq)
+	uint64_t lr = (uint64_t)l->state << LR_STATE_SHIFT | (uint64_t)l->priority << LR_PRIO_SHIFT |
+		      l->intid;
+	if (l->group1)
+		lr |= LR_GROUP1;
+	if (l->hw)
+		lr |= LR_HW | (uint64_t)l->intid << LR_PINTID_SHIFT;
+	else if (l->eoi_irq)
 		lr |= LR_EOI;
 	write_lr(n, lr);
 }
@@ -229,11 +252,6 @@ void gich_lr_request_eoi_irq(unsigned n)
 	uint64_t lr = read_lr(n);
 	if (!(lr & LR_HW) && (lr >> LR_STATE_SHIFT))
 		write_lr(n, lr | LR_EOI);
-}
-
-void gich_lr_clear(unsigned n)
-{
-	write_lr(n, 0);
 }
 
 void gich_enable(bool underflow_irq)

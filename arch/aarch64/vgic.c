@@ -32,13 +32,13 @@ static unsigned nr_lrs;
 
 /* --- lookup --- */
 
-
-/* The vCPU an interrupt is delivered to. */
+/* The vCPU an interrupt is delivered to, or NULL (an SPI routed nowhere). */
 static const struct vcpu_config *target_of(unsigned vm, unsigned vcpu, unsigned intid)
 {
 	if (intid < NR_PRIVATE)
 		return &tessera_vcpus[vcpu];
-	return vcpu_of(vm, vgic_vms[vm].spi[intid - NR_PRIVATE].target);
+	unsigned target = vgic_vms[vm].spi[intid - NR_PRIVATE].target;
+	return target == NO_TARGET ? 0 : vcpu_of(vm, target);
 }
 
 
@@ -52,51 +52,110 @@ void vgic_init(void)
 
 /* --- delivery --- */
 
-static bool deliverable(unsigned vm, const struct virq *v)
+/* May a pending interrupt be signalled to its vCPU: enabled, its group on. */
+static bool may_signal(unsigned vm, const struct virq *v)
 {
-	return v->pending && v->enabled && !v->in_lr && (vgic_vms[vm].ctlr & CTLR_ENGRP1);
+	return v->enabled && (vgic_vms[vm].ctlr & (v->group1 ? CTLR_ENGRP1 : CTLR_ENGRP0));
 }
 
-/* Free the list registers the guest is done with; an interrupt still
- * pending there goes into look (to be loaded again). */
+/* A hardware interrupt acknowledged at the physical GIC (held, or pending
+ * in a list register) that the guest has not taken yet: is it still
+ * pending? An edge stays pending until taken; a level only while its line
+ * is asserted (or GICD_ISPENDR latched it), which the physical GIC's
+ * pending bit shows even while the interrupt is active there. */
+static bool hw_still_pending(unsigned pcpu, unsigned intid, const struct virq *v)
+{
+	return v->edge || v->latched || gic_irq_pending(pcpu, intid);
+}
+
+/* Take a hardware interrupt the guest will not be given back: its
+ * physical one is active since we acknowledged it, make it inactive. */
+static void hw_release(unsigned pcpu, unsigned intid, struct virq *v)
+{
+	v->pending = false;
+	gic_irq_set_active(pcpu, intid, false);
+}
+
+/* The list register n of this pCPU, holding intid, brought together with
+ * the vGIC's view: what the guest did with it (acknowledged, completed),
+ * what the registers asked for (lr_set / lr_clear), and a pending-only one
+ * that may no longer be signalled (disabled, its group off) goes back to
+ * waiting, or (a hardware level line that dropped) away. Returns its state. */
+static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
+{
+	unsigned me = arch_pcpu_id();
+	unsigned was = gich_lr_state(n), now = was;
+
+	if (was)
+		now = (was & ~(unsigned)v->lr_clear) | v->lr_set;
+	else if (v->lr_set & LR_STATE_ACTIVE)
+		v->active = true;       /* completed before the change came: later */
+	if (v->hw && now == (LR_STATE_PENDING | LR_STATE_ACTIVE))
+		now = LR_STATE_ACTIVE;  /* no such state with HW: the line brings it back */
+	v->lr_set = v->lr_clear = 0;
+	if (now == LR_STATE_PENDING) {
+		if (v->hw && !hw_still_pending(me, intid, v))
+			now = 0;
+		else if (!may_signal(vm, v)) {
+			now = 0;
+			v->pending = true;      /* a hardware one stays held */
+		}
+	}
+	if ((v->lr_state & LR_STATE_PENDING) && !(now & LR_STATE_PENDING))
+		v->latched = false;     /* taken or cleared */
+	if (now != was || !now)
+		gich_lr_set_state(n, now);      /* invalid: also clears its EOI maintenance status */
+	if (was && !now && v->hw && !v->pending)
+		gic_irq_set_active(me, intid, false);   /* we, not the guest, ended it */
+	if (!now && !v->edge && !v->hw && v->level)
+		v->pending = true;      /* the line is still up: again */
+	v->lr_state = (uint8_t)now;
+	return now;
+}
+
+/* Free the list registers the guest and the registers are done with; an
+ * interrupt pending (or made active) outside one goes into look. */
 static void sync_lrs(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
 {
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
 	for (unsigned n = 0; n < nr_lrs; n++) {
-		if (!(c->lr_used & (1u << n)) || !gich_lr_free(n))
+		if (!(c->lr_used & (1u << n)))
+			continue;
+		unsigned intid = c->lr_intid[n];
+		struct virq *v = virq_of(vm, vcpu, intid);     /* loaded ones exist */
+		if (!v || sync_lr(vm, n, intid, v))
 			continue;
 		c->lr_used &= ~(1u << n);
-		gich_lr_clear(n);                       /* also clears its EOI maintenance status */
-		struct virq *v = virq_of(vm, vcpu, c->lr_intid[n]);
-		if (!v)
-			continue;
 		v->in_lr = false;
-		if (!v->edge && !v->hw && v->level)
-			v->pending = true;      /* the line is still up: again */
-		if (v->pending)
-			look[c->lr_intid[n] / 64] |= 1ull << (c->lr_intid[n] % 64);
+		if (v->pending || v->active)
+			look[intid / 64] |= 1ull << (intid % 64);
 	}
 }
 
-static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v)
+static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v, unsigned state)
 {
 	for (unsigned n = 0; n < nr_lrs; n++) {
 		if (c->lr_used & (1u << n))
 			continue;
 		unsigned source = 0;
-		if (intid < 16) {                       /* GICv2 SGIs name their source */
+		if (intid < 16 && (state & LR_STATE_PENDING)) {   /* GICv2 SGIs name their source */
 			uint8_t *src = &c->sgi_sources[intid];
 			source = (unsigned)__builtin_ctz(*src | 0x100u) & 7;
 			*src &= (uint8_t)~(1u << source);
 		}
-		v->pending = intid < 16 && c->sgi_sources[intid];
+		if (state & LR_STATE_PENDING)
+			v->pending = intid < 16 && c->sgi_sources[intid];
+		v->active = false;
 		/* A level line is to be re-checked, another source's SGI loaded,
 		 * when the guest is done: ask for a maintenance interrupt then. */
-		bool eoi_irq = !v->hw && (!v->edge || v->pending);
-		gich_lr_load(n, intid, v->hw, v->priority, source, eoi_irq);
+		struct lr_load l = { .intid = intid, .state = state, .priority = v->priority, .hw = v->hw,
+				     .group1 = v->group1, .source = source,
+				     .eoi_irq = !v->hw && (!v->edge || v->pending) };
+		gich_lr_load(n, &l);
 		c->lr_used |= 1u << n;
 		c->lr_intid[n] = (uint16_t)intid;
 		v->in_lr = true;
+		v->lr_state = (uint8_t)state;
 		return true;
 	}
 	return false;
@@ -112,7 +171,7 @@ static void pend_behind(struct vgic_vcpu *c, unsigned intid, struct virq *v)
 		if (!(c->lr_used & (1u << n)) || c->lr_intid[n] != intid)
 			continue;
 		bool other_source = intid < 16 && IS_GICV2;
-		if (gich_lr_pending(n) && !other_source) {
+		if ((gich_lr_state(n) & LR_STATE_PENDING) && !other_source) {
 			v->pending = false;
 			if (intid < 16)
 				c->sgi_sources[intid] = 0;
@@ -120,6 +179,23 @@ static void pend_behind(struct vgic_vcpu *c, unsigned intid, struct virq *v)
 			gich_lr_request_eoi_irq(n);
 		}
 	}
+}
+
+/* One interrupt with news for this pCPU's vCPU, outside a list register
+ * or pending behind one: load it if there is anything to show the guest.
+ * Returns false when no list register was free. */
+static bool deliver(unsigned vm, struct vgic_vcpu *c, unsigned intid, struct virq *v)
+{
+	if (v->in_lr) {
+		if (v->pending && !v->hw)
+			pend_behind(c, intid, v);
+		return true;
+	}
+	if (v->hw && v->pending && !hw_still_pending(arch_pcpu_id(), intid, v))
+		hw_release(arch_pcpu_id(), intid, v);   /* its line dropped before it was taken */
+	unsigned state = (v->active ? LR_STATE_ACTIVE : 0u) |
+			 (v->pending && may_signal(vm, v) ? LR_STATE_PENDING : 0u);
+	return !state || load_lr(c, intid, v, state);
 }
 
 void vgic_flush(void)
@@ -149,13 +225,9 @@ void vgic_flush(void)
 	for (unsigned w = 0; w < NEWS_WORDS && !more; w++) {
 		for (uint64_t bits = look[w]; bits && !more; bits &= bits - 1) {
 			unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
-			struct virq *v = intid < NR_INTIDS ? virq_of(vm, vcpu, intid) : 0;
-			if (!v || target_of(vm, vcpu, intid) != vc)
-				continue;
-			if (v->pending && v->in_lr && !v->hw)
-				pend_behind(c, intid, v);
-			else if (deliverable(vm, v))
-				more = !load_lr(c, intid, v);
+			struct virq *v = virq_of(vm, vcpu, intid);
+			if (v && target_of(vm, vcpu, intid) == vc)
+				more = !deliver(vm, c, intid, v);
 		}
 	}
 	if (more) {             /* the rest when list registers drain */
@@ -167,6 +239,22 @@ void vgic_flush(void)
 	gich_enable(more);
 }
 
+/* The list-register state of an interrupt as the registers show it: live
+ * when its list register is this pCPU's, else as its pCPU last saw it;
+ * with the changes asked for and not yet made. */
+unsigned vgic_lr_view(unsigned vcpu, unsigned intid, const struct virq *v)
+{
+	if (!v->in_lr)
+		return 0;
+	unsigned state = v->lr_state;
+	const struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	if (tessera_vcpus[vcpu].pcpu == arch_pcpu_id())
+		for (unsigned n = 0; n < nr_lrs; n++)
+			if ((c->lr_used & (1u << n)) && c->lr_intid[n] == intid)
+				state = gich_lr_state(n);
+	return (state & ~(unsigned)v->lr_clear) | v->lr_set;
+}
+
 void vgic_vcpu_reset(void)
 {
 	const struct vcpu_config *vc = core_this_vcpu();
@@ -176,17 +264,21 @@ void vgic_vcpu_reset(void)
 	gich_reset();
 	for (unsigned intid = 0; intid < NR_INTIDS; intid++) {
 		struct virq *v = virq_of(vc->vm, vcpu_index(vc), intid);
-		if (v && target_of(vc->vm, vcpu_index(vc), intid) == vc)
+		if (v && v->in_lr && target_of(vc->vm, vcpu_index(vc), intid) == vc) {
 			v->in_lr = false;
+			v->lr_state = v->lr_set = v->lr_clear = 0;
+		}
 	}
 	c->lr_used = 0;
 	vgic_news_all(c);                       /* SGIs may wait from before it started */
 	c->dirty = true;
-	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1)
-		c->priv[__builtin_ctz(ppis)].pending = false;
+	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1) {
+		struct virq *v = &c->priv[__builtin_ctz(ppis)];
+		v->pending = v->active = v->latched = false;
+	}
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
-	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1)
-		gic_deactivate_private((unsigned)__builtin_ctz(ppis));  /* left active by an earlier run */
+	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1)   /* left active by an earlier run */
+		gic_irq_set_active(arch_pcpu_id(), (unsigned)__builtin_ctz(ppis), false);
 	gich_enable(false);
 }
 
@@ -210,20 +302,23 @@ void arch_irq_level(unsigned vm, unsigned intid, bool level)
 	struct vgic_vm *g = &vgic_vms[vm];
 	struct virq *v = &g->spi[intid - NR_PRIVATE];
 	const struct vcpu_config *target;
-	bool raise;
+	bool news = false;
 
 	arch_spin_lock(&g->lock);
-	raise = v->owned && level && !v->level;
-	if (v->owned) {
+	if (v->owned && level != v->level) {
 		v->level = level;
-		if (raise && !v->in_lr)
+		news = true;
+		if (level && !v->in_lr) {
 			v->pending = true;
-		else if (!level && !v->edge)
-			v->pending = false;             /* a level that dropped is no longer pending */
+		} else if (!level && !v->edge) {        /* a level that dropped is no longer pending */
+			v->pending = false;
+			if (v->in_lr)
+				v->lr_clear |= LR_STATE_PENDING;
+		}
 	}
-	target = vcpu_of(vm, v->target);
+	target = target_of(vm, 0, intid);
 	arch_spin_unlock(&g->lock);
-	if (raise)
+	if (news && target)
 		vgic_notify(target, intid);
 }
 
@@ -238,9 +333,9 @@ void arch_irq_edge(unsigned vm, unsigned intid)
 	bool owned = v->owned;
 	if (owned)
 		v->pending = true;
-	const struct vcpu_config *target = vcpu_of(vm, v->target);
+	const struct vcpu_config *target = target_of(vm, 0, intid);
 	arch_spin_unlock(&g->lock);
-	if (owned)
+	if (owned && target)
 		vgic_notify(target, intid);
 }
 

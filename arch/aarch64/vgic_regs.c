@@ -15,9 +15,13 @@
 #define GICR_TYPER_LAST (1ull << 4)
 #define IROUTER_IRM     (1ull << 31)
 
+/* bits_access kicks a partition's vCPUs through a 64-bit mask. */
+_Static_assert(TESSERA_NR_PCPUS <= 64, "a partition has at most 64 vCPUs");
 
-/* Partition m's interrupt state as at reset: nothing enabled or pending,
- * SPIs routed to its vCPU 0. The caller holds no vGIC lock. */
+
+/* Partition m's interrupt state as at reset: nothing enabled, pending or
+ * active, every INTID Group 1, SPIs routed to its vCPU 0. The caller holds
+ * no vGIC lock. */
 static void reset_vm(unsigned m)
 {
 	const struct vm_config *vm = &tessera_vms[m];
@@ -29,17 +33,23 @@ static void reset_vm(unsigned m)
 		struct vgic_vcpu *c = &vgic_vcpus[vm->first_vcpu + i];
 		*c = (struct vgic_vcpu){ .waker = WAKER_PSLEEP };
 		for (unsigned n = 0; n < NR_PRIVATE; n++) {
-			c->priv[n].edge = n < 16;       /* SGIs are edge-triggered */
-			c->priv[n].hw = GUEST_PPIS & (1u << n);    /* the pCPU's own, forwarded */
+			c->priv[n] = (struct virq){ .group1 = true, .edge = n < 16,     /* SGIs: edge */
+						    .hw = GUEST_PPIS & (1u << n) };     /* the pCPU's own */
 		}
+	}
+	for (unsigned n = 0; n < NR_SPIS; n++) {
+		g->spi[n] = (struct virq){ .group1 = true, .targets = 1, .target = 0 };
+		g->irouter[n] = vcpu_of(m, 0)->vmpidr;
 	}
 	for (unsigned i = 0; i < vm->nr_irqs; i++) {
 		unsigned intid = vm->irqs[i].intid;
 		struct virq *v = &g->spi[intid - NR_PRIVATE];
-		*v = (struct virq){ .owned = true, .hw = vm->irqs[i].hw, .edge = vm->irqs[i].edge };
-		g->irouter[intid - NR_PRIVATE] = vcpu_of(m, 0)->vmpidr;
+		v->owned = true;
+		v->hw = vm->irqs[i].hw;
+		v->edge = vm->irqs[i].edge;
 		if (v->hw) {
 			gic_spi_enable(intid, false);
+			gic_irq_set_active(0, intid, false);    /* held or in a guest's hands when it stopped */
 			gic_spi_route(intid, vcpu_of(m, 0)->pcpu);
 		}
 	}
@@ -57,66 +67,162 @@ void vgic_vm_reset(unsigned vm)
 	reset_vm(vm);
 }
 
+/* The pCPU whose physical GIC holds intid's state for global vCPU vcpu. */
+static unsigned pcpu_of(unsigned vm, unsigned vcpu, unsigned intid)
+{
+	if (intid < NR_PRIVATE)
+		return tessera_vcpus[vcpu].pcpu;
+	unsigned target = vgic_vms[vm].spi[intid - NR_PRIVATE].target;
+	return vcpu_of(vm, target == NO_TARGET ? 0 : target)->pcpu;
+}
+
+/* A hardware SPI reaches the physical CPU interface when the guest enabled
+ * it and routed it to one of its vCPUs: only then is the physical one on. */
+static void hw_spi_update(unsigned vm, unsigned intid, const struct virq *v)
+{
+	if (!v->hw || intid < NR_PRIVATE)
+		return;
+	if (v->target != NO_TARGET)
+		gic_spi_route(intid, vcpu_of(vm, v->target)->pcpu);
+	gic_spi_enable(intid, v->enabled && v->target != NO_TARGET);
+}
+
+void vgic_route_spi(unsigned vm, unsigned intid, unsigned target)
+{
+	struct virq *v = &vgic_vms[vm].spi[intid - NR_PRIVATE];
+	if (v->target == target)
+		return;
+	v->target = (uint16_t)target;
+	hw_spi_update(vm, intid, v);
+	if ((v->pending || v->active) && target != NO_TARGET)
+		vgic_notify(vcpu_of(vm, target), intid);
+}
+
 enum bit_reg { ISENABLER, ICENABLER, ISPENDR, ICPENDR, ISACTIVER, ICACTIVER };
 
-static bool bit_read(const struct virq *v, enum bit_reg reg)
+/* Pending and active as GICD_ISPENDR / ISACTIVER show them. A hardware
+ * interrupt's pending state is the physical one (for a level line, the
+ * line), or for an edge, also one acknowledged and not yet taken. */
+static bool bit_read(unsigned vm, unsigned vcpu, unsigned intid, const struct virq *v,
+		     enum bit_reg reg)
 {
+	unsigned lr = vgic_lr_view(vcpu, intid, v);
 	switch (reg) {
-	case ISENABLER: case ICENABLER: return v->enabled;
-	case ISPENDR: case ICPENDR:     return v->pending || v->level;
-	default:                        return v->in_lr;   /* active or pending in the CPU interface */
+	case ISENABLER: case ICENABLER:
+		return v->enabled;
+	case ISPENDR: case ICPENDR:
+		if (v->hw)
+			return v->latched || gic_irq_pending(pcpu_of(vm, vcpu, intid), intid) ||
+			       (v->edge && (v->pending || (lr & LR_STATE_PENDING)));
+		return v->pending || (lr & LR_STATE_PENDING) || (!v->edge && v->level);
+	default:
+		return v->active || (lr & LR_STATE_ACTIVE);
 	}
 }
 
-static void bit_write(unsigned vcpu, struct virq *v, unsigned intid, enum bit_reg reg)
+/* Change state bits of an interrupt in a list register: its pCPU makes the
+ * change at its next flush (this trap's, when that is us). */
+static void lr_change(struct virq *v, unsigned set, unsigned clear)
 {
+	v->lr_set = (uint8_t)((v->lr_set & ~clear) | set);
+	v->lr_clear = (uint8_t)((v->lr_clear & ~set) | clear);
+}
+
+static void bit_write(unsigned vm, unsigned vcpu, struct virq *v, unsigned intid, enum bit_reg reg)
+{
+	unsigned pcpu = pcpu_of(vm, vcpu, intid);
 	switch (reg) {
 	case ISENABLER:
-		v->enabled = true;
-		if (v->hw && intid >= NR_PRIVATE)
-			gic_spi_enable(intid, true);
-		break;
 	case ICENABLER:
-		v->enabled = false;
-		if (v->hw && intid >= NR_PRIVATE)
-			gic_spi_enable(intid, false);
+		v->enabled = reg == ISENABLER;
+		hw_spi_update(vm, intid, v);
 		break;
 	case ISPENDR:
-		if (!v->hw)
+		if (v->hw) {            /* the physical GIC's: it signals us as for its line */
+			gic_irq_set_pending(pcpu, intid, true);
+			v->latched = !v->edge;
+		} else {
 			v->pending = true;
+		}
 		break;
 	case ICPENDR:
-		v->pending = false;
+		if (v->hw) {
+			gic_irq_set_pending(pcpu, intid, false);
+			v->latched = false;
+			if (v->pending && !v->in_lr) {          /* held: let it go */
+				v->pending = false;
+				gic_irq_set_active(pcpu, intid, false);
+			}
+		}
+		v->pending = !v->edge && v->level;      /* a level line still up stays pending */
 		if (intid < 16)
 			vgic_vcpus[vcpu].sgi_sources[intid] = 0;
+		if (v->in_lr && !v->pending)
+			lr_change(v, 0, LR_STATE_PENDING);
 		break;
-	default:        /* active state belongs to the CPU interface: ignored */
+	case ISACTIVER:
+		if (v->in_lr)
+			lr_change(v, LR_STATE_ACTIVE, 0);
+		else
+			v->active = true;
+		if (v->hw && !v->in_lr && !v->pending)
+			gic_irq_set_active(pcpu, intid, true);  /* quiet until the guest ends it */
+		break;
+	case ICACTIVER:
+		v->active = false;
+		if (v->in_lr)
+			lr_change(v, 0, LR_STATE_ACTIVE);
+		else if (v->hw && !v->pending)
+			gic_irq_set_active(pcpu, intid, false);
 		break;
 	}
 }
 
-/* A 32-bit set/clear register covering INTIDs first..first+31. */
+/* A 32-bit set/clear register covering INTIDs first..first+31. Each vCPU
+ * with news is kicked once. */
 static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg reg,
 			bool write, uint64_t *value)
 {
 	uint32_t out = 0;
-	bool changed = false;
+	uint64_t kick = 0;                      /* by vCPU index in the partition */
+	for (unsigned b = 0; b < 32; b++) {
+		unsigned intid = first + b;
+		struct virq *v = virq_of(vm, vcpu, intid);
+		if (!v)
+			continue;
+		if (!write) {
+			out |= (uint32_t)bit_read(vm, vcpu, intid, v, reg) << b;
+		} else if ((*value >> b) & 1) {
+			bit_write(vm, vcpu, v, intid, reg);
+			unsigned t = intid < NR_PRIVATE ? tessera_vcpus[vcpu].index : v->target;
+			if (t != NO_TARGET) {   /* something may now be deliverable, or to take back */
+				vgic_news(vcpu_of(vm, t), intid);
+				kick |= 1ull << t;
+			}
+		}
+	}
+	for (; kick; kick &= kick - 1)
+		vgic_kick(vcpu_of(vm, (unsigned)__builtin_ctzll(kick)));
+	if (!write)
+		*value = out;
+}
+
+/* GICD_IGROUPR / GICR_IGROUPR0 (GICv3, DS = 1): a bit per INTID, 1 = Group 1. */
+static void group_access(unsigned vm, unsigned vcpu, unsigned first, bool write, uint64_t *value)
+{
+	uint32_t out = 0;
 	for (unsigned b = 0; b < 32; b++) {
 		struct virq *v = virq_of(vm, vcpu, first + b);
 		if (!v)
 			continue;
-		if (!write)
-			out |= (uint32_t)bit_read(v, reg) << b;
-		else if ((*value >> b) & 1) {
-			bit_write(vcpu, v, first + b, reg);
-			changed = true;
+		if (write && v->group1 != ((*value >> b) & 1)) {
+			v->group1 = (*value >> b) & 1;
+			vgic_notify_vm(vm);
 		}
+		out |= (uint32_t)v->group1 << b;
 	}
 	if (!write)
 		*value = out;
-	else if (changed)       /* something may now be deliverable */
-		for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
-			vgic_notify_all(vcpu_of(vm, i));
 }
 
 static void priority_access(unsigned vm, unsigned vcpu, unsigned first, unsigned size,
@@ -144,7 +250,8 @@ static void config_access(unsigned vm, unsigned vcpu, unsigned first, bool write
 		struct virq *v = virq_of(vm, vcpu, first + b);
 		if (!v)
 			continue;
-		if (write && first + b >= 16)   /* SGIs are always edge */
+		/* SGIs are edge, the pCPU's own PPIs level: fixed */
+		if (write && first + b >= 16 && !(v->hw && first + b < NR_PRIVATE))
 			v->edge = (*value >> (2 * b + 1)) & 1;
 		out |= (uint32_t)v->edge << (2 * b + 1);
 	}
@@ -161,10 +268,6 @@ static bool outside(enum vgic_frame frame, unsigned first)
 bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
 			uint64_t *value, enum vgic_frame frame)
 {
-	/* A GICv3 has Group 1 only for guests; a GICv2 without security
-	 * extensions has Group 0 only (IGROUPR RAZ/WI). */
-	uint32_t groups = frame == FRAME_V2_DIST ? 0 : 0xffffffff;
-
 	if (off >= 0x400 && off < 0x800) {                  /* IPRIORITYR: byte access allowed */
 		unsigned first = (unsigned)(off - 0x400);
 		if (outside(frame, first))
@@ -176,8 +279,10 @@ bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size,
 		return false;
 	unsigned first = (unsigned)(off & 0x7f) / 4 * 32;   /* INTID of bit 0 */
 	if (off >= 0x80 && off < 0x100) {                   /* IGROUPR */
-		if (!write)
-			*value = outside(frame, first) ? 0 : groups;
+		/* GICv2 without security extensions: Group 0 only, RAZ/WI */
+		if (outside(frame, first) || frame == FRAME_V2_DIST)
+			return write || (*value = 0, true);
+		group_access(vm, vcpu, first, write, value);
 		return true;
 	}
 	if (off >= 0x100 && off < 0x400) {
@@ -202,20 +307,16 @@ bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size,
 #if defined(CONFIG_GIC_V3)
 /* --- distributor --- */
 
+/* IRM (any vCPU): vCPU 0; an affinity no vCPU has: nowhere. */
 static void irouter_write(unsigned vm, unsigned intid, uint64_t value)
 {
 	struct vgic_vm *g = &vgic_vms[vm];
-	struct virq *v = &g->spi[intid - NR_PRIVATE];
 	g->irouter[intid - NR_PRIVATE] = value & (0xff00ffffffull | IROUTER_IRM);
-	unsigned target = 0;                    /* IRM (any vCPU) or no match: vCPU 0 */
+	unsigned target = (value & IROUTER_IRM) ? 0 : NO_TARGET;
 	for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus && !(value & IROUTER_IRM); i++)
 		if (vcpu_of(vm, i)->vmpidr == (value & 0xff00ffffffull))
 			target = i;
-	v->target = (uint16_t)target;
-	if (v->hw)
-		gic_spi_route(intid, vcpu_of(vm, target)->pcpu);
-	if (v->pending)
-		vgic_notify(vcpu_of(vm, target), intid);
+	vgic_route_spi(vm, intid, target);
 }
 
 static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
@@ -246,8 +347,7 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 	case 0x0000:                                            /* GICD_CTLR */
 		if (write) {
 			g->ctlr = (uint32_t)*value & (CTLR_ENGRP0 | CTLR_ENGRP1);
-			for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
-				vgic_notify_all(vcpu_of(vm, i));
+			vgic_notify_vm(vm);
 		}
 		v = g->ctlr | CTLR_ARE | CTLR_DS;
 		break;

@@ -20,13 +20,18 @@
 #define SGIR_FILTER_OTHERS  1
 #define SGIR_FILTER_SELF    2
 
-/* GICD_ITARGETSR: one byte per INTID; private ones read as the reader's
- * own CPU, an SPI's as the one vCPU it goes to. */
+/* GICD_ITARGETSR: a byte per INTID, a bit per CPU interface (vCPU index).
+ * Private ones read as the reader's own CPU; an SPI's keep what was
+ * written (CPUs the partition lacks read as zero) and it goes to the
+ * lowest CPU named, or nowhere. With one vCPU they are RAZ/WI, as on a
+ * uniprocessor GIC, and SPIs go to it. */
 static void targets_access(unsigned vm, unsigned self, uint64_t off, unsigned size, bool write,
 			   uint64_t *value)
 {
+	unsigned nr = tessera_vms[vm].nr_vcpus;
+	uint8_t cpus = (uint8_t)((1u << nr) - 1);
 	uint64_t out = 0;
-	for (unsigned b = 0; b < size; b++) {
+	for (unsigned b = 0; b < size && nr > 1; b++) {
 		unsigned intid = (unsigned)(off - 0x800) + b;
 		struct virq *v = virq_of(vm, vcpu_index(vcpu_of(vm, self)), intid);
 		if (!v)
@@ -35,16 +40,11 @@ static void targets_access(unsigned vm, unsigned self, uint64_t off, unsigned si
 			out |= (uint64_t)(1u << self) << (8 * b);
 			continue;
 		}
-		uint8_t mask = (uint8_t)(*value >> (8 * b));
-		if (write && mask) {
-			unsigned target = (unsigned)__builtin_ctz(mask);
-			if (target < tessera_vms[vm].nr_vcpus) {
-				v->target = (uint16_t)target;
-				if (v->hw)
-					gic_spi_route(intid, vcpu_of(vm, target)->pcpu);
-			}
+		if (write) {
+			v->targets = (uint8_t)(*value >> (8 * b)) & cpus;
+			vgic_route_spi(vm, intid, v->targets ? (unsigned)__builtin_ctz(v->targets) : NO_TARGET);
 		}
-		out |= (uint64_t)(1u << v->target) << (8 * b);
+		out |= (uint64_t)v->targets << (8 * b);
 	}
 	if (!write)
 		*value = out;
@@ -109,8 +109,7 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 		if (off == 0x000) {                                 /* GICD_CTLR */
 			if (write) {
 				g->ctlr = (*value & GICD_CTLR_ENABLE) ? CTLR_ENGRP1 : 0;
-				for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
-					vgic_notify_all(vcpu_of(vm, i));
+				vgic_notify_vm(vm);
 			}
 			v = g->ctlr ? GICD_CTLR_ENABLE : 0;
 		} else if (off == 0x004) {                          /* GICD_TYPER */

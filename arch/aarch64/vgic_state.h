@@ -24,16 +24,32 @@
 #define WAKER_PSLEEP    (1u << 1)
 #define WAKER_CASLEEP   (1u << 2)
 
+#define NO_TARGET       0xffff  /* an SPI routed to no vCPU of the partition */
+
+/* One virtual interrupt. Its pending and active state lives in the list
+ * register while it is in one (on its vCPU's pCPU, which alone can read
+ * it); lr_state is that state as that pCPU last saw it, and lr_set /
+ * lr_clear are changes the registers asked for and that pCPU makes at its
+ * next flush. An interrupt with hw is a physical one forwarded with the
+ * HW bit: its pending state is the physical GIC's (for a level line, the
+ * line), "pending" here meaning acknowledged at the physical GIC and held
+ * until a list register takes it. */
 struct virq {
 	uint8_t priority;
+	uint8_t targets;        /* GICv2 ITARGETSR as written (CPU mask) */
+	uint16_t target;        /* vCPU index in the partition it goes to, or NO_TARGET */
 	bool enabled;
-	bool pending;           /* waiting for a list register */
+	bool group1;            /* GICv3 IGROUPR (GICv2: always, Group 0 is its only group) */
+	bool pending;           /* pending, not in a list register */
+	bool active;            /* active, not in a list register (GICD_ISACTIVER) */
+	bool latched;           /* hw level: made pending by GICD_ISPENDR, not by its line */
 	bool in_lr;             /* in a list register of its vCPU's pCPU */
+	uint8_t lr_state;       /* LR_STATE_* there, at that pCPU's last look */
+	uint8_t lr_set, lr_clear;
 	bool level;             /* emulated level-sensitive line asserted */
 	bool edge;              /* GICD_ICFGR: edge-triggered */
 	bool hw;                /* physical INTID of the same number behind it */
-	bool owned;             /* SPIs: the partition owns it */
-	uint16_t target;        /* SPIs: vCPU index in the partition */
+	bool owned;             /* SPIs: the partition's devices or channels raise it */
 };
 
 struct vgic_vm {
@@ -58,13 +74,14 @@ struct vgic_vcpu {
 extern struct vgic_vm vgic_vms[TESSERA_NR_VMS];
 extern struct vgic_vcpu vgic_vcpus[TESSERA_NR_VCPUS];
 
-/* The interrupt intid as vCPU vcpu (global index) of partition vm sees it,
- * or NULL if the partition has no such interrupt. */
+/* The interrupt intid as vCPU vcpu (global index) of partition vm sees it:
+ * every INTID below NR_INTIDS (GICD_TYPER's range) exists, only the ones a
+ * device or channel of the partition raises are connected. NULL above. */
 static inline struct virq *virq_of(unsigned vm, unsigned vcpu, unsigned intid)
 {
 	if (intid < NR_PRIVATE)
 		return &vgic_vcpus[vcpu].priv[intid];
-	if (intid < NR_INTIDS && vgic_vms[vm].spi[intid - NR_PRIVATE].owned)
+	if (intid < NR_INTIDS)
 		return &vgic_vms[vm].spi[intid - NR_PRIVATE];
 	return 0;
 }
@@ -89,11 +106,17 @@ static inline void vgic_kick(const struct vcpu_config *target)
 		arch_kick(target->pcpu);
 }
 
-/* intid of target may have become deliverable. */
-static inline void vgic_notify(const struct vcpu_config *target, unsigned intid)
+/* intid of target has news: its next flush looks at it. */
+static inline void vgic_news(const struct vcpu_config *target, unsigned intid)
 {
 	__atomic_fetch_or(&vgic_vcpus[vcpu_index(target)].news[intid / 64], 1ull << (intid % 64),
 			  __ATOMIC_SEQ_CST);
+}
+
+/* intid of target may have become deliverable. */
+static inline void vgic_notify(const struct vcpu_config *target, unsigned intid)
+{
+	vgic_news(target, intid);
 	vgic_kick(target);
 }
 
@@ -110,6 +133,18 @@ static inline void vgic_notify_all(const struct vcpu_config *target)
 	vgic_news_all(&vgic_vcpus[vcpu_index(target)]);
 	vgic_kick(target);
 }
+
+/* Every vCPU of partition vm looks at all its interrupts (GICD_CTLR, a
+ * group change). */
+static inline void vgic_notify_vm(unsigned vm)
+{
+	for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus; i++)
+		vgic_notify_all(vcpu_of(vm, i));
+}
+
+/* Send SPI intid of partition vm to vCPU index target (or NO_TARGET); the
+ * partition's lock is held. */
+void vgic_route_spi(unsigned vm, unsigned intid, unsigned target);
 
 /* An emulated register frame's access, under the partition's lock (the
  * frames' handlers, named *_locked, assume it is held). */
@@ -130,6 +165,10 @@ static inline bool vgic_locked_access(vgic_frame_fn *fn, unsigned vm, uint64_t o
 enum vgic_frame { FRAME_V3_DIST, FRAME_V3_SGI, FRAME_V2_DIST };
 bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
 			uint64_t *value, enum vgic_frame frame);
+
+/* The list-register state (LR_STATE_*) of v, INTID intid of global vCPU
+ * vcpu, as its registers show it; the partition's lock is held. */
+unsigned vgic_lr_view(unsigned vcpu, unsigned intid, const struct virq *v);
 
 /* Make SGI intid pending for target, from vCPU index source (GICv2 keeps
  * one per source); the partition's lock is held. */

@@ -15,6 +15,10 @@
  *   own-ram      the address is also a guest address of the probe's own RAM:
  *                the access reaches the probe's memory (checked), not the
  *                host memory of that address
+ *   own-intid    a distributor register of an INTID the probe does not
+ *                own: its own distributor implements every INTID of
+ *                GICD_TYPER's range, unconnected, so the write took effect
+ *                there (and is undone); the partner's interrupt is another's
  *   ok           a positive control: something the probe may do worked
  *   not trapped  (IMPLEMENTATION DEFINED registers only) QEMU before 8.0
  *                ignores HCR_EL2.TIDCP; their writes must still be "ignored"
@@ -443,7 +447,9 @@ static void attack_memory(void)
 
 /* Set the bit of intid in a set-register of the distributor, read it back
  * through the read register (the set register itself, or ISENABLER for
- * ICENABLER): a foreign INTID must read as 0 and change nothing. */
+ * ICENABLER). The probe's distributor has every INTID of its range, so a
+ * foreign one reads back as its own copy (own-intid; cleared again through
+ * the matching clear-register) or, past the range, as 0. */
 static void gicd_bit_attack(const char *reg, uint32_t off, uint32_t read_off, unsigned intid)
 {
 	uint64_t a = dt.gicd + off + intid / 32 * 4;
@@ -452,12 +458,14 @@ static void gicd_bit_attack(const char *reg, uint32_t off, uint32_t read_off, un
 	attack("gicd %s intid %u", reg, intid);
 	enum res w = try_write32(a, bit);
 	enum res r = try_read32(dt.gicd + read_off + intid / 32 * 4, &v);
-	if (w != R_OK || r != R_OK)
+	if (w != R_OK || r != R_OK) {
 		outcome("fault (write %d, read %d, esr 0x%lx)", w, r, (unsigned long)last_esr());
-	else if (v & bit)
-		outcome("BREACH bit set (0x%x)", v);
-	else
+	} else if (v & bit) {
+		try_write32(a + 0x80, bit);             /* the ICxxxR beside the ISxxxR */
+		outcome("own-intid");
+	} else {
 		outcome("ignored");
+	}
 }
 
 /* What every vCPU of the probe received since the counts were cleared. */
@@ -499,7 +507,7 @@ static void attack_gic(void)
 	if (w != R_OK || r != R_OK)
 		outcome("fault (write %d, read %d)", w, r);
 	else
-		OUTCOME_IF(!v8, "ignored", "BREACH priority 0x%x", v8);
+		OUTCOME_IF(v8 == 0x80, "own-intid", "priority reads 0x%x", v8);
 
 	attack("gicd ITARGETSR intid 32-35");
 	w = try_write32(d + GICD_ITARGETSR + 32, 0x0f0f0f0f);
@@ -516,9 +524,10 @@ static void attack_gic(void)
 	if (w != R_OK || r != R_OK)
 		outcome("fault (write %d, read %d)", w, r);
 	else
-		OUTCOME_IF(!(v32 & cfg_bit), "ignored", "BREACH config 0x%x", v32);
+		OUTCOME_IF(v32 & cfg_bit, "own-intid", "config reads 0x%x", v32);
 
-	/* Route the partner's SPI to the partner's second vCPU (MPIDR 0x3, off). */
+	/* Route the partner's SPI to the partner's second vCPU (MPIDR 0x3): in
+	 * the probe's distributor, that names no vCPU. */
 	static const unsigned route_ids[] = { SPI_PARTNER, SPI_NOBODY };
 	for (unsigned i = 0; i < 2; i++) {
 		unsigned id = route_ids[i];
@@ -528,7 +537,7 @@ static void attack_gic(void)
 		if (w != R_OK || r != R_OK)
 			outcome("fault (write %d, read %d)", w, r);
 		else
-			OUTCOME_IF(!v64, "ignored", "BREACH route 0x%lx", (unsigned long)v64);
+			OUTCOME_IF(v64 == 0x3, "own-intid", "route reads 0x%lx", (unsigned long)v64);
 	}
 	attack("gicd IROUTER intid 1019 (64-bit)");
 	w = try_write64(d + GICD_IROUTER + 8 * 1019, 0x3);

@@ -7,4 +7,9 @@
 #define CONFIG_PCPU_START_TIMEOUT_MS 5000
 #define CONFIG_DEBUG_ASSERTS 1
 #define CONFIG_FAULT_INJECT 1
+/* The vGIC's tests build twice: GICv3, and with UNIT_GIC_V2 a GICv2. */
+#if defined(UNIT_GIC_V2)
+#define CONFIG_GIC_V2 1
+#else
 #define CONFIG_GIC_V3 1
+#endif

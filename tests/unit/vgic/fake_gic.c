@@ -1,8 +1,10 @@
-/* The physical GIC and the arch calls arch/aarch64/vgic.c makes, on the
- * host: list registers the tests read and play the guest's part in. */
+/* The physical GIC and the arch calls arch/aarch64/vgic*.c make, on the
+ * host: list registers and physical interrupt state the tests read and
+ * play the guest's and the devices' parts in. */
 #include <string.h>
 #include <tessera/arch.h>
 #include <tessera/core.h>
+#include "../../../arch/aarch64/vgic.h"
 #include "fake_gic.h"
 
 struct fake_lr fake_lrs[TESSERA_NR_PCPUS][FAKE_LRS];
@@ -10,29 +12,46 @@ unsigned fake_loads[TESSERA_NR_PCPUS][FAKE_INTIDS];
 bool fake_underflow_irq[TESSERA_NR_PCPUS];
 unsigned fake_pcpu;
 unsigned fake_kicks[TESSERA_NR_PCPUS];
+struct fake_irq fake_phys[TESSERA_NR_PCPUS][FAKE_INTIDS];
 
 #define LR(n) fake_lrs[fake_pcpu][n]
 
 unsigned gich_nr_lrs(void) { return FAKE_LRS; }
-bool gich_lr_free(unsigned n) { return !LR(n).valid; }
-bool gich_lr_pending(unsigned n) { return LR(n).valid && !LR(n).active; }
+unsigned gich_lr_state(unsigned n) { return LR(n).state; }
 void gich_lr_request_eoi_irq(unsigned n) { LR(n).eoi_irq = true; }
-void gich_lr_clear(unsigned n) { memset(&LR(n), 0, sizeof(LR(n))); }
 void gich_enable(bool underflow_irq) { fake_underflow_irq[fake_pcpu] = underflow_irq; }
 void gich_reset(void) { memset(fake_lrs[fake_pcpu], 0, sizeof(fake_lrs[fake_pcpu])); }
 
-void gich_lr_load(unsigned n, unsigned intid, bool hw, uint8_t priority, unsigned source,
-		  bool eoi_irq)
+void gich_lr_set_state(unsigned n, unsigned state)
 {
-	(void)priority;
-	(void)source;
-	LR(n) = (struct fake_lr){ .valid = true, .intid = intid, .hw = hw, .eoi_irq = eoi_irq };
-	fake_loads[fake_pcpu][intid]++;
+	if (state)
+		LR(n).state = state;
+	else
+		memset(&LR(n), 0, sizeof(LR(n)));
 }
 
-void gic_deactivate_private(unsigned intid) { (void)intid; }
-void gic_spi_route(unsigned intid, unsigned pcpu) { (void)intid; (void)pcpu; }
-void gic_spi_enable(unsigned intid, bool on) { (void)intid; (void)on; }
+void gich_lr_load(unsigned n, const struct lr_load *l)
+{
+	LR(n) = (struct fake_lr){ .state = l->state, .intid = l->intid, .hw = l->hw, .group1 = l->group1,
+				  .eoi_irq = l->eoi_irq };
+	fake_loads[fake_pcpu][l->intid]++;
+}
+
+struct fake_irq *fake_irq(unsigned pcpu, unsigned intid)
+{
+	return &fake_phys[intid < 32 ? pcpu : 0][intid];
+}
+
+bool gic_irq_pending(unsigned pcpu, unsigned intid)
+{
+	const struct fake_irq *p = fake_irq(pcpu, intid);
+	return p->line || p->latch;
+}
+
+void gic_irq_set_pending(unsigned pcpu, unsigned intid, bool on) { fake_irq(pcpu, intid)->latch = on; }
+void gic_irq_set_active(unsigned pcpu, unsigned intid, bool on) { fake_irq(pcpu, intid)->active = on; }
+void gic_spi_route(unsigned intid, unsigned pcpu) { fake_irq(0, intid)->route = pcpu; }
+void gic_spi_enable(unsigned intid, bool on) { fake_irq(0, intid)->enabled = on; }
 
 unsigned arch_pcpu_id(void) { return fake_pcpu; }
 void arch_kick(unsigned pcpu) { fake_kicks[pcpu]++; }
@@ -44,34 +63,57 @@ const struct vcpu_config *core_this_vcpu(void)
 	return &tessera_vcpus[tessera_pcpus[fake_pcpu].vcpu];
 }
 
+bool fake_hw_taken(unsigned pcpu, unsigned intid)
+{
+	struct fake_irq *p = fake_irq(pcpu, intid);
+	bool enabled = intid < 32 || (p->enabled && p->route == pcpu);
+	if (!(p->line || p->latch) || p->active || !enabled)
+		return false;
+	p->active = true;               /* acknowledged; the priority drop alone follows */
+	p->latch = false;
+	fake_pcpu = pcpu;
+	vgic_inject_hw(intid);
+	return true;
+}
+
+static struct fake_lr *holding(unsigned pcpu, unsigned intid)
+{
+	for (unsigned n = 0; n < FAKE_LRS; n++)
+		if (fake_lrs[pcpu][n].state && fake_lrs[pcpu][n].intid == intid)
+			return &fake_lrs[pcpu][n];
+	return 0;
+}
+
 bool fake_guest_acks(unsigned pcpu, unsigned intid)
 {
-	for (unsigned n = 0; n < FAKE_LRS; n++) {
-		struct fake_lr *lr = &fake_lrs[pcpu][n];
-		if (lr->valid && lr->intid == intid && !lr->active) {
-			lr->active = true;
-			return true;
-		}
-	}
-	return false;
+	struct fake_lr *lr = holding(pcpu, intid);
+	if (!lr || lr->state != LR_STATE_PENDING)
+		return false;
+	lr->state = LR_STATE_ACTIVE;
+	return true;
 }
 
 bool fake_guest_eois(unsigned pcpu, unsigned intid)
 {
-	for (unsigned n = 0; n < FAKE_LRS; n++) {
-		struct fake_lr *lr = &fake_lrs[pcpu][n];
-		if (lr->valid && lr->intid == intid && lr->active) {
-			lr->valid = false;      /* the hardware leaves it invalid */
-			return true;
-		}
-	}
-	return false;
+	struct fake_lr *lr = holding(pcpu, intid);
+	if (!lr || !(lr->state & LR_STATE_ACTIVE))
+		return false;
+	lr->state &= ~LR_STATE_ACTIVE;          /* the hardware leaves the rest */
+	if (lr->hw)
+		fake_irq(pcpu, intid)->active = false;
+	return true;
 }
 
 unsigned fake_lrs_holding(unsigned pcpu, unsigned intid)
 {
 	unsigned count = 0;
 	for (unsigned n = 0; n < FAKE_LRS; n++)
-		count += fake_lrs[pcpu][n].valid && fake_lrs[pcpu][n].intid == intid;
+		count += fake_lrs[pcpu][n].state && fake_lrs[pcpu][n].intid == intid;
 	return count;
+}
+
+unsigned fake_lr_state(unsigned pcpu, unsigned intid)
+{
+	const struct fake_lr *lr = holding(pcpu, intid);
+	return lr ? lr->state : 0;
 }

@@ -9,7 +9,15 @@
 #include "../check.h"
 #include "fake_gic.h"
 
+#if defined(CONFIG_GIC_V3)
+
 #define VM_A 0
+#define VM_B 1
+#define VTIMER TESSERA_INTID_VTIMER
+#define ISPENDR0 0x200
+#define ICPENDR0 0x280
+#define ISACTIVER0 0x300
+#define ICACTIVER0 0x380
 #define SGI_FRAME(vcpu) ((vcpu) * 0x20000ull + 0x10000)
 #define ISENABLER0 0x100
 #define ICENABLER0 0x180
@@ -17,6 +25,21 @@
 static void reg_w(bool dist, uint64_t off, uint64_t v)
 {
 	CHECK(dist ? vgic_dist_access(VM_A, off, 4, true, &v) : vgic_redist_access(VM_A, off, 4, true, &v));
+}
+
+/* A redistributor register of vm a, read by the vCPU on pcpu. */
+static uint32_t redist_r(unsigned pcpu, uint64_t off)
+{
+	uint64_t v = 0;
+	fake_pcpu = pcpu;
+	CHECK(vgic_redist_access(VM_A, off, 4, false, &v));
+	return (uint32_t)v;
+}
+
+static void redist_w_on(unsigned pcpu, uint64_t off, uint32_t v)
+{
+	fake_pcpu = pcpu;
+	reg_w(false, off, v);
 }
 
 static void flush_on(unsigned pcpu)
@@ -138,12 +161,164 @@ TEST(a_level_line_comes_again_until_it_drops)
 TEST(a_hardware_ppi_goes_in_with_the_hw_bit)
 {
 	setup();
-	fake_pcpu = 0;
-	vgic_inject_hw(TESSERA_INTID_VTIMER);
+	fake_irq(0, VTIMER)->line = true;
+	CHECK(fake_hw_taken(0, VTIMER));
 	flush_on(0);
-	CHECK_EQ(fake_loads[0][TESSERA_INTID_VTIMER], 1);
-	CHECK(fake_lrs[0][0].hw && fake_lrs[0][0].intid == TESSERA_INTID_VTIMER);
-	CHECK_EQ(fake_loads[1][TESSERA_INTID_VTIMER], 0);
+	CHECK_EQ(fake_loads[0][VTIMER], 1);
+	CHECK(fake_lrs[0][0].hw && fake_lrs[0][0].intid == VTIMER);
+	CHECK_EQ(fake_loads[1][VTIMER], 0);
+}
+
+/* The timer fires while the guest has its PPI disabled: held, and pending
+ * exactly while the timer's condition holds (its line at the GIC). */
+TEST(a_held_timer_interrupt_is_pending_only_while_its_line_is_up)
+{
+	setup();
+	redist_w_on(0, SGI_FRAME(0) + ICENABLER0, 1u << VTIMER);
+	fake_irq(0, VTIMER)->line = true;
+	CHECK(fake_hw_taken(0, VTIMER));
+	flush_on(0);
+	CHECK_EQ(fake_loads[0][VTIMER], 0);
+	CHECK(redist_r(0, SGI_FRAME(0) + ISPENDR0) & (1u << VTIMER));
+	CHECK(redist_r(1, SGI_FRAME(0) + ISPENDR0) & (1u << VTIMER));  /* vCPU 1 sees it too */
+	fake_irq(0, VTIMER)->line = false;      /* the guest cleared ENABLE, set IMASK or moved CVAL */
+	CHECK(!(redist_r(0, SGI_FRAME(0) + ISPENDR0) & (1u << VTIMER)));
+	redist_w_on(0, SGI_FRAME(0) + ISENABLER0, 1u << VTIMER);
+	flush_on(0);
+	CHECK_EQ(fake_loads[0][VTIMER], 0);     /* never delivered */
+	CHECK(!fake_irq(0, VTIMER)->active);    /* and the timer can fire again */
+}
+
+/* In a list register, not yet taken, when the timer's condition goes: the
+ * next exit takes it back. */
+TEST(a_timer_interrupt_not_yet_taken_goes_when_its_line_drops)
+{
+	setup();
+	fake_irq(0, VTIMER)->line = true;
+	CHECK(fake_hw_taken(0, VTIMER));
+	flush_on(0);
+	CHECK_EQ(fake_lr_state(0, VTIMER), LR_STATE_PENDING);
+	CHECK(redist_r(0, SGI_FRAME(0) + ISPENDR0) & (1u << VTIMER));
+	fake_irq(0, VTIMER)->line = false;
+	CHECK(!(redist_r(0, SGI_FRAME(0) + ISPENDR0) & (1u << VTIMER)));
+	flush_on(0);
+	CHECK_EQ(fake_lr_state(0, VTIMER), 0);
+	CHECK(!fake_irq(0, VTIMER)->active);
+	fake_irq(0, VTIMER)->line = true;       /* armed again: comes again */
+	CHECK(fake_hw_taken(0, VTIMER));
+	flush_on(0);
+	CHECK_EQ(fake_loads[0][VTIMER], 2);
+}
+
+/* A device's level interrupt (vm b's SPI 48 on pCPU 3), cleared at the
+ * device by the handler before its EOI: delivered once per assertion,
+ * also when it was asserted while it could not be signalled. */
+TEST(a_hardware_level_spi_is_delivered_once_per_assertion)
+{
+	setup();
+	uint64_t v = 1u << 16;
+	fake_pcpu = 3;
+	CHECK(vgic_dist_access(VM_B, 0x104, 4, true, &v));     /* ISENABLER1: 48 */
+	v = 0x2;
+	CHECK(vgic_dist_access(VM_B, 0x0, 4, true, &v));        /* EnableGrp1 */
+	struct fake_irq *p = fake_irq(0, 48);
+	p->line = true;
+	CHECK(fake_hw_taken(3, 48));
+	flush_on(3);
+	CHECK(fake_guest_acks(3, 48));
+	p->line = false;                        /* the handler clears the device */
+	CHECK(fake_guest_eois(3, 48));
+	CHECK(!fake_hw_taken(3, 48));
+	flush_on(3);
+	CHECK_EQ(fake_loads[3][48], 1);
+	v = 0;
+	CHECK(vgic_dist_access(VM_B, 0x0, 4, true, &v));        /* the distributor off */
+	p->line = true;
+	CHECK(fake_hw_taken(3, 48));
+	flush_on(3);
+	p->line = false;                        /* gone before the guest could see it */
+	v = 0x2;
+	CHECK(vgic_dist_access(VM_B, 0x0, 4, true, &v));
+	flush_on(3);
+	CHECK_EQ(fake_loads[3][48], 1);
+	CHECK(!p->active);
+}
+
+TEST(pending_and_active_read_from_the_list_register)
+{
+	setup();
+	sgi_to_vcpu1(5);
+	flush_on(1);
+	CHECK_EQ(redist_r(1, SGI_FRAME(1) + ISPENDR0), 1u << 5);        /* its own, live */
+	CHECK_EQ(redist_r(0, SGI_FRAME(1) + ISPENDR0), 1u << 5);        /* another vCPU's view */
+	CHECK(fake_guest_acks(1, 5));
+	CHECK_EQ(redist_r(1, SGI_FRAME(1) + ISPENDR0), 0);
+	CHECK_EQ(redist_r(1, SGI_FRAME(1) + ISACTIVER0), 1u << 5);
+	CHECK(fake_guest_eois(1, 5));
+	CHECK_EQ(redist_r(1, SGI_FRAME(1) + ISACTIVER0), 0);
+}
+
+TEST(clear_pending_takes_it_back_from_the_list_register)
+{
+	setup();
+	sgi_to_vcpu1(5);
+	flush_on(1);
+	redist_w_on(0, SGI_FRAME(1) + ICPENDR0, 1u << 5);               /* from vCPU 0 */
+	CHECK_EQ(redist_r(0, SGI_FRAME(1) + ISPENDR0), 0);
+	CHECK(fake_kicks[1] > 0);
+	flush_on(1);
+	CHECK_EQ(fake_lr_state(1, 5), 0);
+	CHECK(!fake_guest_acks(1, 5));
+}
+
+TEST(set_and_clear_active)
+{
+	setup();
+	redist_w_on(0, SGI_FRAME(0) + ISACTIVER0, 1u << 7);
+	CHECK_EQ(redist_r(0, SGI_FRAME(0) + ISACTIVER0), 1u << 7);
+	flush_on(0);
+	CHECK_EQ(fake_lr_state(0, 7), LR_STATE_ACTIVE);
+	CHECK_EQ(redist_r(0, SGI_FRAME(0) + ISPENDR0), 0);
+	redist_w_on(0, SGI_FRAME(0) + ICACTIVER0, 1u << 7);
+	CHECK_EQ(redist_r(0, SGI_FRAME(0) + ISACTIVER0), 0);
+	flush_on(0);
+	CHECK_EQ(fake_lr_state(0, 7), 0);
+	sgi_to_vcpu1(6);                        /* an active one pending again: both */
+	flush_on(1);
+	CHECK(fake_guest_acks(1, 6));
+	redist_w_on(1, SGI_FRAME(1) + ISPENDR0, 1u << 6);
+	CHECK_EQ(redist_r(1, SGI_FRAME(1) + ISPENDR0) & redist_r(1, SGI_FRAME(1) + ISACTIVER0), 1u << 6);
+}
+
+TEST(a_disabled_interrupt_leaves_its_list_register)
+{
+	setup();
+	sgi_to_vcpu1(5);
+	flush_on(1);
+	redist_w_on(1, SGI_FRAME(1) + ICENABLER0, 1u << 5);
+	flush_on(1);
+	CHECK_EQ(fake_lr_state(1, 5), 0);
+	CHECK_EQ(redist_r(1, SGI_FRAME(1) + ISPENDR0), 1u << 5);        /* still pending */
+	redist_w_on(1, SGI_FRAME(1) + ISENABLER0, 1u << 5);
+	flush_on(1);
+	CHECK_EQ(fake_loads[1][5], 2);
+}
+
+TEST(an_spi_routed_nowhere_waits)
+{
+	setup();
+	uint64_t v = 0x7;                       /* no vCPU of vm a has affinity 0x7 */
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x6000 + 8 * 33, 8, true, &v));
+	arch_irq_level(VM_A, 33, true);
+	flush_on(0);
+	flush_on(1);
+	CHECK_EQ(fake_loads[0][33] + fake_loads[1][33], 0);
+	v = 0x100;
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x6000 + 8 * 33, 8, true, &v));
+	flush_on(1);
+	CHECK_EQ(fake_loads[1][33], 1);
 }
 
 const struct test delivery_tests[] = {
@@ -157,5 +332,23 @@ const struct test delivery_tests[] = {
 	{ "vgic delivery: a level line comes again until it drops",
 	  a_level_line_comes_again_until_it_drops },
 	{ "vgic delivery: a hardware PPI goes in with the HW bit", a_hardware_ppi_goes_in_with_the_hw_bit },
+	{ "vgic delivery: a held timer interrupt is pending only while its line is up",
+	  a_held_timer_interrupt_is_pending_only_while_its_line_is_up },
+	{ "vgic delivery: a timer interrupt not yet taken goes when its line drops",
+	  a_timer_interrupt_not_yet_taken_goes_when_its_line_drops },
+	{ "vgic delivery: a hardware level SPI is delivered once per assertion",
+	  a_hardware_level_spi_is_delivered_once_per_assertion },
+	{ "vgic delivery: pending and active read from the list register",
+	  pending_and_active_read_from_the_list_register },
+	{ "vgic delivery: clearing pending takes it back from the list register",
+	  clear_pending_takes_it_back_from_the_list_register },
+	{ "vgic delivery: active set and cleared through the registers", set_and_clear_active },
+	{ "vgic delivery: a disabled interrupt leaves its list register",
+	  a_disabled_interrupt_leaves_its_list_register },
+	{ "vgic delivery: an SPI routed nowhere waits", an_spi_routed_nowhere_waits },
 	{ 0, 0 },
 };
+
+#else
+const struct test delivery_tests[] = { { 0, 0 } };
+#endif /* CONFIG_GIC_V3 */
