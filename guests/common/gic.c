@@ -30,6 +30,7 @@
 #define GICR_IGROUPR0		(GICR_SGI + 0x0080)
 #define GICR_ISENABLER0		(GICR_SGI + 0x0100)
 #define GICR_ICENABLER0		(GICR_SGI + 0x0180)
+#define GICR_ISPENDR0		(GICR_SGI + 0x0200)
 #define GICR_IPRIORITYR		(GICR_SGI + 0x0400)
 
 /* Bounded polls of a device register (not of another CPU: no WFE needed). */
@@ -145,6 +146,16 @@ int gic_redist_init(uint64_t rd, uint32_t enable)
 uint32_t gic_redist_enabled(uint64_t rd)
 {
 	return read32(rd + GICR_ISENABLER0);
+}
+
+void gic_redist_set_enabled(uint64_t rd, uint32_t mask, bool on)
+{
+	write32(rd + (on ? GICR_ISENABLER0 : GICR_ICENABLER0), mask);
+}
+
+uint32_t gic_redist_pending(uint64_t rd)
+{
+	return read32(rd + GICR_ISPENDR0);
 }
 
 void gic_cpu_init(void)

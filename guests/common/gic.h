@@ -51,6 +51,12 @@ int gic_redist_init(uint64_t rd, uint32_t enable);
 /* GICR_ISENABLER0 of rd, as read back. */
 uint32_t gic_redist_enabled(uint64_t rd);
 
+/* Enable (GICR_ISENABLER0) or disable (GICR_ICENABLER0) the INTIDs in mask. */
+void gic_redist_set_enabled(uint64_t rd, uint32_t mask, bool on);
+
+/* GICR_ISPENDR0 of rd: its SGIs and PPIs that are pending. */
+uint32_t gic_redist_pending(uint64_t rd);
+
 /* CPU interface: system registers on, priority mask open, Group 1 on. */
 void gic_cpu_init(void);
 

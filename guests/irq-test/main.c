@@ -253,11 +253,14 @@ static void irq(uint32_t intid)
 		hold_eoi_at = cntvct();	/* just before the EOI, which may trap to the hypervisor */
 }
 
+static uint64_t redist[MAX_VCPUS];		/* each vCPU's redistributor */
+
 /* Find, wake and program this vCPU's redistributor and CPU interface. */
 static bool gic_this_cpu_init(unsigned int self)
 {
 	unsigned int frames;
 	uint64_t rd = gic_find_redist(dt.mpidr[self], &frames);
+	redist[self] = rd;
 
 	if (!rd) {
 		fail("vcpu %u: no redistributor with affinity 0x%lx in %u frames from 0x%lx",
@@ -308,6 +311,67 @@ static void timer_test(unsigned int self)
 		     (unsigned long)timer_period);
 	else
 		say("irq-test: vcpu %u timer ok (%u ticks)\n", self, ticks);
+}
+
+/* Is the virtual timer's PPI pending (GICR_ISPENDR0)? The timer's line
+ * takes a moment to reach the GIC (and a hypervisor): ask a few times for
+ * a yes. */
+static bool vtimer_pending(unsigned int self, bool want)
+{
+	bool pending;
+	unsigned int i = 0;
+	do
+		pending = (gic_redist_pending(redist[self]) >> dt.vtimer_intid) & 1;
+	while (pending != want && ++i < 100);
+	return pending;
+}
+
+/* Test 1d: the virtual timer's PPI is level-sensitive. With IRQs masked,
+ * a timer whose condition holds makes it pending; clearing ENABLE, setting
+ * IMASK or moving CVAL past now makes it not pending, and it is not taken
+ * when IRQs are unmasked. The same with the PPI disabled at the
+ * redistributor, then enabled again. */
+static void timer_level_test(unsigned int self)
+{
+	static const char *const how[] = { "ENABLE cleared", "IMASK set", "CVAL moved on",
+					   "ENABLE cleared while disabled" };
+	unsigned int id = dt.vtimer_intid;
+	uint32_t base = irq_count[self][id];
+	bool ok = true;
+
+	heartbeat_stop();
+	for (unsigned int k = 0; k < 4; k++) {
+		irq_mask();
+		if (k == 3)
+			gic_redist_set_enabled(redist[self], 1u << id, false);
+		write_sysreg(cntv_cval_el0, cntvct());          /* the condition holds now */
+		write_sysreg(cntv_ctl_el0, CNT_CTL_ENABLE);
+		isb();
+		bool before = vtimer_pending(self, true);
+		if (k == 1)
+			write_sysreg(cntv_ctl_el0, CNT_CTL_ENABLE | CNT_CTL_IMASK);
+		else if (k == 2)
+			write_sysreg(cntv_cval_el0, cntvct() + ms(1000));
+		else
+			write_sysreg(cntv_ctl_el0, 0);
+		isb();
+		bool after = vtimer_pending(self, false);
+		if (k == 3)
+			gic_redist_set_enabled(redist[self], 1u << id, true);
+		irq_unmask();                                   /* a stale one would come here */
+		isb();
+		irq_mask();
+		vtimer_stop();
+		irq_unmask();
+		if (!before || after || irq_count[self][id] != base) {
+			fail("vcpu %u timer level (%s): pending %d then %d, %u taken", self, how[k],
+			     before, after, irq_count[self][id] - base);
+			ok = false;
+		}
+	}
+	heartbeat_start();
+	if (ok)
+		say("irq-test: vcpu %u timer level ok\n", self);
 }
 
 /* Test 1b: a one-shot of the EL1 physical timer (the hypervisor traps its
@@ -576,6 +640,7 @@ void boot_main(uintptr_t dtb)
 	}
 
 	timer_test((unsigned int)self);
+	timer_level_test((unsigned int)self);
 	ptimer_test((unsigned int)self);
 	pmu_test((unsigned int)self);
 	if (!barrier())
@@ -624,6 +689,7 @@ void secondary_main(unsigned long vcpu)
 		if (role == ROLE_SENDER)
 			send_foreign_sgis();
 		timer_test(self);
+		timer_level_test(self);
 		ptimer_test(self);
 		pmu_test(self);
 		if (!barrier())
