@@ -86,19 +86,22 @@ static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
 	unsigned me = arch_pcpu_id();
 	unsigned was = gich_lr_state(n), now = was;
 
-	if (was)
-		now = (was & ~(unsigned)v->lr_clear) | v->lr_set;
-	else if (v->lr_set & LR_STATE_ACTIVE)
-		v->active = true;       /* completed before the change came: later */
-	if (v->hw && now == (LR_STATE_PENDING | LR_STATE_ACTIVE))
-		now = LR_STATE_ACTIVE;  /* no such state with HW: the line brings it back */
-	v->lr_set = v->lr_clear = 0;
+	if (v->lr_set | v->lr_clear) {
+		if (was)
+			now = (was & ~(unsigned)v->lr_clear) | v->lr_set;
+		else if (v->lr_set & LR_STATE_ACTIVE)
+			v->active = true;       /* completed before the change came: later */
+		if (v->hw && now == (LR_STATE_PENDING | LR_STATE_ACTIVE))
+			now = LR_STATE_ACTIVE;  /* no such state with HW: the line brings it back */
+		v->lr_set = v->lr_clear = 0;
+	}
 	if (now == LR_STATE_PENDING) {
-		if (v->hw && !hw_still_pending(me, intid, v))
+		if (v->hw && !hw_still_pending(me, intid, v)) {
 			now = 0;
-		else if (!may_signal(vm, v)) {
+		} else if (!may_signal(vm, v)) {
 			now = 0;
 			v->pending = true;      /* a hardware one stays held */
+			v->stale = v->hw;
 		}
 	}
 	if ((v->lr_state & LR_STATE_PENDING) && !(now & LR_STATE_PENDING))
@@ -145,7 +148,7 @@ static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v, unsigne
 		}
 		if (state & LR_STATE_PENDING)
 			v->pending = intid < 16 && c->sgi_sources[intid];
-		v->active = false;
+		v->active = v->stale = false;
 		/* A level line is to be re-checked, another source's SGI loaded,
 		 * when the guest is done: ask for a maintenance interrupt then. */
 		struct lr_load l = { .intid = intid, .state = state, .priority = v->priority, .hw = v->hw,
@@ -186,15 +189,19 @@ static void pend_behind(struct vgic_vcpu *c, unsigned intid, struct virq *v)
  * Returns false when no list register was free. */
 static bool deliver(unsigned vm, struct vgic_vcpu *c, unsigned intid, struct virq *v)
 {
+	if (!v->pending && !v->active)
+		return true;
 	if (v->in_lr) {
 		if (v->pending && !v->hw)
 			pend_behind(c, intid, v);
 		return true;
 	}
-	if (v->hw && v->pending && !hw_still_pending(arch_pcpu_id(), intid, v))
-		hw_release(arch_pcpu_id(), intid, v);   /* its line dropped before it was taken */
-	unsigned state = (v->active ? LR_STATE_ACTIVE : 0u) |
-			 (v->pending && may_signal(vm, v) ? LR_STATE_PENDING : 0u);
+	/* Held since an earlier look: its line may have dropped meanwhile. */
+	if (v->stale && v->pending && !hw_still_pending(arch_pcpu_id(), intid, v))
+		hw_release(arch_pcpu_id(), intid, v);
+	bool signal = v->pending && may_signal(vm, v);
+	v->stale = v->hw && v->pending && !signal;
+	unsigned state = (v->active ? LR_STATE_ACTIVE : 0u) | (signal ? LR_STATE_PENDING : 0u);
 	return !state || load_lr(c, intid, v, state);
 }
 
@@ -288,8 +295,10 @@ void vgic_inject_hw(unsigned intid)
 	arch_spin_lock(&vgic_vms[vc->vm].lock);
 	struct virq *v = virq_of(vc->vm, vcpu_index(vc), intid);
 	const struct vcpu_config *target = v ? target_of(vc->vm, vcpu_index(vc), intid) : 0;
-	if (v)
-		v->pending = true;
+	if (v) {
+		v->pending = true;      /* acknowledged just now: its line is up */
+		v->stale = false;
+	}
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
 	if (target)
 		vgic_notify(target, intid);

@@ -106,10 +106,10 @@ enum bit_reg { ISENABLER, ICENABLER, ISPENDR, ICPENDR, ISACTIVER, ICACTIVER };
 static bool bit_read(unsigned vm, unsigned vcpu, unsigned intid, const struct virq *v,
 		     enum bit_reg reg)
 {
-	unsigned lr = vgic_lr_view(vcpu, intid, v);
-	switch (reg) {
-	case ISENABLER: case ICENABLER:
+	if (reg == ISENABLER || reg == ICENABLER)
 		return v->enabled;
+	unsigned lr = v->in_lr ? vgic_lr_view(vcpu, intid, v) : 0;
+	switch (reg) {
 	case ISPENDR: case ICPENDR:
 		if (v->hw)
 			return v->latched || gic_irq_pending(pcpu_of(vm, vcpu, intid), intid) ||

@@ -43,6 +43,7 @@ struct virq {
 	bool pending;           /* pending, not in a list register */
 	bool active;            /* active, not in a list register (GICD_ISACTIVER) */
 	bool latched;           /* hw level: made pending by GICD_ISPENDR, not by its line */
+	bool stale;             /* hw, pending: held since an earlier look, its line may be gone */
 	bool in_lr;             /* in a list register of its vCPU's pCPU */
 	uint8_t lr_state;       /* LR_STATE_* there, at that pCPU's last look */
 	uint8_t lr_set, lr_clear;
