@@ -550,7 +550,7 @@ void boot_main(uintptr_t dtb)
 			    (unsigned long)mpidr, (unsigned long)rd);
 		power_off();
 	}
-	if (gic_spi_enable_edge(inbox->irq, mpidr)) {
+	if (gic_spi_enable(inbox->irq, mpidr, true)) {
 		uart_printf("chan: FAIL: the distributor would not enable irq %u\n", inbox->irq);
 		power_off();
 	}

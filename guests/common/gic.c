@@ -16,6 +16,9 @@
 #define GICD_CTLR_RWP		(1u << 31)
 #define GICD_IGROUPR		0x0080
 #define GICD_ISENABLER		0x0100
+#define GICD_ICENABLER		0x0180
+#define GICD_ISPENDR		0x0200
+#define GICD_ICPENDR		0x0280
 #define GICD_IPRIORITYR		0x0400
 #define GICD_ICFGR		0x0c00
 #define GICD_IROUTER		0x6000
@@ -193,20 +196,41 @@ void gic_send_sgi(unsigned int intid, uint64_t mpidr)
 	isb();
 }
 
-int gic_spi_enable_edge(unsigned int intid, uint64_t mpidr)
+int gic_spi_enable(unsigned int intid, uint64_t mpidr, bool edge)
 {
 	uint64_t bit = 1u << (intid % 32);
 	uint64_t word = 4 * (intid / 32);		/* one bit per INTID */
 	uint64_t cfg = gicd_base + GICD_ICFGR + 4 * (intid / 16);	/* two bits per INTID */
 	unsigned int shift = 2 * (intid % 16) + 1;	/* the upper bit: 1 = edge */
 
-	write32(cfg, read32(cfg) | 1u << shift);
+	write32(cfg, (read32(cfg) & ~(1u << shift)) | (uint32_t)edge << shift);
 	write32(gicd_base + GICD_IGROUPR + word, read32(gicd_base + GICD_IGROUPR + word) | (uint32_t)bit);
 	write8(gicd_base + GICD_IPRIORITYR + intid, GIC_PRIO_DEFAULT);
 	/* GICD_IROUTER<n>: Aff3 [39:32], Aff2..Aff0 [23:0], IRM (bit 31) clear. */
 	write64(gicd_base + GICD_IROUTER + 8 * intid, mpidr & MPIDR_AFF_MASK);
 	write32(gicd_base + GICD_ISENABLER + word, (uint32_t)bit);
 	return (read32(gicd_base + GICD_ISENABLER + word) & bit) ? 0 : -1;
+}
+
+/* The bit of SPI intid in the distributor's set/clear registers at reg. */
+static uint64_t spi_reg(uint64_t reg, unsigned int intid)
+{
+	return gicd_base + reg + 4 * (intid / 32);
+}
+
+void gic_spi_set_enabled(unsigned int intid, bool on)
+{
+	write32(spi_reg(on ? GICD_ISENABLER : GICD_ICENABLER, intid), 1u << (intid % 32));
+}
+
+void gic_spi_set_pending(unsigned int intid, bool on)
+{
+	write32(spi_reg(on ? GICD_ISPENDR : GICD_ICPENDR, intid), 1u << (intid % 32));
+}
+
+bool gic_spi_pending(unsigned int intid)
+{
+	return (read32(spi_reg(GICD_ISPENDR, intid)) >> (intid % 32)) & 1;
 }
 
 uint32_t gic_ack(void)

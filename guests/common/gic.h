@@ -69,9 +69,16 @@ uint64_t gic_sgi1r_value(unsigned int intid, uint64_t mpidr);
 /* Send SGI intid to the one CPU with affinity mpidr (ICC_SGI1R_EL1). */
 void gic_send_sgi(unsigned int intid, uint64_t mpidr);
 
-/* Make SPI intid edge-triggered, Group 1, routed to mpidr and enabled in the
- * distributor; 0, or -1 if the enable does not read back. */
-int gic_spi_enable_edge(unsigned int intid, uint64_t mpidr);
+/* Make SPI intid edge-triggered (or level-sensitive), Group 1, routed to
+ * mpidr and enabled in the distributor; 0, or -1 if the enable does not
+ * read back. */
+int gic_spi_enable(unsigned int intid, uint64_t mpidr, bool edge);
+
+/* SPI intid: enable or disable it (GICD_ISENABLER / ICENABLER), set or
+ * clear its pending state (GICD_ISPENDR / ICPENDR), read that state. */
+void gic_spi_set_enabled(unsigned int intid, bool on);
+void gic_spi_set_pending(unsigned int intid, bool on);
+bool gic_spi_pending(unsigned int intid);
 
 /* Acknowledge the highest priority pending Group 1 interrupt: ICC_IAR1_EL1. */
 uint32_t gic_ack(void);

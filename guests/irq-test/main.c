@@ -229,6 +229,45 @@ static bool hold_active_sgi(void)
 	return true;
 }
 
+/* A PL031 real-time clock of the partition's own (passthrough_devices), if
+ * its device tree has one: a level-sensitive SPI a device drives. */
+#define RTCDR		0x00	/* data: the count, in seconds */
+#define RTCMR		0x04	/* match: raises the interrupt when equal to the count */
+#define RTCIMSC		0x10	/* interrupt mask set/clear: 1 = the line may rise */
+#define RTCRIS		0x14	/* raw interrupt status */
+#define RTCICR		0x1c	/* interrupt clear */
+static uint64_t rtc_base;
+static unsigned int rtc_intid;
+static volatile uint32_t rtc_irqs;
+
+static inline uint32_t rtc_read(uint32_t off)
+{
+	return *(volatile uint32_t *)(uintptr_t)(rtc_base + off);
+}
+
+static inline void rtc_write(uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)(rtc_base + off) = v;
+}
+
+/* dt_scan's callback: an arm,pl031 with <SPI n flags> interrupts. */
+static void scan_rtc(void *ctx, const struct fdt_node *n)
+{
+	uint32_t len, ilen;
+	const void *c = fdt_prop(n, "compatible", &len);
+
+	(void)ctx;
+	if (!c || !fdt_stringlist_contains(c, len, "arm,pl031") || rtc_base)
+		return;
+	const void *irq = fdt_prop(n, "interrupts", &ilen);
+	const void *reg = fdt_prop(n, "reg", &len);
+	if (reg && irq && ilen >= 12 && n->addr_cells && len >= 4 * n->addr_cells &&
+	    fdt_read_cells(irq, 1) == 0) {
+		rtc_base = fdt_read_cells(reg, n->addr_cells);
+		rtc_intid = (unsigned int)fdt_read_cells((const uint8_t *)irq + 4, 1) + INTID_SPI_FIRST;
+	}
+}
+
 /* One interrupt, before its EOI (gic_handle_irqs). */
 static void irq(uint32_t intid)
 {
@@ -238,6 +277,10 @@ static void irq(uint32_t intid)
 		timer_tick(self);	/* before the EOI deactivates it */
 	if (intid == dt.ptimer_intid)	/* one shot: the line drops */
 		write_sysreg(cntp_ctl_el0, 0);
+	if (rtc_base && intid == rtc_intid) {	/* clear it at the device, then the EOI */
+		rtc_write(RTCICR, 1);
+		rtc_irqs++;
+	}
 	if (dt.pmu_intid && intid == dt.pmu_intid) {	/* one shot too */
 		write_sysreg(pmintenclr_el1, PMCNTEN_C);
 		write_sysreg(pmcntenclr_el0, PMCNTEN_C);
@@ -247,8 +290,8 @@ static void irq(uint32_t intid)
 	bool held = intid == SGI_PARTNER && self == hold_vcpu && hold_active_sgi();
 	if (intid < INTID_NR_PRIVATE)
 		irq_count[self][intid]++;
-	else
-		irq_spi[self]++;
+	else if (!rtc_base || intid != rtc_intid)
+		irq_spi[self]++;	/* one it never enabled */
 	if (held)
 		hold_eoi_at = cntvct();	/* just before the EOI, which may trap to the hypervisor */
 }
@@ -372,6 +415,78 @@ static void timer_level_test(unsigned int self)
 	heartbeat_start();
 	if (ok)
 		say("irq-test: vcpu %u timer level ok\n", self);
+}
+
+/* The PL031 raises its interrupt now: a match register equal to the count
+ * does at once (retried if the second turned in between). */
+static bool rtc_alarm_now(void)
+{
+	for (unsigned int i = 0; i < 5; i++) {
+		rtc_write(RTCMR, rtc_read(RTCDR));
+		if (rtc_read(RTCRIS) & 1)
+			return true;
+	}
+	return false;
+}
+
+static bool rtc_pending(bool want)
+{
+	bool pending;
+	unsigned int i = 0;
+	do
+		pending = gic_spi_pending(rtc_intid);
+	while (pending != want && ++i < 100);
+	return pending;
+}
+
+/* Test 1e (vCPU 0, a PL031 of its own): a device's level interrupt shows
+ * its line in GICD_ISPENDR while disabled, and not once the device drops
+ * it; ISPENDR and ICPENDR set and clear it; each assertion the handler
+ * clears at the device before its EOI is taken once. */
+static void rtc_test(unsigned int self)
+{
+	uint32_t base = rtc_irqs;
+	unsigned int fails = 0;
+
+	rtc_write(RTCIMSC, 0);
+	rtc_write(RTCICR, 1);
+	if (gic_spi_enable(rtc_intid, dt.mpidr[self], false))
+		fails |= 1;
+	gic_spi_set_enabled(rtc_intid, false);
+	rtc_write(RTCIMSC, 1);
+	if (!rtc_alarm_now() || !rtc_pending(true))
+		fails |= 2;             /* asserted while disabled: pending */
+	rtc_write(RTCICR, 1);
+	if (rtc_pending(false))
+		fails |= 4;             /* dropped at the device: not pending */
+	gic_spi_set_enabled(rtc_intid, true);
+	sleep_ticks(ms(2));
+	if (rtc_irqs != base)
+		fails |= 8;             /* nothing to take */
+	gic_spi_set_pending(rtc_intid, true);
+	sleep_ticks(ms(2));
+	if (rtc_irqs != base + 1)
+		fails |= 16;            /* made pending by software: taken once */
+	gic_spi_set_enabled(rtc_intid, false);
+	gic_spi_set_pending(rtc_intid, true);
+	if (!rtc_pending(true))
+		fails |= 32;
+	gic_spi_set_pending(rtc_intid, false);
+	if (rtc_pending(false))
+		fails |= 64;
+	gic_spi_set_enabled(rtc_intid, true);
+	if (!rtc_alarm_now())
+		fails |= 128;
+	sleep_ticks(ms(2));
+	if (rtc_irqs != base + 2)
+		fails |= 256;           /* the alarm: taken once */
+	rtc_write(RTCIMSC, 0);
+	gic_spi_set_enabled(rtc_intid, false);
+	if (fails)
+		fail("vcpu %u rtc (passthrough SPI %u): checks 0x%x failed, %u taken", self, rtc_intid,
+		     fails, rtc_irqs - base);
+	else
+		say("irq-test: vcpu %u rtc (passthrough SPI %u) ok\n", self, rtc_intid);
 }
 
 /* Test 1b: a one-shot of the EL1 physical timer (the hypervisor traps its
@@ -574,7 +689,7 @@ static void final_checks(unsigned int self)
 
 void boot_main(uintptr_t dtb)
 {
-	int err = dt_scan(dtb, NULL, NULL);
+	int err = dt_scan(dtb, scan_rtc, NULL);
 
 	set_this_vcpu(0);	/* until we know better: the IRQ handler indexes by it */
 
@@ -643,6 +758,8 @@ void boot_main(uintptr_t dtb)
 	timer_level_test((unsigned int)self);
 	ptimer_test((unsigned int)self);
 	pmu_test((unsigned int)self);
+	if (rtc_base)
+		rtc_test((unsigned int)self);
 	if (!barrier())
 		fail("vcpu %u did not reach the barrier within 1 s", partner);
 	sgi_initiator((unsigned int)self, partner);
