@@ -356,60 +356,81 @@ static void timer_test(unsigned int self)
 		say("irq-test: vcpu %u timer ok (%u ticks)\n", self, ticks);
 }
 
-/* Is the virtual timer's PPI pending (GICR_ISPENDR0)? The timer's line
- * takes a moment to reach the GIC (and a hypervisor): ask a few times for
- * a yes. */
-static bool vtimer_pending(unsigned int self, bool want)
+/* Is the PPI pending (GICR_ISPENDR0)? A timer's line takes a moment to
+ * reach the GIC (and a hypervisor): ask a few times for a yes. */
+static bool ppi_pending(unsigned int self, unsigned int intid, bool want)
 {
 	bool pending;
 	unsigned int i = 0;
 	do
-		pending = (gic_redist_pending(redist[self]) >> dt.vtimer_intid) & 1;
+		pending = (gic_redist_pending(redist[self]) >> intid) & 1;
 	while (pending != want && ++i < 100);
 	return pending;
 }
 
-/* Test 1d: the virtual timer's PPI is level-sensitive. With IRQs masked,
- * a timer whose condition holds makes it pending; clearing ENABLE, setting
- * IMASK or moving CVAL past now makes it not pending, and it is not taken
- * when IRQs are unmasked. The same with the PPI disabled at the
+/* The EL1 virtual or physical timer's registers (the physical one's trap
+ * to the hypervisor, which does them for us). */
+static void timer_ctl(bool phys, uint64_t ctl)
+{
+	if (phys)
+		write_sysreg(cntp_ctl_el0, ctl);
+	else
+		write_sysreg(cntv_ctl_el0, ctl);
+	isb();
+}
+
+static void timer_cval(bool phys, uint64_t cval)
+{
+	if (phys)
+		write_sysreg(cntp_cval_el0, cval);
+	else
+		write_sysreg(cntv_cval_el0, cval);
+	isb();
+}
+
+/* Test 1d: the EL1 timers' PPIs are level-sensitive. With IRQs masked, a
+ * timer whose condition holds makes its PPI pending; clearing ENABLE,
+ * setting IMASK or moving CVAL past now makes it not pending, and it is
+ * not taken when IRQs are unmasked. The same with the PPI disabled at the
  * redistributor, then enabled again. */
 static void timer_level_test(unsigned int self)
 {
 	static const char *const how[] = { "ENABLE cleared", "IMASK set", "CVAL moved on",
 					   "ENABLE cleared while disabled" };
-	unsigned int id = dt.vtimer_intid;
-	uint32_t base = irq_count[self][id];
 	bool ok = true;
 
 	heartbeat_stop();
-	for (unsigned int k = 0; k < 4; k++) {
-		irq_mask();
-		if (k == 3)
-			gic_redist_set_enabled(redist[self], 1u << id, false);
-		write_sysreg(cntv_cval_el0, cntvct());          /* the condition holds now */
-		write_sysreg(cntv_ctl_el0, CNT_CTL_ENABLE);
-		isb();
-		bool before = vtimer_pending(self, true);
-		if (k == 1)
-			write_sysreg(cntv_ctl_el0, CNT_CTL_ENABLE | CNT_CTL_IMASK);
-		else if (k == 2)
-			write_sysreg(cntv_cval_el0, cntvct() + ms(1000));
-		else
-			write_sysreg(cntv_ctl_el0, 0);
-		isb();
-		bool after = vtimer_pending(self, false);
-		if (k == 3)
-			gic_redist_set_enabled(redist[self], 1u << id, true);
-		irq_unmask();                                   /* a stale one would come here */
-		isb();
-		irq_mask();
-		vtimer_stop();
-		irq_unmask();
-		if (!before || after || irq_count[self][id] != base) {
-			fail("vcpu %u timer level (%s): pending %d then %d, %u taken", self, how[k],
-			     before, after, irq_count[self][id] - base);
-			ok = false;
+	for (unsigned int t = 0; t < 2; t++) {
+		bool phys = t == 1;
+		unsigned int id = phys ? dt.ptimer_intid : dt.vtimer_intid;
+		uint32_t base = irq_count[self][id];
+		for (unsigned int k = 0; k < 4; k++) {
+			irq_mask();
+			if (k == 3)
+				gic_redist_set_enabled(redist[self], 1u << id, false);
+			timer_cval(phys, phys ? cntpct() : cntvct());  /* the condition holds now */
+			timer_ctl(phys, CNT_CTL_ENABLE);
+			bool before = ppi_pending(self, id, true);
+			if (k == 1)
+				timer_ctl(phys, CNT_CTL_ENABLE | CNT_CTL_IMASK);
+			else if (k == 2)
+				timer_cval(phys, (phys ? cntpct() : cntvct()) + ms(1000));
+			else
+				timer_ctl(phys, 0);
+			bool after = ppi_pending(self, id, false);
+			if (k == 3)
+				gic_redist_set_enabled(redist[self], 1u << id, true);
+			irq_unmask();                           /* a stale one would come here */
+			isb();
+			irq_mask();
+			timer_ctl(phys, 0);
+			irq_unmask();
+			if (!before || after || irq_count[self][id] != base) {
+				fail("vcpu %u %s timer level (%s): pending %d then %d, %u taken", self,
+				     phys ? "physical" : "virtual", how[k], before, after,
+				     irq_count[self][id] - base);
+				ok = false;
+			}
 		}
 	}
 	heartbeat_start();
