@@ -8,6 +8,7 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "console.h"
+#include "power.h"
 
 static spinlock_t console_lock;
 static int open_line = -1;      /* partition whose unfinished line was printed last */
@@ -142,6 +143,7 @@ _Noreturn void panic(const char *fmt, ...)
 {
 	char line[256];
 	va_list ap;
+	run_failed("the hypervisor panicked");
 	va_start(ap, fmt);
 	format(line, sizeof(line), fmt, ap);
 	va_end(ap);

@@ -5,7 +5,14 @@
  * pristine copies of its images when its config says `restart = true`.
  * Each event prints one line: partition, cause, action. The other
  * partitions never notice: only this partition's pCPUs take part.
+ *
+ * The run as a whole fails if a partition ends other than by SYSTEM_OFF
+ * (or all its vCPUs off), however often it was restarted before, if the
+ * only partition resets the machine, or if the hypervisor panicked; the
+ * machine's end tells the arch, whose exit device reports it
+ * (docs/testing.md, "Exit status").
  */
+#include <stddef.h>
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "console.h"
@@ -24,6 +31,26 @@ static unsigned faults_in_a_row[TESSERA_NR_VCPUS];
 static unsigned restarts[TESSERA_NR_VMS];
 static spinlock_t system_lock;
 static unsigned vms_ended;
+/* Why the run failed (the first reason); none: it has not. */
+static const char *failure;
+
+void run_failed(const char *why)
+{
+	const char *none = NULL;
+	(void)__atomic_compare_exchange_n(&failure, &none, why, false, __ATOMIC_ACQ_REL,
+					  __ATOMIC_ACQUIRE);
+}
+
+_Noreturn void system_end(bool reset)
+{
+	const char *why = __atomic_load_n(&failure, __ATOMIC_ACQUIRE);
+
+	if (why)
+		log_info("tessera: run failed: %s\n", why);
+	if (reset)
+		arch_system_reset(why != NULL);
+	arch_system_off(why != NULL);
+}
 
 static unsigned this_vcpu_index(void)
 {
@@ -63,17 +90,19 @@ void partition_ended(unsigned vm, const char *cause, enum end_kind kind)
 		power_start_partition(vm);
 		return;
 	}
-	if (kind == END_OFF)
+	if (kind == END_OFF) {
 		log_info("tessera: vm %s stopped: %s\n", c->name, cause);
-	else
+	} else {
 		log_info("tessera: health: vm %s: %s -> stopped%s\n", c->name, cause,
 			 may_restart && c->max_restarts ? " (no restarts left)" : "");
+		run_failed("a partition was stopped other than by SYSTEM_OFF");
+	}
 	arch_spin_lock(&system_lock);
 	bool last = ++vms_ended == TESSERA_NR_VMS;
 	arch_spin_unlock(&system_lock);
 	if (last) {
 		log_info("tessera: all partitions stopped, powering off\n");
-		arch_system_off();
+		system_end(false);
 	}
 }
 
@@ -101,7 +130,8 @@ _Noreturn void core_vm_reset(void)
 	/* With no restart policy, a machine of one partition simply resets. */
 	if (TESSERA_NR_VMS == 1 && vm->max_restarts == 0) {
 		log_info("tessera: vm %s requested SYSTEM_RESET: resetting the machine\n", vm->name);
-		arch_system_reset();
+		run_failed("a partition reset the machine");
+		system_end(true);
 	}
 	end_this_partition("SYSTEM_RESET", END_RESET);
 }

@@ -35,7 +35,7 @@ void core_timer_expired(void)
 		return;
 	}
 	log_info("tessera: run time of %u ms over, powering off\n", (unsigned)TESSERA_RUN_TIME_MS);
-	arch_system_off();
+	system_end(false);
 }
 
 /* Boot CPU: has pCPU p, which the firmware started, come in (and set up its

@@ -37,4 +37,14 @@ enum end_kind {
 };
 void partition_ended(unsigned vm, const char *cause, enum end_kind kind);
 
+/* The run failed (a partition stopped other than by SYSTEM_OFF, a
+ * hypervisor panic, a machine reset): the first reason is kept, and the
+ * machine's end reports it. src/health.c. */
+void run_failed(const char *why);
+
+/* The end of the run: every partition stopped, run_time_ms over, or the
+ * only partition resetting the machine (reset). Powers off or resets,
+ * telling the arch whether the run failed. */
+_Noreturn void system_end(bool reset);
+
 #endif

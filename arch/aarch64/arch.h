@@ -24,6 +24,14 @@ void inject_undef(struct frame *f);
  * running (its interrupts are forwarded). Returns true if kicked. */
 bool irq_dispatch(bool guest);
 
+/* The board's exit device (exit.c): report a failed run, before the
+ * machine powers off or resets with PSCI function psci_then. Returns if
+ * the board has none. exit_fault: an exception at EL2 on this CPU; if it
+ * hit the exit device's bus (a machine without it there), make the PSCI
+ * call instead of returning. */
+void exit_report_failure(uint32_t psci_then);
+void exit_fault(void);
+
 /* The physical console's receive side */
 void console_rx_enable(void);
 int console_rx_getc(void);          /* a received byte, or -1 */

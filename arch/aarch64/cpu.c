@@ -38,14 +38,18 @@ _Noreturn void arch_pcpu_off(void)
 		__asm__ volatile("wfi");
 }
 
-_Noreturn void arch_system_off(void)
+_Noreturn void arch_system_off(bool failed)
 {
+	if (failed)
+		exit_report_failure(PSCI_SYSTEM_OFF);
 	firmware_smc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	panic("firmware SYSTEM_OFF returned");
 }
 
-_Noreturn void arch_system_reset(void)
+_Noreturn void arch_system_reset(bool failed)
 {
+	if (failed)
+		exit_report_failure(PSCI_SYSTEM_RESET);
 	firmware_smc(PSCI_SYSTEM_RESET, 0, 0, 0);
 	panic("firmware SYSTEM_RESET returned");
 }

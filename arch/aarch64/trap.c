@@ -260,9 +260,11 @@ void inject_undef(struct frame *f)
 
 static const char *const hyp_fault_kind[] = { "synchronous", "IRQ", "FIQ", "SError" };
 
-/* An exception at EL2: a hypervisor bug. Report it and stop this CPU. */
+/* An exception at EL2: a hypervisor bug (or a machine without the exit
+ * device's bus, exit.c). Report it and stop this CPU. */
 _Noreturn void arch_hyp_fault(struct frame *f, unsigned kind)
 {
+	exit_fault();
 	panic("%s exception at EL2: ESR %#lx ELR %#lx FAR %#lx x0 %#lx x30 %#lx",
 	      hyp_fault_kind[kind & 3], (unsigned long)read_sysreg(esr_el2),
 	      (unsigned long)f->elr, (unsigned long)read_sysreg(far_el2),

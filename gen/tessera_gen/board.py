@@ -7,7 +7,7 @@ import libfdt
 
 from .errors import ConfigError
 from .load import read_file
-from .model import Board
+from .model import PAGE, PCI_DEVICES, ECAM_DEVICE_SHIFT, Board, ExitDevice
 from .schema import Table
 
 
@@ -126,6 +126,7 @@ def load_board(name, boards_dir):
     hyp = top.table("hypervisor")
     hyp_base, hyp_size = hyp.int("base"), hyp.int("size")
     console = hyp.str("console")
+    exit_node = hyp.str("exit", required=False)
     hyp.finish()
     qemu_t = top.table("qemu")
     qemu = {k: qemu_t.str(k) for k in ("binary", "machine", "cpu", "memory", "extra")}
@@ -193,12 +194,50 @@ def load_board(name, boards_dir):
     irq = fdt.cells(uart_off, "interrupts")
     if not irq or len(irq) < 3 or irq[0] != 0:
         raise ConfigError(dts, console, "the console UART needs interrupts = <0 SPI flags> (GIC SPI)")
+    exit_dev = None if exit_node is None else _exit_device(fdt, dts, fdt.node(exit_node))
     return Board(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
                  ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
                  uart_base=uart[0][0], uart_irq=32 + irq[1], gic_version=gic_version, gicd=gic[0],
                  gicr=gic[1] if gic_version == 3 else None,
                  gicv2=tuple(gic[1:4]) if gic_version == 2 else None, timer_intids=timers,
-                 maintenance_intid=maintenance[0], pmu_intid=pmu, qemu=qemu)
+                 maintenance_intid=maintenance[0], pmu_intid=pmu, qemu=qemu, exit=exit_dev)
+
+
+PCI_SPACE_MEM32 = 2                     # phys.hi bits 25:24 of a PCI address: 32-bit memory
+
+
+def _exit_device(fdt, dts, off):
+    """hypervisor.exit: a pci-host-ecam-generic node. Its ECAM (reg) must
+    start with bus 0; BAR0 of the exit device goes at the first page of its
+    32-bit memory window (ranges)."""
+    path = fdt.path(off)
+    if "pci-host-ecam-generic" not in fdt.strings(off, "compatible"):
+        raise ConfigError(dts, path, "the exit device (board.toml hypervisor.exit) must be a PCIe host bridge "
+                                     "with compatible = \"pci-host-ecam-generic\", on which QEMU's pvpanic-pci "
+                                     "sits")
+    reg = fdt.reg(off)
+    bus_range = fdt.cells(off, "bus-range") or [0]
+    if not reg or reg[0][1] < PCI_DEVICES << ECAM_DEVICE_SHIFT or bus_range[0] != 0:
+        raise ConfigError(dts, path, "the exit device's reg must be its ECAM, starting with bus 0 "
+                                     "(bus-range = <0 ...>) and at least 1 MiB long")
+    child_ac = (fdt.cells(off, "#address-cells") or [0])[0]
+    child_sc = (fdt.cells(off, "#size-cells") or [0])[0]
+    parent_ac = (fdt.cells(fdt.fdt.parent_offset(off), "#address-cells") or [2])[0]
+    cells, step = fdt.cells(off, "ranges") or [], child_ac + parent_ac + child_sc
+    window = None
+    if child_ac == 3:
+        for i in range(0, len(cells) - step + 1, step):
+            if (cells[i] >> 24) & 3 == PCI_SPACE_MEM32:
+                size = _join(cells[i + child_ac + parent_ac:i + step])
+                window = (_join(cells[i + 1:i + 3]), _join(cells[i + 3:i + child_ac + parent_ac]), size)
+                break
+    if window is None or window[2] < PAGE or window[0] % PAGE or window[1] % PAGE or \
+            window[1] + PAGE > HYP_VA_LIMIT:
+        raise ConfigError(dts, path, "the exit device needs a 32-bit memory window in its ranges "
+                                     "(#address-cells = <3>, a 0x2000000 entry), page-aligned and below 4 GiB: "
+                                     "the pvpanic-pci device's BAR0 goes there")
+    bar_pci, bar, _ = window
+    return ExitDevice(node=path, ecam=reg[0][0], ecam_size=reg[0][1], bar=bar, bar_pci=bar_pci)
 
 
 def _ppis(fdt, dts, off, count, fix):

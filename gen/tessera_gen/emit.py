@@ -9,7 +9,7 @@ import jinja2
 
 from . import pagetable as pt
 from .errors import ConfigError
-from .model import MEM_DEVICE
+from .model import MEM_DEVICE, PAGE
 from .validate import rng
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -35,10 +35,13 @@ def build_tables(system, hyp, config_file):
     pool = pt.TablePool(hyp.pgtables, MAX_TABLES)
     try:
         root = pool.new("hypervisor EL2 stage 1, level 1")
-        # Devices, rounded out to 2 MiB blocks: the hypervisor is trusted with them.
+        # Devices, rounded out to 2 MiB blocks: the hypervisor is trusted with
+        # them. Not the exit device's ECAM (up to 256 MiB of configuration
+        # space): only the pages it uses, below.
+        exit_dev = board.exit
         spans = sorted({(base - base % DEVICE_GRAIN,
                          -(-(base + size) // DEVICE_GRAIN) * DEVICE_GRAIN)
-                        for _, base, size in board.devices})
+                        for path, base, size in board.devices if not exit_dev or path != exit_dev.node})
         merged = []
         for lo, hi in spans:
             if merged and lo <= merged[-1][1]:
@@ -47,6 +50,13 @@ def build_tables(system, hyp, config_file):
                 merged.append([lo, hi])
         for lo, hi in merged:
             pool.map(root, lo, lo, hi - lo, pt.el2_attrs("device"), "devices")
+        # The exit device: function 0 of each device on bus 0 and the page
+        # of its BAR0, each a 4 KiB device page (unless a device block
+        # above holds it already). Written too: the BAR, the command
+        # register, the event register.
+        for page in exit_dev.pages() if exit_dev else []:
+            if not any(lo <= page < hi for lo, hi in merged):
+                pool.map(root, page, page, PAGE, pt.el2_attrs("device"), "exit device")
         # RAM: the hypervisor's own parts with their rights, the rest data.
         parts = [(hyp.base, hyp.rodata, "text"), (hyp.rodata, hyp.data, "rodata"),
                  (hyp.data, hyp.base + hyp.size, "data")]

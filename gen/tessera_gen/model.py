@@ -18,6 +18,8 @@ GICV2_CPU_IF = 0x2000                # a GICv2 CPU interface (GICC/GICV): 8 KiB
 GICV2_MAX_CPUS = 8
 
 PAGE = 0x1000
+PCI_DEVICES = 32                     # devices on a PCI bus
+ECAM_DEVICE_SHIFT = 15               # ECAM: bus << 20 | device << 15 | function << 12
 
 
 @dataclass
@@ -112,6 +114,24 @@ class Vm:
 
 
 @dataclass
+class ExitDevice:
+    """board.toml hypervisor.exit: a PCIe host bridge (pci-host-ecam-generic)
+    on whose bus 0 the hypervisor looks for QEMU's pvpanic-pci device to
+    report a failed run (arch/aarch64/exit.c). The EL2 tables map function
+    0 of each bus-0 device's configuration space and the page given to the
+    device's BAR0; no partition may map the ECAM or that page."""
+    node: str                          # path in board.dts
+    ecam: int                          # ECAM base: bus 0, device 0, function 0
+    ecam_size: int
+    bar: int                           # CPU address of the page BAR0 is put at
+    bar_pci: int                       # the same page as a PCI bus address (what BAR0 holds)
+
+    def pages(self):
+        """The pages the hypervisor maps: 32 configuration spaces, then the BAR's."""
+        return [self.ecam + (dev << ECAM_DEVICE_SHIFT) for dev in range(PCI_DEVICES)] + [self.bar]
+
+
+@dataclass
 class Board:
     name: str
     dir: Path
@@ -134,6 +154,7 @@ class Board:
     maintenance_intid: int             # the GIC's virtual interface maintenance PPI
     pmu_intid: Optional[int]           # the PMU's overflow PPI; None: the board has no pmu node
     qemu: dict
+    exit: Optional[ExitDevice] = None  # hypervisor.exit; None: the board has no exit device
 
 
 @dataclass

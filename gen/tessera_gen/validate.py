@@ -148,21 +148,30 @@ def _check_devices(vm, board, kconfig):
                 raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps emulated device {d.name}")
 
 
+GUEST_GETS = "a partition gets a console as an emulated device and a virtual GIC"
+EXIT_IS = "it reports how the run ended (board.toml hypervisor.exit)"
+
+
 def _hypervisors_devices(board):
-    """The host devices the hypervisor drives itself: its console UART and
+    """The host devices the hypervisor drives itself: its console UART,
     every frame of the physical GIC (a GICv2's GICV included: the generator
-    maps it for each partition where GICC belongs, never as a device)."""
-    out = [("the hypervisor's console UART", b, s) for _, b, s in board.devices if b <= board.uart_base < b + s]
+    maps it for each partition where GICC belongs, never as a device), and
+    the exit device's ECAM and BAR page. [(what, base, size, why)]"""
+    out = [("the hypervisor's console UART", b, s, GUEST_GETS) for _, b, s in board.devices
+           if b <= board.uart_base < b + s]
     gic = [board.gicd] + ([board.gicr] if board.gic_version == 3 else list(board.gicv2))
-    return out + [("the physical GIC", b, s) for b, s in gic]
+    out += [("the physical GIC", b, s, GUEST_GETS) for b, s in gic]
+    if board.exit:
+        out += [("the exit device's PCIe configuration space", board.exit.ecam, board.exit.ecam_size, EXIT_IS),
+                ("the exit device's BAR page", board.exit.bar, PAGE, EXIT_IS)]
+    return out
 
 
 def _check_not_hypervisors(vm, key, hpa, size, board):
-    for what, base, bsize in _hypervisors_devices(board):
+    for what, base, bsize, why in _hypervisors_devices(board):
         if overlaps(hpa, size, base, bsize):
             raise ConfigError(vm.file, key, f"host range {rng(hpa, size)} is {what} ({rng(base, bsize)}), "
-                                            "which the hypervisor keeps to itself; a partition gets a "
-                                            "console as an emulated device and a virtual GIC")
+                                            f"which the hypervisor keeps to itself; {why}")
 
 
 def _check_interrupts(vm, board, kconfig):

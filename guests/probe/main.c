@@ -31,6 +31,7 @@
  *   partner_gpa=  a guest address of the partner's RAM outside the probe's
  *   hyp=          the hypervisor's region (text; data at +0x100000)
  *   pgtables=     the .pgtables region (EL2 stage 1; stage-2 tables after it)
+ *   s2_probe=     the probe's own stage-2 root table, the first stage-2 table
  *   s2_partner=   the partner's stage-2 root table
  *   rtc=          the partner's passthrough PL031
  *   spoof         (optional) also try to forge other partitions' console
@@ -97,9 +98,10 @@ extern char _image_start[], _end[];	/* linker.ld */
 /* --- what the device tree and the bootargs say --- */
 
 static const char *const arg_names[] = {
-	"partner_ram", "partner_gpa", "hyp", "pgtables", "s2_partner", "rtc",
+	"partner_ram", "partner_gpa", "hyp", "pgtables", "s2_probe", "s2_partner", "rtc",
 };
-enum { ARG_PARTNER_RAM, ARG_PARTNER_GPA, ARG_HYP, ARG_PGTABLES, ARG_S2_PARTNER, ARG_RTC, NR_ARGS };
+enum { ARG_PARTNER_RAM, ARG_PARTNER_GPA, ARG_HYP, ARG_PGTABLES, ARG_S2_PROBE, ARG_S2_PARTNER, ARG_RTC,
+       NR_ARGS };
 static struct {
 	uint64_t v[NR_ARGS];
 	bool have[NR_ARGS];
@@ -429,7 +431,7 @@ static void attack_memory(void)
 	mem_attack("hypervisor text", args.v[ARG_HYP]);
 	mem_attack("hypervisor data", args.v[ARG_HYP] + 0x100000);
 	mem_attack("EL2 stage-1 tables", args.v[ARG_PGTABLES]);
-	mem_attack("stage-2 tables", args.v[ARG_PGTABLES] + 0x4000);
+	mem_attack("stage-2 tables", args.v[ARG_S2_PROBE]);
 	mem_attack("partner stage-2 root", args.v[ARG_S2_PARTNER]);
 
 	/* 3. The partner's passthrough PL031 RTC. */

@@ -22,9 +22,12 @@ bool arch_pcpu_start(unsigned pcpu);
 /* Power off this physical CPU for good (firmware call). */
 _Noreturn void arch_pcpu_off(void);
 
-/* Power the whole machine off, or reset it (firmware calls). */
-_Noreturn void arch_system_off(void);
-_Noreturn void arch_system_reset(void);
+/* Power the whole machine off, or reset it (firmware calls). failed: the
+ * run failed (src/health.c decides): first say so through the board's exit
+ * device, if it has one; under QEMU that ends QEMU with status 1 (see
+ * docs/testing.md, "Exit status"). */
+_Noreturn void arch_system_off(bool failed);
+_Noreturn void arch_system_reset(bool failed);
 
 /* Interrupt physical CPU pcpu: wakes it from arch_wait() or makes it leave
  * its guest and call core_kicked(). */

@@ -68,7 +68,8 @@ bool core_doorbell(uint64_t channel);
 /* A byte typed on the physical console (arch's receive interrupt). */
 void core_console_input(char c);
 
-/* Hypervisor console and log. */
+/* Hypervisor console and log. panic: a hypervisor bug; prints one line and
+ * stops this CPU only (the others run on), and the run counts as failed. */
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1217,6 +1217,9 @@ def check_output(out, board):
             gic = [board.gicd] + ([board.gicr] if board.gicr else list(board.gicv2))
             if any(overlaps(hpa, size, b, s) for b, s in gic):
                 problems.append(f"vm{vmi} maps {hpa:#x}+{size:#x}, the physical GIC")
+            ex = board.exit
+            if ex and (overlaps(hpa, size, ex.ecam, ex.ecam_size) or overlaps(hpa, size, ex.bar, PAGE)):
+                problems.append(f"vm{vmi} maps {hpa:#x}+{size:#x}, the exit device")
         else:
             problems.append(f"vm{vmi} maps {hpa:#x}+{size:#x}, neither RAM nor a device of the board")
     for i, a in enumerate(ram):

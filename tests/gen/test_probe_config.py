@@ -1,7 +1,7 @@
 """The isolation probe (tests/qemu/configs/probe.toml) attacks host addresses
 it is told in its bootargs: they must be where the generator really put the
-partner's RAM, the hypervisor, the page tables and the partner's stage-2
-root, or the probe's attacks would hit nothing and pass for the wrong reason."""
+partner's RAM, the hypervisor, the page tables and the two stage-2 roots,
+or the probe's attacks would hit nothing and pass for the wrong reason."""
 
 import re
 
@@ -26,5 +26,6 @@ def test_probe_targets_match_the_generated_layout(root, guests_built, dotconfig,
     assert int(args["hyp"], 16) == int(re.search(r"TESSERA_HYP_BASE\s+(0x[0-9a-f]+)", layout).group(1), 16)
     assert int(args["pgtables"], 16) == int(re.search(r"TESSERA_HYP_PGTABLES\s+(0x[0-9a-f]+)", layout).group(1), 16)
     roots = re.findall(r"\.s2_root = (0x[0-9a-f]+)", c)
+    assert int(args["s2_probe"], 16) == int(roots[0], 16)
     assert int(args["s2_partner"], 16) == int(roots[1], 16)
     assert args["rtc"] in c.replace("0x9010000", "0x09010000")

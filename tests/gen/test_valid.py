@@ -54,7 +54,8 @@ def test_arceos_smp_outputs(shipped, root):
     assert "#define TESSERA_HYP_BASE      0x40000000\n" in h
 
     assert (out / "qemu.flags").read_text() == (
-        "qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -smp 4 -m 1G -nic none -no-reboot\n")
+        "qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,highmem=off -cpu cortex-a72 -smp 4 -m 1G "
+        "-nic none -no-reboot -device pvpanic-pci -action panic=exit-failure\n")
     assert '#define CONFIG_BOARD "qemu-aarch64-virt"' in (out / "autoconf.h").read_text()
     deps = (out / "deps.mk").read_text()
     assert deps.startswith(f"{out}/stamp: ")

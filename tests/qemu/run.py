@@ -47,6 +47,11 @@ def build(case):
     flags = (bdir / "gen" / "qemu.flags").read_text().split()
     if "smp" in case:               # a machine with fewer CPUs than the board says
         flags[flags.index("-smp") + 1] = str(case["smp"])
+    if "machine" in case:           # another -M than the board's
+        flags[flags.index("-M") + 1] = case["machine"]
+    if case.get("exit_device", True) is False:     # QEMU without the exit device
+        i = flags.index("pvpanic-pci")
+        del flags[i - 1:i + 1]
     return flags + ["-nographic", "-kernel", str(bdir / "tessera.elf")], None
 
 
@@ -118,16 +123,17 @@ def wait_listening(port, proc, limit=20.0):
 def debug(case, cmd):
     """`make debug` as a user runs it: QEMU halted with its gdb stub, then
     gdb-multiarch with the generated script and the case's commands. The
-    gdb output is what the case checks; QEMU is killed afterwards. With
-    `console = true` the commands end by detaching, QEMU must then exit by
-    itself, and its console is checked too (after gdb's output)."""
+    gdb output is what the case checks; QEMU is killed afterwards (its exit
+    status, None, is not checked). With `console = true` the commands end by
+    detaching, QEMU must then exit by itself, and its console and exit
+    status are checked too (the console after gdb's output)."""
     script = ROOT / "build" / Path(case["config"]).stem / "gen" / "debug.gdb"
     console = tempfile.TemporaryFile()
     qemu = subprocess.Popen(cmd + ["-S", "-gdb", f"tcp:localhost:{GDB_PORT}"], cwd=ROOT,
                             stdin=subprocess.DEVNULL, stdout=console,
                             stderr=subprocess.STDOUT, start_new_session=True)
     start = time.monotonic()
-    status = 0
+    status = None
     try:
         wait_listening(GDB_PORT, qemu)      # the CPUs run only once gdb says so
         gdb = ["gdb-multiarch", "-nx", "-batch", "-x", str(script)]
@@ -161,8 +167,8 @@ def check(case, text, status, timed_out):
     problems += [f"unexpected text: {r!r}" for r in case.get("reject", []) if r in text]
     if timed_out:
         problems.append(f"QEMU did not exit within {case['timeout']} s")
-    elif status != 0:
-        problems.append(f"QEMU exited with status {status}")
+    elif status is not None and status != case.get("exit", 0):
+        problems.append(f"QEMU exited with status {status}, not {case.get('exit', 0)}")
     return problems
 
 

@@ -30,8 +30,9 @@ void fake_reset(void)
 unsigned arch_pcpu_id(void) { return fake_pcpu; }
 bool arch_pcpu_start(unsigned pcpu) { (void)pcpu; return true; }
 _Noreturn void arch_pcpu_off(void) { longjmp(back, PCPU_OFF); }
-_Noreturn void arch_system_off(void) { longjmp(back, SYSTEM_OFF); }
-_Noreturn void arch_system_reset(void) { longjmp(back, SYSTEM_RESET); }
+bool fake_failed;
+_Noreturn void arch_system_off(bool failed) { fake_failed = failed; longjmp(back, SYSTEM_OFF); }
+_Noreturn void arch_system_reset(bool failed) { fake_failed = failed; longjmp(back, SYSTEM_RESET); }
 void arch_kick(unsigned pcpu) { fake_kicks[pcpu]++; }
 /* The core waits only until another CPU changes something: on the host,
  * nothing else runs, so report that it would wait. */

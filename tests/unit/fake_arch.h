@@ -10,6 +10,7 @@
 enum leave { STILL_HERE, ENTERED_GUEST, WOULD_WAIT, SYSTEM_OFF, SYSTEM_RESET, PCPU_OFF };
 
 extern unsigned fake_pcpu;              /* arch_pcpu_id() */
+extern bool fake_failed;                /* arch_system_off(failed), arch_system_reset(failed) */
 extern unsigned fake_kicks[4];          /* arch_kick() per pCPU */
 extern char fake_console[4096];         /* what reached the physical UART */
 extern unsigned fake_console_len;

@@ -127,6 +127,8 @@ TEST(last_vcpu_off_ends_partition_and_last_partition_powers_off)
 	CHECK_EQ(on_pcpu(3, do_system_off), SYSTEM_OFF);
 	CHECK(strstr(fake_console, "tessera: vm b stopped: SYSTEM_OFF\r\n"));
 	CHECK(strstr(fake_console, "all partitions stopped, powering off"));
+	CHECK(!fake_failed);                            /* every partition chose to end */
+	CHECK(!strstr(fake_console, "run failed"));
 }
 
 TEST(system_off_stops_the_other_vcpus_of_the_partition_only)
@@ -202,6 +204,51 @@ TEST(a_pcpu_that_did_not_start_stops_its_partition_before_it_runs)
 	missing = 1;                                    /* vm a's second vCPU */
 	CHECK_EQ(on_pcpu(0, do_missing), SYSTEM_OFF);   /* the last partition */
 	CHECK(strstr(fake_console, "all partitions stopped, powering off"));
+	CHECK(fake_failed);                             /* neither ever ran */
+}
+
+/* --- how the run ends: what arch_system_off is told (docs/testing.md) --- */
+
+static void do_panic(void) { panic("test"); }
+
+TEST(a_partition_stopped_by_a_fault_fails_the_run)
+{
+	boot();
+	for (int i = 0; i < 64; i++)                    /* vm a: an exception loop */
+		on_pcpu(0, do_fault);
+	CHECK(strstr(fake_console, "tessera: health: vm a: exception loop -> stopped"));
+	CHECK_EQ(on_pcpu(3, do_system_off), SYSTEM_OFF);        /* vm b ends cleanly */
+	CHECK(fake_failed);
+	CHECK(strstr(fake_console, "all partitions stopped, powering off\r\n"
+				   "tessera: run failed: a partition was stopped other than by SYSTEM_OFF\r\n"));
+}
+
+TEST(a_reset_partition_stopped_without_a_restart_fails_the_run)
+{
+	boot();
+	CHECK_EQ(on_pcpu(0, do_reset), WOULD_WAIT);     /* vm a: no restart policy */
+	CHECK_EQ(on_pcpu(3, do_system_off), SYSTEM_OFF);
+	CHECK(fake_failed);
+}
+
+TEST(a_restarted_partition_that_powers_off_later_succeeds)
+{
+	boot();
+	CHECK_EQ(on_pcpu(3, do_reset), ENTERED_GUEST);  /* vm b: restart 1 of 1 */
+	CHECK_EQ(on_pcpu(3, do_system_off), WOULD_WAIT);
+	CHECK_EQ(on_pcpu(0, do_system_off), SYSTEM_OFF);
+	CHECK(!fake_failed);
+}
+
+TEST(a_hypervisor_panic_fails_the_run)
+{
+	boot();
+	CHECK_EQ(on_pcpu(1, do_panic), WOULD_WAIT);     /* pcpu 1 stops for good */
+	CHECK(strstr(fake_console, "tessera: PANIC on pcpu 1: test\r\n"));
+	CHECK_EQ(on_pcpu(0, do_system_off), WOULD_WAIT);
+	CHECK_EQ(on_pcpu(3, do_system_off), SYSTEM_OFF);
+	CHECK(fake_failed);
+	CHECK(strstr(fake_console, "tessera: run failed: the hypervisor panicked\r\n"));
 }
 
 const struct test power_tests[] = {
@@ -223,5 +270,12 @@ const struct test power_tests[] = {
 	{ "health: SYSTEM_RESET restarts a partition with a policy, from its copy",
 	  reset_restarts_a_partition_with_a_policy_from_its_pristine_copy },
 	{ "health: an exception loop ends the partition", exception_loop_ends_the_partition },
+	{ "exit status: a partition stopped by a fault fails the run",
+	  a_partition_stopped_by_a_fault_fails_the_run },
+	{ "exit status: a partition stopped after SYSTEM_RESET (no restart) fails the run",
+	  a_reset_partition_stopped_without_a_restart_fails_the_run },
+	{ "exit status: a restarted partition that later powers off does not",
+	  a_restarted_partition_that_powers_off_later_succeeds },
+	{ "exit status: a hypervisor panic on one pCPU fails the run", a_hypervisor_panic_fails_the_run },
 	{ 0, 0 },
 };
