@@ -53,9 +53,9 @@
  */
 static long features(uint32_t fn)
 {
-	switch (fn) {
-	case PSCI_CPU_SUSPEND_32: case PSCI_CPU_SUSPEND_64:
+	if (fn == PSCI_CPU_SUSPEND_32 || fn == PSCI_CPU_SUSPEND_64)
 		return CPU_SUSPEND_FEATURES;
+	switch (fn) {
 	case PSCI_VERSION:
 	case PSCI_CPU_OFF: case PSCI_CPU_ON_32: case PSCI_CPU_ON_64:
 	case PSCI_AFFINITY_INFO_32: case PSCI_AFFINITY_INFO_64:
