@@ -160,6 +160,17 @@ def test_a_ramdisk_where_qemu_puts_the_dtb_is_an_error(gen, tmp_path):
         "load the ramdisk at 0x40800000 as QEMU does, or set kernel.dtb_load_addr"))
 
 
+def test_a_kernel_file_longer_than_its_image_size_in_the_way_is_an_error(gen, tmp_path):
+    # The header says 0x12000 bytes, the file has 9 MiB: QEMU's place for the
+    # DTB, 0x4080_0000, is inside the file as loaded.
+    kernel_file(tmp_path / "kernel.bin", 9 * MiB, 0x80000, 0x12000)
+    result = gen(config(16 * MiB, 0x4008_0000), "solo.toml")
+    assert_one_line_error(result, (
+        f"error: {tmp_path / 'solo.toml'}: kernel: the device tree's default place, 0x40800000-0x40801000 "
+        "(QEMU's: after the initrd slot at 0x40800000), overlaps the kernel image at 0x40080000-0x40980000; "
+        "set kernel.dtb_load_addr"))
+
+
 def test_the_error_names_the_key_of_the_partition(gen, tmp_path):
     kernel_file(tmp_path / "kernel.bin", 0x3008)
     (tmp_path / "ramdisk.bin").write_bytes(b"\x5a" * 0x3001)
