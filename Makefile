@@ -141,15 +141,16 @@ debug: $(ELF)
 
 # --- tests ------------------------------------------------------------------
 
-# Host unit tests of the arch-neutral core, with a fake arch (tests/unit/),
-# and of the vGIC (registers and delivery, with fake list registers and
-# physical GIC: tests/unit/vgic/), built for GICv3 and for GICv2.
+# Host unit tests of the arch-neutral core with a fake arch, and of the guest
+# PSCI ABI on top of it (tests/unit/), and of the vGIC (registers and
+# delivery, with fake list registers and physical GIC: tests/unit/vgic/),
+# built for GICv3 and for GICv2.
 UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
-	src/vuart_pl011.c $(wildcard tests/unit/*.c)
+	src/vuart_pl011.c arch/aarch64/psci.c arch/aarch64/hypercall.c $(wildcard tests/unit/*.c)
 VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic_regs_v2.c \
 	tests/unit/runner.c tests/unit/fake_system.c $(wildcard tests/unit/vgic/*.c)
 UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h include/tessera/*.h src/*.h \
-	arch/aarch64/vgic*.h arch/aarch64/gic.h)
+	arch/aarch64/vgic*.h arch/aarch64/gic.h arch/aarch64/arch.h arch/aarch64/board.h arch/aarch64/frame.h)
 UNIT_CC = $(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
 	-include tests/unit/autoconf.h
 build/unit/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS)

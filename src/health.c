@@ -124,16 +124,16 @@ _Noreturn void core_vm_fault(const char *cause)
 	end_this_partition(cause, END_FAULT);
 }
 
-_Noreturn void core_vm_reset(void)
+_Noreturn void core_vm_reset(const char *cause)
 {
 	const struct vm_config *vm = core_this_vm();
 	/* With no restart policy, a machine of one partition simply resets. */
 	if (TESSERA_NR_VMS == 1 && vm->max_restarts == 0) {
-		log_info("tessera: vm %s requested SYSTEM_RESET: resetting the machine\n", vm->name);
+		log_info("tessera: vm %s requested %s: resetting the machine\n", vm->name, cause);
 		run_failed("a partition reset the machine");
 		system_end(true);
 	}
-	end_this_partition("SYSTEM_RESET", END_RESET);
+	end_this_partition(cause, END_RESET);
 }
 
 void core_guest_progress(void)

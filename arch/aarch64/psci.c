@@ -1,6 +1,8 @@
 /*
- * PSCI 1.0 for guests (Arm DEN 0022), over HVC and trapped SMC. The power
- * logic itself is the core's (src/power.c); this file speaks the ABI.
+ * PSCI 1.1 for guests (Arm DEN 0022D), over HVC and trapped SMC. The power
+ * logic itself is the core's (src/power.c, src/health.c); this file speaks
+ * the ABI. Every function PSCI 1.1 makes mandatory is here, and one of the
+ * optional ones, SYSTEM_RESET2; PSCI_FEATURES answers for each of them.
  */
 #include <tessera/core.h>
 #include "arch.h"
@@ -17,6 +19,8 @@
 #define PSCI_SYSTEM_OFF         0x84000008u
 #define PSCI_SYSTEM_RESET       0x84000009u
 #define PSCI_FEATURES           0x8400000au
+#define PSCI_SYSTEM_RESET2_32   0x84000012u
+#define PSCI_SYSTEM_RESET2_64   0xc4000012u
 
 #define PSCI_SUCCESS             0
 #define PSCI_NOT_SUPPORTED      (-1)
@@ -26,23 +30,54 @@
 #define PSCI_ON_PENDING         (-5)
 #define PSCI_INVALID_ADDRESS    (-9)
 
-#define PSCI_VERSION_1_0        0x10000
+#define PSCI_VERSION_1_1        0x10001         /* major 1 in bits [30:16], minor 1 */
 /* MIGRATE_INFO_TYPE: no Trusted OS, migration not required */
 #define PSCI_TOS_NOT_PRESENT    2
+/*
+ * PSCI_FEATURES(CPU_SUSPEND) flags: bit 1 = 0, the original power_state
+ * format (not the extended StateID one); bit 0 = 0, platform-coordinated
+ * mode only (no OS-initiated mode).
+ */
+#define CPU_SUSPEND_FEATURES    0
+/* SYSTEM_RESET2 reset_type: bit 31 set = vendor-specific (Tessera defines
+ * none); clear = architectural, of which only 0 is defined. */
+#define RESET2_VENDOR           (1u << 31)
+#define RESET2_SYSTEM_WARM_RESET 0u
 #define SMC64                   (1u << 30)
 
-static bool supported(uint32_t fn)
+/*
+ * PSCI_FEATURES: SUCCESS or the feature flags (bit 31 clear) for the
+ * functions implemented here, NOT_SUPPORTED for any other id. That
+ * includes SMCCC_VERSION (0x80000000), which Tessera does not implement
+ * (a caller then assumes SMCCC 1.0), and the ids of other services.
+ */
+static long features(uint32_t fn)
 {
+	if (fn == PSCI_CPU_SUSPEND_32 || fn == PSCI_CPU_SUSPEND_64)
+		return CPU_SUSPEND_FEATURES;
 	switch (fn) {
-	case PSCI_VERSION: case PSCI_CPU_SUSPEND_32: case PSCI_CPU_SUSPEND_64:
+	case PSCI_VERSION:
 	case PSCI_CPU_OFF: case PSCI_CPU_ON_32: case PSCI_CPU_ON_64:
 	case PSCI_AFFINITY_INFO_32: case PSCI_AFFINITY_INFO_64:
 	case PSCI_MIGRATE_INFO_TYPE: case PSCI_SYSTEM_OFF: case PSCI_SYSTEM_RESET:
-	case PSCI_FEATURES:
-		return true;
+	case PSCI_FEATURES: case PSCI_SYSTEM_RESET2_32: case PSCI_SYSTEM_RESET2_64:
+		return PSCI_SUCCESS;
 	default:
-		return false;
+		return PSCI_NOT_SUPPORTED;
 	}
+}
+
+/*
+ * SYSTEM_RESET2: reset_type is 32 bits in both conventions; the cookie
+ * means nothing to a warm reset and is ignored. Returns only to refuse.
+ */
+static long system_reset2(uint32_t reset_type)
+{
+	if (reset_type & RESET2_VENDOR)
+		return PSCI_NOT_SUPPORTED;              /* no vendor-specific resets */
+	if (reset_type != RESET2_SYSTEM_WARM_RESET)
+		return PSCI_INVALID_PARAMETERS;         /* a reserved architectural type */
+	core_vm_reset("SYSTEM_RESET2");             /* warm reset: as SYSTEM_RESET */
 }
 
 static long cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context)
@@ -78,10 +113,10 @@ void psci_guest_call(struct frame *f)
 	}
 	switch (fn) {
 	case PSCI_VERSION:
-		ret = PSCI_VERSION_1_0;
+		ret = PSCI_VERSION_1_1;
 		break;
 	case PSCI_FEATURES:
-		ret = supported((uint32_t)a1) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
+		ret = features((uint32_t)a1);
 		break;
 	case PSCI_CPU_SUSPEND_32:
 	case PSCI_CPU_SUSPEND_64:
@@ -104,7 +139,11 @@ void psci_guest_call(struct frame *f)
 	case PSCI_SYSTEM_OFF:
 		core_vm_stop("SYSTEM_OFF");
 	case PSCI_SYSTEM_RESET:
-		core_vm_reset();
+		core_vm_reset("SYSTEM_RESET");
+	case PSCI_SYSTEM_RESET2_32:
+	case PSCI_SYSTEM_RESET2_64:
+		ret = system_reset2((uint32_t)a1);
+		break;
 	default:
 		if (!tessera_hypercall(fn, a1, &ret))
 			ret = PSCI_NOT_SUPPORTED;   /* any other SMCCC call */

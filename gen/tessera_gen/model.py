@@ -104,6 +104,7 @@ class Vm:
     vmid: int = 0
     dtb: Optional[Image] = None
     dtb_bytes: bytes = b""
+    dtb_how: str = ""                  # how place chose the device tree's address, for the report
     s2_root: int = 0
     vgic: Optional[tuple] = None       # GICv3: (gicd, size, gicr, size); GICv2: (gicd, size, gicc, size); guest-physical
     vgic_cpu: Optional[tuple] = None   # GICv2: the guest's GICC (gpa) is the GICV frame (hpa): (gpa, hpa, size)

@@ -133,11 +133,40 @@ def gpa_to_hpa(vm, gpa):
     raise AssertionError(f"{gpa:#x} not mapped")
 
 
+MIB = 0x100000
+ARM64_MAGIC = b"ARM\x64"        # at offset 56 of an arm64 Image header
+
+
+def kernel_span(img):
+    """How many bytes QEMU takes the kernel to cover from its first byte: an
+    arm64 Image header's image_size (the whole footprint, .bss included),
+    or the file's size for a raw binary or a header whose image_size is 0
+    (QEMU's load_aarch64_image)."""
+    with open(img.path, "rb") as f:
+        head = f.read(64)
+    if len(head) > 60 and head[56:60] == ARM64_MAGIC:
+        image_size = int.from_bytes(head[16:24], "little")
+        if image_size:
+            return image_size
+    return img.size
+
+
+def qemu_dtb_addr(vm, region):
+    """Where plain QEMU (hw/arm/boot.c, direct kernel boot on AArch64) puts
+    the device tree for this kernel, ramdisk size and RAM, RAM being the
+    kernel's memory region: the initrd at RAM base + min(RAM / 2, 128 MiB),
+    or at the kernel's end if that is higher, page-aligned; the device tree
+    at the initrd's end (no ramdisk: its start) rounded up to 2 MiB."""
+    initrd = max(region.gpa + min(region.size // 2, 128 * MIB), vm.kernel.gpa + kernel_span(vm.kernel))
+    initrd = (initrd + PAGE - 1) // PAGE * PAGE
+    end = initrd + (vm.ramdisk.size if vm.ramdisk else 0)
+    return (end + 2 * MIB - 1) // (2 * MIB) * (2 * MIB), initrd
+
+
 def place_dtb(vm, dtb_size):
-    """The guest device tree goes where dtb_load_addr says, or else at the
-    base of the kernel's region when the kernel leaves room below itself
-    (the ArceOS/Linux layout: DTB at RAM base, kernel at +0x80000), or else
-    just after the last image."""
+    """The guest device tree goes where dtb_load_addr says, or else where
+    plain QEMU would put it (qemu_dtb_addr): above the kernel and the
+    ramdisk, never in the RAM below or around the image."""
     size = (dtb_size + PAGE - 1) // PAGE * PAGE
     images = [i for i in (vm.kernel, vm.ramdisk) if i]
     if vm.dtb_load_addr is not None:
@@ -146,18 +175,26 @@ def place_dtb(vm, dtb_size):
         if gpa % 8 or region_of(vm, gpa, size) is None:
             raise ConfigError(vm.file, key, f"{gpa:#x}: the device tree ({size:#x} bytes) does not fit in a "
                                             "memory region there (it also needs 8-byte alignment)")
+        how = "dtb_load_addr"
     else:
         key = vm.key("kernel")
+        fix = f"set {vm.key('kernel.dtb_load_addr')}"
         region = region_of(vm, vm.kernel.gpa, vm.kernel.size)
-        gpa = region.gpa
-        if any(overlaps(gpa, size, i.gpa, i.size) for i in images):
-            gpa = max(i.gpa + i.size for i in images)
-            gpa = (gpa + PAGE - 1) // PAGE * PAGE
-            if region_of(vm, gpa, size) is None:
-                raise ConfigError(vm.file, key, "no room for the device tree after the images; set dtb_load_addr")
+        gpa, initrd = qemu_dtb_addr(vm, region)
+        if gpa + size > region.gpa_end:
+            raise ConfigError(vm.file, key, f"the device tree's default place, {rng(gpa, size)} (QEMU's: after "
+                                            f"the initrd slot at {initrd:#x}), is past the end of the kernel's "
+                                            f"memory region {rng(region.gpa, region.size)}; {fix}")
+        for i in images:
+            if overlaps(gpa, size, i.gpa, i.size):
+                if i.what == "ramdisk":
+                    fix = f"load the ramdisk at {initrd:#x} as QEMU does, or {fix}"
+                raise ConfigError(vm.file, key, f"the device tree's default place, {rng(gpa, size)} (QEMU's: after "
+                                                f"the initrd slot at {initrd:#x}), overlaps the {i.what} image at "
+                                                f"{rng(i.gpa, i.size)}; {fix}")
+        how = "where QEMU puts it"
     for i in images:
         if overlaps(gpa, size, i.gpa, i.size):
             raise ConfigError(vm.file, key, f"the device tree at {rng(gpa, size)} overlaps the {i.what} image")
     vm.dtb = Image("dtb", None, gpa, dtb_size, key, gpa_to_hpa(vm, gpa))
-
-
+    vm.dtb_how = how

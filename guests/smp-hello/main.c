@@ -46,6 +46,76 @@ static void check(const char *what, long got, long want)
 	}
 }
 
+/* The functions PSCI 1.0 and 1.1 make mandatory: PSCI_FEATURES must know each. */
+static const struct { unsigned long fn; const char *name; } mandatory[] = {
+	{ PSCI_VERSION, "PSCI_VERSION" },
+	{ PSCI_CPU_SUSPEND_32, "CPU_SUSPEND (SMC32)" }, { PSCI_CPU_SUSPEND, "CPU_SUSPEND (SMC64)" },
+	{ PSCI_CPU_OFF, "CPU_OFF" },
+	{ PSCI_CPU_ON_32, "CPU_ON (SMC32)" }, { PSCI_CPU_ON, "CPU_ON (SMC64)" },
+	{ PSCI_AFFINITY_INFO_32, "AFFINITY_INFO (SMC32)" }, { PSCI_AFFINITY_INFO, "AFFINITY_INFO (SMC64)" },
+	{ PSCI_SYSTEM_OFF, "SYSTEM_OFF" }, { PSCI_SYSTEM_RESET, "SYSTEM_RESET" },
+	{ PSCI_FEATURES, "PSCI_FEATURES" },
+};
+
+/*
+ * PSCI_FEATURES of each mandatory function: SUCCESS, or for CPU_SUSPEND its
+ * flags (bit 1 power_state format, bit 0 OS-initiated mode; the rest 0). Of
+ * MIGRATE, which neither Tessera nor QEMU implements, NOT_SUPPORTED.
+ */
+static void features_checks(void)
+{
+	char what[64];
+
+	for (unsigned int i = 0; i < sizeof(mandatory) / sizeof(mandatory[0]); i++) {
+		long f = psci_call(PSCI_FEATURES, mandatory[i].fn, 0, 0);
+		bool suspend = mandatory[i].fn == PSCI_CPU_SUSPEND_32 || mandatory[i].fn == PSCI_CPU_SUSPEND;
+		if (suspend ? f < 0 || f > 3 : f != PSCI_SUCCESS) {
+			buf_printf(what, sizeof(what), "PSCI_FEATURES(%s)", mandatory[i].name);
+			check(what, f, PSCI_SUCCESS);
+		}
+	}
+	check("PSCI_FEATURES(MIGRATE)", psci_call(PSCI_FEATURES, PSCI_MIGRATE_32, 0, 0),
+	      PSCI_NOT_SUPPORTED);
+	check("PSCI_FEATURES(0x8400001f, no function)", psci_call(PSCI_FEATURES, 0x8400001fUL, 0, 0),
+	      PSCI_NOT_SUPPORTED);
+}
+
+/*
+ * SYSTEM_RESET2 (PSCI 1.1, optional): if PSCI_FEATURES says it is there, in
+ * both conventions, it must refuse a reserved architectural reset type
+ * (INVALID_PARAMETERS) and a vendor-specific one it does not know
+ * (NOT_SUPPORTED), and return. Its warm reset (type 0) is not tried: it
+ * would reset us.
+ */
+static void reset2_checks(long ver)
+{
+	long f64 = psci_call(PSCI_FEATURES, PSCI_SYSTEM_RESET2, 0, 0);
+	long f32 = psci_call(PSCI_FEATURES, PSCI_SYSTEM_RESET2_32, 0, 0);
+
+	check("PSCI_FEATURES(SYSTEM_RESET2 SMC32) like SMC64", f32, f64);
+	if (f64 == PSCI_NOT_SUPPORTED) {
+		say("smp-hello: psci SYSTEM_RESET2 not implemented\n");
+		return;
+	}
+	check("PSCI_FEATURES(SYSTEM_RESET2)", f64, PSCI_SUCCESS);
+	if (ver < 0x10001) {
+		say("smp-hello: psci check failed: SYSTEM_RESET2 offered by PSCI 0x%lx, before 1.1\n",
+		    (unsigned long)ver);
+		check_failures++;
+	}
+	unsigned int before = check_failures;
+	check("SYSTEM_RESET2(type 1, reserved)", psci_call(PSCI_SYSTEM_RESET2, 1, 0, 0),
+	      PSCI_INVALID_PARAMETERS);
+	check("SYSTEM_RESET2 SMC32(type 0x7fffffff, reserved)",
+	      psci_call(PSCI_SYSTEM_RESET2_32, 0x7fffffffUL, 0, 0), PSCI_INVALID_PARAMETERS);
+	check("SYSTEM_RESET2(vendor type 0x80000000)",
+	      psci_call(PSCI_SYSTEM_RESET2, PSCI_RESET2_VENDOR, 0, 0), PSCI_NOT_SUPPORTED);
+	check("SYSTEM_RESET2 SMC32(vendor type 0xffffffff)",
+	      psci_call(PSCI_SYSTEM_RESET2_32, 0xffffffffUL, 0x1234, 0), PSCI_NOT_SUPPORTED);
+	if (check_failures == before)
+		say("smp-hello: psci SYSTEM_RESET2 refuses reserved and vendor reset types\n");
+}
+
 /* PSCI conformance checks the hypervisor's emulation must pass. */
 static void psci_checks(unsigned int self)
 {
@@ -58,7 +128,8 @@ static void psci_checks(unsigned int self)
 		check_failures++;
 	}
 
-	check("PSCI_FEATURES(CPU_ON)", psci_call(PSCI_FEATURES, PSCI_CPU_ON, 0, 0), PSCI_SUCCESS);
+	features_checks();
+	reset2_checks(ver);
 	check("CPU_ON(self)", psci_cpu_on(dt.mpidr[self], (uintptr_t)secondary_entry, self),
 	      PSCI_ALREADY_ON);
 

@@ -8,6 +8,7 @@
  *   period_ms=<n>  time between beats (default 50)
  *   fault=<kind>   after=<n> beats (default 5), misbehave:
  *     panic       PSCI SYSTEM_RESET
+ *     warm-reset  PSCI SYSTEM_RESET2 with reset_type 0, SYSTEM_WARM_RESET
  *     abort-loop  VBAR_EL1 and a load both outside its RAM: every exception
  *                 faults again, forever (each one a stage-2 fault under a
  *                 hypervisor)
@@ -20,7 +21,7 @@
  *   ticker: start <name>
  *   ticker: boot <n>
  *   ticker: counter 0x<count> at start, the physical count | offset from the physical count
- *   ticker: PMU and debug registers as after reset (pmu yes|no)  (fault=panic)
+ *   ticker: PMU and debug registers as after reset (pmu yes|no)  (fault=panic or warm-reset)
  *   ticker: beat <i> t=<ms>                     (virtual time since start)
  *   ticker: done beats=<n> max_gap_ms=<g>       (then PSCI SYSTEM_OFF)
  *   ticker: <fault kind>, ticker: abort at 0x<addr>
@@ -46,13 +47,15 @@
 /* In .data, so it lives in the image (see the boot line in main). */
 static volatile unsigned image_boots = 1;
 
-enum fault { FAULT_NONE, FAULT_PANIC, FAULT_ABORT_LOOP, FAULT_SPIN, FAULT_OFF, FAULT_WILD_WRITE };
+enum fault { FAULT_NONE, FAULT_PANIC, FAULT_ABORT_LOOP, FAULT_SPIN, FAULT_OFF, FAULT_WILD_WRITE,
+	     FAULT_WARM_RESET };
 static const char *const fault_names[] = {
 	[FAULT_PANIC] = "panic",
 	[FAULT_ABORT_LOOP] = "abort-loop",
 	[FAULT_SPIN] = "spin",
 	[FAULT_OFF] = "off",
 	[FAULT_WILD_WRITE] = "wild-write",
+	[FAULT_WARM_RESET] = "warm-reset",
 };
 
 extern char _image_start[];		/* linker.ld */
@@ -104,7 +107,7 @@ static void parse_word(const char *w, size_t wlen)
 		ok = bootargs_dec(v, vlen, &cfg.after);
 	} else if ((v = bootargs_value(w, wlen, "fault", &vlen))) {
 		ok = false;
-		for (unsigned int f = FAULT_NONE + 1; f <= FAULT_WILD_WRITE; f++) {
+		for (unsigned int f = FAULT_NONE + 1; f <= FAULT_WARM_RESET; f++) {
 			if (bootargs_is(v, vlen, fault_names[f])) {
 				cfg.fault = (enum fault)f;
 				ok = true;
@@ -210,6 +213,11 @@ static void misbehave(void)
 		ret = psci_call(PSCI_SYSTEM_RESET, 0, 0, 0);
 		uart_printf("ticker: error: SYSTEM_RESET returned %ld\n", ret);
 		break;
+	case FAULT_WARM_RESET:
+		reset_state_dirty();
+		ret = psci_call(PSCI_SYSTEM_RESET2, PSCI_RESET2_WARM, 0, 0);
+		uart_printf("ticker: error: SYSTEM_RESET2 (warm reset) returned %ld\n", ret);
+		break;
 	case FAULT_ABORT_LOOP:
 		/*
 		 * Vectors just past our RAM, where our stage 1 maps Normal
@@ -286,7 +294,7 @@ void boot_main(uintptr_t dtb)
 	uart_printf("ticker: counter 0x%lx at start, %s\n", (unsigned long)vct,
 		    pct_before <= vct && vct <= pct_after ? "the physical count" :
 		    "offset from the physical count");
-	if (cfg.fault == FAULT_PANIC)
+	if (cfg.fault == FAULT_PANIC || cfg.fault == FAULT_WARM_RESET)
 		reset_state_check();
 
 	freq = cntfrq();

@@ -32,9 +32,10 @@ enum power_result core_vcpu_on(uint64_t vmpidr, uint64_t entry, uint64_t arg);
 _Noreturn void core_vcpu_off(void);
 bool core_vcpu_state(uint64_t vmpidr, enum power_state *state);
 /* The calling vCPU's partition ends: SYSTEM_OFF (stays off), SYSTEM_RESET
- * or a fault (restarts if its config says so). src/health.c. */
+ * (or SYSTEM_RESET2's warm reset) or a fault (restarts if its config says
+ * so). cause: what the log says. src/health.c. */
 _Noreturn void core_vm_stop(const char *cause);
-_Noreturn void core_vm_reset(void);
+_Noreturn void core_vm_reset(const char *cause);
 _Noreturn void core_vm_fault(const char *cause);
 
 /* A kick arrived (arch_kick from another CPU) while this CPU ran its guest:

@@ -41,11 +41,13 @@ def test_arceos_smp_outputs(shipped, root):
         assert f"  vcpu {i}: mpidr {i:#x} on pcpu {i} (only CPU in its set)\n" in layout
     assert "memory guest 0x40000000-0x48000000 -> host 0x40200000-0x48200000 flags 0x7 (allocated)" in layout
     assert "emulated pl011@9000000 at guest 0x9000000-0x9001000" in layout
+    assert "device tree at 0x44000000 (" in layout and " bytes, where QEMU puts it)" in layout
 
     pc = (out / "partitions.c").read_text()
     assert _vcpu_lines(pc) == [("0", str(i), str(i), hex(i)) for i in range(4)]
     assert _pcpu_lines(pc) == [(i, i) for i in range(4)]
-    assert '.name = "arceos",' in pc and ".entry = 0x40080000," in pc and ".dtb = 0x40000000," in pc
+    # The device tree where plain QEMU -m 128M puts it: RAM base + 64 MiB (no initrd).
+    assert '.name = "arceos",' in pc and ".entry = 0x40080000," in pc and ".dtb = 0x44000000," in pc
     assert "{ .gpa = 0x40000000, .hpa = 0x40200000, .size = 0x8000000, .flags = MEM_READ | MEM_WRITE | MEM_EXEC }" in pc
     assert "{ .gpa = 0x9000000, .size = 0x1000, .kind = EMU_VUART_PL011, .irq = 33 }" in pc
 
@@ -65,7 +67,7 @@ def test_arceos_smp_outputs(shipped, root):
     assert f'.incbin "{root}/build/guests/smp-hello/smp-hello.bin"' in asm
     assert f'.incbin "{out.resolve()}/arceos.dtb"' in asm
     ld = (out / "tessera.ld").read_text()
-    assert ".guest.vm0.kernel 0x40280000 :" in ld and ".guest.vm0.dtb 0x40200000 :" in ld
+    assert ".guest.vm0.kernel 0x40280000 :" in ld and ".guest.vm0.dtb 0x44200000 :" in ld
     assert "tessera_pgtables[" in (out / "pagetables.c").read_text()
 
 

@@ -111,7 +111,7 @@ TEST(affinity_info_follows_power_state)
 
 static void do_off(void) { core_vcpu_off(); }
 static void do_system_off(void) { core_vm_stop("SYSTEM_OFF"); }
-static void do_reset(void) { core_vm_reset(); }
+static void do_reset(void) { core_vm_reset("SYSTEM_RESET"); }
 static void do_kicked(void) { core_kicked(); }
 
 TEST(last_vcpu_off_ends_partition_and_last_partition_powers_off)
