@@ -57,6 +57,7 @@ FIGURES = [
     ("mmio_gicd_read", "MMIO read GICD_ISENABLER1", "op"),
     ("mmio_gicd_write", "MMIO write GICD_IPRIORITYR (INTID 33)", "op"),
     ("mmio_uart_read", "MMIO read UARTFR (PL011)", "op"),
+    ("mmio_virtio_read", "MMIO read virtio-mmio MagicValue (forwarded)", "op"),
     ("timer_latency", "virtual timer: deadline -> handler", "op"),
     ("sgi_latency", "SGI vCPU 0 -> handler on vCPU 1", "op"),
     ("sgi_roundtrip", "SGI ping/pong round trip", "op"),
@@ -71,6 +72,7 @@ BARE_NOTES = {
     "mmio_gicd_read": "bare: QEMU's own GICv3 model, in C",
     "mmio_gicd_write": "bare: QEMU's own GICv3 model, in C",
     "mmio_uart_read": "bare: QEMU's own PL011 model, in C",
+    "mmio_virtio_read": "bare: QEMU's own virtio-mmio model, in C; Tessera: the same read, done by EL2",
     "boot_entry": "bare: QEMU's 6-instruction boot stub",
 }
 
@@ -247,6 +249,7 @@ TRAP_KINDS = [
     ("vgic_dist_access", "MMIO: vGIC distributor"),
     ("vgic_redist_access", "MMIO: vGIC redistributor"),
     ("vuart_pl011_access", "MMIO: virtual PL011"),
+    ("forward_access", "MMIO: forwarded device (virtio-mmio)"),
     ("vgic_inject_hw", "IRQ: guest's timer (list register, HW)"),
     ("core_kicked", "IRQ: kick SGI (virtual SGI delivery)"),
 ]
@@ -260,8 +263,8 @@ def profile(cmd, elf):
     nm = sh([os.environ.get("CROSS_COMPILE", "aarch64-linux-gnu-") + "nm", "-n", str(elf)]).stdout
     for line in nm.splitlines():
         parts = line.split()
-        if len(parts) >= 3 and parts[1] in "tT":
-            syms.append((int(parts[0], 16), parts[2]))
+        if len(parts) >= 3 and parts[1] in "tT":       # gcc's clones (f.isra.0) by their function's name
+            syms.append((int(parts[0], 16), re.sub(r"\.(isra|constprop|part|cold)\.\d+$", "", parts[2])))
     addrs = [a for a, _ in syms]
     vec = dict((n, a) for a, n in syms)["el2_vectors"]
     text_end = max(addrs) + 0x1000

@@ -3,10 +3,13 @@
 #
 #   scripts/fetch-linux.sh [OUT_DIR]        (default: build/linux in the repo)
 #
-# Produces OUT_DIR/Image (uncompressed arm64 kernel), OUT_DIR/kernel-version and
-# OUT_DIR/initramfs.cpio.gz (guests/linux/init + static busybox). Downloaded
-# .debs are cached in OUT_DIR/debs: a second run downloads nothing, and nothing
-# here is meant to be committed. Needs no root once `sudo scripts/setup.sh` has
+# Produces OUT_DIR/Image (uncompressed arm64 kernel), OUT_DIR/kernel-version,
+# OUT_DIR/initramfs.cpio.gz (guests/linux/init + static busybox + the kernel's
+# virtio-mmio, virtio-blk and ext4 modules) and OUT_DIR/disk.img (an ext4
+# image of guests/linux/disk/, made anew on every run: a run of a guest that
+# wrote to it starts from the pristine image again). Downloaded .debs are
+# cached in OUT_DIR/debs: a second run downloads nothing, and nothing here is
+# meant to be committed. Needs no root once `sudo scripts/setup.sh` has
 # enabled the arm64 architecture and fetched its package lists.
 set -eu
 
@@ -21,14 +24,18 @@ fi
 [ $# -le 1 ] || { echo "usage: $0 [OUT_DIR]" >&2; exit 2; }
 
 INIT_SRC=$ROOT/guests/linux/init
+DISK_SRC=$ROOT/guests/linux/disk
+# mkfs.ext4 is in sbin, which a user's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 BUSYBOX_PKG=busybox-static
 
 die() { echo "fetch-linux.sh: $*" >&2; exit 1; }
 
-for tool in apt-get apt-cache dpkg dpkg-deb cpio gzip; do
+for tool in apt-get apt-cache dpkg dpkg-deb cpio gzip mkfs.ext4 debugfs; do
     command -v "$tool" >/dev/null 2>&1 || die "missing '$tool'; run: sudo scripts/setup.sh"
 done
 [ -f "$INIT_SRC" ] || die "missing $INIT_SRC"
+[ -d "$DISK_SRC" ] || die "missing $DISK_SRC"
 
 # apt-get download only finds arm64 packages when dpkg knows the architecture
 # and the arm64 package lists were fetched; both need root, so setup.sh does it.
@@ -152,6 +159,20 @@ mkdir -p "$STAGE/bin" "$STAGE/dev" "$STAGE/proc" "$STAGE/sys" "$STAGE/tmp"
 [ -f "$BDIR/bin/busybox" ] || die "no bin/busybox in $BDEB"
 cp "$BDIR/bin/busybox" "$STAGE/bin/busybox"
 cp "$INIT_SRC" "$STAGE/init"
+# Debian builds these as modules; /init loads them (in this order: each after
+# what it needs) when its device tree has a virtio-mmio transport.
+MODULES="lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4
+    drivers/virtio/virtio_mmio drivers/block/virtio_blk"
+mkdir -p "$STAGE/lib/modules"
+: >"$STAGE/lib/modules/order"
+for m in $MODULES; do
+    ko=$KDIR/lib/modules/$KREL/kernel/$m.ko
+    [ -f "$ko" ] || die "no $m.ko in $KDEB"
+    cp "$ko" "$STAGE/lib/modules/"
+    basename "$m" >>"$STAGE/lib/modules/order"
+done
+chmod 0755 "$STAGE/lib" "$STAGE/lib/modules"
+chmod 0644 "$STAGE"/lib/modules/*
 chmod 0755 "$STAGE" "$STAGE/bin" "$STAGE/dev" "$STAGE/proc" "$STAGE/sys" \
     "$STAGE/bin/busybox" "$STAGE/init"
 chmod 1777 "$STAGE/tmp"
@@ -160,4 +181,30 @@ find "$STAGE" -exec touch -h -d @0 {} +
     cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -9 -n >"$OUT_ABS/initramfs.cpio.gz.tmp"
 install_if_changed "$OUT_ABS/initramfs.cpio.gz.tmp" "$OUT_ABS/initramfs.cpio.gz"
 
-echo "linux guest: $OUT/Image ($KVER), $OUT/initramfs.cpio.gz"
+# --- disk image -------------------------------------------------------------
+# ext4 made without root (mkfs.ext4 -d copies a folder in), the same bytes
+# every time: fixed UUID, hash seed and time, files owned by root with fixed
+# modes and mtimes. A disk a guest changed is put back (install_if_changed).
+FIXED_TIME=1704067200           # 2024-01-01
+DISK_ID=5e55e2a0-d15c-4000-8000-000000000001
+DSTAGE=$OUT_ABS/disk-root
+rm -rf "$DSTAGE"
+cp -R "$DISK_SRC" "$DSTAGE"
+chmod -R u=rwX,go=rX "$DSTAGE"
+find "$DSTAGE" -exec touch -h -d @$FIXED_TIME {} +
+rm -f "$OUT_ABS/disk.img.tmp"
+E2FSPROGS_FAKE_TIME=$FIXED_TIME SOURCE_DATE_EPOCH=$FIXED_TIME \
+    mkfs.ext4 -q -F -L tessera-disk -U "$DISK_ID" -E "root_owner=0:0,hash_seed=$DISK_ID" \
+    -d "$DSTAGE" "$OUT_ABS/disk.img.tmp" 16M >/dev/null ||
+    { rm -f "$OUT_ABS/disk.img.tmp"; die "mkfs.ext4 of $DISK_SRC failed"; }
+# mkfs.ext4 -d copies each file's ctime and atime, which no one can set on
+# the copies above: set them in the image (debugfs, also from e2fsprogs).
+(cd "$DSTAGE" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+    while read -r f; do
+        printf 'sif "/%s" ctime @%s\nsif "/%s" atime @%s\n' "$f" $FIXED_TIME "$f" $FIXED_TIME
+    done) >"$OUT_ABS/disk-times.debugfs"
+E2FSPROGS_FAKE_TIME=$FIXED_TIME debugfs -w -f "$OUT_ABS/disk-times.debugfs" "$OUT_ABS/disk.img.tmp" \
+    >/dev/null 2>&1 || { rm -f "$OUT_ABS/disk.img.tmp"; die "debugfs of $OUT_ABS/disk.img.tmp failed"; }
+install_if_changed "$OUT_ABS/disk.img.tmp" "$OUT_ABS/disk.img"
+
+echo "linux guest: $OUT/Image ($KVER), $OUT/initramfs.cpio.gz, $OUT/disk.img"

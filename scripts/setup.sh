@@ -10,7 +10,7 @@ PACKAGES="
   device-tree-compiler libfdt-dev
   python3 python3-jinja2 python3-yaml python3-kconfiglib python3-libfdt python3-pytest
   gdb-multiarch
-  cpio
+  cpio e2fsprogs
   cppcheck clang-tidy
 "
 

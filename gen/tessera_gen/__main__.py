@@ -32,7 +32,7 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     from .emit import build_tables, emit, hyp_layout
     from .load import load_system
     from .channels import check_channels, place_channels
-    from .place import find_free, place_copies, place_cpus, place_dtb, place_memory
+    from .place import find_free, place_copies, place_cpus, place_devices, place_dtb, place_memory
     from .validate import check_system
     from .model import System
 
@@ -51,10 +51,11 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     if kconfig.get(want) != "y":
         raise ConfigError(dotconfig, f"CONFIG_{want}", f"board {board_name} has a GICv{board.gic_version} but "
                                                        f"CONFIG_{want} is off; choose the board in make menuconfig")
-    system = System(config, board, vms, kconfig, options["run_time_ms"], options["channels"])
+    system = System(config, board, vms, kconfig, options["run_time_ms"], options["channels"], options["qemu"])
     check_system(system)
     check_channels(system.channels, vms, board)
     place_cpus(vms, board)
+    place_devices(vms)
     used = place_memory(vms, board)
     place_channels(system.channels, board, used, find_free)
     for vm in vms:
@@ -128,11 +129,27 @@ def _write_make_inputs(tmp, out, system, config, dotconfig):
             gdb.append(f'add-symbol-file "{asm_string(elf.resolve())}"')
     q = b.qemu
     (tmp / "qemu.flags").write_text(f"{q['binary']} -M {q['machine']} -cpu {q['cpu']} "
-                                    f"-smp {len(b.cpus)} -m {q['memory']} {q['extra']}\n")
+                                    f"-smp {len(b.cpus)} -m {q['memory']} {q['extra']}"
+                                    f"{qemu_system_flags(system)}\n")
     names = sorted(make_escape(d) for d in deps)
     (tmp / "deps.mk").write_text(f"{make_escape(out / 'stamp')}: " + " ".join(names) + "\n")
     gdb += ["target remote localhost:1234"]
     (tmp / "debug.gdb").write_text("\n".join(gdb) + "\n")
+
+
+def qemu_system_flags(system):
+    """The system config's [qemu] as QEMU options (with a leading space).
+    Each disk is a raw image on the transport it names: QEMU calls the n-th
+    transport by address virtio-mmio-bus.n (the board's tree lists them all).
+    In -drive, a comma of the file name is written twice."""
+    q = system.qemu
+    words = [q.extra] if q.extra.strip() else []
+    for i, d in enumerate(q.disks):
+        bus = [b for b, _ in system.board.virtio].index(d.transport)
+        name = str(d.file.resolve()).replace(",", ",,")
+        words += [f"-drive file={name},if=none,format=raw,id=disk{i}",
+                  f"-device virtio-blk-device,drive=disk{i},bus=virtio-mmio-bus.{bus}"]
+    return "".join(" " + w for w in words)
 
 
 def main(argv=None):

@@ -141,6 +141,7 @@ def load_board(name, boards_dir):
             cpus.append(_join(fdt.cells(off, "reg")))
             compat = compat or (fdt.strings(off, "compatible") or [""])[0]
     ram, devices, gic, gic_version, gic_off, timer_off, pmu_off = [], [], None, 0, None, None, None
+    virtio = []
     for off in fdt.subnodes(0):
         if fdt.strings(off, "device_type") == ["memory"]:
             ram.extend(fdt.reg(off))
@@ -148,6 +149,8 @@ def load_board(name, boards_dir):
         for base, size in fdt.reg(off):
             devices.append((fdt.path(off), base, size))
         node_compat = fdt.strings(off, "compatible")
+        if "virtio,mmio" in node_compat:
+            virtio.extend(fdt.reg(off)[:1])
         if "arm,gic-v3" in node_compat:
             gic, gic_version, gic_off = fdt.reg(off), 3, off
         elif any(c in node_compat for c in GICV2_COMPATIBLE):
@@ -200,7 +203,8 @@ def load_board(name, boards_dir):
                  uart_base=uart[0][0], uart_irq=32 + irq[1], gic_version=gic_version, gicd=gic[0],
                  gicr=gic[1] if gic_version == 3 else None,
                  gicv2=tuple(gic[1:4]) if gic_version == 2 else None, timer_intids=timers,
-                 maintenance_intid=maintenance[0], pmu_intid=pmu, qemu=qemu, exit=exit_dev)
+                 maintenance_intid=maintenance[0], pmu_intid=pmu, qemu=qemu, exit=exit_dev,
+                 virtio=sorted(virtio))
 
 
 PCI_SPACE_MEM32 = 2                     # phys.hi bits 25:24 of a PCI address: 32-bit memory

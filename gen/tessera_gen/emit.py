@@ -36,8 +36,9 @@ def build_tables(system, hyp, config_file):
     try:
         root = pool.new("hypervisor EL2 stage 1, level 1")
         # Devices, rounded out to 2 MiB blocks: the hypervisor is trusted with
-        # them. Not the exit device's ECAM (up to 256 MiB of configuration
-        # space): only the pages it uses, below.
+        # them, and forwards partitions' accesses to the devices it shares.
+        # Not the exit device's ECAM (up to 256 MiB of configuration space):
+        # only the pages it uses, below.
         exit_dev = board.exit
         spans = sorted({(base - base % DEVICE_GRAIN,
                          -(-(base + size) // DEVICE_GRAIN) * DEVICE_GRAIN)
@@ -72,8 +73,10 @@ def build_tables(system, hyp, config_file):
             vm.s2_root = pool.addr(s2)
             for r in vm.regions:
                 pool.map(s2, r.gpa, r.hpa, r.size, pt.s2_attrs(r.flags), vm.name)
-            for p in vm.passthrough:
-                pool.map(s2, p.gpa, p.hpa, p.size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)
+            # Devices whose pages the partition owns; a forwarded device's
+            # page stays unmapped (the core forwards its accesses).
+            for gpa, hpa, size, _ in vm.device_maps:
+                pool.map(s2, gpa, hpa, size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)
             if vm.vgic_cpu:
                 gpa, hpa, size = vm.vgic_cpu
                 pool.map(s2, gpa, hpa, size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)

@@ -15,8 +15,8 @@ import yaml
 
 from .channels import load_channels
 from .errors import ConfigError
-from .model import (MAP_ALLOC, MAP_IDENTICAL, MEM_FLAGS_ALL, EmuDevice, Image,
-                    MemRegion, Passthrough, Vcpu, Vm)
+from .model import (MAP_ALLOC, MAP_IDENTICAL, MEM_FLAGS_ALL, Disk, EmuDevice, Image,
+                    MemRegion, Passthrough, QemuOptions, Vcpu, Vm)
 from .schema import Table, check_int, check_list_of_ints, keypath, type_name
 
 MAX_VCPUS = 64                  # a phys_cpu_sets mask is 64 bits wide
@@ -114,13 +114,15 @@ def load_system(path, default_board):
     if not isinstance(data, dict):
         raise ConfigError(path, "(top level)", f"must be a table, not {type_name(data)}")
     if "base" in data:                          # an ArceOS-format VM file
-        return default_board, [load_vm(data, path, "")], {"run_time_ms": 0, "channels": []}
+        return default_board, [load_vm(data, path, "")], {"run_time_ms": 0, "channels": [],
+                                                           "qemu": QemuOptions()}
 
     top = Table(data, path, "")
     board = top.str("board")
     options = {"run_time_ms": top.int("run_time_ms", required=False, default=0,     # arch_timer_start(unsigned)
                                       maximum=0xFFFF_FFFF),
-               "channels": load_channels(top, path)}
+               "channels": load_channels(top, path),
+               "qemu": _qemu_options(top, path)}
     vms = []
     for i, name in enumerate(top.list("vms", required=False) or []):
         key = keypath("vms", i)
@@ -136,6 +138,35 @@ def load_system(path, default_board):
     if not vms:
         raise ConfigError(path, "vm", "no partitions; add [[vm]] tables or a vms = [...] list")
     return board, vms, options
+
+
+def _qemu_options(top, path):
+    """[qemu]: options the system's machine needs beyond the board's: extra
+    (words appended to the board's [qemu] extra) and disks (virtio-blk disks
+    on virtio-mmio transports, each backed by a raw image file)."""
+    qemu = top.table("qemu", required=False)
+    if qemu is None:
+        return QemuOptions()
+    extra = qemu.str("extra", required=False, default="")
+    if any(c in extra for c in "\n\r\0"):
+        raise ConfigError(path, qemu.key("extra"), "holds a line break or NUL; give the options on one line")
+    disks = []
+    for i, d in enumerate(qemu.list("disks", required=False) or []):
+        t = Table(d, path, keypath(qemu.key("disks"), i))
+        transport = t.int("transport")
+        name = t.str("file")
+        t.finish()
+        file = _resolve(path, name)
+        if not name or not is_file(file):
+            raise ConfigError(path, t.key("file"), f"{name}: no such file (build it first, or fix the path; "
+                                                   f"relative paths start at {path.parent})")
+        if any(c.isspace() for c in str(file.resolve())):
+            raise ConfigError(path, t.key("file"), f"{str(file.resolve())!r}: QEMU's options are written as "
+                                                   "words split at white space; move the image to a path "
+                                                   "without any")
+        disks.append(Disk(transport, file, t.path))
+    qemu.finish()
+    return QemuOptions(extra, disks)
 
 
 def _resolve(base_file, name):

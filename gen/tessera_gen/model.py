@@ -54,6 +54,14 @@ class Passthrough:
     size: int
     irq: int
     key: str
+    # filled in by place: True if the core forwards the partition's accesses
+    # to it (a range smaller than a page that shares its page with ranges
+    # the partition does not own); False if stage 2 maps its page(s)
+    forward: bool = False
+
+    @property
+    def whole_pages(self):
+        return self.size > 0 and not (self.hpa | self.size) % PAGE
 
 
 @dataclass
@@ -109,6 +117,8 @@ class Vm:
     vgic: Optional[tuple] = None       # GICv3: (gicd, size, gicr, size); GICv2: (gicd, size, gicc, size); guest-physical
     vgic_cpu: Optional[tuple] = None   # GICv2: the guest's GICC (gpa) is the GICV frame (hpa): (gpa, hpa, size)
     irqs: list = field(default_factory=list)   # [(INTID, from hardware?)] the partition owns
+    device_maps: list = field(default_factory=list)   # [(gpa, hpa, size, note)]: devices stage 2 maps
+    forwarded: list = field(default_factory=list)     # [Passthrough] whose accesses the core forwards
 
     def key(self, path):
         return self.prefix + path
@@ -156,6 +166,7 @@ class Board:
     pmu_intid: Optional[int]           # the PMU's overflow PPI; None: the board has no pmu node
     qemu: dict
     exit: Optional[ExitDevice] = None  # hypervisor.exit; None: the board has no exit device
+    virtio: list = field(default_factory=list)   # [(base, size)] of the virtio,mmio nodes, by address
 
 
 @dataclass
@@ -166,3 +177,19 @@ class System:
     kconfig: dict = field(default_factory=dict)
     run_time_ms: int = 0               # power off after this long (0: when every partition ended)
     channels: list = field(default_factory=list)
+    qemu: Optional["QemuOptions"] = None   # the system config's [qemu]
+
+
+@dataclass
+class Disk:
+    """[[qemu.disks]]: a virtio-blk disk QEMU attaches to one transport."""
+    transport: int                     # the transport's host address
+    file: Path                         # its raw image, resolved against the config's folder
+    key: str
+
+
+@dataclass
+class QemuOptions:
+    """A system config's [qemu] table: what its machine needs beyond the board's."""
+    extra: str = ""
+    disks: list = field(default_factory=list)

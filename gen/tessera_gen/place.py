@@ -198,3 +198,33 @@ def place_dtb(vm, dtb_size):
             raise ConfigError(vm.file, key, f"the device tree at {rng(gpa, size)} overlaps the {i.what} image")
     vm.dtb = Image("dtb", None, gpa, dtb_size, key, gpa_to_hpa(vm, gpa))
     vm.dtb_how = how
+
+
+def place_devices(vms):
+    """Decide, page by page, how each partition reaches its passthrough
+    devices. Whole pages are mapped by stage 2. A device smaller than a page
+    (a virtio-mmio transport: eight share a page) is mapped too when the
+    partition's own devices fill its host page, at the same guest offsets;
+    otherwise its page is shared with devices the partition does not own,
+    stage 2 leaves it unmapped and the core forwards each access inside the
+    device's own range to the device (an emulated device of kind EMU_FORWARD)."""
+    for vm in vms:
+        vm.device_maps, vm.forwarded = [], []
+        small = {}
+        for p in vm.passthrough:
+            if p.whole_pages:
+                vm.device_maps.append((p.gpa, p.hpa, p.size, f"{vm.key(p.key)}: passthrough device {p.name}"))
+            else:
+                small.setdefault(p.hpa - p.hpa % PAGE, []).append(p)
+        for page, devs in sorted(small.items()):
+            covered = sum(p.size for p in devs)          # validate: no two overlap
+            deltas = {p.gpa - p.hpa for p in devs}
+            inside = all(p.hpa % PAGE + p.size <= PAGE for p in devs)
+            if inside and covered == PAGE and len(deltas) == 1:
+                names = ", ".join(p.name for p in devs)
+                vm.device_maps.append((page + deltas.pop(), page, PAGE,
+                                       f"passthrough devices {names}: the partition owns their whole page"))
+            else:
+                for p in devs:
+                    p.forward = True
+                    vm.forwarded.append(p)

@@ -30,6 +30,8 @@ def check_system(system):
         _check_interrupts(vm, board, system.kconfig)
         _check_images(vm)
     _check_between_vms(vms, board)
+    if system.qemu:
+        _check_disks(system.qemu.disks, vms, board, system.file)
 
 
 def _check_unique(vms):
@@ -130,13 +132,19 @@ def _check_devices(vm, board, kconfig):
         _check_not_ram(vm, key, d.gpa, d.size)
     for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
-        _check_aligned(vm, key, p.gpa, p.size)
-        _check_aligned(vm, key, p.hpa, p.size)
+        if p.size % PAGE == 0:
+            _check_aligned(vm, key, p.gpa, p.size)
+            _check_aligned(vm, key, p.hpa, p.size)
+        else:
+            _check_transport(vm, key, p, board)
         _check_ipa(vm, key, p.gpa, p.size)
         for p2 in vm.passthrough[:i]:
             if overlaps(p.gpa, p.size, p2.gpa, p2.size):
                 raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps "
                                                 f"{vm.key(p2.key)} ({rng(p2.gpa, p2.size)})")
+            if overlaps(p.hpa, p.size, p2.hpa, p2.size):
+                raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} is already given to this "
+                                                f"partition by {vm.key(p2.key)}; list each device once")
         if not any(p.hpa >= b and p.hpa + p.size <= b + s for _, b, s in board.devices):
             raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} is no device of board {board.name}")
         if _in_ram(board, p.hpa, 1):
@@ -150,6 +158,21 @@ def _check_devices(vm, board, kconfig):
 
 GUEST_GETS = "a partition gets a console as an emulated device and a virtual GIC"
 EXIT_IS = "it reports how the run ended (board.toml hypervisor.exit)"
+
+
+def _check_transport(vm, key, p, board):
+    """A passthrough range that is not whole pages: only exactly the
+    registers of one device of the board, such as one of QEMU's
+    virtio-mmio transports (0x200 bytes, eight to a page), at the same
+    offset in its guest page as in its host page."""
+    if not any(p.hpa == b and p.size == s for _, b, s in board.devices):
+        raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} is neither whole 4 KiB pages nor exactly "
+                                        f"the registers of one device of board {board.name}; give whole pages, "
+                                        "or one device's own range (a virtio-mmio transport: its 0x200 bytes)")
+    if p.gpa % PAGE != p.hpa % PAGE:
+        raise ConfigError(vm.file, key, f"guest address {p.gpa:#x} is at offset {p.gpa % PAGE:#x} of its page but "
+                                        f"the device at {p.hpa % PAGE:#x}; give it the same offset in its "
+                                        "4 KiB page")
 
 
 def _hypervisors_devices(board):
@@ -262,6 +285,25 @@ def _check_images(vm):
     if r is None or not r.flags & MEM_EXEC:
         raise ConfigError(vm.file, vm.key("kernel.entry_point"),
                           f"{vm.entry:#x} is not in an executable memory region of the partition")
+
+
+def _check_disks(disks, vms, board, file):
+    """[[qemu.disks]]: each on a virtio-mmio transport of the board that a
+    partition owns, one disk to a transport."""
+    seen = {}
+    for d in disks:
+        key = d.key + ".transport"
+        if d.transport not in [b for b, _ in board.virtio]:
+            first = f" (the first at {board.virtio[0][0]:#x})" if board.virtio else ""
+            raise ConfigError(file, key, f"{d.transport:#x} is no virtio-mmio transport of board {board.name}"
+                                         f"{first}; give the host address of one of its virtio,mmio nodes")
+        if d.transport in seen:
+            raise ConfigError(file, key, f"transport {d.transport:#x} already has the disk of {seen[d.transport]}; "
+                                         "give each disk a transport of its own")
+        seen[d.transport] = d.key
+        if not any(p.hpa <= d.transport < p.hpa + p.size for vm in vms for p in vm.passthrough):
+            raise ConfigError(file, key, f"no partition owns transport {d.transport:#x}; give it to one in its "
+                                         "passthrough_devices, or drop the disk")
 
 
 def _check_between_vms(vms, board):

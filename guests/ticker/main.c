@@ -16,6 +16,12 @@
  *     off         PSCI CPU_OFF of its only running vCPU
  *     wild-write  a store just past its RAM; the synchronous external abort
  *                 it expects is reported and the beats go on
+ *   virtio=<addr>  a virtio-mmio transport of its own: at start, read its
+ *                 MagicValue, Version and DeviceID
+ *   peek=<addr>, poke=<addr>  (up to 4 of each) after=<n> beats, a 32-bit
+ *                 load from, or a store of 0 to, an address it must not
+ *                 reach (another partition's device): each must abort, and
+ *                 the beats go on
  *
  * Output:
  *   ticker: start <name>
@@ -25,6 +31,8 @@
  *   ticker: beat <i> t=<ms>                     (virtual time since start)
  *   ticker: done beats=<n> max_gap_ms=<g>       (then PSCI SYSTEM_OFF)
  *   ticker: <fault kind>, ticker: abort at 0x<addr>
+ *   ticker: virtio 0x<addr> magic 0x<m> version <v> device <d>
+ *   ticker: read 0x<addr>: abort, ticker: write 0x<addr>: abort
  * Anything wrong prints a line with "ticker: error".
  *
  * Only the vCPU it is entered on runs; it never starts the others. It waits
@@ -62,11 +70,16 @@ extern char _image_start[];		/* linker.ld */
 
 static const struct dt_range *own_ram;	/* the /memory range holding our image */
 
+#define MAX_TARGETS 4
+
 /* What the bootargs asked for. */
 static struct {
 	char name[32];
 	unsigned long beats, period_ms, after;
 	enum fault fault;
+	uint64_t virtio;			/* 0: none */
+	uint64_t peek[MAX_TARGETS], poke[MAX_TARGETS];
+	unsigned int npeek, npoke;
 } cfg = { .name = "ticker", .beats = 20, .period_ms = 50, .after = 5 };
 
 static uint64_t freq;			/* CNTFRQ_EL0, counter ticks per second */
@@ -78,6 +91,7 @@ static volatile unsigned long ticks;	/* timer interrupts taken */
 static volatile uint64_t tick_at;	/* counter when the last one was taken */
 
 static struct expected_fault wild_write;	/* the abort fault=wild-write asks for */
+static struct expected_fault forbidden;		/* the abort a peek or poke expects */
 
 static uint64_t ticks_to_ms(uint64_t t)
 {
@@ -105,6 +119,14 @@ static void parse_word(const char *w, size_t wlen)
 			cfg.period_ms = 50;
 	} else if ((v = bootargs_value(w, wlen, "after", &vlen))) {
 		ok = bootargs_dec(v, vlen, &cfg.after);
+	} else if ((v = bootargs_value(w, wlen, "virtio", &vlen))) {
+		ok = bootargs_hex(v, vlen, &cfg.virtio);
+	} else if ((v = bootargs_value(w, wlen, "peek", &vlen))) {
+		ok = cfg.npeek < MAX_TARGETS && bootargs_hex(v, vlen, &cfg.peek[cfg.npeek]);
+		cfg.npeek += ok;
+	} else if ((v = bootargs_value(w, wlen, "poke", &vlen))) {
+		ok = cfg.npoke < MAX_TARGETS && bootargs_hex(v, vlen, &cfg.poke[cfg.npoke]);
+		cfg.npoke += ok;
 	} else if ((v = bootargs_value(w, wlen, "fault", &vlen))) {
 		ok = false;
 		for (unsigned int f = FAULT_NONE + 1; f <= FAULT_WARM_RESET; f++) {
@@ -250,6 +272,56 @@ static void misbehave(void)
 	halt();
 }
 
+/* --- devices: its own virtio-mmio transport, and others' it must not reach --- */
+
+#define VIRTIO_MAGIC		0x000	/* "virt" */
+#define VIRTIO_VERSION		0x004
+#define VIRTIO_DEVICE_ID	0x008
+
+static uint32_t read32(uint64_t addr)
+{
+	return *(volatile uint32_t *)(uintptr_t)addr;
+}
+
+static void virtio_check(void)
+{
+	uint32_t magic = read32(cfg.virtio + VIRTIO_MAGIC);
+
+	uart_printf("ticker: virtio 0x%lx magic 0x%x version %u device %u\n", (unsigned long)cfg.virtio,
+		    magic, read32(cfg.virtio + VIRTIO_VERSION), read32(cfg.virtio + VIRTIO_DEVICE_ID));
+	if (magic != 0x74726976)
+		uart_printf("ticker: error: no virtio-mmio transport at 0x%lx\n", (unsigned long)cfg.virtio);
+}
+
+/* One access that must abort: a synchronous external abort, reported with
+ * its address; an access that goes through is a breach. */
+static void forbidden_access(uint64_t addr, bool write)
+{
+	uint32_t value = 0;
+
+	expected_fault_arm(&forbidden);
+	if (write)
+		__asm__ volatile("str wzr, [%0]" : : "r"(addr) : "memory");
+	else
+		__asm__ volatile("ldr %w0, [%1]" : "=r"(value) : "r"(addr) : "memory");
+	const char *what = write ? "write" : "read";
+	if (!expected_fault_disarm(&forbidden))
+		uart_printf("ticker: error: %s 0x%lx did not abort (read 0x%x)\n", what, (unsigned long)addr, value);
+	else if (ESR_EC(forbidden.esr) != ESR_EC_DABT_CUR || ESR_DFSC(forbidden.esr) != DFSC_SEA)
+		uart_printf("ticker: error: %s 0x%lx: not an external abort: esr 0x%lx\n", what,
+			    (unsigned long)addr, forbidden.esr);
+	else
+		uart_printf("ticker: %s 0x%lx: abort\n", what, (unsigned long)addr);
+}
+
+static void forbidden_accesses(void)
+{
+	for (unsigned int i = 0; i < cfg.npeek; i++)
+		forbidden_access(cfg.peek[i], false);
+	for (unsigned int i = 0; i < cfg.npoke; i++)
+		forbidden_access(cfg.poke[i], true);
+}
+
 /* --- entry points --- */
 
 static void irq(uint32_t intid)
@@ -268,7 +340,8 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 		gic_handle_irqs(irq);
 		return;
 	}
-	if (!expected_fault_take(&wild_write, vector, esr, elr, far))
+	if (!expected_fault_take(&wild_write, vector, esr, elr, far) &&
+	    !expected_fault_take(&forbidden, vector, esr, elr, far))
 		exception_fatal("ticker: error: ", vector, esr, elr, far);
 }
 
@@ -296,6 +369,8 @@ void boot_main(uintptr_t dtb)
 		    "offset from the physical count");
 	if (cfg.fault == FAULT_PANIC || cfg.fault == FAULT_WARM_RESET)
 		reset_state_check();
+	if (cfg.virtio)
+		virtio_check();
 
 	freq = cntfrq();
 	own_ram = dt_mem_holding((uintptr_t)_image_start);
@@ -324,6 +399,8 @@ void boot_main(uintptr_t dtb)
 	irq_unmask();
 
 	for (;;) {
+		if ((cfg.npeek || cfg.npoke) && done == cfg.after)
+			forbidden_accesses();
 		if (cfg.fault != FAULT_NONE && done == cfg.after) {
 			misbehave();		/* returns only for wild-write */
 			cfg.fault = FAULT_NONE;

@@ -27,6 +27,8 @@ struct mem_region {
 /* Kinds of emulated (trapped) devices. */
 enum emu_kind {
 	EMU_VUART_PL011 = 1,    /* PL011 console */
+	EMU_FORWARD = 2,        /* a passthrough device sharing its page with others':
+				 * each access inside it is done on the device at hpa */
 	EMU_ARCH_FIRST = 16,    /* kinds from here on are the architecture's */
 	EMU_VGIC_DIST = 16,     /* aarch64: GIC distributor (v2 or v3, as the board's) */
 	EMU_VGIC_REDIST = 17,   /* aarch64: GICv3 redistributors, one frame per vCPU */
@@ -53,6 +55,7 @@ struct emu_device {
 	uint64_t size;
 	uint32_t kind;          /* enum emu_kind */
 	uint32_t irq;           /* interrupt the device raises in the guest, 0 = none */
+	uint64_t hpa;           /* EMU_FORWARD: the device's host-physical address */
 };
 
 /* A guest image to put back when its partition restarts. */

@@ -755,11 +755,14 @@ def op_files(rng, st):
 
 # Host ranges and interrupts of the boards' devices: the GIC frames (v3 GICD,
 # GICR and one CPU's redistributor; v2 GICC, GICH, GICV), the hypervisor's
-# UART, the RTC, a virtio transport, and a range that straddles two devices.
+# UART, the RTC, the page of the first virtio transports, two transports of
+# the last page (forwarded, or mapped if all eight come), and a range that
+# straddles two devices.
 BOARD_DEVICES = [(0x0800_0000, 0x1_0000), (0x080a_0000, 0xf6_0000), (0x0810_0000, 0x2_0000),
                  (0x0801_0000, 0x1_0000), (0x0803_0000, 0x1_0000), (0x0804_0000, 0x2000),
-                 (0x0900_0000, 0x1000), (0x0901_0000, 0x1000), (0x0a00_0000, 0x1000), (0x0900_0000, 0x2_0000)]
-BOARD_IRQS = [0, 0, 33, 34, 48, 49, 40, 1019]
+                 (0x0900_0000, 0x1000), (0x0901_0000, 0x1000), (0x0a00_0000, 0x1000), (0x0900_0000, 0x2_0000),
+                 (0x0a00_3e00, 0x200), (0x0a00_3c00, 0x200), (0x0a00_3d00, 0x200)]
+BOARD_IRQS = [0, 0, 33, 34, 48, 49, 40, 78, 79, 1019]
 
 
 def op_hardware(rng, st):
@@ -1140,6 +1143,9 @@ RE_SECTION_LD = re.compile(r"^\s*\.guest\.(\S+) (0x[0-9a-f]+) : \{ KEEP\(\*\(\.g
 RE_REGIONS = re.compile(r"static const struct mem_region vm(\d+)_regions\[\] = \{(.*?)\n\};", re.S)
 RE_REGION = re.compile(r"(?:/\* ([^\n]*) \*/\n\s*)?\{ \.gpa = (0x[0-9a-f]+), \.hpa = (0x[0-9a-f]+), "
                        r"\.size = (0x[0-9a-f]+), \.flags = ([A-Z_ |0-9]+)")
+RE_EMU = re.compile(r"static const struct emu_device vm(\d+)_emu\[\] = \{(.*?)\n\};", re.S)
+RE_FORWARD = re.compile(r"\{ \.gpa = (0x[0-9a-f]+), \.size = (0x[0-9a-f]+), \.kind = EMU_FORWARD, "
+                        r"\.hpa = (0x[0-9a-f]+) \}")
 RE_IRQ = re.compile(r"\{ \.intid = (\d+)((?:, \.\w+ = \d+)*) \}")
 RE_VCPU = re.compile(r"\{ \.vm = (\d+), \.index = (\d+), \.pcpu = (\d+),")
 RE_DEFINE = re.compile(r"^#define (TESSERA_\w+)[ \t]+(\S+)", re.M)
@@ -1231,6 +1237,23 @@ def check_output(out, board):
         for b in dev[:i]:
             if a[0] != b[0] and (a[1], a[2]) != (gicv, 0x2000) and overlaps(a[1], a[2], b[1], b[2]):
                 problems.append(f"device {a[1]:#x}+{a[2]:#x} is mapped by vm{a[0]} and vm{b[0]}")
+
+    # Forwarded devices: exactly a device of the board, one partition's, in
+    # a page no partition maps (the hypervisor forwards each access).
+    forwarded = []
+    for vmi, body in RE_EMU.findall(text["partitions.c"]):
+        for gpa, size, hpa in RE_FORWARD.findall(body):
+            forwarded.append((int(vmi), int(hpa, 16), int(size, 16)))
+    for i, (vmi, hpa, size) in enumerate(forwarded):
+        if not any((hpa, size) == (b, s) for _, b, s in board.devices):
+            problems.append(f"vm{vmi} forwards {hpa:#x}+{size:#x}, which is not exactly a device of the board")
+        for vmj, hpa2, size2 in forwarded[:i]:
+            if vmj != vmi and overlaps(hpa, size, hpa2, size2):
+                problems.append(f"device {hpa:#x}+{size:#x} is forwarded to vm{vmi} and vm{vmj}")
+        page = hpa - hpa % PAGE
+        for r in dev:
+            if overlaps(page, PAGE, r[1], r[2]):
+                problems.append(f"vm{r[0]} maps {r[1]:#x}+{r[2]:#x}, the page of a device forwarded to vm{vmi}")
 
     # Guest images: in RAM, apart from each other and from the hypervisor; a
     # partition's own images inside its memory, other copies outside all.

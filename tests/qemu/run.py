@@ -159,6 +159,23 @@ def debug(case, cmd):
     return text, status, timed_out, time.monotonic() - start
 
 
+def after(case):
+    """The case's `after` commands, run from the repository once QEMU has
+    exited (e.g. debugfs reading a file the guest wrote into its disk
+    image): their output, each after a line "$ command", for the checks."""
+    env = dict(os.environ, PATH=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+    out = []
+    for cmd in case.get("after", []):
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, errors="replace", timeout=60)
+            result = proc.stdout + proc.stderr + (f"(exit status {proc.returncode})\n" if proc.returncode else "")
+        except (OSError, subprocess.TimeoutExpired) as e:
+            result = f"(exit status: could not run it: {e})\n"
+        out.append("$ " + " ".join(cmd) + "\n" + result)
+    return "".join("\n" + o for o in out)
+
+
 def check(case, text, status, timed_out):
     lines = set(text.split("\n"))      # "\n" only: a guest cannot start a line otherwise
     problems = [f"missing line: {e!r}" for e in case.get("expect", []) if e not in lines]
@@ -190,6 +207,7 @@ def main():
             problems = check(case, text, status, timed_out)
         else:
             text, status, timed_out, secs = boot(cmd, case["timeout"], case.get("send", []))
+            text += after(case)
             problems = check(case, text, status, timed_out)
         if problems:
             failed += 1

@@ -12,6 +12,14 @@ static const struct emu_device uart[] = {
 	{ .gpa = 0x9000000, .size = 0x1000, .kind = EMU_VUART_PL011, .irq = 33 },
 };
 
+/* b also owns a virtio-mmio transport (0x200 bytes) that shares its page
+ * with others': forwarded to its "registers", this array. */
+uint64_t fake_transport[0x200 / 8];
+static const struct emu_device b_emu[] = {
+	{ .gpa = 0x9000000, .size = 0x1000, .kind = EMU_VUART_PL011, .irq = 33 },
+	{ .gpa = 0xa003e00, .size = 0x200, .kind = EMU_FORWARD, .hpa = (uint64_t)(uintptr_t)fake_transport },
+};
+
 /* b restarts once: its "image" is put back from a pristine copy. */
 uint64_t fake_b_image[4] = { 1, 2, 3, 4 };
 static const uint64_t b_image_copy[4] = { 0xa, 0xb, 0xc, 0xd };
@@ -32,8 +40,8 @@ const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
 	{ .name = "a", .id = 1, .vmid = 1, .nr_vcpus = 2, .first_vcpu = 0, .nr_regions = 2, .nr_emu = 1,
 	  .nr_irqs = 1, .entry = 0x40080000, .dtb = 0x40000000, .regions = a_regions, .emu = uart,
 	  .irqs = a_irqs, .nr_peers = 1, .peers = a_peers },
-	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 1,
-	  .nr_irqs = 2, .entry = 0x40080000, .dtb = 0x40000000, .regions = b_regions, .emu = uart,
+	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 2,
+	  .nr_irqs = 2, .entry = 0x40080000, .dtb = 0x40000000, .regions = b_regions, .emu = b_emu,
 	  .irqs = b_irqs, .nr_copies = 1, .max_restarts = 1, .copies = b_copies },
 };
 

@@ -88,6 +88,60 @@ TEST(console_escape_twice_sends_it_other_keys_are_dropped)
 	CHECK(value & 0x10);
 }
 
+/* A passthrough device that shares its page (src/mmio.c forward_access):
+ * the guest's access, same size and offset, on the device; nothing that
+ * would reach past it, nor an access of another partition. */
+extern uint64_t fake_transport[0x200 / 8];
+static unsigned size;
+static bool write;
+static void do_access(void) { handled = core_mmio(addr, size, write, &value); }
+
+static bool access_on(unsigned pcpu, uint64_t a, unsigned sz, bool wr, uint64_t v)
+{
+	addr = a;
+	size = sz;
+	write = wr;
+	value = v;
+	on_pcpu(pcpu, do_access);
+	return handled;
+}
+
+TEST(forwarded_device_gets_the_same_access)
+{
+	memset(fake_transport, 0, sizeof(fake_transport));
+	fake_transport[0] = 0x0000000274726976ull;      /* MagicValue "virt", Version 2 */
+	CHECK(access_on(3, 0xa003e00, 4, false, 0));    /* vm b (pCPU 3) reads MagicValue */
+	CHECK_EQ(value, 0x74726976);
+	CHECK(access_on(3, 0xa003e04, 4, false, 0));
+	CHECK_EQ(value, 2);
+	CHECK(access_on(3, 0xa003e00, 8, false, 0));
+	CHECK_EQ(value, 0x0000000274726976ull);
+	CHECK(access_on(3, 0xa003e70, 4, true, 0xf));   /* Status */
+	CHECK_EQ(fake_transport[0x70 / 8], 0xf);
+	CHECK(access_on(3, 0xa003f01, 1, true, 0xab));  /* config space, a byte */
+	CHECK_EQ(fake_transport[0x100 / 8], 0xab00);
+	CHECK(access_on(3, 0xa003f02, 2, true, 0x1234));
+	CHECK_EQ(fake_transport[0x100 / 8], 0x1234ab00);
+	CHECK(access_on(3, 0xa003f01, 1, false, 0));
+	CHECK_EQ(value, 0xab);
+	CHECK(access_on(3, 0xa003ff8, 8, true, 0x1122334455667788ull));   /* its last 8 bytes */
+	CHECK_EQ(fake_transport[0x1f8 / 8], 0x1122334455667788ull);
+}
+
+TEST(forwarded_device_refuses_what_would_reach_past_it)
+{
+	memset(fake_transport, 0, sizeof(fake_transport));
+	CHECK(!access_on(3, 0xa003e02, 4, false, 0));   /* unaligned */
+	CHECK(!access_on(3, 0xa003e04, 8, true, 1));
+	CHECK(!access_on(3, 0xa003e01, 2, true, 1));
+	CHECK(!access_on(3, 0xa003dfc, 4, false, 0));   /* the transport below: not b's */
+	CHECK(!access_on(3, 0xa004000, 4, true, 1));    /* the one above */
+	CHECK(!access_on(0, 0xa003e00, 4, false, 0));   /* vm a (pCPU 0) owns none */
+	CHECK(!access_on(1, 0xa003e70, 4, true, 1));
+	for (unsigned i = 0; i < 0x200 / 8; i++)
+		CHECK_EQ(fake_transport[i], 0);
+}
+
 static bool rang;
 static uint64_t ring_id;
 static void do_ring(void) { rang = core_doorbell(ring_id); }
@@ -114,6 +168,10 @@ const struct test mmio_tests[] = {
 	{ "mmio: faults injected, reported a bounded number of times",
 	  faults_are_injected_and_reported_a_bounded_number_of_times },
 	{ "channel: a doorbell reaches only the declared peer", doorbell_reaches_only_the_declared_peer },
+	{ "mmio: a forwarded device gets the guest's access, same size and offset",
+	  forwarded_device_gets_the_same_access },
+	{ "mmio: a forwarded device refuses unaligned accesses and other partitions",
+	  forwarded_device_refuses_what_would_reach_past_it },
 	{ "console: input goes to the focused partition, raises its irq",
 	  console_input_goes_to_the_focused_partition_and_raises_its_irq },
 	{ "console: Ctrl-] twice sends one, other keys after it are dropped",
