@@ -83,7 +83,6 @@ static void hw_release(unsigned pcpu, unsigned intid, struct virq *v)
  * waiting, or (a hardware level line that dropped) away. Returns its state. */
 static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
 {
-	unsigned me = arch_pcpu_id();
 	unsigned was = gich_lr_state(n), now = was;
 
 	if (v->lr_set | v->lr_clear) {
@@ -96,7 +95,7 @@ static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
 		v->lr_set = v->lr_clear = 0;
 	}
 	if (now == LR_STATE_PENDING) {
-		if (v->hw && !hw_still_pending(me, intid, v)) {
+		if (v->hw && !hw_still_pending(arch_pcpu_id(), intid, v)) {
 			now = 0;
 		} else if (!may_signal(vm, v)) {
 			now = 0;
@@ -109,7 +108,7 @@ static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
 	if (now != was || !now)
 		gich_lr_set_state(n, now);      /* invalid: also clears its EOI maintenance status */
 	if (was && !now && v->hw && !v->pending)
-		gic_irq_set_active(me, intid, false);   /* we, not the guest, ended it */
+		gic_irq_set_active(arch_pcpu_id(), intid, false);      /* we, not the guest, ended it */
 	if (!now && !v->edge && !v->hw && v->level)
 		v->pending = true;      /* the line is still up: again */
 	v->lr_state = (uint8_t)now;
@@ -269,9 +268,9 @@ void vgic_vcpu_reset(void)
 
 	arch_spin_lock(&vgic_vms[vc->vm].lock);
 	gich_reset();
-	for (unsigned intid = 0; intid < NR_INTIDS; intid++) {
-		struct virq *v = virq_of(vc->vm, vcpu_index(vc), intid);
-		if (v && v->in_lr && target_of(vc->vm, vcpu_index(vc), intid) == vc) {
+	for (uint32_t used = c->lr_used; used; used &= used - 1) {   /* what they held is gone */
+		struct virq *v = virq_of(vc->vm, vcpu_index(vc), c->lr_intid[__builtin_ctz(used)]);
+		if (v) {
 			v->in_lr = false;
 			v->lr_state = v->lr_set = v->lr_clear = 0;
 		}
