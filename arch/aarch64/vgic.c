@@ -204,17 +204,15 @@ static bool deliver(unsigned vm, struct vgic_vcpu *c, unsigned intid, struct vir
 	return !state || load_lr(c, intid, v, state);
 }
 
-void vgic_flush(void)
+/* vgic_flush with something to do: list registers in use, or news. Out of
+ * line, so that the common trap, with neither, pays for no more than the
+ * test (no register saves for this body). */
+static __attribute__((noinline)) void flush(const struct vcpu_config *vc, struct vgic_vcpu *c)
 {
-	const struct vcpu_config *vc = core_this_vcpu();
 	unsigned vm = vc->vm, vcpu = vcpu_index(vc);
-	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
 	uint64_t look[NEWS_WORDS], any = 0;
 	bool more = false;
 
-	/* The common case, a trap with no interrupt news: nothing to do. */
-	if (!c->lr_used && !__atomic_load_n(&c->dirty, __ATOMIC_SEQ_CST))
-		return;
 	arch_spin_lock(&vgic_vms[vm].lock);
 	__atomic_store_n(&c->dirty, false, __ATOMIC_SEQ_CST);
 	for (unsigned w = 0; w < NEWS_WORDS; w++)
@@ -243,6 +241,16 @@ void vgic_flush(void)
 	arch_spin_unlock(&vgic_vms[vm].lock);
 	/* Out of list registers: ask for a maintenance interrupt when they drain. */
 	gich_enable(more);
+}
+
+void vgic_flush(void)
+{
+	const struct vcpu_config *vc = core_this_vcpu();
+	struct vgic_vcpu *c = &vgic_vcpus[vcpu_index(vc)];
+
+	/* The common case, a trap with no interrupt news: nothing to do. */
+	if (c->lr_used || __atomic_load_n(&c->dirty, __ATOMIC_SEQ_CST))
+		flush(vc, c);
 }
 
 /* The list-register state of an interrupt as the registers show it: live
