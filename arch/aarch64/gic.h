@@ -20,6 +20,7 @@
  * the EL1 timers and the PMU's overflow interrupt (the vCPU owns both). */
 #define GUEST_PPIS          (1u << INTID_VTIMER | 1u << INTID_PTIMER | \
 			     (INTID_PMU ? 1u << INTID_PMU : 0u))
+#define INTID_SPI_FIRST     32      /* below: SGIs and PPIs, a pCPU's own */
 #define INTID_MASK          0x3ff   /* INTID bits of an acknowledge value */
 #define INTID_SPURIOUS      1020    /* and above: nothing to acknowledge */
 

@@ -191,7 +191,12 @@ bool irq_dispatch(bool guest)
 		} else if (guest) {
 			vgic_inject_hw(id);             /* the guest's EOI deactivates it */
 		} else {
-			/* A vCPU's timer, PMU (or device) after it stopped: silence it. */
+			/* A vCPU's timer or PMU after it stopped: silence it. A
+			 * device's SPI for a vCPU that is off: off at the GIC, where
+			 * it stays pending until that vCPU starts (vgic_vcpu_reset),
+			 * rather than coming back at once while its line is up. */
+			if (id >= INTID_SPI_FIRST)
+				gic_spi_enable(id, false);
 			if (id == INTID_VTIMER)
 				write_sysreg(cntv_ctl_el0, 0);
 			if (id == INTID_PTIMER)

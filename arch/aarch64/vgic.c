@@ -284,6 +284,15 @@ void vgic_vcpu_reset(void)
 		}
 	}
 	c->lr_used = 0;
+	/* Device SPIs that arrived for it while it was off were switched off at
+	 * the GIC (irq_dispatch): pending there, they come now. */
+	const struct vm_config *vm = &tessera_vms[vc->vm];
+	for (unsigned i = 0; i < vm->nr_irqs; i++) {
+		unsigned intid = vm->irqs[i].intid;
+		const struct virq *v = &vgic_vms[vc->vm].spi[intid - NR_PRIVATE];
+		if (v->hw && v->target == vc->index)
+			hw_spi_update(vc->vm, intid, v);
+	}
 	vgic_news_all(c);                       /* SGIs may wait from before it started */
 	c->dirty = true;
 	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1) {

@@ -77,8 +77,9 @@ static unsigned pcpu_of(unsigned vm, unsigned vcpu, unsigned intid)
 }
 
 /* A hardware SPI reaches the physical CPU interface when the guest enabled
- * it and routed it to one of its vCPUs: only then is the physical one on. */
-static void hw_spi_update(unsigned vm, unsigned intid, const struct virq *v)
+ * it and routed it to one of its vCPUs: only then is the physical one on
+ * (and, once its vCPU starts, again after it arrived while that was off). */
+void hw_spi_update(unsigned vm, unsigned intid, const struct virq *v)
 {
 	if (!v->hw || intid < NR_PRIVATE)
 		return;

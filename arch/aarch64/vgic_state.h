@@ -143,6 +143,10 @@ static inline void vgic_notify_vm(unsigned vm)
 		vgic_notify_all(vcpu_of(vm, i));
 }
 
+/* Switch the physical SPI behind v (intid of partition vm) on or off as
+ * its guest enable and routing say; nothing for one without hw. */
+void hw_spi_update(unsigned vm, unsigned intid, const struct virq *v);
+
 /* Send SPI intid of partition vm to vCPU index target (or NO_TARGET); the
  * partition's lock is held. */
 void vgic_route_spi(unsigned vm, unsigned intid, unsigned target);

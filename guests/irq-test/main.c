@@ -510,6 +510,35 @@ static void rtc_test(unsigned int self)
 		say("irq-test: vcpu %u rtc (passthrough SPI %u) ok\n", self, rtc_intid);
 }
 
+/* Test 1f, before vCPU partner starts: the RTC's line goes up while its
+ * SPI is routed to the partner, which is off. The interrupt must wait
+ * (pending at the GIC) without keeping the partner's CPU from starting, and
+ * the partner takes it once after it started. */
+static void rtc_arm_for(unsigned int partner)
+{
+	rtc_write(RTCIMSC, 0);
+	rtc_write(RTCICR, 1);
+	if (gic_spi_enable(rtc_intid, dt.mpidr[partner], false))
+		fail("rtc: SPI %u does not enable", rtc_intid);
+	rtc_write(RTCIMSC, 1);
+	if (!rtc_alarm_now())
+		fail("rtc: no alarm");
+}
+
+static void rtc_check_taken_by(unsigned int partner)
+{
+	uint64_t deadline = cntvct() + ms(1000);
+
+	while (rtc_irqs == 0 && cntvct() < deadline)
+		sleep_ticks(ms(1));
+	sleep_ticks(ms(2));
+	rtc_write(RTCIMSC, 0);
+	if (rtc_irqs != 1)
+		fail("vcpu %u rtc routed to it while it was off: %u taken", partner, rtc_irqs);
+	else
+		say("irq-test: vcpu %u rtc routed to it while off ok\n", partner);
+}
+
 /* Test 1b: a one-shot of the EL1 physical timer (the hypervisor traps its
  * registers and does them for us) arrives as its PPI (INTID 30 on QEMU virt;
  * the device tree's timer node names it). */
@@ -769,6 +798,8 @@ void boot_main(uintptr_t dtb)
 	hold_vcpu = partner;
 	sgi_partner_want[self] = 1 + ROUND_TRIPS;
 	sgi_partner_want[partner] = 1 + ROUND_TRIPS + 2;
+	if (rtc_base)
+		rtc_arm_for(partner);
 	long ret = psci_cpu_on(dt.mpidr[partner], (uintptr_t)secondary_entry, partner);
 	if (ret != PSCI_SUCCESS) {
 		fail("CPU_ON(0x%lx) returned %ld", (unsigned long)dt.mpidr[partner], ret);
@@ -779,8 +810,10 @@ void boot_main(uintptr_t dtb)
 	timer_level_test((unsigned int)self);
 	ptimer_test((unsigned int)self);
 	pmu_test((unsigned int)self);
-	if (rtc_base)
+	if (rtc_base) {
+		rtc_check_taken_by(partner);
 		rtc_test((unsigned int)self);
+	}
 	if (!barrier())
 		fail("vcpu %u did not reach the barrier within 1 s", partner);
 	sgi_initiator((unsigned int)self, partner);
