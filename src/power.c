@@ -74,8 +74,8 @@ _Noreturn void vcpu_run_when_on(void)
 	s->power = POWER_STATE_ON;
 	s->in_guest = true;
 	arch_spin_unlock(&vms[vc->vm].lock);
-	log_info("tessera: vm %s vcpu %u mpidr 0x%llx on pcpu %u\n", vm->name, vc->index,
-		 (unsigned long long)vc->vmpidr, arch_pcpu_id());
+	log_info("tessera: vm %s vcpu %u " TESSERA_CPU_ID_NAME " 0x%llx on pcpu %u\n", vm->name, vc->index,
+		 (unsigned long long)vc->virt_id, arch_pcpu_id());
 	arch_vcpu_enter(vm, vc, s->entry, s->arg);
 }
 
@@ -88,12 +88,13 @@ _Noreturn void power_pcpu_run(unsigned pcpu)
 	vcpu_run_when_on();
 }
 
-/* The vCPU of this partition presenting virtual MPIDR vmpidr, or NULL. */
-static const struct vcpu_config *find_vcpu(const struct vm_config *vm, uint64_t vmpidr)
+/* The vCPU of this partition presenting CPU id virt_id (its MPIDR or hart
+ * id, as the guest names it), or NULL. */
+static const struct vcpu_config *find_vcpu(const struct vm_config *vm, uint64_t virt_id)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct vcpu_config *v = &tessera_vcpus[vm->first_vcpu + i];
-		if (v->vmpidr == vmpidr)
+		if (v->virt_id == virt_id)
 			return v;
 	}
 	return 0;
@@ -120,11 +121,11 @@ static const char *const refusal[] = {
 	[POWER_DENIED] = "partition stopping",
 };
 
-static enum power_result vcpu_on(const struct vcpu_config *self, uint64_t vmpidr,
+static enum power_result vcpu_on(const struct vcpu_config *self, uint64_t virt_id,
 				 uint64_t entry, uint64_t arg)
 {
 	const struct vm_config *vm = &tessera_vms[self->vm];
-	const struct vcpu_config *target = find_vcpu(vm, vmpidr);
+	const struct vcpu_config *target = find_vcpu(vm, virt_id);
 	enum power_result result = POWER_OK;
 
 	if (!target)
@@ -151,21 +152,21 @@ static enum power_result vcpu_on(const struct vcpu_config *self, uint64_t vmpidr
 	return result;
 }
 
-enum power_result core_vcpu_on(uint64_t vmpidr, uint64_t entry, uint64_t arg)
+enum power_result core_vcpu_on(uint64_t virt_id, uint64_t entry, uint64_t arg)
 {
 	const struct vcpu_config *self = core_this_vcpu();
-	enum power_result result = vcpu_on(self, vmpidr, entry, arg);
+	enum power_result result = vcpu_on(self, virt_id, entry, arg);
 
 	if (result != POWER_OK)
-		log_debug("tessera: vm %s vcpu %u: CPU_ON 0x%llx at 0x%llx refused: %s\n",
-			  tessera_vms[self->vm].name, self->index, (unsigned long long)vmpidr,
+		log_debug("tessera: vm %s vcpu %u: " TESSERA_CPU_ON_NAME " 0x%llx at 0x%llx refused: %s\n",
+			  tessera_vms[self->vm].name, self->index, (unsigned long long)virt_id,
 			  (unsigned long long)entry, refusal[result]);
 	return result;
 }
 
-bool core_vcpu_state(uint64_t vmpidr, enum power_state *state)
+bool core_vcpu_state(uint64_t virt_id, enum power_state *state)
 {
-	const struct vcpu_config *v = find_vcpu(core_this_vm(), vmpidr);
+	const struct vcpu_config *v = find_vcpu(core_this_vm(), virt_id);
 	if (!v)
 		return false;
 	*state = (enum power_state)vcpus[vcpu_id(v)].power;

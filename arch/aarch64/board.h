@@ -5,6 +5,13 @@
 #define ARCH_AARCH64_BOARD_H
 
 #include <stdint.h>
+#include <tessera/tables.h>
+
+/* The architecture's emulated-device kinds (struct emu_device.kind). */
+enum aarch64_emu_kind {
+	EMU_VGIC_DIST = EMU_ARCH_FIRST,         /* GIC distributor (v2 or v3, as the board's) */
+	EMU_VGIC_REDIST,                        /* GICv3 redistributors, one frame per vCPU */
+};
 
 struct board_config {
 	uint64_t uart_base;     /* the hypervisor's console */

@@ -22,8 +22,8 @@ _start:
 	mov	x2, #0xffffff
 	movk	x2, #0xff, lsl #32
 	and	x1, x1, x2
-	adrp	x3, tessera_pcpu_mpidr
-	add	x3, x3, :lo12:tessera_pcpu_mpidr
+	adrp	x3, tessera_pcpu_hw_id
+	add	x3, x3, :lo12:tessera_pcpu_hw_id
 	mov	x19, #0
 1:	cmp	x19, #TESSERA_NR_PCPUS
 	b.hs	unknown_cpu

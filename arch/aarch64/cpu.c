@@ -24,7 +24,7 @@ unsigned arch_pcpu_id(void)
 bool arch_pcpu_start(unsigned pcpu)
 {
 	/* Affinity fields only: QEMU rejects an MPIDR with bit 31 set. */
-	long ret = firmware_smc(PSCI_CPU_ON_64, tessera_pcpus[pcpu].mpidr & MPIDR_AFF_MASK,
+	long ret = firmware_smc(PSCI_CPU_ON_64, tessera_pcpus[pcpu].hw_id & MPIDR_AFF_MASK,
 				(uint64_t)(uintptr_t)secondary_entry, pcpu);
 	if (ret != 0)
 		log_error("tessera: firmware refused CPU_ON of pcpu %u (PSCI error %ld)\n", pcpu, ret);

@@ -71,7 +71,7 @@ static void spi_setup(unsigned intid)
 
 void gic_spi_route(unsigned intid, unsigned pcpu)
 {
-	uint64_t mpidr = tessera_pcpus[pcpu].mpidr;
+	uint64_t mpidr = tessera_pcpus[pcpu].hw_id;
 	spi_setup(intid);
 	/* GICD_IROUTER: Aff3 [39:32], Aff2..Aff0 [23:0], IRM = 0 */
 	mmio64(tessera_board.gicd_base + GICD_IROUTER + 8 * (uint64_t)intid) = mpidr & 0xff00ffffffull;
@@ -162,7 +162,7 @@ void gic_init_cpu(void)
 
 void gic_send_sgi(unsigned pcpu, unsigned intid)
 {
-	uint64_t mpidr = tessera_pcpus[pcpu].mpidr;
+	uint64_t mpidr = tessera_pcpus[pcpu].hw_id;
 	uint64_t aff0 = mpidr & 0xff;
 	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24],
 	 * Aff1 [23:16], TargetList [15:0] (one bit per Aff0 within RS*16). */

@@ -62,7 +62,7 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 		partition_cntvoff[vcpu->vm] = read_sysreg(cntpct_el0) - vm->vtime_start;
 	write_sysreg(cntvoff_el2, partition_cntvoff[vcpu->vm]);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
-	write_sysreg(vmpidr_el2, MPIDR_RES1 | (vcpu->vmpidr & MPIDR_AFF_MASK));
+	write_sysreg(vmpidr_el2, MPIDR_RES1 | (vcpu->virt_id & MPIDR_AFF_MASK));
 
 	/* The EL1 state a CPU has after reset, as far as a kernel relies on it. */
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);

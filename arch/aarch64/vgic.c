@@ -320,12 +320,12 @@ void vgic_inject_hw(unsigned intid)
 		vgic_notify(target, intid);
 }
 
-void arch_irq_level(unsigned vm, unsigned intid, bool level)
+void arch_irq_level(unsigned vm, unsigned irq, bool level)
 {
-	if (intid < NR_PRIVATE || intid >= NR_INTIDS)
+	if (irq < NR_PRIVATE || irq >= NR_INTIDS)
 		return;
 	struct vgic_vm *g = &vgic_vms[vm];
-	struct virq *v = &g->spi[intid - NR_PRIVATE];
+	struct virq *v = &g->spi[irq - NR_PRIVATE];
 	const struct vcpu_config *target;
 	bool news = false;
 
@@ -341,27 +341,27 @@ void arch_irq_level(unsigned vm, unsigned intid, bool level)
 				v->lr_clear |= LR_STATE_PENDING;
 		}
 	}
-	target = target_of(vm, 0, intid);
+	target = target_of(vm, 0, irq);
 	arch_spin_unlock(&g->lock);
 	if (news && target)
-		vgic_notify(target, intid);
+		vgic_notify(target, irq);
 }
 
-void arch_irq_edge(unsigned vm, unsigned intid)
+void arch_irq_edge(unsigned vm, unsigned irq)
 {
-	if (intid < NR_PRIVATE || intid >= NR_INTIDS)
+	if (irq < NR_PRIVATE || irq >= NR_INTIDS)
 		return;
 	struct vgic_vm *g = &vgic_vms[vm];
-	struct virq *v = &g->spi[intid - NR_PRIVATE];
+	struct virq *v = &g->spi[irq - NR_PRIVATE];
 
 	arch_spin_lock(&g->lock);
 	bool owned = v->owned;
 	if (owned)
 		v->pending = true;
-	const struct vcpu_config *target = target_of(vm, 0, intid);
+	const struct vcpu_config *target = target_of(vm, 0, irq);
 	arch_spin_unlock(&g->lock);
 	if (owned && target)
-		vgic_notify(target, intid);
+		vgic_notify(target, irq);
 }
 
 /* ICC_SGI1R_EL1: Aff3 [55:48], IRM [40], Aff2 [39:32], INTID [27:24],
@@ -378,9 +378,9 @@ void vgic_sgi(uint64_t r)
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct vcpu_config *t = vcpu_of(self->vm, i);
-		uint64_t aff0 = t->vmpidr & 0xff;
+		uint64_t aff0 = t->virt_id & 0xff;
 		bool named = all_but_self ? t != self :
-			((t->vmpidr & ~0xffull) == aff321 && aff0 >> 4 == rs && (r >> (aff0 & 0xf)) & 1);
+			((t->virt_id & ~0xffull) == aff321 && aff0 >> 4 == rs && (r >> (aff0 & 0xf)) & 1);
 		if (!named)
 			continue;
 		arch_spin_lock(&vgic_vms[self->vm].lock);

@@ -39,10 +39,10 @@ static void reset_vm(unsigned m)
 	}
 	for (unsigned n = 0; n < NR_SPIS; n++) {
 		g->spi[n] = (struct virq){ .group1 = true, .targets = 1, .target = 0 };
-		g->irouter[n] = vcpu_of(m, 0)->vmpidr;
+		g->irouter[n] = vcpu_of(m, 0)->virt_id;
 	}
 	for (unsigned i = 0; i < vm->nr_irqs; i++) {
-		unsigned intid = vm->irqs[i].intid;
+		unsigned intid = vm->irqs[i].irq;
 		struct virq *v = &g->spi[intid - NR_PRIVATE];
 		v->owned = true;
 		v->hw = vm->irqs[i].hw;
@@ -315,7 +315,7 @@ static void irouter_write(unsigned vm, unsigned intid, uint64_t value)
 	g->irouter[intid - NR_PRIVATE] = value & (0xff00ffffffull | IROUTER_IRM);
 	unsigned target = (value & IROUTER_IRM) ? 0 : NO_TARGET;
 	for (unsigned i = 0; i < tessera_vms[vm].nr_vcpus && !(value & IROUTER_IRM); i++)
-		if (vcpu_of(vm, i)->vmpidr == (value & 0xff00ffffffull))
+		if (vcpu_of(vm, i)->virt_id == (value & 0xff00ffffffull))
 			target = i;
 	vgic_route_spi(vm, intid, target);
 }
@@ -392,7 +392,7 @@ static bool redist_locked(unsigned vm, uint64_t off, unsigned size, bool write, 
 					  FRAME_V3_SGI);
 
 	if (fo == 0x0008 || fo == 0x000c) {                     /* GICR_TYPER, 64-bit */
-		uint64_t aff = ((vc->vmpidr >> 32) & 0xff) << 24 | (vc->vmpidr & 0xffffff);
+		uint64_t aff = ((vc->virt_id >> 32) & 0xff) << 24 | (vc->virt_id & 0xffffff);
 		uint64_t typer = aff << 32 | (uint64_t)index << 8 |
 				 (index + 1 == tessera_vms[vm].nr_vcpus ? GICR_TYPER_LAST : 0);
 		if (write)

@@ -47,8 +47,8 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     if stack % 16:
         raise ConfigError(dotconfig, "CONFIG_STACK_SIZE", f"{stack} is not a multiple of 16")
     board = load_board(board_name, boards)
-    want = "GIC_V3" if board.gic_version == 3 else "GIC_V2"
-    if kconfig.get(want) != "y":
+    want = {3: "GIC_V3", 2: "GIC_V2"}.get(board.gic_version)
+    if want and kconfig.get(want) != "y":
         raise ConfigError(dotconfig, f"CONFIG_{want}", f"board {board_name} has a GICv{board.gic_version} but "
                                                        f"CONFIG_{want} is off; choose the board in make menuconfig")
     system = System(config, board, vms, kconfig, options["run_time_ms"], options["channels"], options["qemu"])
@@ -60,7 +60,7 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     place_channels(system.channels, board, used, find_free)
     for vm in vms:
         vm.dtb_bytes = vm.dtb_path.read_bytes() if vm.dtb_path else guest_dtb(vm, board)
-        place_dtb(vm, len(vm.dtb_bytes))
+        place_dtb(vm, len(vm.dtb_bytes), board.arch)
     place_copies(vms, board, used)
     hyp = hyp_layout(board)
     pool = build_tables(system, hyp, config)

@@ -113,6 +113,19 @@ def _join(cells):
     return value
 
 
+ARCHES = ["aarch64", "riscv64"]
+
+
+def walk_devices(fdt):
+    """Every node a device may be: the root's children, and the children of
+    a simple-bus with identity ranges (riscv64 virt keeps its devices under
+    /soc), in tree order."""
+    for off in fdt.subnodes(0):
+        yield off
+        if "simple-bus" in fdt.strings(off, "compatible") and fdt.prop(off, "ranges") == b"":
+            yield from fdt.subnodes(off)
+
+
 def load_board(name, boards_dir):
     bdir = Path(boards_dir) / name
     file = bdir / "board.toml"
@@ -120,7 +133,7 @@ def load_board(name, boards_dir):
         known = sorted(p.name for p in Path(boards_dir).iterdir() if (p / "board.toml").is_file())
         raise ConfigError(file, "", f"unknown board {name!r}; boards: {', '.join(known)}")
     top = Table(read_file(file), file, "")
-    arch = top.str("arch", choices=["aarch64"])
+    arch = top.str("arch", choices=ARCHES)
     top.str("name")
     dts = bdir / top.str("dts")
     hyp = top.table("hypervisor")
@@ -128,6 +141,11 @@ def load_board(name, boards_dir):
     console = hyp.str("console")
     exit_node = hyp.str("exit", required=False)
     hyp.finish()
+    reserved = []
+    for i, r in enumerate(top.list("reserved", required=False) or []):
+        rt = Table(r, file, f"reserved[{i}]")
+        reserved.append((rt.int("base"), rt.int("size"), rt.str("what")))
+        rt.finish()
     qemu_t = top.table("qemu")
     qemu = {k: qemu_t.str(k) for k in ("binary", "machine", "cpu", "memory", "extra")}
     qemu_t.finish()
@@ -135,22 +153,49 @@ def load_board(name, boards_dir):
 
     blob = compile_dts(dts)
     fdt = Fdt(blob, dts)
-    cpus, compat = [], ""
+    cpus, compat, cpu_offs = [], "", []
     for off in fdt.subnodes(fdt.node("/cpus")):
         if fdt.strings(off, "device_type") == ["cpu"]:
             cpus.append(_join(fdt.cells(off, "reg")))
+            cpu_offs.append(off)
             compat = compat or (fdt.strings(off, "compatible") or [""])[0]
-    ram, devices, gic, gic_version, gic_off, timer_off, pmu_off = [], [], None, 0, None, None, None
-    virtio = []
-    for off in fdt.subnodes(0):
+    ram, devices, virtio = [], [], []
+    for off in walk_devices(fdt):
         if fdt.strings(off, "device_type") == ["memory"]:
             ram.extend(fdt.reg(off))
             continue
+        if "simple-bus" in fdt.strings(off, "compatible"):
+            continue            # a bus: its children are the devices
         for base, size in fdt.reg(off):
             devices.append((fdt.path(off), base, size))
-        node_compat = fdt.strings(off, "compatible")
-        if "virtio,mmio" in node_compat:
+        if "virtio,mmio" in fdt.strings(off, "compatible"):
             virtio.extend(fdt.reg(off)[:1])
+    # The hypervisor's own translation covers 4 GiB (aarch64: TCR_EL2.T0SZ
+    # = 32; riscv64: what it maps of Sv39).
+    for what, base, size in [("RAM", b, s) for b, s in ram] + devices:
+        if base + size > HYP_VA_LIMIT:
+            raise ConfigError(dts, what, f"{base:#x}-{base + size:#x} lies above 4 GiB, beyond what "
+                                         "the hypervisor maps; leave it out of the board tree")
+    for i, (base, size, what) in enumerate(reserved):
+        if base % PAGE or size % PAGE or not size:
+            raise ConfigError(file, f"reserved[{i}]", f"{base:#x}-{base + size:#x} ({what}) is not whole 4 KiB pages")
+    uart_off = fdt.node(console)
+    uart = fdt.reg(uart_off)
+    common = dict(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
+                  ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
+                  uart_base=uart[0][0], qemu=qemu, virtio=sorted(virtio), reserved=reserved,
+                  console_compatible=(fdt.strings(uart_off, "compatible") or [""])[0])
+    if arch == "riscv64":
+        return Board(**common, **_riscv64_parts(fdt, dts, cpu_offs, console, uart_off, exit_node))
+    return Board(**common, **_aarch64_parts(fdt, dts, console, uart_off, exit_node))
+
+
+def _aarch64_parts(fdt, dts, console, uart_off, exit_node):
+    """The GIC, the architected timer and PMU PPIs, the console's SPI and
+    the exit device (pvpanic-pci on a PCIe bridge)."""
+    gic, gic_version, gic_off, timer_off, pmu_off = None, 0, None, None, None
+    for off in walk_devices(fdt):
+        node_compat = fdt.strings(off, "compatible")
         if "arm,gic-v3" in node_compat:
             gic, gic_version, gic_off = fdt.reg(off), 3, off
         elif any(c in node_compat for c in GICV2_COMPATIBLE):
@@ -163,11 +208,6 @@ def load_board(name, boards_dir):
         raise ConfigError(dts, "/", "no interrupt controller Tessera can use: an arm,gic-v3 node with GICD "
                                     "and GICR regions, or a GICv2 (arm,cortex-a15-gic) with GICD, GICC, "
                                     "GICH and GICV")
-    # The hypervisor's own translation covers 4 GiB (TCR_EL2.T0SZ = 32).
-    for what, base, size in [("RAM", b, s) for b, s in ram] + devices:
-        if base + size > HYP_VA_LIMIT:
-            raise ConfigError(dts, what, f"{base:#x}-{base + size:#x} lies above 4 GiB, beyond what "
-                                         "the hypervisor maps; leave it out of the board tree")
     maintenance = _ppis(fdt, dts, gic_off, 1, "the GIC node needs interrupts = <1 PPI flags>: "
                                               "its maintenance interrupt")
     if timer_off is None:
@@ -192,19 +232,62 @@ def load_board(name, boards_dir):
             if intid == other_intid:
                 raise ConfigError(dts, fdt.path(off), f"{what} is PPI {intid - 16} (INTID {intid}), as is "
                                                       f"{other}; give each its own PPI")
-    uart_off = fdt.node(console)
-    uart = fdt.reg(uart_off)
     irq = fdt.cells(uart_off, "interrupts")
     if not irq or len(irq) < 3 or irq[0] != 0:
         raise ConfigError(dts, console, "the console UART needs interrupts = <0 SPI flags> (GIC SPI)")
     exit_dev = None if exit_node is None else _exit_device(fdt, dts, fdt.node(exit_node))
-    return Board(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
-                 ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
-                 uart_base=uart[0][0], uart_irq=32 + irq[1], gic_version=gic_version, gicd=gic[0],
-                 gicr=gic[1] if gic_version == 3 else None,
-                 gicv2=tuple(gic[1:4]) if gic_version == 2 else None, timer_intids=timers,
-                 maintenance_intid=maintenance[0], pmu_intid=pmu, qemu=qemu, exit=exit_dev,
-                 virtio=sorted(virtio))
+    return dict(uart_irq=32 + irq[1], gic_version=gic_version, gicd=gic[0],
+                gicr=gic[1] if gic_version == 3 else None,
+                gicv2=tuple(gic[1:4]) if gic_version == 2 else None, timer_intids=timers,
+                maintenance_intid=maintenance[0], pmu_intid=pmu, exit=exit_dev)
+
+
+SIFIVE_TEST = "sifive,test0"
+RISCV_PAGING = ("riscv,sv39", "riscv,sv48", "riscv,sv57")
+
+
+def _riscv64_parts(fdt, dts, cpu_offs, console, uart_off, exit_node):
+    """The harts' ISA (the H extension) and timebase, the PLIC and CLINT,
+    and the exit device (the SiFive test device)."""
+    cpus = fdt.node("/cpus")
+    timebase = (fdt.cells(cpus, "timebase-frequency") or [0])[0]
+    if not timebase:
+        raise ConfigError(dts, "/cpus", "needs timebase-frequency: the frequency of the time CSR")
+    isas = {(fdt.strings(off, "riscv,isa") or [""])[0] for off in cpu_offs}
+    mmus = {(fdt.strings(off, "mmu-type") or [""])[0] for off in cpu_offs}
+    if len(isas) != 1 or len(mmus) != 1:
+        raise ConfigError(dts, "/cpus", "every hart needs the same riscv,isa and mmu-type")
+    isa, mmu = isas.pop(), mmus.pop()
+    base_isa = isa.split("_")[0]
+    if not base_isa.startswith("rv64") or "h" not in base_isa[4:]:
+        raise ConfigError(dts, "/cpus", f"riscv,isa {isa!r} has no H extension (rv64...h...): Tessera runs "
+                                        "in HS mode")
+    if mmu not in RISCV_PAGING:
+        raise ConfigError(dts, "/cpus", f"mmu-type {mmu!r}: Tessera needs Sv39 or more (riscv,sv39, "
+                                        "riscv,sv48 or riscv,sv57)")
+    plic = clint = None
+    for off in walk_devices(fdt):
+        node_compat = fdt.strings(off, "compatible")
+        if "riscv,plic0" in node_compat or "sifive,plic-1.0.0" in node_compat:
+            plic = fdt.reg(off)[0]
+        elif "riscv,clint0" in node_compat or "sifive,clint0" in node_compat:
+            clint = fdt.reg(off)[0]
+    if plic is None:
+        raise ConfigError(dts, "/", "no riscv,plic0 node: the interrupt controller (QEMU virt's "
+                                    "aia=none) is taken from it")
+    if "ns16550a" not in fdt.strings(uart_off, "compatible"):
+        raise ConfigError(dts, console, "the console UART must be an ns16550a (the hypervisor's "
+                                        "riscv64 console driver)")
+    exit_test = None
+    if exit_node is not None:
+        off = fdt.node(exit_node)
+        if SIFIVE_TEST not in fdt.strings(off, "compatible") or not fdt.reg(off):
+            raise ConfigError(dts, exit_node, "the exit device (board.toml hypervisor.exit) must be a SiFive "
+                                              "test device (compatible = \"sifive,test0\"), which ends QEMU "
+                                              "with an exit status")
+        exit_test = (fdt.reg(off)[0][0], fdt.path(off))
+    return dict(timebase=timebase, cpu_isa=isa, mmu_type=mmu, plic=plic, clint=clint,
+                exit_test=exit_test)
 
 
 PCI_SPACE_MEM32 = 2                     # phys.hi bits 25:24 of a PCI address: 32-bit memory

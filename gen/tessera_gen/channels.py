@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 from .model import MEM_READ, MEM_WRITE, PAGE, SPI_FIRST, MemRegion
-from .pagetable import IPA_BITS
+from .arch import info
 from .schema import Table, keypath
 from .validate import overlaps, rng
 
@@ -82,6 +82,11 @@ def check_channels(channels, vms, board):
     wrong; give each end's partition its doorbell interrupt."""
     by_name = {vm.name: vm for vm in vms}
     names = set()
+    if channels and board.arch != "aarch64":
+        raise ConfigError(channels[0].file, channels[0].key, f"channels need doorbell interrupts and Tessera's "
+                                                             f"hypercalls, which board {board.name} ({board.arch}) "
+                                                             "does not have yet; remove the channel")
+    ipa_bits = info(board).ipa_bits
     for ch in channels:
         if ch.name in names:
             raise ConfigError(ch.file, ch.key + ".name", f"{ch.name!r} is already the name of a channel")
@@ -97,9 +102,9 @@ def check_channels(channels, vms, board):
             e.vm = vm = by_name[e.vm_name]
             if e.gpa % PAGE:
                 raise ConfigError(ch.file, e.key + ".gpa", f"{e.gpa:#x} is not 4 KiB-aligned")
-            if e.gpa + ch.size > 1 << IPA_BITS:
+            if e.gpa + ch.size > 1 << ipa_bits:
                 raise ConfigError(ch.file, e.key + ".gpa", f"guest range {rng(e.gpa, ch.size)} ends above "
-                                                           f"{1 << IPA_BITS:#x}, the end of the {IPA_BITS}-bit "
+                                                           f"{1 << ipa_bits:#x}, the end of the {ipa_bits}-bit "
                                                            "guest-physical address space")
             _check_free_gpa(ch, e, vm)
             if e.irq:

@@ -3,12 +3,13 @@ the virtual MPIDRs it asked for), its memory, its devices, PSCI and chosen."""
 
 import libfdt
 
-from .board import Fdt
+from .board import Fdt, walk_devices
 
 from .model import EMU_CONSOLE, MEM_DEVICE
 
 PHANDLE_CLK = 1
 PHANDLE_GIC = 2
+PHANDLE_CPU_INTC = 0x10                 # riscv64: hart i's interrupt controller is 0x10 + i
 GIC_SPI, GIC_PPI = 0, 1
 IRQ_LEVEL_HIGH, IRQ_EDGE_RISING = 4, 1
 
@@ -25,6 +26,8 @@ def _strings(*values):
 
 
 def guest_dtb(vm, board):
+    if board.arch == "riscv64":
+        return _riscv64_dtb(vm, board)
     sw = libfdt.FdtSw()
     sw.finish_reservemap()
     sw.begin_node("")
@@ -35,15 +38,15 @@ def guest_dtb(vm, board):
     if vm.vgic:
         sw.property_u32("interrupt-parent", PHANDLE_GIC)
 
-    wide = any(v.vmpidr >> 32 for v in vm.vcpus)
+    wide = any(v.virt_id >> 32 for v in vm.vcpus)
     sw.begin_node("cpus")
     sw.property_u32("#address-cells", 2 if wide else 1)
     sw.property_u32("#size-cells", 0)
     for v in vm.vcpus:
-        sw.begin_node(f"cpu@{v.vmpidr:x}")
+        sw.begin_node(f"cpu@{v.virt_id:x}")
         sw.property_string("device_type", "cpu")
         sw.property_string("compatible", board.cpu_compatible)
-        sw.property("reg", _cells(v.vmpidr, ncells=2 if wide else 1))
+        sw.property("reg", _cells(v.virt_id, ncells=2 if wide else 1))
         sw.property_string("enable-method", "psci")
         sw.end_node()
     sw.end_node()
@@ -153,7 +156,7 @@ def _passthrough_node(sw, vm, p, board):
     """A passthrough device as the board describes it, at the guest address
     the config gives, with the interrupt the partition owns."""
     fdt = Fdt(board.dtb, board.dir / "board.dts")
-    src = next((off for off in fdt.subnodes(0) if fdt.reg(off)[:1] and fdt.reg(off)[0][0] == p.hpa), None)
+    src = next((off for off in walk_devices(fdt) if fdt.reg(off)[:1] and fdt.reg(off)[0][0] == p.hpa), None)
     sw.begin_node(f"{p.name.split('@')[0]}@{p.gpa:x}")
     if src is None:
         sw.property_string("compatible", "tessera,passthrough")
@@ -168,3 +171,83 @@ def _passthrough_node(sw, vm, p, board):
     if p.irq and vm.vgic:
         sw.property("interrupts", _cells(GIC_SPI, p.irq - 32, IRQ_LEVEL_HIGH, ncells=1))
     sw.end_node()
+
+
+RISCV_ISA_GUEST_DROPS = ("h",)          # a guest has no hypervisor extension of its own
+NS16550_CLOCK = 0x384000                # QEMU virt's 16550 input clock (its tree says so)
+
+
+def _guest_isa(isa):
+    """The board's riscv,isa without the H extension: a vCPU runs in VS
+    mode and cannot run a hypervisor itself."""
+    base, *ext = isa.split("_")
+    return "_".join([base[:4] + "".join(c for c in base[4:] if c not in RISCV_ISA_GUEST_DROPS)] + ext)
+
+
+def _riscv64_dtb(vm, board):
+    """riscv64: harts (reg = the virtual hart id) each with its interrupt
+    controller node, memory, the console (a 16550A), passthrough devices and
+    chosen. SBI needs no node; there is no interrupt controller above the
+    harts' own yet (the virtual PLIC comes with interrupts)."""
+    sw = libfdt.FdtSw()
+    sw.finish_reservemap()
+    sw.begin_node("")
+    sw.property_string("compatible", "riscv-virtio")
+    sw.property_string("model", f"Tessera partition {vm.name}")
+    sw.property_u32("#address-cells", 2)
+    sw.property_u32("#size-cells", 2)
+
+    sw.begin_node("cpus")
+    sw.property_u32("#address-cells", 1)
+    sw.property_u32("#size-cells", 0)
+    sw.property_u32("timebase-frequency", board.timebase)
+    for i, v in enumerate(vm.vcpus):
+        sw.begin_node(f"cpu@{v.virt_id:x}")
+        sw.property_string("device_type", "cpu")
+        sw.property("reg", _cells(v.virt_id, ncells=1))
+        sw.property_string("status", "okay")
+        sw.property_string("compatible", board.cpu_compatible or "riscv")
+        sw.property_string("riscv,isa", _guest_isa(board.cpu_isa))
+        sw.property_string("mmu-type", board.mmu_type)
+        sw.begin_node("interrupt-controller")
+        sw.property_u32("#interrupt-cells", 1)
+        sw.property("interrupt-controller", b"")
+        sw.property_string("compatible", "riscv,cpu-intc")
+        sw.property_u32("phandle", PHANDLE_CPU_INTC + i)
+        sw.end_node()
+        sw.end_node()
+    sw.end_node()
+
+    ram = [r for r in vm.regions if not r.flags & MEM_DEVICE]
+    sw.begin_node(f"memory@{ram[0].gpa:x}")
+    sw.property_string("device_type", "memory")
+    sw.property("reg", b"".join(_cells(r.gpa, r.size) for r in ram))
+    sw.end_node()
+
+    console = next((d for d in vm.emu if d.type == EMU_CONSOLE), None)
+    if console:
+        uart = f"serial@{console.gpa:x}"
+        sw.begin_node(uart)
+        sw.property_string("compatible", "ns16550a")
+        sw.property("reg", _cells(console.gpa, console.size))
+        sw.property_u32("clock-frequency", NS16550_CLOCK)
+        sw.end_node()
+
+    for p in vm.passthrough:
+        _passthrough_node(sw, vm, p, board)
+
+    sw.begin_node("chosen")
+    if console:
+        sw.property_string("stdout-path", "/" + uart)
+    if vm.cmdline:
+        sw.property_string("bootargs", vm.cmdline)
+    if vm.ramdisk:
+        sw.property("linux,initrd-start", _cells(vm.ramdisk.gpa))
+        sw.property("linux,initrd-end", _cells(vm.ramdisk.gpa + vm.ramdisk.size))
+    sw.end_node()
+
+    sw.end_node()
+    sw.resize(sw.totalsize() + 16)
+    fdt = sw.as_fdt()
+    fdt.pack()
+    return bytes(fdt.as_bytearray())

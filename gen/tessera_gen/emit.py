@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import jinja2
 
 from . import pagetable as pt
+from .arch import info
 from .errors import ConfigError
 from .model import MEM_DEVICE, PAGE
 from .validate import rng
@@ -32,9 +33,20 @@ def hyp_layout(board):
 
 def build_tables(system, hyp, config_file):
     board = system.board
-    pool = pt.TablePool(hyp.pgtables, MAX_TABLES)
+    riscv = board.arch == "riscv64"
+    pool = pt.TablePool(hyp.pgtables, MAX_TABLES, pt.FORMATS[board.arch])
+    hyp_attrs = pt.rv_hyp_attrs if riscv else pt.el2_attrs
+
+    def guest_attrs(flags):
+        return pt.rv_gstage_attrs(flags) if riscv else pt.s2_attrs(flags)
+
+    def guest_map(root, gpa, hpa, size, flags, note):
+        attrs = guest_attrs(flags)
+        if attrs is not None:       # riscv64: no rights at all is no mapping
+            pool.map(root, gpa, hpa, size, attrs, note)
+
     try:
-        root = pool.new("hypervisor EL2 stage 1, level 1")
+        root = pool.new("hypervisor HS-mode Sv39 root (satp)" if riscv else "hypervisor EL2 stage 1, level 1")
         # Devices, rounded out to 2 MiB blocks: the hypervisor is trusted with
         # them, and forwards partitions' accesses to the devices it shares.
         # Not the exit device's ECAM (up to 256 MiB of configuration space):
@@ -50,7 +62,7 @@ def build_tables(system, hyp, config_file):
             else:
                 merged.append([lo, hi])
         for lo, hi in merged:
-            pool.map(root, lo, lo, hi - lo, pt.el2_attrs("device"), "devices")
+            pool.map(root, lo, lo, hi - lo, hyp_attrs("device"), "devices")
         # The exit device: function 0 of each device on bus 0 and the page
         # of its BAR0, each a 4 KiB device page (unless a device block
         # above holds it already). Written too: the BAR, the command
@@ -64,27 +76,36 @@ def build_tables(system, hyp, config_file):
         for base, size in board.ram:
             for lo, hi in [(base, hyp.base), (hyp.base + hyp.size, base + size)]:
                 if hi > lo:
-                    pool.map(root, lo, lo, hi - lo, pt.el2_attrs("data"), "RAM")
+                    pool.map(root, lo, lo, hi - lo, hyp_attrs("data"), "RAM")
         for lo, hi, kind in parts:
-            pool.map(root, lo, lo, hi - lo, pt.el2_attrs(kind), f"hypervisor {kind}")
+            pool.map(root, lo, lo, hi - lo, hyp_attrs(kind), f"hypervisor {kind}")
 
         for vm in system.vms:
-            s2 = pool.new(f"{vm.name} stage 2, level 1")
+            if riscv:
+                s2 = pool.new(f"{vm.name} G-stage Sv39x4 root (hgatp)", pt.GSTAGE_ROOT_TABLES)
+            else:
+                s2 = pool.new(f"{vm.name} stage 2, level 1")
             vm.s2_root = pool.addr(s2)
             for r in vm.regions:
-                pool.map(s2, r.gpa, r.hpa, r.size, pt.s2_attrs(r.flags), vm.name)
+                guest_map(s2, r.gpa, r.hpa, r.size, r.flags, vm.name)
             # Devices whose pages the partition owns; a forwarded device's
             # page stays unmapped (the core forwards its accesses).
             for gpa, hpa, size, _ in vm.device_maps:
-                pool.map(s2, gpa, hpa, size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)
+                guest_map(s2, gpa, hpa, size, 0x3 | MEM_DEVICE, vm.name)
             if vm.vgic_cpu:
                 gpa, hpa, size = vm.vgic_cpu
-                pool.map(s2, gpa, hpa, size, pt.s2_attrs(0x3 | MEM_DEVICE), vm.name)
+                guest_map(s2, gpa, hpa, size, 0x3 | MEM_DEVICE, vm.name)
             for r in vm.channel_ends:       # shared memory: never executable
-                pool.map(s2, r.gpa, r.hpa, r.size, pt.s2_attrs(r.flags), vm.name)
+                guest_map(s2, r.gpa, r.hpa, r.size, r.flags, vm.name)
     except OverflowError as e:
         raise ConfigError(config_file, "", f"{e}; use fewer or larger, 2 MiB-aligned regions") from None
     return pool
+
+
+def console_kind(board):
+    """A partition's console (emu_type 0x2) is the model of the board's own
+    UART: a PL011 on aarch64's virt, a 16550A on riscv64's."""
+    return "EMU_VUART_NS16550" if "ns16550a" in board.console_compatible else "EMU_VUART_PL011"
 
 
 def _images(system, final):
@@ -145,12 +166,13 @@ def emit(system, hyp, pool, out, final, config_name):
         for v in vm.vcpus:
             owner[v.pcpu] = (first + v.index, f"vm {vm.name} vcpu {v.index}")
         first += len(vm.vcpus)
-    pcpus = [SimpleNamespace(mpidr=m, vcpu=owner.get(p, (-1, ""))[0], owner=owner.get(p, (-1, ""))[1])
+    pcpus = [SimpleNamespace(hw_id=m, vcpu=owner.get(p, (-1, ""))[0], owner=owner.get(p, (-1, ""))[1])
              for p, m in enumerate(system.board.cpus)]
 
     top = max([irq for vm in system.vms for irq, _ in vm.irqs], default=31)
     nr_spis = max(32, -(-(top + 1 - 32) // 32) * 32)
-    ctx = dict(config_name=config_name, nr_spis=nr_spis, run_time_ms=system.run_time_ms,
+    ctx = dict(config_name=config_name, nr_spis=nr_spis, run_time_ms=system.run_time_ms, arch=info(system.board),
+               console_kind=console_kind(system.board),
                channels=system.channels, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
                pcpus=pcpus, nr_vcpus=first, images=_images(system, final))
     for vm in system.vms:

@@ -78,7 +78,7 @@ class Image:
 @dataclass
 class Vcpu:
     index: int
-    vmpidr: int
+    virt_id: int                       # the CPU id it presents: virtual MPIDR, hart id
     cpu_set: Optional[int]             # bit mask of allowed physical CPUs (None: any)
     pcpu: Optional[int] = None         # filled in by place
     why: str = ""                      # how place chose pcpu, for the report
@@ -146,27 +146,41 @@ class ExitDevice:
 class Board:
     name: str
     dir: Path
-    arch: str
+    arch: str                          # "aarch64" or "riscv64" (board.toml arch)
     dtb: bytes                         # compiled board.dts
-    cpus: list                         # physical MPIDRs, in /cpus order
+    cpus: list                         # the CPUs' hardware ids (MPIDRs, hart ids), in /cpus order
     cpu_compatible: str
     ram: list                          # [(base, size)]
     devices: list                      # [(path, base, size)] MMIO of every node with reg
     hyp_base: int
     hyp_size: int
     uart_base: int
-    uart_irq: int                      # its INTID
-    gic_version: int                   # 2 or 3
-    gicd: tuple                        # (base, size)
-    gicr: Optional[tuple]              # GICv3: the redistributor region
-    gicv2: Optional[tuple]             # GICv2: (GICC, GICH, GICV) as (base, size)
-    timer_intids: tuple                # architected timer PPIs as INTIDs: secure and
-                                       # non-secure physical, virtual, hypervisor
-    maintenance_intid: int             # the GIC's virtual interface maintenance PPI
-    pmu_intid: Optional[int]           # the PMU's overflow PPI; None: the board has no pmu node
     qemu: dict
-    exit: Optional[ExitDevice] = None  # hypervisor.exit; None: the board has no exit device
+    console_compatible: str = ""       # of the hypervisor's console UART: its model
     virtio: list = field(default_factory=list)   # [(base, size)] of the virtio,mmio nodes, by address
+    reserved: list = field(default_factory=list)  # [(base, size, what)]: RAM the firmware keeps
+    # aarch64
+    uart_irq: int = 0                  # the console UART's INTID
+    gic_version: int = 0               # 2 or 3
+    gicd: Optional[tuple] = None       # (base, size)
+    gicr: Optional[tuple] = None       # GICv3: the redistributor region
+    gicv2: Optional[tuple] = None      # GICv2: (GICC, GICH, GICV) as (base, size)
+    timer_intids: tuple = ()           # architected timer PPIs as INTIDs: secure and
+                                       # non-secure physical, virtual, hypervisor
+    maintenance_intid: int = 0         # the GIC's virtual interface maintenance PPI
+    pmu_intid: Optional[int] = None    # the PMU's overflow PPI; None: the board has no pmu node
+    exit: Optional[ExitDevice] = None  # hypervisor.exit; None: the board has no exit device
+    # riscv64
+    timebase: int = 0                  # /cpus timebase-frequency (the time CSR's Hz)
+    cpu_isa: str = ""                  # the harts' riscv,isa
+    mmu_type: str = ""                 # the harts' mmu-type
+    plic: Optional[tuple] = None       # (base, size)
+    clint: Optional[tuple] = None      # (base, size)
+    exit_test: Optional[tuple] = None  # hypervisor.exit: (base, node path) of the SiFive test device
+
+    @property
+    def has_exit(self):
+        return self.exit is not None or self.exit_test is not None
 
 
 @dataclass

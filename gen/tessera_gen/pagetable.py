@@ -1,9 +1,13 @@
-"""Translation tables built as data (VMSAv8-64, 4 KiB granule).
+"""Translation tables built as data, 4 KiB granule: VMSAv8-64 (aarch64) and
+Sv39 / Sv39x4 (riscv64).
 
-Two regimes: the hypervisor's own EL2 stage 1 and each partition's stage 2.
-The tables live in one array at a fixed host address the linker script
-enforces, so every next-level pointer is known here and the hypervisor never
-writes a descriptor.
+Two regimes: the hypervisor's own (EL2 stage 1; HS-mode satp) and each
+partition's second stage (stage 2; G-stage, hgatp). The tables live in one
+array at a fixed host address the linker script enforces, so every
+next-level pointer is known here and the hypervisor never writes a
+descriptor. Both architectures walk 3 levels of 512 entries with 1 GiB,
+2 MiB and 4 KiB leaves; only the descriptors differ, and riscv64's G-stage
+root is 4 tables (2048 entries, 41-bit guest-physical addresses).
 """
 
 ENTRIES = 512
@@ -47,21 +51,84 @@ def s2_attrs(flags):
     return attrs
 
 
+# --- riscv64: Sv39 (HS mode, satp) and Sv39x4 (G-stage, hgatp) ---------------
+
+RV_V, RV_R, RV_W, RV_X, RV_U, RV_G, RV_A, RV_D = 1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80
+RV_PPN_SHIFT = 10                          # a PTE holds PA >> 12 from bit 10
+GSTAGE_ROOT_TABLES = 4                     # Sv39x4: a 16 KiB, 16 KiB-aligned root
+
+
+def rv_hyp_attrs(kind):
+    """HS-mode leaf: 'text' (RX), 'rodata' (R), 'data' (RW), 'device' (RW).
+    A and D set: the tables are read-only, nothing may update them."""
+    rwx = {"text": RV_R | RV_X, "rodata": RV_R, "data": RV_R | RV_W, "device": RV_R | RV_W}[kind]
+    return RV_V | rwx | RV_A | RV_D
+
+
+def rv_gstage_attrs(flags):
+    """G-stage leaf: the region's rights; every G-stage leaf is a U page
+    (the guest's accesses are user accesses to it). Device memory is never
+    executable. None: no rights at all, the range stays unmapped (an RWX of 0
+    would be a pointer to a next-level table)."""
+    from .model import MEM_DEVICE, MEM_EXEC, MEM_READ, MEM_WRITE
+    rwx = (RV_R if flags & MEM_READ else 0) | (RV_W if flags & MEM_WRITE else 0)
+    if flags & MEM_EXEC and not flags & MEM_DEVICE:
+        rwx |= RV_X
+    return RV_V | rwx | RV_U | RV_A | RV_D if rwx else None
+
+
+class Aarch64Format:
+    name = "aarch64"
+
+    @staticmethod
+    def leaf(pa, attrs, level):
+        return pa | attrs | (DESC_PAGE if level == 3 else DESC_BLOCK)
+
+    @staticmethod
+    def table(addr):
+        return addr | DESC_TABLE
+
+
+class Riscv64Format:
+    name = "riscv64"
+
+    @staticmethod
+    def leaf(pa, attrs, level):
+        return (pa >> 12) << RV_PPN_SHIFT | attrs
+
+    @staticmethod
+    def table(addr):
+        return (addr >> 12) << RV_PPN_SHIFT | RV_V
+
+
+FORMATS = {"aarch64": Aarch64Format, "riscv64": Riscv64Format}
+
+
 class TablePool:
     """All tables of the image, in one array placed at base."""
 
-    def __init__(self, base, max_tables):
+    def __init__(self, base, max_tables, fmt=Aarch64Format):
         self.base = base
         self.max_tables = max_tables
+        self.fmt = fmt
         self.tables = []
         self.notes = []              # one comment per table, for the C file
+        self.children = {}           # (table, index) -> the next-level table there
+        self.root_tables = {}        # root table -> how many tables it spans
 
-    def new(self, note):
-        if len(self.tables) == self.max_tables:
+    def new(self, note, tables=1):
+        """A new table (or a root of several, aligned to their total size)."""
+        while len(self.tables) % tables:
+            self.tables.append([0] * ENTRIES)
+            self.notes.append("(unused: aligns the next root)")
+        if len(self.tables) + tables > self.max_tables:
             raise OverflowError(f"more than {self.max_tables} translation tables needed")
-        self.tables.append([0] * ENTRIES)
-        self.notes.append(note)
-        return len(self.tables) - 1
+        first = len(self.tables)
+        for i in range(tables):
+            self.tables.append([0] * ENTRIES)
+            self.notes.append(note if i == 0 else f"{note}, part {i + 1} of {tables}")
+        self.root_tables[first] = tables
+        return first
 
     def addr(self, index):
         return self.base + index * TABLE_SIZE
@@ -70,22 +137,25 @@ class TablePool:
         """Map [va, va+size) to pa with the largest blocks alignment allows.
         Level 1 and 2 blocks, level 3 pages."""
         end = va + size
-        if level == 1 and end > ENTRIES << LEVEL_SHIFT[1]:
+        span = self.root_tables.get(root, 1) if level == 1 else 1
+        if level == 1 and end > (ENTRIES * span) << LEVEL_SHIFT[1]:
             raise AssertionError(f"{va:#x}-{end:#x} is beyond what a level-1 table maps")
         while va < end:
             shift = LEVEL_SHIFT[level]
             block = 1 << shift
-            idx = (va >> shift) & (ENTRIES - 1)
-            table = self.tables[root]
+            idx = (va >> shift) & (ENTRIES * span - 1)
+            tno, slot = root + idx // ENTRIES, idx % ENTRIES
+            table = self.tables[tno]
             chunk = min(end, (va | (block - 1)) + 1) - va
             if level == 3 or (chunk == block and pa % block == 0):
-                assert table[idx] == 0, f"{va:#x} mapped twice"
-                table[idx] = pa | attrs | (DESC_PAGE if level == 3 else DESC_BLOCK)
+                assert table[slot] == 0, f"{va:#x} mapped twice"
+                table[slot] = self.fmt.leaf(pa, attrs, level)
             else:
-                if table[idx] == 0:
+                if table[slot] == 0:
                     child = self.new(f"level {level + 1} table for {note}")
-                    table[idx] = self.addr(child) | DESC_TABLE
-                child = (table[idx] & ~0xFFF & ((1 << 48) - 1)) - self.base
-                self.map(child // TABLE_SIZE, va, pa, chunk, attrs, note, level + 1)
+                    table[slot] = self.fmt.table(self.addr(child))
+                    self.children[(tno, slot)] = child
+                assert (tno, slot) in self.children, f"{va:#x} mapped twice"
+                self.map(self.children[(tno, slot)], va, pa, chunk, attrs, note, level + 1)
             va += chunk
             pa += chunk

@@ -56,7 +56,7 @@ def place_cpus(vms, board):
 def place_memory(vms, board):
     """Host addresses for map_type 0 regions: the lowest free RAM, with
     hpa = gpa (mod 2 MiB) so that stage 2 can use 2 MiB blocks."""
-    used = [(board.hyp_base, board.hyp_size)]
+    used = [(board.hyp_base, board.hyp_size)] + [(b, s) for b, s, _ in board.reserved]
     for vm in vms:
         for r in vm.regions:
             if r.map_type == MAP_IDENTICAL:
@@ -163,7 +163,15 @@ def qemu_dtb_addr(vm, region):
     return (end + 2 * MIB - 1) // (2 * MIB) * (2 * MIB), initrd
 
 
-def place_dtb(vm, dtb_size):
+def qemu_riscv_dtb_addr(region):
+    """Where plain QEMU (hw/riscv/boot.c, riscv_load_fdt) puts the device
+    tree for this RAM, RAM being the kernel's memory region: its end, or 3
+    GiB if that is lower, minus the tree, rounded down to 2 MiB."""
+    top = min(region.gpa_end, 3072 * MIB) if region.gpa < 3072 * MIB else region.gpa_end
+    return top, lambda size: (top - size) // (2 * MIB) * (2 * MIB)
+
+
+def place_dtb(vm, dtb_size, arch="aarch64"):
     """The guest device tree goes where dtb_load_addr says, or else where
     plain QEMU would put it (qemu_dtb_addr): above the kernel and the
     ramdisk, never in the RAM below or around the image."""
@@ -180,6 +188,17 @@ def place_dtb(vm, dtb_size):
         key = vm.key("kernel")
         fix = f"set {vm.key('kernel.dtb_load_addr')}"
         region = region_of(vm, vm.kernel.gpa, vm.kernel.size)
+        if arch == "riscv64":
+            top, below = qemu_riscv_dtb_addr(region)
+            gpa = below(size)
+            for i in images:
+                if overlaps(gpa, size, i.gpa, i.size) or gpa < region.gpa:
+                    raise ConfigError(vm.file, key, f"the device tree's default place, {rng(gpa, size)} (QEMU's: "
+                                                    f"the last 2 MiB below {top:#x}), overlaps the {i.what} image at "
+                                                    f"{rng(i.gpa, i.size)}; {fix}")
+            vm.dtb = Image("dtb", None, gpa, dtb_size, key, gpa_to_hpa(vm, gpa))
+            vm.dtb_how = "where QEMU puts it"
+            return
         gpa, initrd = qemu_dtb_addr(vm, region)
         if gpa + size > region.gpa_end:
             raise ConfigError(vm.file, key, f"the device tree's default place, {rng(gpa, size)} (QEMU's: after "

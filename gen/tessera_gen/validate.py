@@ -5,8 +5,8 @@ Each check raises ConfigError naming the file, the key path and the fix.
 
 from .errors import ConfigError
 from .model import (EMU_CONSOLE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS, MAP_IDENTICAL, MEM_DEVICE,
-                    MEM_EXEC, PAGE, SPI_FIRST)
-from .pagetable import IPA_BITS
+                    MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
+from .arch import info
 from .schema import keypath
 
 MPIDR_AFF_MASK = 0xFF00FFFFFF          # Aff3 [39:32], Aff2..Aff0 [23:0]
@@ -56,13 +56,16 @@ def _check_vcpus(vm, board):
     seen = {}
     for v in vm.vcpus:
         ids_key = vm.key(keypath("base.phys_cpu_ids", v.index))
-        if v.vmpidr & ~MPIDR_AFF_MASK:
-            raise ConfigError(vm.file, ids_key,
-                              f"{v.vmpidr:#x} is not an MPIDR affinity value; use only Aff3..Aff0 (mask {MPIDR_AFF_MASK:#x})")
-        if v.vmpidr in seen:
-            raise ConfigError(vm.file, ids_key,
-                              f"{v.vmpidr:#x} repeats phys_cpu_ids[{seen[v.vmpidr]}]; each vCPU needs its own virtual MPIDR")
-        seen[v.vmpidr] = v.index
+        if board.arch == "riscv64":
+            _check_hart_id(vm, board, v, ids_key, seen)
+        else:
+            if v.virt_id & ~MPIDR_AFF_MASK:
+                raise ConfigError(vm.file, ids_key,
+                                  f"{v.virt_id:#x} is not an MPIDR affinity value; use only Aff3..Aff0 (mask {MPIDR_AFF_MASK:#x})")
+            if v.virt_id in seen:
+                raise ConfigError(vm.file, ids_key,
+                                  f"{v.virt_id:#x} repeats phys_cpu_ids[{seen[v.virt_id]}]; each vCPU needs its own virtual MPIDR")
+        seen[v.virt_id] = v.index
         sets_key = vm.key(keypath("base.phys_cpu_sets", v.index))
         if v.cpu_set is None:                   # not given: any CPU of the board
             v.cpu_set = all_cpus
@@ -80,6 +83,20 @@ def _check_vcpus(vm, board):
                               f"(mask {all_cpus:#x})")
 
 
+def _check_hart_id(vm, board, v, key, seen):
+    """riscv64: phys_cpu_ids are hart ids, as in the ArceOS hypervisor's
+    riscv64 files: each one of the board's, and without phys_cpu_sets the
+    vCPU runs on the hart of that id. The guest sees it as its hart id."""
+    harts = ", ".join(f"{h:#x}" for h in board.cpus)
+    if v.virt_id not in board.cpus:
+        raise ConfigError(vm.file, key, f"{v.virt_id:#x} is no hart id of board {board.name} (its harts: {harts})")
+    if v.virt_id in seen:
+        raise ConfigError(vm.file, key, f"{v.virt_id:#x} repeats phys_cpu_ids[{seen[v.virt_id]}]; each vCPU "
+                                        "needs its own hart id")
+    if v.cpu_set is None:
+        v.cpu_set = 1 << board.cpus.index(v.virt_id)
+
+
 def _in_ram(board, base, size):
     return any(base >= b and base + size <= b + s for b, s in board.ram)
 
@@ -91,7 +108,11 @@ def _check_regions(vm, board):
             value = r.gpa if r.gpa % PAGE else r.size
             raise ConfigError(vm.file, vm.key(r.key),
                               f"{what} {value:#x} is not 4 KiB-aligned; round it to a multiple of 0x1000")
-        _check_ipa(vm, vm.key(r.key), r.gpa, r.size)
+        _check_ipa(vm, vm.key(r.key), r.gpa, r.size, board)
+        if board.arch == "riscv64" and r.flags & MEM_WRITE and not r.flags & MEM_READ:
+            raise ConfigError(vm.file, vm.key(keypath(r.key, 2)),
+                              f"flags {r.flags:#x} make memory writable but not readable, which riscv64 page "
+                              "tables cannot express; add READ 0x1")
         for r2 in vm.regions[:i]:
             if overlaps(r.gpa, r.size, r2.gpa, r2.size):
                 raise ConfigError(vm.file, vm.key(r.key),
@@ -112,6 +133,11 @@ def _check_regions(vm, board):
             raise ConfigError(vm.file, vm.key(r.key),
                               f"{rng(r.gpa, r.size)} overlaps the hypervisor ({rng(board.hyp_base, board.hyp_size)}); "
                               "move it, or use map_type 0 to let the generator place it")
+        for base, size, what in board.reserved:
+            if overlaps(r.gpa, r.size, base, size):
+                raise ConfigError(vm.file, vm.key(r.key),
+                                  f"{rng(r.gpa, r.size)} overlaps {what} ({rng(base, size)}) of board {board.name}; "
+                                  "move it, or use map_type 0 to let the generator place it")
 
 
 def _check_devices(vm, board, kconfig):
@@ -128,7 +154,7 @@ def _check_devices(vm, board, kconfig):
         if consoles > 1:
             raise ConfigError(vm.file, key, "a partition has at most one emulated console")
         _check_aligned(vm, key, d.gpa, d.size)
-        _check_ipa(vm, key, d.gpa, d.size)
+        _check_ipa(vm, key, d.gpa, d.size, board)
         _check_not_ram(vm, key, d.gpa, d.size)
     for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
@@ -137,7 +163,7 @@ def _check_devices(vm, board, kconfig):
             _check_aligned(vm, key, p.hpa, p.size)
         else:
             _check_transport(vm, key, p, board)
-        _check_ipa(vm, key, p.gpa, p.size)
+        _check_ipa(vm, key, p.gpa, p.size, board)
         for p2 in vm.passthrough[:i]:
             if overlaps(p.gpa, p.size, p2.gpa, p2.size):
                 raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps "
@@ -158,6 +184,7 @@ def _check_devices(vm, board, kconfig):
 
 GUEST_GETS = "a partition gets a console as an emulated device and a virtual GIC"
 EXIT_IS = "it reports how the run ended (board.toml hypervisor.exit)"
+GUEST_GETS_RISCV = "a partition gets a console as an emulated device (a virtual PLIC comes next)"
 
 
 def _check_transport(vm, key, p, board):
@@ -179,9 +206,21 @@ def _hypervisors_devices(board):
     """The host devices the hypervisor drives itself: its console UART,
     every frame of the physical GIC (a GICv2's GICV included: the generator
     maps it for each partition where GICC belongs, never as a device), and
-    the exit device's ECAM and BAR page. [(what, base, size, why)]"""
+    the exit device's ECAM and BAR page; on riscv64 the PLIC, the CLINT
+    (OpenSBI's) and the test device (the exit device, which also powers the
+    machine off or resets it). [(what, base, size, why)]"""
     out = [("the hypervisor's console UART", b, s, GUEST_GETS) for _, b, s in board.devices
            if b <= board.uart_base < b + s]
+    if board.arch == "riscv64":
+        out += [("the physical PLIC", *board.plic, GUEST_GETS_RISCV)]
+        if board.clint:
+            out += [("the CLINT, which OpenSBI keeps", *board.clint, "the firmware's timers and IPIs "
+                                                                   "reach guests through SBI")]
+        if board.exit_test:
+            out += [(f"the exit device ({board.exit_test[1]})", b, s, "it ends the whole machine; a partition "
+                     "powers off or resets itself with SBI SRST") for _, b, s in board.devices
+                    if b <= board.exit_test[0] < b + s]
+        return out
     gic = [board.gicd] + ([board.gicr] if board.gic_version == 3 else list(board.gicv2))
     out += [("the physical GIC", b, s, GUEST_GETS) for b, s in gic]
     if board.exit:
@@ -204,6 +243,12 @@ def _check_interrupts(vm, board, kconfig):
     is the GICV frame mapped where the guest expects GICC."""
     sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + \
               [(p.irq, p.key, True) for p in vm.passthrough if p.irq]
+    if board.arch == "riscv64":
+        if sources:
+            raise ConfigError(vm.file, vm.key(sources[0][1]),
+                              f"gives the partition interrupt {sources[0][0]}, but on riscv64 Tessera has no "
+                              "virtual PLIC yet (it comes next); set the irq to 0")
+        return
     vgic_on = kconfig.get("VGIC") == "y"
     if sources and not vgic_on:
         raise ConfigError(vm.file, vm.key(sources[0][1]),
@@ -252,10 +297,11 @@ def _check_aligned(vm, key, base, size):
         raise ConfigError(vm.file, key, f"range {rng(base, size)} is not a non-empty multiple of 4 KiB pages")
 
 
-def _check_ipa(vm, key, gpa, size):
-    if gpa + size > 1 << IPA_BITS:
-        raise ConfigError(vm.file, key, f"guest range {rng(gpa, size)} ends above {1 << IPA_BITS:#x}, "
-                                        f"the end of the {IPA_BITS}-bit guest-physical address space")
+def _check_ipa(vm, key, gpa, size, board):
+    bits = info(board).ipa_bits
+    if gpa + size > 1 << bits:
+        raise ConfigError(vm.file, key, f"guest range {rng(gpa, size)} ends above {1 << bits:#x}, "
+                                        f"the end of the {bits}-bit guest-physical address space")
 
 
 def _check_not_ram(vm, key, gpa, size):

@@ -52,12 +52,12 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm,
 bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
 		     bool write, uint64_t *value);
 
-/* The level of the interrupt line intid (an SPI the partition owns) that an
- * emulated device of partition vm drives. */
-void arch_irq_level(unsigned vm, unsigned intid, bool level);
+/* The level of the interrupt line irq (an interrupt the partition owns,
+ * struct vm_irq) that an emulated device of partition vm drives. */
+void arch_irq_level(unsigned vm, unsigned irq, bool level);
 
-/* An edge on the interrupt intid of partition vm (a doorbell). */
-void arch_irq_edge(unsigned vm, unsigned intid);
+/* An edge on the interrupt irq of partition vm (a doorbell). */
+void arch_irq_edge(unsigned vm, unsigned irq);
 
 /* --- Partition restart -------------------------------------------------- */
 

@@ -28,9 +28,11 @@ enum power_result {
 };
 enum power_state { POWER_STATE_ON = 0, POWER_STATE_OFF = 1, POWER_STATE_ON_PENDING = 2 };
 
-enum power_result core_vcpu_on(uint64_t vmpidr, uint64_t entry, uint64_t arg);
+/* By the CPU id the guest names a vCPU by (vcpu_config.virt_id): only the
+ * caller's partition's vCPUs exist for it. */
+enum power_result core_vcpu_on(uint64_t virt_id, uint64_t entry, uint64_t arg);
 _Noreturn void core_vcpu_off(void);
-bool core_vcpu_state(uint64_t vmpidr, enum power_state *state);
+bool core_vcpu_state(uint64_t virt_id, enum power_state *state);
 /* The calling vCPU's partition ends: SYSTEM_OFF (stays off), SYSTEM_RESET
  * (or SYSTEM_RESET2's warm reset) or a fault (restarts if its config says
  * so). cause: what the log says. src/health.c. */

@@ -24,19 +24,21 @@ struct mem_region {
 	uint32_t flags;         /* MEM_* */
 };
 
-/* Kinds of emulated (trapped) devices. */
+/* Kinds of emulated (trapped) devices. The core emulates the kinds below
+ * EMU_ARCH_FIRST; each architecture numbers its own (its interrupt
+ * controller's) from EMU_ARCH_FIRST on, in arch/<arch>/board.h. */
 enum emu_kind {
-	EMU_VUART_PL011 = 1,    /* PL011 console */
+	EMU_VUART_PL011 = 1,    /* console: an Arm PL011 */
 	EMU_FORWARD = 2,        /* a passthrough device sharing its page with others':
 				 * each access inside it is done on the device at hpa */
+	EMU_VUART_NS16550 = 3,  /* console: a 16550A (ns16550a) */
 	EMU_ARCH_FIRST = 16,    /* kinds from here on are the architecture's */
-	EMU_VGIC_DIST = 16,     /* aarch64: GIC distributor (v2 or v3, as the board's) */
-	EMU_VGIC_REDIST = 17,   /* aarch64: GICv3 redistributors, one frame per vCPU */
 };
 
-/* An interrupt a partition owns (a shared peripheral interrupt). */
+/* An interrupt a partition owns: a number of the board's interrupt
+ * controller (a GIC INTID, a PLIC source), the same for guest and hardware. */
 struct vm_irq {
-	uint16_t intid;         /* the INTID, the same for guest and hardware */
+	uint16_t irq;
 	uint8_t hw;             /* 1: a physical device raises it; 0: emulated */
 	uint8_t edge;           /* 1: edge-triggered (a channel's doorbell) */
 };
@@ -70,7 +72,8 @@ struct vcpu_config {
 	uint16_t vm;            /* index into tessera_vms[] */
 	uint16_t index;         /* vCPU number inside its partition */
 	uint16_t pcpu;          /* the one physical CPU it runs on */
-	uint64_t vmpidr;        /* virtual MPIDR affinity (Aff3..Aff0) it presents */
+	uint64_t virt_id;       /* the CPU id its guest sees: MPIDR affinity
+				 * (Aff3..Aff0) on aarch64, hart id on riscv64 */
 };
 
 /* A partition. */
@@ -90,7 +93,8 @@ struct vm_config {
 	uint64_t vtime_start;   /* ... reads this when its vCPU 0 starts (each restart too) */
 	uint64_t entry;         /* guest-physical entry point of vCPU 0 */
 	uint64_t dtb;           /* guest-physical address of its device tree */
-	uint64_t s2_root;       /* host-physical address of its stage-2 root table */
+	uint64_t s2_root;       /* host-physical address of its second-stage root table
+				 * (stage 2 on aarch64, G-stage on riscv64) */
 	const struct mem_region *regions;
 	const struct emu_device *emu;
 	const struct vm_irq *irqs;
@@ -100,7 +104,8 @@ struct vm_config {
 
 /* A physical CPU of the board. */
 struct pcpu_config {
-	uint64_t mpidr;         /* physical MPIDR affinity (Aff3..Aff0) */
+	uint64_t hw_id;         /* its hardware id: MPIDR affinity (Aff3..Aff0) on
+				 * aarch64, hart id on riscv64 */
 	int16_t vcpu;           /* index into tessera_vcpus[], or -1: stays off */
 };
 

@@ -1146,7 +1146,7 @@ RE_REGION = re.compile(r"(?:/\* ([^\n]*) \*/\n\s*)?\{ \.gpa = (0x[0-9a-f]+), \.h
 RE_EMU = re.compile(r"static const struct emu_device vm(\d+)_emu\[\] = \{(.*?)\n\};", re.S)
 RE_FORWARD = re.compile(r"\{ \.gpa = (0x[0-9a-f]+), \.size = (0x[0-9a-f]+), \.kind = EMU_FORWARD, "
                         r"\.hpa = (0x[0-9a-f]+) \}")
-RE_IRQ = re.compile(r"\{ \.intid = (\d+)((?:, \.\w+ = \d+)*) \}")
+RE_IRQ = re.compile(r"\{ \.irq = (\d+)((?:, \.\w+ = \d+)*) \}")
 RE_VCPU = re.compile(r"\{ \.vm = (\d+), \.index = (\d+), \.pcpu = (\d+),")
 RE_DEFINE = re.compile(r"^#define (TESSERA_\w+)[ \t]+(\S+)", re.M)
 

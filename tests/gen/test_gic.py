@@ -30,7 +30,7 @@ def test_gicv3_partition_gets_distributor_and_one_redistributor_per_vcpu(gen, ke
     assert cells(fdt, "/pl011@9000000", "interrupts") == [0, 1, 4]
     assert cells(fdt, "/", "interrupt-parent") == cells(fdt, "/intc@8000000", "phandle")
     c = (result.outdir / "partitions.c").read_text()
-    assert "{ .intid = 33 },  /* raised by an emulated device */" in c
+    assert "{ .irq = 33 },  /* raised by an emulated device */" in c
     assert ".kind = EMU_VGIC_REDIST" in c
 
 

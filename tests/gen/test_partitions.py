@@ -29,7 +29,7 @@ def test_channel_maps_one_host_page_into_both_ends(gen, kernel):
     assert "{ .gpa = 0x60000000, .hpa = 0x42200000, .size = 0x1000, .flags = MEM_READ }" in c
     assert "{ .channel = 0, .vm = 1, .irq = 41 },  /* link -> right */" in c
     assert "{ .channel = 0, .vm = 0, .irq = 40 },  /* link -> left */" in c
-    assert "{ .intid = 40, .edge = 1 },  /* a channel's doorbell */" in c
+    assert "{ .irq = 40, .edge = 1 },  /* a channel's doorbell */" in c
     fdt = libfdt.Fdt((result.outdir / "right.dtb").read_bytes())
     node = "/tessera-channel@60000000"
     assert cells(fdt, node, "reg") == [0, 0x60000000, 0, 0x1000]

@@ -20,13 +20,13 @@ def shipped(guests_built, root, gen):
 
 
 def _vcpu_lines(partitions_c):
-    return re.findall(r"\{ \.vm = (\d+), \.index = (\d+), \.pcpu = (\d+), \.vmpidr = (0x[0-9a-f]+) \}",
+    return re.findall(r"\{ \.vm = (\d+), \.index = (\d+), \.pcpu = (\d+), \.virt_id = (0x[0-9a-f]+) \}",
                       partitions_c)
 
 
 def _pcpu_lines(partitions_c):
     return [(int(m, 16), int(v)) for m, v in
-            re.findall(r"\{ \.mpidr = (0x[0-9a-f]+), \.vcpu = (-?\d+) \}", partitions_c)]
+            re.findall(r"\{ \.hw_id = (0x[0-9a-f]+), \.vcpu = (-?\d+) \}", partitions_c)]
 
 
 def test_arceos_smp_outputs(shipped, root):

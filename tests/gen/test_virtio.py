@@ -94,8 +94,8 @@ def test_two_partitions_sharing_a_page_are_both_forwarded(gen):
     assert c.count("EMU_FORWARD") == 2
     # console + vGIC distributor + redistributors + the transport; no region for it
     assert c.count(".nr_emu = 4,") == 2 and c.count(".nr_regions = 1,") == 2
-    assert "{ .intid = 79, .hw = 1 },  /* from the device */" in c
-    assert "{ .intid = 78, .hw = 1 },  /* from the device */" in c
+    assert "{ .irq = 79, .hw = 1 },  /* from the device */" in c
+    assert "{ .irq = 78, .hw = 1 },  /* from the device */" in c
     el2, s2 = roots(out)
     tabs = tables(out)
     for root in s2:                      # neither stage 2 maps the shared page
@@ -310,7 +310,7 @@ def test_shipped_linux_disk_config(root, guests_built, dotconfig, tmp_path):
                           "-device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.31\n"), flags
     part = c[c.index("/* ---- partition linux"):c.index("/* ---- partition rt")]
     assert re.search(r"\.gpa = (0x[0-9a-f]+), \.hpa = \1, .size = 0x10000000", part)
-    assert "{ .intid = 79, .hw = 1 }" in part
+    assert "{ .irq = 79, .hw = 1 }" in part
     cmdline = re.search(r'cmdline = "(name=rt[^"]*)"', text)[1]
     words = cmdline.split()
     assert "virtio=0x0a003c00" in words and "peek=0x0a003e00" in words and "poke=0x0a003e70" in words

@@ -33,8 +33,8 @@ static const struct image_copy b_copies[] = {
 static const struct channel_peer a_peers[] = { { .channel = 5, .vm = 1, .irq = 40 } };
 
 /* a: the console's SPI 33; b: the console's and a device's SPI 48 */
-static const struct vm_irq a_irqs[] = { { .intid = 33, .hw = 0 } };
-static const struct vm_irq b_irqs[] = { { .intid = 33, .hw = 0 }, { .intid = 48, .hw = 1 } };
+static const struct vm_irq a_irqs[] = { { .irq = 33, .hw = 0 } };
+static const struct vm_irq b_irqs[] = { { .irq = 33, .hw = 0 }, { .irq = 48, .hw = 1 } };
 
 const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
 	{ .name = "a", .id = 1, .vmid = 1, .nr_vcpus = 2, .first_vcpu = 0, .nr_regions = 2, .nr_emu = 1,
@@ -46,12 +46,12 @@ const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
 };
 
 const struct vcpu_config tessera_vcpus[TESSERA_NR_VCPUS] = {
-	{ .vm = 0, .index = 0, .pcpu = 0, .vmpidr = 0x0 },
-	{ .vm = 0, .index = 1, .pcpu = 1, .vmpidr = 0x100 },
-	{ .vm = 1, .index = 0, .pcpu = 3, .vmpidr = 0x0 },
+	{ .vm = 0, .index = 0, .pcpu = 0, .virt_id = 0x0 },
+	{ .vm = 0, .index = 1, .pcpu = 1, .virt_id = 0x100 },
+	{ .vm = 1, .index = 0, .pcpu = 3, .virt_id = 0x0 },
 };
 
 const struct pcpu_config tessera_pcpus[TESSERA_NR_PCPUS] = {
-	{ .mpidr = 0, .vcpu = 0 }, { .mpidr = 1, .vcpu = 1 }, { .mpidr = 2, .vcpu = -1 }, { .mpidr = 3, .vcpu = 2 },
+	{ .hw_id = 0, .vcpu = 0 }, { .hw_id = 1, .vcpu = 1 }, { .hw_id = 2, .vcpu = -1 }, { .hw_id = 3, .vcpu = 2 },
 };
 
