@@ -288,7 +288,7 @@ void vgic_vcpu_reset(void)
 	 * the GIC (irq_dispatch): pending there, they come now. */
 	const struct vm_config *vm = &tessera_vms[vc->vm];
 	for (unsigned i = 0; i < vm->nr_irqs; i++) {
-		unsigned intid = vm->irqs[i].intid;
+		unsigned intid = vm->irqs[i].irq;
 		const struct virq *v = &vgic_vms[vc->vm].spi[intid - NR_PRIVATE];
 		if (v->hw && v->target == vc->index)
 			hw_spi_update(vc->vm, intid, v);
