@@ -50,7 +50,7 @@ else
 Q := @
 endif
 
-.PHONY: all build run debug guests linux-guest test test-gen test-unit test-qemu fuzz deps \
+.PHONY: all build run debug guests linux-guest riscv-linux-guest test test-gen test-unit test-qemu fuzz deps \
 	menuconfig defconfig olddefconfig clean help check-config size check
 .DEFAULT_GOAL := all
 
@@ -87,6 +87,17 @@ linux-guest:
 # A config that uses them gets them made first.
 ifneq ($(and $(CONFIG_FILE),$(shell grep -l 'build/linux/' $(CONFIG_FILE) 2>/dev/null)),)
 $(GEN)/stamp: linux-guest
+endif
+
+# A riscv64 kernel built from Debian's linux-source-6.1 (tinyconfig and
+# guests/linux-riscv/kernel.config) and a static C /init
+# (guests/linux-riscv/init.c), into build/linux-riscv/: a few minutes the
+# first time, then cached (scripts/build-riscv-linux.sh, docs/linux.md).
+riscv-linux-guest:
+	@scripts/build-riscv-linux.sh build/linux-riscv
+
+ifneq ($(and $(CONFIG_FILE),$(shell grep -l 'build/linux-riscv/' $(CONFIG_FILE) 2>/dev/null)),)
+$(GEN)/stamp: riscv-linux-guest
 endif
 
 # --- generate: the generator always runs (it is quick) but rewrites only

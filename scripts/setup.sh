@@ -1,6 +1,9 @@
 #!/bin/sh
 # Install everything Tessera needs to build, test and run, from Debian packages
 # only. Safe to run again. Needs root (sudo scripts/setup.sh, or make deps).
+# riscv64: the cross compiler and glibc (the static /init), QEMU and OpenSBI,
+# and linux-source-6.1 with bc, flex and bison, from which
+# scripts/build-riscv-linux.sh builds the riscv64 Linux guest.
 set -eu
 
 PACKAGES="
@@ -11,6 +14,9 @@ PACKAGES="
   python3 python3-jinja2 python3-yaml python3-kconfiglib python3-libfdt python3-pytest
   gdb-multiarch
   cpio e2fsprogs
+  gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
+  qemu-system-misc opensbi
+  linux-source-6.1 bc flex bison xz-utils
   cppcheck clang-tidy
 "
 
