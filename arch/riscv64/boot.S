@@ -262,7 +262,9 @@ firmware_sbi:
 /*
  * Instructions that may fault, on purpose (arch_trap_hyp knows them by
  * address: probe_start..probe_end, each 4 bytes): a fault sets a0 to -1
- * and resumes after the instruction.
+ * and resumes after the instruction. The trap taken in HS mode rewrites
+ * hstatus.SPV and sstatus.SPP, which still say where the guest's own trap
+ * came from and so where the next sret goes: each probe puts them back.
  */
 	.option	push
 	.option	norvc
@@ -273,13 +275,19 @@ probe_start:
 /* long guest_fetch16(addr): hlvx.hu at the guest's addr, zero-extended. */
 	.global	guest_fetch16
 guest_fetch16:
+	csrr	t0, hstatus
+	csrr	t1, sstatus
 	hlvx.hu	a0, (a0)
+	csrw	hstatus, t0
+	csrw	sstatus, t1
 	ret
 /* long probe_stimecmp(void): does the hart have Sstc? */
 	.global	probe_stimecmp
 probe_stimecmp:
+	csrr	t1, sstatus
 	li	a0, 0
 	csrr	t0, stimecmp
+	csrw	sstatus, t1
 	ret
 probe_end:
 	.option	pop
