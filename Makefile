@@ -9,12 +9,11 @@
 #   make bench | size | check      benchmarks, footprint, static analysis
 #
 # CONFIG is a name under configs/ (.toml, .yaml or .yml) or a path to a file.
+# The board it names decides the architecture (board.toml `arch`), and with
+# it the cross compiler and arch/<arch>/: see docs/configuration.md, "Board
+# and architecture".
 
 PYTHON ?= /usr/bin/python3
-CROSS_COMPILE ?= aarch64-linux-gnu-
-CC := $(CROSS_COMPILE)gcc
-LD := $(CROSS_COMPILE)ld
-OBJCOPY := $(CROSS_COMPILE)objcopy
 HOSTCC ?= gcc
 
 CONFIG ?= arceos-smp
@@ -29,19 +28,36 @@ KCONFIG_CONFIG ?= .config
 export KCONFIG_CONFIG
 KCONFIG := $(PYTHON) -m
 
-GEN_SRCS := $(wildcard gen/tessera_gen/*.py gen/templates/*.j2)
+# The board and architecture the config is for: its `board`, or for an
+# ArceOS VM file (no board) the one .config selects. A config for another
+# board than .config's builds with a copy of .config on that board,
+# $(B)/board.config (every other option as .config has it, where it applies).
+BOARD_ARCH := $(if $(CONFIG_FILE),$(shell PYTHONPATH=gen $(PYTHON) -m tessera_gen.which $(CONFIG_FILE) $(KCONFIG_CONFIG) 2>/dev/null))
+BOARD := $(word 1,$(BOARD_ARCH))
+ARCH := $(or $(word 2,$(BOARD_ARCH)),aarch64)
+KCONFIG_BOARD := $(word 3,$(BOARD_ARCH))
+BUILD_KCONFIG := $(if $(and $(BOARD),$(filter-out $(KCONFIG_BOARD),$(BOARD))),$(B)/board.config,$(KCONFIG_CONFIG))
 
-ARCH := aarch64
+GEN_SRCS := $(wildcard gen/tessera_gen/*.py gen/templates/*.j2 gen/templates/*/*.j2)
+
+# arch/<arch>/arch.mk: its CROSS_COMPILE default and compiler flags.
+include arch/$(ARCH)/arch.mk
+CC := $(CROSS_COMPILE)gcc
+LD := $(CROSS_COMPILE)ld
+OBJCOPY := $(CROSS_COMPILE)objcopy
+
 SRCS := $(wildcard src/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard arch/$(ARCH)/*.S)
 OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS))) \
 	$(B)/obj/gen/partitions.o $(B)/obj/gen/pagetables.o $(B)/obj/gen/guest_images.o
 
 CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-pic -fno-pie -fno-stack-protector \
-	-fno-common -mgeneral-regs-only -mno-outline-atomics -Iinclude -Iarch -I$(GEN) -include $(GEN)/autoconf.h -MMD -MP
-LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack
+	-fno-common $(ARCH_CFLAGS) -Iinclude -Iarch -I$(GEN) -include $(GEN)/autoconf.h -MMD -MP
+LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack $(ARCH_LDFLAGS)
 
 GUESTS := smp-hello irq-test ticker bench chan-demo probe
+# Guests built for riscv64 too, into build/guests/riscv64/<name>/.
+RISCV_GUESTS := smp-hello
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
@@ -78,6 +94,8 @@ check-config:
 
 guests:
 	@for g in $(GUESTS); do $(MAKE) -s --no-print-directory -C guests/$$g O=$(CURDIR)/build/guests/$$g || exit 1; done
+	@for g in $(RISCV_GUESTS); do $(MAKE) -s --no-print-directory -C guests/$$g ARCH=riscv64 \
+		O=$(CURDIR)/build/guests/riscv64/$$g || exit 1; done
 
 # Debian's arm64 kernel and a busybox initramfs (guests/linux/init), fetched
 # and built into build/linux/ (cached: nothing is downloaded twice).
@@ -103,9 +121,14 @@ endif
 # --- generate: the generator always runs (it is quick) but rewrites only
 #     the files whose content changed, so make rebuilds only what it must ---
 
-$(GEN)/stamp: check-config $(KCONFIG_CONFIG) $(GEN_SRCS) guests
+# .config with the config's board chosen (when .config selects another).
+$(B)/board.config: $(KCONFIG_CONFIG) Kconfig $(CONFIG_FILE)
+	@echo "  KCONFIG $@ (.config's options on board $(BOARD), which $(CONFIG_FILE) names)"
+	$(Q)PYTHONPATH=gen $(PYTHON) -m tessera_gen.which --board-config $(BOARD) $(KCONFIG_CONFIG) $@
+
+$(GEN)/stamp: check-config $(BUILD_KCONFIG) $(GEN_SRCS) guests
 	@echo "  GEN     $(GEN)"
-	$(Q)PYTHONPATH=gen $(PYTHON) -m tessera_gen --config $(CONFIG_FILE) --out $(GEN) --kconfig $(KCONFIG_CONFIG)
+	$(Q)PYTHONPATH=gen $(PYTHON) -m tessera_gen --config $(CONFIG_FILE) --out $(GEN) --kconfig $(BUILD_KCONFIG)
 	@touch $@
 
 # --- build ----------------------------------------------------------------
@@ -153,15 +176,21 @@ debug: $(ELF)
 # --- tests ------------------------------------------------------------------
 
 # Host unit tests of the arch-neutral core with a fake arch, and of the guest
-# PSCI ABI on top of it (tests/unit/), and of the vGIC (registers and
-# delivery, with fake list registers and physical GIC: tests/unit/vgic/),
-# built for GICv3 and for GICv2.
+# PSCI ABI on top of it (tests/unit/), of the vGIC (registers and delivery,
+# with fake list registers and physical GIC: tests/unit/vgic/), built for
+# GICv3 and for GICv2, and of the riscv64 port's instruction decoder and
+# guest SBI on the same core (tests/unit/riscv/).
 UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
-	src/vuart_pl011.c arch/aarch64/psci.c arch/aarch64/hypercall.c $(wildcard tests/unit/*.c)
+	src/vuart_pl011.c src/vuart_ns16550.c arch/aarch64/psci.c arch/aarch64/hypercall.c $(wildcard tests/unit/*.c)
 VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic_regs_v2.c \
 	tests/unit/runner.c tests/unit/fake_system.c $(wildcard tests/unit/vgic/*.c)
-UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h include/tessera/*.h src/*.h \
-	arch/aarch64/vgic*.h arch/aarch64/gic.h arch/aarch64/arch.h arch/aarch64/board.h arch/aarch64/frame.h)
+# The riscv64 port's decoder and guest SBI on the same core (tests/unit/riscv/).
+RISCV_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
+	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c \
+	tests/unit/runner.c tests/unit/fake_arch.c tests/unit/fake_system.c $(wildcard tests/unit/riscv/*.c)
+UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h tests/unit/riscv/*.h include/tessera/*.h src/*.h \
+	arch/aarch64/vgic*.h arch/aarch64/gic.h arch/aarch64/arch.h arch/aarch64/board.h arch/aarch64/frame.h \
+	arch/riscv64/*.h)
 UNIT_CC = $(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
 	-include tests/unit/autoconf.h
 build/unit/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS)
@@ -173,6 +202,9 @@ build/unit/vgic-tests: $(VGIC_UNIT_SRCS) $(UNIT_HDRS)
 build/unit/vgic2-tests: $(VGIC_UNIT_SRCS) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) -DUNIT_GIC_V2 $(VGIC_UNIT_SRCS) -o $@
+build/unit/riscv-tests: $(RISCV_UNIT_SRCS) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(RISCV_UNIT_SRCS) -o $@
 
 test:
 	@$(PYTHON) tests/run_all.py

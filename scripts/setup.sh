@@ -9,7 +9,8 @@ set -eu
 PACKAGES="
   make gcc libc6-dev
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-  qemu-system-arm
+  gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu
+  qemu-system-arm qemu-system-misc qemu-system-data
   device-tree-compiler libfdt-dev
   python3 python3-jinja2 python3-yaml python3-kconfiglib python3-libfdt python3-pytest
   gdb-multiarch

@@ -12,17 +12,19 @@
 #
 # Footprint: the hypervisor alone. Guest images and device trees (sections
 # .guest.*) and debug info are not counted; only .text, .rodata, .pgtables,
-# .data and .bss are, from `aarch64-linux-gnu-size -A`.
+# .data and .bss are, from `<cross>size -A` of the config's architecture
+# (aarch64-linux-gnu-, riscv64-linux-gnu-: the board decides).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 PYTHON=${PYTHON:-/usr/bin/python3}
-SIZE=${CROSS_COMPILE:-aarch64-linux-gnu-}size
 OUT=build/size.txt
 WORK=build/size
 KCONFIG_CONFIG=${KCONFIG_CONFIG:-.config}
 mkdir -p "$WORK"
-command -v "$SIZE" >/dev/null || { echo "size.sh: $SIZE missing; run: sudo scripts/setup.sh" >&2; exit 1; }
+for SIZE in aarch64-linux-gnu-size riscv64-linux-gnu-size; do
+    command -v "$SIZE" >/dev/null || { echo "size.sh: $SIZE missing; run: sudo scripts/setup.sh" >&2; exit 1; }
+done
 
 # The board .config selects (what make builds with); alldefconfig's when
 # there is no .config yet (make writes that one on first use).
@@ -79,8 +81,9 @@ for cfg in configs/*.toml configs/*.yaml; do
         echo "size.sh: $name: build failed, skipped (log: $log)" >&2
         continue
     fi
-    # name size addr, one section a line
-    "$SIZE" -A "$elf" | awk -v n="$name" -v b="$board" -v h="$how" -v e="$elf" -v s="$secs" '
+    # name size addr, one section a line, by the size tool of the config's architecture
+    arch=$(PYTHONPATH=gen "$PYTHON" -m tessera_gen.which "$cfg" "$KCONFIG_CONFIG" 2>/dev/null | cut -d' ' -f2)
+    "${arch:-aarch64}-linux-gnu-size" -A "$elf" | awk -v n="$name" -v b="$board" -v h="$how" -v e="$elf" -v s="$secs" '
         $1 == ".text" { t += $2 } $1 == ".rodata" { r += $2 } $1 == ".pgtables" { p += $2 }
         $1 == ".data" { d += $2 } $1 == ".bss" { z += $2 }
         $1 ~ /^\./ && $1 !~ /^\.(text|rodata|pgtables|data|bss|guest\..*|debug_.*|comment)$/ { o = o " " $1 }
@@ -138,6 +141,8 @@ groups = [
     ("src/ (C)", ["src/*.c", "src/*.h"], False),
     ("arch/aarch64/ (C)", ["arch/aarch64/*.c", "arch/aarch64/*.h"], False),
     ("arch/aarch64/ (asm)", ["arch/aarch64/*.S"], True),
+    ("arch/riscv64/ (C)", ["arch/riscv64/*.c", "arch/riscv64/*.h"], False),
+    ("arch/riscv64/ (asm)", ["arch/riscv64/*.S"], True),
     ("include/tessera/ (C)", ["include/tessera/*.h"], False),
 ]
 loc = []
@@ -175,19 +180,22 @@ w("  (bytes; kconfig: the build's Kconfig values, .config or the defaults with t
 w("   .text ends with the 2 KiB-aligned vector table, so it grows in 2 KiB steps)")
 lines += notes
 w("")
-w("Source lines (the trusted base is src/ and arch/aarch64/; include/tessera/ is their interface)")
+w("Source lines (the trusted base is src/ and one arch/<arch>/; include/tessera/ is their interface)")
 w("  code = lines with something besides comments and blank space; raw = every line")
 w("")
 w(f"  {'':<22} {'files':>5} {'code':>7} {'raw':>7}")
-tb_code = tb_raw = all_code = all_raw = 0
+tb = {"aarch64": [0, 0], "riscv64": [0, 0]}
+all_code = all_raw = 0
 for label, nfiles, code, raw in loc:
     w(f"  {label:<22} {nfiles:>5} {code:>7} {raw:>7}")
     all_code += code
     all_raw += raw
-    if not label.startswith("include"):
-        tb_code += code
-        tb_raw += raw
-w(f"  {'trusted base':<22} {'':>5} {tb_code:>7} {tb_raw:>7}   (src/ + arch/aarch64/)")
+    for arch, sums in tb.items():
+        if label.startswith("src/") or label.startswith(f"arch/{arch}/"):
+            sums[0] += code
+            sums[1] += raw
+for arch, (code, raw) in tb.items():
+    w(f"  {'trusted base ' + arch:<22} {'':>5} {code:>7} {raw:>7}   (src/ + arch/{arch}/)")
 w(f"  {'total':<22} {'':>5} {all_code:>7} {all_raw:>7}   (with include/tessera/)")
 text = "\n".join(lines) + "\n"
 Path(out).write_text(text)

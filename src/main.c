@@ -15,7 +15,7 @@
  * with a compare-and-swap, so a CPU arriving late never runs a partition
  * that was already stopped for want of it. */
 enum arrival { ARRIVAL_PENDING, ARRIVAL_ARRIVED, ARRIVAL_READY, ARRIVAL_ABANDONED };
-static unsigned char arrival[TESSERA_NR_PCPUS];
+static unsigned arrival[TESSERA_NR_PCPUS];   /* a word: riscv64 has no byte-wide compare-and-swap */
 static bool start_deadline_passed;              /* the boot CPU's timer, during boot */
 static bool boot_done;                          /* set by the boot CPU: guests may run */
 static unsigned boot_pcpu;
@@ -42,7 +42,7 @@ void core_timer_expired(void)
  * interrupt controller) before the deadline? If not, it never will run. */
 static bool pcpu_arrived(unsigned p)
 {
-	unsigned char pending = ARRIVAL_PENDING;
+	unsigned pending = ARRIVAL_PENDING;
 
 	while (__atomic_load_n(&arrival[p], __ATOMIC_ACQUIRE) == ARRIVAL_PENDING &&
 	       !__atomic_load_n(&start_deadline_passed, __ATOMIC_ACQUIRE))
@@ -97,7 +97,7 @@ _Noreturn void core_boot_main(unsigned pcpu)
 
 _Noreturn void core_cpu_main(unsigned pcpu)
 {
-	unsigned char pending = ARRIVAL_PENDING;
+	unsigned pending = ARRIVAL_PENDING;
 
 	if (!__atomic_compare_exchange_n(&arrival[pcpu], &pending, ARRIVAL_ARRIVED, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {

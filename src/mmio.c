@@ -1,33 +1,55 @@
 /*
  * Guest accesses that stage 2 does not map: the emulated devices (the core's
- * PL011 consoles here, the architecture's interrupt controller there), and
- * the passthrough devices that share a page with devices the partition does
- * not own (forwarded). What is not a device is a fault: src/health.c.
+ * consoles here, a PL011 or a 16550A, the architecture's interrupt
+ * controller there), and the passthrough devices that share a page with
+ * devices the partition does not own (forwarded). What is not a device is a
+ * fault: src/health.c.
  */
+#include <stddef.h>
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "console.h"
+#include "vuart_ns16550.h"
 #include "vuart_pl011.h"
 
-/* Each partition's console UART; its lock orders the guest's accesses and
+/* Each partition's console UART, of the model its emulated device's kind
+ * says (one of the two is used); its lock orders the guest's accesses and
  * console input arriving on another pCPU. */
-static struct vuart_pl011 vuarts[TESSERA_NR_VMS];
+static struct vuart {
+	struct vuart_pl011 pl011;
+	struct vuart_ns16550 ns16550;
+} vuarts[TESSERA_NR_VMS];
 static spinlock_t vuart_locks[TESSERA_NR_VMS];
+
+static bool is_console(uint32_t kind)
+{
+	return kind == EMU_VUART_PL011 || kind == EMU_VUART_NS16550;
+}
 
 static const struct emu_device *console_of(const struct vm_config *vm)
 {
 	for (unsigned i = 0; i < vm->nr_emu; i++)
-		if (vm->emu[i].kind == EMU_VUART_PL011)
+		if (is_console(vm->emu[i].kind))
 			return &vm->emu[i];
 	return 0;
+}
+
+/* The line of the console's interrupt; its lock is held. */
+static bool vuart_irq(unsigned vm, const struct emu_device *d)
+{
+	if (d->kind == EMU_VUART_NS16550)
+		return vuart_ns16550_irq(&vuarts[vm].ns16550);
+	return vuart_pl011_irq(&vuarts[vm].pl011);
 }
 
 static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
 			 bool write, uint64_t *value)
 {
 	arch_spin_lock(&vuart_locks[vm]);
-	bool ok = vuart_pl011_access(&vuarts[vm], vm, off, size, write, value);
-	bool line = vuart_pl011_irq(&vuarts[vm]);
+	bool ok = d->kind == EMU_VUART_NS16550 ?
+		vuart_ns16550_access(&vuarts[vm].ns16550, vm, off, size, write, value) :
+		vuart_pl011_access(&vuarts[vm].pl011, vm, off, size, write, value);
+	bool line = vuart_irq(vm, d);
 	arch_spin_unlock(&vuart_locks[vm]);
 	if (d->irq)
 		arch_irq_level(vm, d->irq, line);
@@ -40,11 +62,63 @@ void vuart_input(unsigned vm, char c)
 	if (!d)
 		return;                         /* the partition has no console: dropped */
 	arch_spin_lock(&vuart_locks[vm]);
-	vuart_pl011_input(&vuarts[vm], (uint8_t)c);
-	bool line = vuart_pl011_irq(&vuarts[vm]);
+	if (d->kind == EMU_VUART_NS16550)
+		(void)vuart_ns16550_input(&vuarts[vm].ns16550, (uint8_t)c);
+	else
+		(void)vuart_pl011_input(&vuarts[vm].pl011, (uint8_t)c);
+	bool line = vuart_irq(vm, d);
 	arch_spin_unlock(&vuart_locks[vm]);
 	if (d->irq)
 		arch_irq_level(vm, d->irq, line);
+}
+
+/* A byte typed for the calling partition, as its console UART would give
+ * it to a read of its data register, or -1 (none, or no console). */
+int core_console_getc(void)
+{
+	unsigned vm = core_this_vcpu()->vm;
+	const struct emu_device *d = console_of(&tessera_vms[vm]);
+	int c;
+
+	if (!d)
+		return -1;
+	arch_spin_lock(&vuart_locks[vm]);
+	if (d->kind == EMU_VUART_NS16550)
+		c = vuart_ns16550_getc(&vuarts[vm].ns16550);
+	else
+		c = vuart_pl011_getc(&vuarts[vm].pl011);
+	bool line = vuart_irq(vm, d);
+	arch_spin_unlock(&vuart_locks[vm]);
+	if (d->irq)
+		arch_irq_level(vm, d->irq, line);
+	return c;
+}
+
+void core_console_putc(char c)
+{
+	console_guest_putc(core_this_vcpu()->vm, c);
+}
+
+void core_console_flush(void)
+{
+	console_guest_flush(core_this_vcpu()->vm);
+}
+
+void *core_guest_memory(uint64_t gpa, uint64_t size, bool write)
+{
+	const struct vm_config *vm = core_this_vm();
+	uint32_t need = MEM_READ;
+
+	if (write)
+		need |= MEM_WRITE;
+
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		const struct mem_region *r = &vm->regions[i];
+		if ((r->flags & (need | MEM_DEVICE)) == need && gpa >= r->gpa &&
+		    gpa - r->gpa <= r->size && size <= r->size - (gpa - r->gpa))
+			return (void *)(uintptr_t)(r->hpa + (gpa - r->gpa));
+	}
+	return NULL;
 }
 
 /*
@@ -105,7 +179,7 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value)
 		if (d->kind >= EMU_ARCH_FIRST)
 			return arch_emu_access(vc->vm, d, gpa - d->gpa, size, write, value);
 #if defined(CONFIG_VUART)
-		if (d->kind == EMU_VUART_PL011)
+		if (is_console(d->kind))
 			return vuart_access(vc->vm, d, gpa - d->gpa, size, write, value);
 #endif
 		if (d->kind == EMU_FORWARD)
@@ -118,6 +192,7 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value)
 void vuart_reset(unsigned vm)
 {
 	arch_spin_lock(&vuart_locks[vm]);
-	vuarts[vm] = (struct vuart_pl011){ 0 };
+	vuarts[vm].pl011 = (struct vuart_pl011){ 0 };
+	vuarts[vm].ns16550 = (struct vuart_ns16550){ 0 };
 	arch_spin_unlock(&vuart_locks[vm]);
 }

@@ -100,6 +100,11 @@ static const struct vcpu_config *find_vcpu(const struct vm_config *vm, uint64_t 
 	return 0;
 }
 
+const struct vcpu_config *core_vcpu_of(uint64_t virt_id)
+{
+	return find_vcpu(core_this_vm(), virt_id);
+}
+
 static bool is_executable(const struct vm_config *vm, uint64_t gpa)
 {
 	for (unsigned i = 0; i < vm->nr_regions; i++) {
@@ -109,6 +114,11 @@ static bool is_executable(const struct vm_config *vm, uint64_t gpa)
 			return true;
 	}
 	return false;
+}
+
+bool core_guest_executable(uint64_t gpa)
+{
+	return is_executable(core_this_vm(), gpa);
 }
 
 /* Why a CPU_ON was refused, for the debug log (a guest's SMP bring-up that

@@ -45,17 +45,23 @@ static uint32_t raw_status(const struct vuart_pl011 *u)
 	return RIS_TXRIS | (u->rx_count ? RIS_RXRIS | RIS_RTRIS : 0);
 }
 
+int vuart_pl011_getc(struct vuart_pl011 *u)
+{
+	if (!u->rx_count)
+		return -1;
+	uint8_t c = u->rx[u->rx_head];
+	u->rx_head = (uint8_t)((u->rx_head + 1) % VUART_RX_FIFO);
+	u->rx_count--;
+	return c;
+}
+
 static uint32_t read_reg(struct vuart_pl011 *u, uint64_t off)
 {
 	switch (off) {
-	case UARTDR:
-		if (u->rx_count) {
-			uint8_t c = u->rx[u->rx_head];
-			u->rx_head = (uint8_t)((u->rx_head + 1) % VUART_RX_FIFO);
-			u->rx_count--;
-			return c;
-		}
-		return 0;
+	case UARTDR: {
+		int c = vuart_pl011_getc(u);
+		return c < 0 ? 0u : (uint32_t)c;
+	}
 	case UARTFR:
 		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE) |
 		       (u->rx_count == VUART_RX_FIFO ? FR_RXFF : 0);

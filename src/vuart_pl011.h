@@ -23,6 +23,9 @@ bool vuart_pl011_access(struct vuart_pl011 *u, unsigned vm, uint64_t off, unsign
 /* A byte for the guest to read; false if its receive FIFO is full. */
 bool vuart_pl011_input(struct vuart_pl011 *u, uint8_t c);
 
+/* The next received byte, taken from the FIFO (as a read of UARTDR), or -1. */
+int vuart_pl011_getc(struct vuart_pl011 *u);
+
 /* The level of the UART's interrupt line: UARTMIS != 0. */
 bool vuart_pl011_irq(struct vuart_pl011 *u);
 

@@ -84,7 +84,7 @@ static atomic_uint ping_count;
 static atomic_bool pong_mode;			/* vCPU 1 answers each ping */
 /*
  * vCPU 0's MPIDR, where vCPU 1's handler sends the pong: a copy of
- * dt.mpidr[0] in this file's data, so that the handler (part of the timed
+ * dt.cpu_id[0] in this file's data, so that the handler (part of the timed
  * round trip) loads it in one instruction; dt, in dt.c, takes two.
  */
 static uint64_t pong_mpidr;
@@ -348,7 +348,7 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 static bool gic_this_cpu_init(unsigned int self)
 {
 	unsigned int frames;
-	uint64_t rd = gic_find_redist(dt.mpidr[self], &frames);
+	uint64_t rd = gic_find_redist(dt.cpu_id[self], &frames);
 
 	if (!rd || gic_redist_init(rd, ENABLED_INTIDS))
 		return false;
@@ -438,7 +438,7 @@ static void bench_timer(void)
  */
 static void bench_sgi_latency(void)
 {
-	uint64_t v = gic_sgi1r_value(SGI_PING, dt.mpidr[1]);
+	uint64_t v = gic_sgi1r_value(SGI_PING, dt.cpu_id[1]);
 	int64_t ticks = 0, insns = 0;
 
 	atomic_store_explicit(&pong_mode, false, memory_order_relaxed);
@@ -466,7 +466,7 @@ static void bench_sgi_latency(void)
  */
 static void bench_sgi_roundtrip(void)
 {
-	uint64_t v = gic_sgi1r_value(SGI_PING, dt.mpidr[1]);
+	uint64_t v = gic_sgi1r_value(SGI_PING, dt.cpu_id[1]);
 	int64_t ticks = 0, insns = 0;
 
 	atomic_store_explicit(&pong_mode, true, memory_order_release);
@@ -565,7 +565,7 @@ void secondary_main(unsigned long vcpu)
 	}
 	set_this_vcpu(1);
 	if (!gic_this_cpu_init(1))
-		die("vcpu 1: no redistributor for mpidr 0x%lx", (unsigned long)dt.mpidr[1]);
+		die("vcpu 1: no redistributor for mpidr 0x%lx", (unsigned long)dt.cpu_id[1]);
 	if (pmu) {
 		pmu_enable();
 		if (!calibrate(1))
@@ -611,7 +611,7 @@ void boot_main(uintptr_t dtb)
 		die("need 2 vcpus, /cpus lists %u", dt.ncpus);
 	if (!dt.have_gic)
 		die("no arm,gic-v3 node");
-	pong_mpidr = dt.mpidr[0];
+	pong_mpidr = dt.cpu_id[0];
 
 	freq = cntfrq();
 	ns_per_tick = freq && 1000000000ul % freq == 0 ? 1000000000ul / freq : 0;
@@ -651,7 +651,7 @@ void boot_main(uintptr_t dtb)
 	gic_set_bases(dt.gicd, dt.gicr, dt.gicr_size);
 	gic_dist_enable();
 	if (!gic_this_cpu_init(0))
-		die("vcpu 0: no redistributor for mpidr 0x%lx", (unsigned long)dt.mpidr[0]);
+		die("vcpu 0: no redistributor for mpidr 0x%lx", (unsigned long)dt.cpu_id[0]);
 
 	if (pmu) {
 		if (!calibrate(0))
@@ -659,9 +659,9 @@ void boot_main(uintptr_t dtb)
 		vectors_use_pmu();
 	}
 
-	long ret = psci_cpu_on(dt.mpidr[1], (uintptr_t)secondary_entry, 1);
+	long ret = psci_cpu_on(dt.cpu_id[1], (uintptr_t)secondary_entry, 1);
 	if (ret != PSCI_SUCCESS)
-		die("CPU_ON(0x%lx) returned %ld", (unsigned long)dt.mpidr[1], ret);
+		die("CPU_ON(0x%lx) returned %ld", (unsigned long)dt.cpu_id[1], ret);
 	while (!atomic_load_explicit(&secondary_ready, memory_order_acquire))
 		wfe();
 
@@ -699,7 +699,7 @@ void boot_main(uintptr_t dtb)
 	bench_workload(dtb);
 
 	atomic_store_explicit(&stop_responder, 1, memory_order_release);
-	sgi_send_stamped(gic_sgi1r_value(SGI_PING, dt.mpidr[1]), false);
+	sgi_send_stamped(gic_sgi1r_value(SGI_PING, dt.cpu_id[1]), false);
 	say("BENCH name=end other_irqs=%u\n", other_irqs);
 	say("bench: done\n");
 	power_off();

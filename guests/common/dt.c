@@ -4,7 +4,6 @@
 #include <stddef.h>
 
 #include "cpu.h"
-#include "psci.h"
 #include "uart.h"
 
 struct dt dt = { .vtimer_intid = 27, .ptimer_intid = 30 };   /* until the tree says */
@@ -21,7 +20,7 @@ static void scan_cpu(const struct fdt_node *n)
 	if (!v || n->addr_cells == 0 || len < 4 * n->addr_cells)
 		return;
 	if (dt.ncpus < MAX_VCPUS)
-		dt.mpidr[dt.ncpus++] = fdt_read_cells(v, n->addr_cells) & MPIDR_AFF_MASK;
+		dt.cpu_id[dt.ncpus++] = fdt_read_cells(v, n->addr_cells) & CPU_ID_MASK;
 	dt.ncpus_listed++;
 }
 
@@ -142,7 +141,7 @@ static void scan_node(void *ctx, const struct fdt_node *n)
 		return;
 	if (!dt.have_gic && fdt_stringlist_contains(v, len, "arm,gic-v3"))
 		scan_gic(n);
-	else if (!dt.have_uart && fdt_stringlist_contains(v, len, "arm,pl011"))
+	else if (!dt.have_uart && fdt_stringlist_contains(v, len, UART_COMPATIBLE))
 		scan_uart(n);
 	else if (!dt.pmu_intid && fdt_stringlist_contains(v, len, "arm,armv8-pmuv3"))
 		dt.pmu_intid = ppi_intid(n, 0);
@@ -162,14 +161,13 @@ int dt_scan(uintptr_t dtb, fdt_node_fn *more, void *ctx)
 
 	if (dt.have_uart)
 		uart_set_base(dt.uart_base);
-	psci_use_smc = dt.psci_smc;
 	return err;
 }
 
-int dt_vcpu_index(uint64_t mpidr)
+int dt_vcpu_index(uint64_t cpu_id)
 {
 	for (unsigned int i = 0; i < dt.ncpus; i++)
-		if (dt.mpidr[i] == mpidr)
+		if (dt.cpu_id[i] == cpu_id)
 			return (int)i;
 	return -1;
 }

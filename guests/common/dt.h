@@ -21,11 +21,12 @@ struct dt_range {
 struct dt {
 	unsigned int ncpus;		/* /cpus entries kept: at most MAX_VCPUS */
 	unsigned int ncpus_listed;	/* /cpus entries in the tree */
-	uint64_t mpidr[MAX_VCPUS];	/* their reg (affinity), index = vCPU index */
+	uint64_t cpu_id[MAX_VCPUS];	/* their reg: MPIDR affinity (aarch64), hart id
+					 * (riscv64); index = vCPU index */
 	unsigned int nmem;
 	struct dt_range mem[DT_MAX_MEM];	/* /memory reg ranges, in tree order */
 	bool have_uart;
-	uint64_t uart_base;		/* the first arm,pl011 not disabled */
+	uint64_t uart_base;		/* the first UART_COMPATIBLE (arm,pl011, ns16550a) not disabled */
 	bool psci_smc;			/* /psci method is "smc" (else HVC) */
 	bool have_gic;
 	/* The first arm,gic-v3: distributor, then the first redistributor region. */
@@ -41,16 +42,16 @@ struct dt {
 extern struct dt dt;		/* written by the boot vCPU before it starts any other */
 
 /*
- * Walk the DTB at dtb into dt, then point the UART and psci_call where it
- * says (whatever it managed to read). more (if not NULL) is called with
+ * Walk the DTB at dtb into dt, then point the UART (and on aarch64
+ * psci_call, which reads dt.psci_smc) where it says (whatever it managed to read). more (if not NULL) is called with
  * ctx for every node as well. Returns 0 or -FDT_ERR_*; a DTB outside
  * [RAM_BASE, RAM_END), where the identity map has Normal memory, is not
  * read at all (-FDT_ERR_SIZE).
  */
 int dt_scan(uintptr_t dtb, fdt_node_fn *more, void *ctx);
 
-/* The vCPU index of the /cpus entry with this MPIDR affinity, or -1. */
-int dt_vcpu_index(uint64_t mpidr);
+/* The vCPU index of the /cpus entry with this id (MPIDR affinity, hart id), or -1. */
+int dt_vcpu_index(uint64_t cpu_id);
 
 /* The /memory range holding addr, or NULL. */
 const struct dt_range *dt_mem_holding(uint64_t addr);

@@ -1,33 +1,54 @@
 # Build rules shared by the bare-metal guests under guests/. A guest's
 # Makefile sets GUEST (its name) and OBJS (its own objects) and includes
 # this; it gets the objects of guests/common/ (COMMON, if it sets one, picks
-# among them) and the common linker script:
-#   start.S    entry code, stacks, identity map, vectors (see start.h)
+# among them) and the architecture's linker script. ARCH (aarch64, the
+# default, or riscv64) picks the cross compiler and the architecture's part
+# of guests/common/: a name is looked up in common/$(ARCH)/ first, then in
+# common/; a guest's own sources likewise in <guest>/$(ARCH)/ first.
+#   start.S    entry code, stacks, vectors (aarch64: the identity map; see
+#              <arch>/start.h)
 #   fdt.c      FDT reader; dt.c: the device tree in one walk
-#   psci.c     PSCI calls;  uart.c: PL011 output and printf
-#   console.c  lines from several vCPUs;  exception.c: expected and
-#              unexpected synchronous exceptions
-#   bootargs.c /chosen/bootargs words;  gic.c: GICv3 driver
+#   uart.c     the console UART (PL011, 16550A); printf.c: printf to it
+#   console.c  lines from several vCPUs
+#   aarch64:   psci.c PSCI calls; exception.c expected and unexpected
+#              synchronous exceptions; gic.c GICv3 driver
+#   riscv64:   sbi.c SBI calls; trap.c expected and unexpected traps
+#   bootargs.c /chosen/bootargs words
 # It may also set MAX_VCPUS (stacks reserved, default 8) and START_HOOKS (a
 # header of its own with hooks into start.S, see there).
-#   make -C guests/<name> [O=<outdir>] [CROSS_COMPILE=<prefix>]
+#   make -C guests/<name> [O=<outdir>] [ARCH=riscv64] [CROSS_COMPILE=<prefix>]
 # O is relative to the guest's directory (make -C changes into it first).
 
-CROSS_COMPILE ?= aarch64-linux-gnu-
-O ?= ../../build/guests/$(GUEST)
-COMMON ?= start.o fdt.o dt.o psci.o uart.o console.o exception.o bootargs.o gic.o
-
-CC      := $(CROSS_COMPILE)gcc
-OBJCOPY := $(CROSS_COMPILE)objcopy
+ARCH ?= aarch64
+O ?= ../../build/guests/$(if $(filter riscv64,$(ARCH)),riscv64/)$(GUEST)
 
 SRC := $(patsubst %/,%,$(dir $(firstword $(MAKEFILE_LIST))))
 LIB := $(SRC)/../common
 
+ifeq ($(ARCH),riscv64)
+CROSS_COMPILE ?= riscv64-linux-gnu-
+COMMON ?= start.o fdt.o dt.o sbi.o uart.o console.o trap.o bootargs.o
+# No F/D registers used (the trap path saves only integer ones); .insn for
+# anything beyond rv64imac; no relaxation against gp, which nothing sets.
+ARCH_CFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -mno-relax
+ARCH_LDFLAGS := -Wl,--no-relax
+else
+CROSS_COMPILE ?= aarch64-linux-gnu-
+COMMON ?= start.o fdt.o dt.o psci.o uart.o console.o exception.o bootargs.o gic.o
+# No FP/SIMD registers; inline LDAXR/STXR for atomics: the default
+# out-of-line helpers live in libgcc and probe CPU features through the C
+# library.
+ARCH_CFLAGS := -mgeneral-regs-only -mno-outline-atomics
+ARCH_LDFLAGS :=
+endif
+# printf goes with the UART driver
+COMMON_OBJS := $(COMMON) $(if $(filter uart.o,$(COMMON)),printf.o)
+
+CC      := $(CROSS_COMPILE)gcc
+OBJCOPY := $(CROSS_COMPILE)objcopy
+
 CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -nostdlib -O2 \
-	  -mgeneral-regs-only -fno-pic -fno-stack-protector -I$(LIB)
-# Inline LDAXR/STXR for atomics: the default out-of-line helpers live in
-# libgcc and probe CPU features through the C library.
-CFLAGS += -mno-outline-atomics
+	  $(ARCH_CFLAGS) -fno-pic -fno-stack-protector -I$(SRC)/$(ARCH) -I$(LIB)/$(ARCH) -I$(LIB)
 CFLAGS += -fno-asynchronous-unwind-tables -fno-unwind-tables
 # No memset/memcpy calls conjured from loops: there is no C library.
 CFLAGS += -fno-builtin -fno-tree-loop-distribute-patterns
@@ -35,9 +56,9 @@ CFLAGS += -MMD -MP
 # Every object, common ones included, must see the same MAX_VCPUS.
 CFLAGS += $(if $(MAX_VCPUS),-DMAX_VCPUS=$(MAX_VCPUS))
 
-LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,$(LIB)/linker.ld
+LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,$(LIB)/$(ARCH)/linker.ld $(ARCH_LDFLAGS)
 
-ALL_OBJS := $(addprefix $(O)/,$(OBJS)) $(addprefix $(O)/common-,$(COMMON))
+ALL_OBJS := $(addprefix $(O)/,$(OBJS)) $(addprefix $(O)/common-,$(COMMON_OBJS))
 
 .PHONY: all clean
 all: $(O)/$(GUEST).bin
@@ -45,13 +66,26 @@ all: $(O)/$(GUEST).bin
 $(O)/$(GUEST).bin: $(O)/$(GUEST).elf
 	$(OBJCOPY) -O binary $< $@
 
-$(O)/$(GUEST).elf: $(ALL_OBJS) $(LIB)/linker.ld
+$(O)/$(GUEST).elf: $(ALL_OBJS) $(LIB)/$(ARCH)/linker.ld
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(ALL_OBJS)
+
+# The architecture's own version of a file first.
+$(O)/%.o: $(SRC)/$(ARCH)/%.c | $(O)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/%.o: $(SRC)/$(ARCH)/%.S | $(O)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(O)/%.o: $(SRC)/%.c | $(O)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(O)/%.o: $(SRC)/%.S | $(O)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/common-%.o: $(LIB)/$(ARCH)/%.c | $(O)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/common-%.o: $(LIB)/$(ARCH)/%.S | $(O)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(O)/common-%.o: $(LIB)/%.c | $(O)

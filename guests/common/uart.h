@@ -1,4 +1,8 @@
-/* Polled PL011 output, and the same formatting into a buffer, shared by the guests under guests/. */
+/*
+ * Polled console output (the architecture's UART: a PL011 on aarch64, a
+ * 16550A on riscv64; <arch>/uart.c), and printf to it or into a buffer
+ * (printf.c), shared by the guests under guests/.
+ */
 #ifndef GUEST_UART_H
 #define GUEST_UART_H
 
@@ -6,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UART_DEFAULT_BASE	0x09000000UL	/* QEMU virt's PL011 */
+#include "start.h"	/* UART_DEFAULT_BASE: where QEMU virt has its UART */
 
 void uart_set_base(uintptr_t base);
 void uart_putc(char c);

@@ -302,12 +302,12 @@ static uint64_t redist[MAX_VCPUS];		/* each vCPU's redistributor */
 static bool gic_this_cpu_init(unsigned int self)
 {
 	unsigned int frames;
-	uint64_t rd = gic_find_redist(dt.mpidr[self], &frames);
+	uint64_t rd = gic_find_redist(dt.cpu_id[self], &frames);
 	redist[self] = rd;
 
 	if (!rd) {
 		fail("vcpu %u: no redistributor with affinity 0x%lx in %u frames from 0x%lx",
-		     self, (unsigned long)dt.mpidr[self], frames, (unsigned long)dt.gicr);
+		     self, (unsigned long)dt.cpu_id[self], frames, (unsigned long)dt.gicr);
 		return false;
 	}
 	if (gic_redist_init(rd, enabled_intids())) {
@@ -471,7 +471,7 @@ static void rtc_test(unsigned int self)
 
 	rtc_write(RTCIMSC, 0);
 	rtc_write(RTCICR, 1);
-	if (gic_spi_enable(rtc_intid, dt.mpidr[self], false))
+	if (gic_spi_enable(rtc_intid, dt.cpu_id[self], false))
 		fails |= 1;
 	gic_spi_set_enabled(rtc_intid, false);
 	rtc_write(RTCIMSC, 1);
@@ -518,7 +518,7 @@ static void rtc_arm_for(unsigned int partner)
 {
 	rtc_write(RTCIMSC, 0);
 	rtc_write(RTCICR, 1);
-	if (gic_spi_enable(rtc_intid, dt.mpidr[partner], false))
+	if (gic_spi_enable(rtc_intid, dt.cpu_id[partner], false))
 		fail("rtc: SPI %u does not enable", rtc_intid);
 	rtc_write(RTCIMSC, 1);
 	if (!rtc_alarm_now())
@@ -607,7 +607,7 @@ static unsigned long ticks_to_ns(uint64_t t)
 /* Test 2, vCPU 0's side: SGI to the partner and back, then the round trips. */
 static void sgi_initiator(unsigned int self, unsigned int partner)
 {
-	gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+	gic_send_sgi(SGI_PARTNER, dt.cpu_id[partner]);
 	if (wait_irq(SGI_PARTNER, 1, ms(1000)))
 		say("irq-test: vcpu %u sgi from partner ok\n", self);
 	else
@@ -616,7 +616,7 @@ static void sgi_initiator(unsigned int self, unsigned int partner)
 	uint64_t start = cntvct();
 	unsigned int k;
 	for (k = 1; k <= ROUND_TRIPS; k++) {
-		gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+		gic_send_sgi(SGI_PARTNER, dt.cpu_id[partner]);
 		if (!wait_irq(SGI_PARTNER, 1 + k, ms(100))) {
 			fail("sgi round trip %u of %u: no answer within 100 ms", k, ROUND_TRIPS);
 			break;
@@ -640,13 +640,13 @@ static void sgi_initiator(unsigned int self, unsigned int partner)
 		fail("vcpu %u did not start the sgi-while-active test within 1 s", partner);
 		return;
 	}
-	gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+	gic_send_sgi(SGI_PARTNER, dt.cpu_id[partner]);
 	if (!wait_flag(&hold_state, HOLD_HELD, ms(1000))) {
 		fail("vcpu %u did not take sgi %u within 1 s (sgi-while-active test)", partner,
 		     SGI_PARTNER);
 		return;
 	}
-	gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);	/* arrives while the first is active */
+	gic_send_sgi(SGI_PARTNER, dt.cpu_id[partner]);	/* arrives while the first is active */
 	atomic_store_explicit(&hold_state, HOLD_SENT, memory_order_release);
 	dsb_sev();
 	if (wait_flag(&hold_state, HOLD_TAKEN, ms(1000))) {
@@ -656,7 +656,7 @@ static void sgi_initiator(unsigned int self, unsigned int partner)
 	} else {
 		fail("sgi %u sent to vcpu %u while the previous one was active was not taken "
 		     "within 1 s of its eoi", SGI_PARTNER, partner);
-		gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);	/* wake it up */
+		gic_send_sgi(SGI_PARTNER, dt.cpu_id[partner]);	/* wake it up */
 		if (!wait_flag(&hold_state, HOLD_TAKEN, ms(1000)))
 			fail("vcpu %u still waits for sgi %u after another one", partner,
 			     SGI_PARTNER);
@@ -670,14 +670,14 @@ static void sgi_responder(unsigned int self, unsigned int partner)
 		say("irq-test: vcpu %u sgi from partner ok\n", self);
 	else
 		fail("vcpu %u: no sgi %u from vcpu %u within 1 s", self, SGI_PARTNER, partner);
-	gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+	gic_send_sgi(SGI_PARTNER, dt.cpu_id[partner]);
 
 	for (unsigned int k = 1; k <= ROUND_TRIPS; k++) {
 		if (!wait_irq(SGI_PARTNER, 1 + k, ms(1000))) {
 			fail("vcpu %u: ping %u of %u did not come within 1 s", self, k, ROUND_TRIPS);
 			break;
 		}
-		gic_send_sgi(SGI_PARTNER, dt.mpidr[partner]);
+		gic_send_sgi(SGI_PARTNER, dt.cpu_id[partner]);
 	}
 
 	/* Test 2b: two more SGI 1s, the second while the first is active. */
@@ -756,7 +756,7 @@ void boot_main(uintptr_t dtb)
 	}
 	set_this_vcpu((unsigned int)self);
 
-	if (dt.ncpus >= 2 && dt.mpidr[0] == 0x100 && dt.mpidr[1] == 0x101)
+	if (dt.ncpus >= 2 && dt.cpu_id[0] == 0x100 && dt.cpu_id[1] == 0x101)
 		role = ROLE_RECEIVER;
 	else
 		role = ROLE_SENDER;
@@ -800,9 +800,9 @@ void boot_main(uintptr_t dtb)
 	sgi_partner_want[partner] = 1 + ROUND_TRIPS + 2;
 	if (rtc_base)
 		rtc_arm_for(partner);
-	long ret = psci_cpu_on(dt.mpidr[partner], (uintptr_t)secondary_entry, partner);
+	long ret = psci_cpu_on(dt.cpu_id[partner], (uintptr_t)secondary_entry, partner);
 	if (ret != PSCI_SUCCESS) {
-		fail("CPU_ON(0x%lx) returned %ld", (unsigned long)dt.mpidr[partner], ret);
+		fail("CPU_ON(0x%lx) returned %ld", (unsigned long)dt.cpu_id[partner], ret);
 		power_off();
 	}
 
@@ -831,7 +831,7 @@ void boot_main(uintptr_t dtb)
 
 	/* Let the partner's CPU_OFF complete, so that SYSTEM_OFF cuts nothing short. */
 	for (unsigned int n = 0; n < 100; n++) {
-		if (psci_affinity_info(dt.mpidr[partner]) == PSCI_AFF_OFF)
+		if (psci_affinity_info(dt.cpu_id[partner]) == PSCI_AFF_OFF)
 			break;
 		sleep_ticks(ms(1));
 	}
@@ -851,9 +851,9 @@ void secondary_main(unsigned long vcpu)
 	set_this_vcpu(self);
 
 	uint64_t mpidr = read_mpidr();
-	if (mpidr != dt.mpidr[self])
+	if (mpidr != dt.cpu_id[self])
 		fail("vcpu %u: MPIDR_EL1 is 0x%lx, /cpus says 0x%lx", self, (unsigned long)mpidr,
-		     (unsigned long)dt.mpidr[self]);
+		     (unsigned long)dt.cpu_id[self]);
 	say("irq-test: vcpu %u mpidr 0x%lx up\n", self, (unsigned long)mpidr);
 
 	if (gic_this_cpu_init(self)) {

@@ -621,9 +621,9 @@ static void attack_psci(void)
 	/* Its own vCPUs, both on. */
 	for (unsigned i = 0; i < dt.ncpus && i < NR_CPUS; i++) {
 		buf_printf(what, sizeof(what), "psci CPU_ON own running mpidr 0x%lx",
-			   (unsigned long)dt.mpidr[i]);
+			   (unsigned long)dt.cpu_id[i]);
 		attack("%s", what);
-		long ret = psci_cpu_on(dt.mpidr[i], entry, i);
+		long ret = psci_cpu_on(dt.cpu_id[i], entry, i);
 		if (ret < 0)
 			outcome("error %ld", ret);
 		else
@@ -640,7 +640,7 @@ static void send_sgi(uint64_t r)
 /* 10. vCPU 1 powers itself off (CPU_OFF) and is started again (CPU_ON). */
 static void attack_cpu_off_on(void)
 {
-	uint64_t m1 = dt.mpidr[1];
+	uint64_t m1 = dt.cpu_id[1];
 	unsigned boots = cpu_boots[1];
 	long ret;
 
@@ -1038,10 +1038,10 @@ void boot_main(uintptr_t dtb)
 	irq_unmask();
 
 	/* Its second vCPU, for the SGI and power attacks. */
-	long ret = psci_cpu_on(dt.mpidr[1], (uintptr_t)secondary_entry, 1);
+	long ret = psci_cpu_on(dt.cpu_id[1], (uintptr_t)secondary_entry, 1);
 	if (ret || !WAIT_UNTIL(cpu_boots[1] == 1, 1000)) {
 		uart_printf("probe: error: vcpu 1 (mpidr 0x%lx) did not start (%ld)\n",
-			    (unsigned long)dt.mpidr[1], ret);
+			    (unsigned long)dt.cpu_id[1], ret);
 		power_off();
 	}
 	uart_printf("probe: vcpu 1 up\n");

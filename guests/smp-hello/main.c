@@ -130,7 +130,7 @@ static void psci_checks(unsigned int self)
 
 	features_checks();
 	reset2_checks(ver);
-	check("CPU_ON(self)", psci_cpu_on(dt.mpidr[self], (uintptr_t)secondary_entry, self),
+	check("CPU_ON(self)", psci_cpu_on(dt.cpu_id[self], (uintptr_t)secondary_entry, self),
 	      PSCI_ALREADY_ON);
 
 	/* An affinity value no /cpus entry uses. */
@@ -144,7 +144,7 @@ static void psci_checks(unsigned int self)
 	if (dt.ncpus > 1) {
 		unsigned int other = self == 0 ? 1 : 0;
 		check("AFFINITY_INFO(secondary)",
-		      psci_affinity_info(dt.mpidr[other]), PSCI_AFF_OFF);
+		      psci_affinity_info(dt.cpu_id[other]), PSCI_AFF_OFF);
 	}
 
 	check("MIGRATE_INFO_TYPE", psci_call(PSCI_MIGRATE_INFO_TYPE, 0, 0, 0),
@@ -236,10 +236,10 @@ void boot_main(uintptr_t dtb)
 		if (i == (unsigned int)self)
 			continue;
 		/* context_id = vCPU index: picks the secondary's stack and identity. */
-		long ret = psci_cpu_on(dt.mpidr[i], (uintptr_t)secondary_entry, i);
+		long ret = psci_cpu_on(dt.cpu_id[i], (uintptr_t)secondary_entry, i);
 		if (ret != PSCI_SUCCESS) {
 			say("smp-hello: psci check failed: CPU_ON(0x%lx) got %ld\n",
-			    (unsigned long)dt.mpidr[i], ret);
+			    (unsigned long)dt.cpu_id[i], ret);
 			/* It will never arrive; don't let the barrier wait for it. */
 			atomic_fetch_sub_explicit(&expected, 1, memory_order_acq_rel);
 			dsb_sev();
@@ -265,9 +265,9 @@ void secondary_main(unsigned long vcpu)
 		    (unsigned long)mpidr, vcpu);
 	} else {
 		say("smp-hello: vcpu %lu mpidr 0x%lx up\n", vcpu, (unsigned long)mpidr);
-		if (mpidr != dt.mpidr[vcpu])
+		if (mpidr != dt.cpu_id[vcpu])
 			say("smp-hello: psci check failed: MPIDR_EL1 of vcpu %lu (want 0x%lx) got 0x%lx\n",
-			    vcpu, (unsigned long)dt.mpidr[vcpu], (unsigned long)mpidr);
+			    vcpu, (unsigned long)dt.cpu_id[vcpu], (unsigned long)mpidr);
 		barrier();
 	}
 

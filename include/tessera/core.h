@@ -33,6 +33,11 @@ enum power_state { POWER_STATE_ON = 0, POWER_STATE_OFF = 1, POWER_STATE_ON_PENDI
 enum power_result core_vcpu_on(uint64_t virt_id, uint64_t entry, uint64_t arg);
 _Noreturn void core_vcpu_off(void);
 bool core_vcpu_state(uint64_t virt_id, enum power_state *state);
+/* The calling partition's vCPU presenting CPU id virt_id, or NULL (IPIs
+ * and fences by virtual id: other partitions' vCPUs do not exist for it). */
+const struct vcpu_config *core_vcpu_of(uint64_t virt_id);
+/* Is gpa in the calling partition's executable memory (an entry point)? */
+bool core_guest_executable(uint64_t gpa);
 /* The calling vCPU's partition ends: SYSTEM_OFF (stays off), SYSTEM_RESET
  * (or SYSTEM_RESET2's warm reset) or a fault (restarts if its config says
  * so). cause: what the log says. src/health.c. */
@@ -48,6 +53,19 @@ void core_kicked(void);
  * map. Returns true if an emulated device handled it (*value read or
  * written); false if nothing lives there. */
 bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value);
+
+/* The host address of [gpa, gpa + size) of the calling partition's
+ * memory (RAM, not devices), readable (and writable if write), in one of its
+ * regions; NULL if it is not all there (the firmware interface's buffers:
+ * SBI DBCN). src/mmio.c. */
+void *core_guest_memory(uint64_t gpa, uint64_t size, bool write);
+
+/* The calling partition's console, as its console UART: a byte it writes,
+ * the end of a burst (its unfinished line shown), a byte typed for it or -1
+ * (the firmware interface's console: SBI DBCN and the legacy calls). */
+void core_console_putc(char c);
+void core_console_flush(void);
+int core_console_getc(void);
 
 /* The guest did something illegal (a fault nothing emulates). Returns true if
  * the arch should inject a fault into the guest, or does not return if the

@@ -20,18 +20,25 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BARE_QEMU = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72",
-             "-smp", "4", "-m", "1G", "-nic", "none"]
+# A bare case (no hypervisor) runs its guest on the plain machine of its
+# `arch` (default aarch64); riscv64's has OpenSBI as its firmware.
+BARE_QEMU = {
+    "aarch64": ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72",
+                "-smp", "4", "-m", "1G", "-nic", "none"],
+    "riscv64": ["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64", "-smp", "4", "-m", "1G",
+                "-bios", "default", "-nic", "none"],
+}
 TAIL = 30
 GDB_PORT = 1234                 # the port of build/NAME/gen/debug.gdb (make debug)
 
 
 def build(case):
     """make the case's image; returns (qemu command, error text or None)."""
-    if "bare" in case:              # no hypervisor: `make` builds it, `qemu` runs it
+    if "bare" in case:              # no hypervisor: `make` builds it; `qemu`, or the `arch`'s QEMU, runs it
         proc = subprocess.run(["make", "-s", case.get("make", "guests")], cwd=ROOT,
                               capture_output=True, text=True)
-        return case.get("qemu", BARE_QEMU) + ["-nographic", "-kernel", case["bare"]], \
+        qemu = case.get("qemu") or BARE_QEMU[case.get("arch", "aarch64")]
+        return qemu + ["-nographic", "-kernel", case["bare"]], \
             None if proc.returncode == 0 else proc.stdout + proc.stderr
     cfg = case["config"]
     make = ["make", "-s", f"CONFIG={cfg}"]
@@ -50,6 +57,8 @@ def build(case):
         flags[flags.index("-smp") + 1] = str(case["smp"])
     if "machine" in case:           # another -M than the board's
         flags[flags.index("-M") + 1] = case["machine"]
+    if "cpu" in case:               # another -cpu than the board's
+        flags[flags.index("-cpu") + 1] = case["cpu"]
     if case.get("exit_device", True) is False:     # QEMU without the exit device
         i = flags.index("pvpanic-pci")
         del flags[i - 1:i + 1]

@@ -1,9 +1,14 @@
 /* The generated tables of a small system, written by hand for the tests. */
 #include <tessera/tables.h>
 
+/* a's third region is host memory the tests can look at (a buffer handed
+ * to the firmware interface, SBI DBCN). */
+uint8_t fake_guest_ram[0x1000];
 static const struct mem_region a_regions[] = {
 	{ .gpa = 0x40000000, .hpa = 0x40200000, .size = 0x1000000, .flags = MEM_READ | MEM_WRITE | MEM_EXEC },
 	{ .gpa = 0x50000000, .hpa = 0x41200000, .size = 0x100000, .flags = MEM_READ | MEM_WRITE },
+	{ .gpa = 0x60000000, .hpa = (uint64_t)(uintptr_t)fake_guest_ram, .size = sizeof(fake_guest_ram),
+	  .flags = MEM_READ | MEM_WRITE },
 };
 static const struct mem_region b_regions[] = {
 	{ .gpa = 0x40000000, .hpa = 0x41400000, .size = 0x1000000, .flags = MEM_READ | MEM_WRITE | MEM_EXEC },
@@ -37,7 +42,7 @@ static const struct vm_irq a_irqs[] = { { .irq = 33, .hw = 0 } };
 static const struct vm_irq b_irqs[] = { { .irq = 33, .hw = 0 }, { .irq = 48, .hw = 1 } };
 
 const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
-	{ .name = "a", .id = 1, .vmid = 1, .nr_vcpus = 2, .first_vcpu = 0, .nr_regions = 2, .nr_emu = 1,
+	{ .name = "a", .id = 1, .vmid = 1, .nr_vcpus = 2, .first_vcpu = 0, .nr_regions = 3, .nr_emu = 1,
 	  .nr_irqs = 1, .entry = 0x40080000, .dtb = 0x40000000, .regions = a_regions, .emu = uart,
 	  .irqs = a_irqs, .nr_peers = 1, .peers = a_peers },
 	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 2,

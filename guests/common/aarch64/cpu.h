@@ -55,6 +55,10 @@ static inline void __attribute__((noreturn)) cpu_halt(void)
  * form PSCI, the device tree's /cpus reg and ICC_SGI1R_EL1 use.
  */
 #define MPIDR_AFF_MASK	0xff00ffffffUL
+/* What dt.cpu_id keeps of a /cpus reg: the affinity fields. */
+#define CPU_ID_MASK	MPIDR_AFF_MASK
+/* The console UART the device tree names (dt.uart_base). */
+#define UART_COMPATIBLE	"arm,pl011"
 
 /* No "memory" clobber here: what it reads is the vCPU's own, fixed. */
 static inline uint64_t read_mpidr(void)

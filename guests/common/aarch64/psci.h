@@ -1,7 +1,7 @@
 /*
  * PSCI (Arm DEN 0022) as the guests under guests/ call it: over HVC or SMC,
- * whichever the device tree's /psci method names (dt_scan sets
- * psci_use_smc).
+ * whichever the device tree's /psci method names (dt.psci_smc, which
+ * dt_scan sets).
  */
 #ifndef GUEST_PSCI_H
 #define GUEST_PSCI_H
@@ -39,8 +39,6 @@
 #define PSCI_AFF_ON		0	/* AFFINITY_INFO: the affinity instance is on */
 #define PSCI_AFF_OFF		1	/* ... is off */
 #define PSCI_MIGRATE_NOT_NEEDED	2	/* MIGRATE_INFO_TYPE: no trusted OS to migrate */
-
-extern bool psci_use_smc;	/* the conduit: false = HVC, true = SMC */
 
 /* SMC Calling Convention: function ID and arguments in x0-x3, result in x0. */
 long psci_call(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3);

@@ -1,10 +1,9 @@
 /* The PSCI call and power-off of the guests under guests/ (psci.h). */
 #include "psci.h"
 
+#include "dt.h"
 #include "timer.h"
 #include "uart.h"
-
-bool psci_use_smc;
 
 /*
  * SMCCC lets the callee clobber x4-x17 (all caller-saved in AAPCS64 anyway)
@@ -23,7 +22,7 @@ long psci_call(unsigned long fn, unsigned long a1, unsigned long a2, unsigned lo
 	register unsigned long x2 __asm__("x2") = a2;
 	register unsigned long x3 __asm__("x3") = a3;
 
-	if (psci_use_smc)
+	if (dt.psci_smc)
 		SMCCC_CALL("smc #0", x0, x1, x2, x3);
 	else
 		SMCCC_CALL("hvc #0", x0, x1, x2, x3);

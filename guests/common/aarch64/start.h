@@ -18,6 +18,8 @@
 #define RAM_END		0x80000000UL
 /* The identity map covers [0, IDMAP_END): loads anywhere below it translate at stage 1. */
 #define IDMAP_END	0x100000000UL
+/* QEMU virt's PL011, until the device tree says otherwise. */
+#define UART_DEFAULT_BASE	0x09000000UL
 
 /*
  * Exception vector indexes (offset / 0x80) of exceptions taken from EL1

@@ -1,0 +1,21 @@
+/* The board as arch/riscv64 needs it at run time: its console and PLIC,
+ * from boards/NAME/board.dts; the generator emits tessera_board
+ * (gen/templates/riscv64/board.c.j2). The core never looks at it. */
+#ifndef ARCH_RISCV64_BOARD_H
+#define ARCH_RISCV64_BOARD_H
+
+#include <stdint.h>
+#include <tessera/tables.h>
+
+/* The architecture's emulated-device kinds (struct emu_device.kind), from
+ * EMU_ARCH_FIRST on: none yet (the virtual PLIC comes with interrupts). */
+
+struct board_config {
+	uint64_t uart_base;     /* the hypervisor's console, a 16550A */
+	uint64_t plic_base;     /* the physical PLIC (interrupts: next) */
+	uint64_t timebase_hz;   /* the time CSR's frequency */
+};
+
+extern const struct board_config tessera_board;
+
+#endif

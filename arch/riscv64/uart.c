@@ -1,0 +1,30 @@
+/* The hypervisor's console: a 16550A (ns16550a, byte registers), polled
+ * for output. Input (for the partition holding the console focus) needs its
+ * interrupt through the PLIC: the next step of the riscv64 port. */
+#include <tessera/arch.h>
+#include "arch.h"
+
+#define UART_RBR    0
+#define UART_THR    0
+#define UART_LSR    5
+#define LSR_DR      0x01u   /* data ready */
+#define LSR_THRE    0x20u   /* transmit holding register empty */
+
+static volatile uint8_t *uart(void)
+{
+	return (volatile uint8_t *)(uintptr_t)tessera_board.uart_base;
+}
+
+void arch_console_putc(char c)
+{
+	while (!(uart()[UART_LSR] & LSR_THRE))
+		;
+	uart()[UART_THR] = (uint8_t)c;
+}
+
+int console_rx_getc(void)
+{
+	if (!(uart()[UART_LSR] & LSR_DR))
+		return -1;
+	return uart()[UART_RBR];
+}

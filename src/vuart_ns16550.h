@@ -1,0 +1,32 @@
+/* An emulated 16550A UART (ns16550a) as seen by one partition. */
+#ifndef SRC_VUART_NS16550_H
+#define SRC_VUART_NS16550_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NS16550_RX_FIFO 16              /* the 16550A's receive FIFO depth */
+
+struct vuart_ns16550 {
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	uint8_t rx[NS16550_RX_FIFO];
+	uint8_t rx_head, rx_count;
+	uint8_t idle_reads;             /* register reads since the last byte written */
+	bool thri;                      /* transmitter-empty interrupt pending */
+};
+
+/* A guest access at byte offset off. Registers are bytes (reg-shift 0,
+ * reg-io-width 1, as QEMU virt's): false for any other access size. */
+bool vuart_ns16550_access(struct vuart_ns16550 *u, unsigned vm, uint64_t off, unsigned size,
+			  bool write, uint64_t *value);
+
+/* A byte for the guest to read; false if its receive FIFO is full. */
+bool vuart_ns16550_input(struct vuart_ns16550 *u, uint8_t c);
+
+/* The next received byte, taken from the FIFO (as a read of RBR), or -1. */
+int vuart_ns16550_getc(struct vuart_ns16550 *u);
+
+/* The level of the UART's interrupt line: an enabled interrupt pending. */
+bool vuart_ns16550_irq(const struct vuart_ns16550 *u);
+
+#endif

@@ -1,0 +1,36 @@
+/* What arch/riscv64/sbi.c calls of the rest of its port, faked for the host:
+ * the tests see what it asked for. */
+#include <string.h>
+#include <tessera/arch.h>
+#include "../../../arch/riscv64/arch.h"
+#include "fake_riscv.h"
+
+struct fake_riscv fake_riscv;
+
+void guest_timer_set(uint64_t when)
+{
+	fake_riscv.timer = when;
+	fake_riscv.timer_calls++;
+}
+
+void pcpu_request(unsigned pcpu, uint32_t req)
+{
+	fake_riscv.requests[pcpu] |= req;
+}
+
+void local_request(uint32_t req)
+{
+	fake_riscv.local |= req;
+}
+
+void pcpu_wait_done(unsigned pcpu)
+{
+	fake_riscv.waited[pcpu]++;
+}
+
+_Noreturn void vcpu_resume(uint64_t entry, uint64_t arg)
+{
+	const struct vcpu_config *v = &tessera_vcpus[tessera_pcpus[arch_pcpu_id()].vcpu];
+	fake_riscv.resumed++;
+	arch_vcpu_enter(&tessera_vms[v->vm], v, entry, arg);
+}

@@ -1,0 +1,16 @@
+/* The fakes of fake_riscv.c: what the SBI asked of the rest of its port. */
+#ifndef TESTS_UNIT_RISCV_FAKE_RISCV_H
+#define TESTS_UNIT_RISCV_FAKE_RISCV_H
+
+#include <stdint.h>
+
+extern struct fake_riscv {
+	uint64_t timer;                 /* guest_timer_set() */
+	unsigned timer_calls;
+	uint32_t requests[4];           /* pcpu_request() per pCPU */
+	uint32_t local;                 /* local_request() */
+	unsigned waited[4];             /* pcpu_wait_done() per pCPU */
+	unsigned resumed;               /* vcpu_resume() */
+} fake_riscv;
+
+#endif
