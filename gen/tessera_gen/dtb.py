@@ -127,23 +127,7 @@ def guest_dtb(vm, board):
             sw.property("interrupts", _cells(GIC_SPI, end.irq - 32, IRQ_EDGE_RISING, ncells=1))
         sw.end_node()
 
-    sw.begin_node("chosen")
-    if console:
-        sw.property_string("stdout-path", "/" + uart)
-    if vm.cmdline:
-        sw.property_string("bootargs", vm.cmdline)
-    if vm.ramdisk:
-        sw.property("linux,initrd-start", _cells(vm.ramdisk.gpa))
-        sw.property("linux,initrd-end", _cells(vm.ramdisk.gpa + vm.ramdisk.size))
-    sw.end_node()
-
-    sw.end_node()
-    # pylibfdt grows the buffer for nodes and properties but not for the
-    # end tag as_fdt() adds: a tree that filled it exactly fails (NOSPACE).
-    sw.resize(sw.totalsize() + 16)
-    fdt = sw.as_fdt()
-    fdt.pack()
-    return bytes(fdt.as_bytearray())
+    return _finish(sw, vm, uart if console else None)
 
 
 # Properties of a board device node that refer to other nodes of the board
@@ -236,9 +220,15 @@ def _riscv64_dtb(vm, board):
     for p in vm.passthrough:
         _passthrough_node(sw, vm, p, board)
 
+    return _finish(sw, vm, uart if console else None)
+
+
+def _finish(sw, vm, stdout):
+    """/chosen (the console node's name, bootargs, the initrd) and the
+    tree's end: the device tree's bytes."""
     sw.begin_node("chosen")
-    if console:
-        sw.property_string("stdout-path", "/" + uart)
+    if stdout:
+        sw.property_string("stdout-path", "/" + stdout)
     if vm.cmdline:
         sw.property_string("bootargs", vm.cmdline)
     if vm.ramdisk:
@@ -247,6 +237,8 @@ def _riscv64_dtb(vm, board):
     sw.end_node()
 
     sw.end_node()
+    # pylibfdt grows the buffer for nodes and properties but not for the
+    # end tag as_fdt() adds: a tree that filled it exactly fails (NOSPACE).
     sw.resize(sw.totalsize() + 16)
     fdt = sw.as_fdt()
     fdt.pack()
