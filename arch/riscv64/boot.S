@@ -86,6 +86,17 @@ hs_mmu_on:
 	fence.i
 	ret
 
+/* The registers a C call may change (ra, t0-t6, a0-a7) and the ones it
+ * keeps (s0-s11), saved to or loaded from a struct frame at sp (x2, sp
+ * itself, and x0 are handled apart). */
+#define CALLER_SAVED	1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 28, 29, 30, 31
+#define CALLEE_SAVED	8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+.macro	frame_regs op, regs:vararg
+	.irp	r, \regs
+	\op	x\r, \r * 8(sp)
+	.endr
+.endm
+
 	.text
 /*
  * The trap vector (direct mode). From the guest: switch to this pCPU's
@@ -99,36 +110,7 @@ trap_vector:
 	csrrw	sp, sscratch, sp
 	beqz	sp, hyp_trap
 	addi	sp, sp, -FRAME_SIZE
-	sd	x1, 1 * 8(sp)
-	sd	x3, 3 * 8(sp)
-	sd	x4, 4 * 8(sp)
-	sd	x5, 5 * 8(sp)
-	sd	x6, 6 * 8(sp)
-	sd	x7, 7 * 8(sp)
-	sd	x8, 8 * 8(sp)
-	sd	x9, 9 * 8(sp)
-	sd	x10, 10 * 8(sp)
-	sd	x11, 11 * 8(sp)
-	sd	x12, 12 * 8(sp)
-	sd	x13, 13 * 8(sp)
-	sd	x14, 14 * 8(sp)
-	sd	x15, 15 * 8(sp)
-	sd	x16, 16 * 8(sp)
-	sd	x17, 17 * 8(sp)
-	sd	x18, 18 * 8(sp)
-	sd	x19, 19 * 8(sp)
-	sd	x20, 20 * 8(sp)
-	sd	x21, 21 * 8(sp)
-	sd	x22, 22 * 8(sp)
-	sd	x23, 23 * 8(sp)
-	sd	x24, 24 * 8(sp)
-	sd	x25, 25 * 8(sp)
-	sd	x26, 26 * 8(sp)
-	sd	x27, 27 * 8(sp)
-	sd	x28, 28 * 8(sp)
-	sd	x29, 29 * 8(sp)
-	sd	x30, 30 * 8(sp)
-	sd	x31, 31 * 8(sp)
+	frame_regs sd, CALLER_SAVED, CALLEE_SAVED
 	csrrw	t0, sscratch, zero	/* the guest's sp; the hypervisor runs now */
 	sd	t0, 2 * 8(sp)
 	sd	zero, 0(sp)
@@ -146,62 +128,14 @@ guest_return:
 	csrw	sepc, t0
 	addi	t0, sp, FRAME_SIZE
 	csrw	sscratch, t0		/* the PCPU_AREA: the next trap is the guest's */
-	ld	x1, 1 * 8(sp)
-	ld	x3, 3 * 8(sp)
-	ld	x4, 4 * 8(sp)
-	ld	x5, 5 * 8(sp)
-	ld	x6, 6 * 8(sp)
-	ld	x7, 7 * 8(sp)
-	ld	x8, 8 * 8(sp)
-	ld	x9, 9 * 8(sp)
-	ld	x10, 10 * 8(sp)
-	ld	x11, 11 * 8(sp)
-	ld	x12, 12 * 8(sp)
-	ld	x13, 13 * 8(sp)
-	ld	x14, 14 * 8(sp)
-	ld	x15, 15 * 8(sp)
-	ld	x16, 16 * 8(sp)
-	ld	x17, 17 * 8(sp)
-	ld	x18, 18 * 8(sp)
-	ld	x19, 19 * 8(sp)
-	ld	x20, 20 * 8(sp)
-	ld	x21, 21 * 8(sp)
-	ld	x22, 22 * 8(sp)
-	ld	x23, 23 * 8(sp)
-	ld	x24, 24 * 8(sp)
-	ld	x25, 25 * 8(sp)
-	ld	x26, 26 * 8(sp)
-	ld	x27, 27 * 8(sp)
-	ld	x28, 28 * 8(sp)
-	ld	x29, 29 * 8(sp)
-	ld	x30, 30 * 8(sp)
-	ld	x31, 31 * 8(sp)
+	frame_regs ld, CALLER_SAVED, CALLEE_SAVED
 	ld	x2, 2 * 8(sp)
 	sret
 
 hyp_trap:
 	csrrw	sp, sscratch, zero	/* our own sp back; sscratch 0 again */
 	addi	sp, sp, -FRAME_SIZE
-	sd	x1, 1 * 8(sp)
-	sd	x3, 3 * 8(sp)
-	sd	x4, 4 * 8(sp)
-	sd	x5, 5 * 8(sp)
-	sd	x6, 6 * 8(sp)
-	sd	x7, 7 * 8(sp)
-	sd	x8, 8 * 8(sp)
-	sd	x9, 9 * 8(sp)
-	sd	x10, 10 * 8(sp)
-	sd	x11, 11 * 8(sp)
-	sd	x12, 12 * 8(sp)
-	sd	x13, 13 * 8(sp)
-	sd	x14, 14 * 8(sp)
-	sd	x15, 15 * 8(sp)
-	sd	x16, 16 * 8(sp)
-	sd	x17, 17 * 8(sp)
-	sd	x28, 28 * 8(sp)
-	sd	x29, 29 * 8(sp)
-	sd	x30, 30 * 8(sp)
-	sd	x31, 31 * 8(sp)
+	frame_regs sd, CALLER_SAVED
 	addi	t0, sp, FRAME_SIZE
 	sd	t0, 2 * 8(sp)
 	sd	zero, 0(sp)
@@ -211,24 +145,7 @@ hyp_trap:
 	call	arch_trap_hyp		/* callee-saved x8, x9, x18-x27 it keeps itself */
 	ld	t0, FRAME_SEPC(sp)
 	csrw	sepc, t0
-	ld	x1, 1 * 8(sp)
-	ld	x3, 3 * 8(sp)
-	ld	x4, 4 * 8(sp)
-	ld	x5, 5 * 8(sp)
-	ld	x6, 6 * 8(sp)
-	ld	x7, 7 * 8(sp)
-	ld	x10, 10 * 8(sp)
-	ld	x11, 11 * 8(sp)
-	ld	x12, 12 * 8(sp)
-	ld	x13, 13 * 8(sp)
-	ld	x14, 14 * 8(sp)
-	ld	x15, 15 * 8(sp)
-	ld	x16, 16 * 8(sp)
-	ld	x17, 17 * 8(sp)
-	ld	x28, 28 * 8(sp)
-	ld	x29, 29 * 8(sp)
-	ld	x30, 30 * 8(sp)
-	ld	x31, 31 * 8(sp)
+	frame_regs ld, CALLER_SAVED
 	addi	sp, sp, FRAME_SIZE
 	sret
 
