@@ -51,11 +51,7 @@ def guest_dtb(vm, board):
         sw.end_node()
     sw.end_node()
 
-    ram = [r for r in vm.regions if not r.flags & MEM_DEVICE]
-    sw.begin_node(f"memory@{ram[0].gpa:x}")
-    sw.property_string("device_type", "memory")
-    sw.property("reg", b"".join(_cells(r.gpa, r.size) for r in ram))
-    sw.end_node()
+    _memory_node(sw, vm)
 
     sw.begin_node("psci")
     sw.property("compatible", _strings("arm,psci-1.0", "arm,psci-0.2"))
@@ -202,11 +198,7 @@ def _riscv64_dtb(vm, board):
         sw.end_node()
     sw.end_node()
 
-    ram = [r for r in vm.regions if not r.flags & MEM_DEVICE]
-    sw.begin_node(f"memory@{ram[0].gpa:x}")
-    sw.property_string("device_type", "memory")
-    sw.property("reg", b"".join(_cells(r.gpa, r.size) for r in ram))
-    sw.end_node()
+    _memory_node(sw, vm)
 
     console = next((d for d in vm.emu if d.type == EMU_CONSOLE), None)
     if console:
@@ -221,6 +213,15 @@ def _riscv64_dtb(vm, board):
         _passthrough_node(sw, vm, p, board)
 
     return _finish(sw, vm, uart if console else None)
+
+
+def _memory_node(sw, vm):
+    """/memory: the partition's RAM regions (not its device mappings)."""
+    ram = [r for r in vm.regions if not r.flags & MEM_DEVICE]
+    sw.begin_node(f"memory@{ram[0].gpa:x}")
+    sw.property_string("device_type", "memory")
+    sw.property("reg", b"".join(_cells(r.gpa, r.size) for r in ram))
+    sw.end_node()
 
 
 def _finish(sw, vm, stdout):
