@@ -291,7 +291,7 @@ void vgic_vcpu_reset(void)
 		unsigned intid = vm->irqs[i].irq;
 		const struct virq *v = &vgic_vms[vc->vm].spi[intid - NR_PRIVATE];
 		if (v->hw && v->target == vc->index)
-			hw_spi_update(vc->vm, intid, v);
+			vgic_hw_spi_update(vc->vm, intid, v);
 	}
 	vgic_news_all(c);                       /* SGIs may wait from before it started */
 	c->dirty = true;

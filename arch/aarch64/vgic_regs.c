@@ -79,7 +79,7 @@ static unsigned pcpu_of(unsigned vm, unsigned vcpu, unsigned intid)
 /* A hardware SPI reaches the physical CPU interface when the guest enabled
  * it and routed it to one of its vCPUs: only then is the physical one on
  * (and, once its vCPU starts, again after it arrived while that was off). */
-void hw_spi_update(unsigned vm, unsigned intid, const struct virq *v)
+void vgic_hw_spi_update(unsigned vm, unsigned intid, const struct virq *v)
 {
 	if (!v->hw || intid < NR_PRIVATE)
 		return;
@@ -94,7 +94,7 @@ void vgic_route_spi(unsigned vm, unsigned intid, unsigned target)
 	if (v->target == target)
 		return;
 	v->target = (uint16_t)target;
-	hw_spi_update(vm, intid, v);
+	vgic_hw_spi_update(vm, intid, v);
 	if ((v->pending || v->active) && target != NO_TARGET)
 		vgic_notify(vcpu_of(vm, target), intid);
 }
@@ -136,7 +136,7 @@ static void bit_write(unsigned vm, unsigned vcpu, struct virq *v, unsigned intid
 	case ISENABLER:
 	case ICENABLER:
 		v->enabled = reg == ISENABLER;
-		hw_spi_update(vm, intid, v);
+		vgic_hw_spi_update(vm, intid, v);
 		break;
 	case ISPENDR:
 		if (v->hw) {            /* the physical GIC's: it signals us as for its line */

@@ -145,7 +145,7 @@ static inline void vgic_notify_vm(unsigned vm)
 
 /* Switch the physical SPI behind v (intid of partition vm) on or off as
  * its guest enable and routing say; nothing for one without hw. */
-void hw_spi_update(unsigned vm, unsigned intid, const struct virq *v);
+void vgic_hw_spi_update(unsigned vm, unsigned intid, const struct virq *v);
 
 /* Send SPI intid of partition vm to vCPU index target (or NO_TARGET); the
  * partition's lock is held. */
