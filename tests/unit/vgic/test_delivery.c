@@ -304,6 +304,25 @@ TEST(a_disabled_interrupt_leaves_its_list_register)
 	CHECK_EQ(fake_loads[1][5], 2);
 }
 
+/* IGROUPR decides which GICD_CTLR enable applies, and the list
+ * register's group (Group 0 comes as a virtual FIQ). */
+TEST(a_group_0_interrupt_waits_for_its_group_and_goes_in_as_group_0)
+{
+	setup();                                /* GICD_CTLR: EnableGrp1 only */
+	redist_w_on(1, SGI_FRAME(1) + 0x80, ~(1u << 5));        /* GICR_IGROUPR0: SGI 5 Group 0 */
+	sgi_to_vcpu1(5);
+	flush_on(1);
+	CHECK_EQ(fake_loads[1][5], 0);
+	fake_pcpu = 0;
+	reg_w(true, 0x0, 0x3);                  /* EnableGrp0 too */
+	flush_on(1);
+	CHECK_EQ(fake_loads[1][5], 1);
+	CHECK(fake_lr_state(1, 5) == LR_STATE_PENDING && !fake_lrs[1][0].group1);
+	sgi_to_vcpu1(6);                        /* Group 1, as at reset */
+	flush_on(1);
+	CHECK(fake_lrs[1][1].intid == 6 && fake_lrs[1][1].group1);
+}
+
 TEST(an_spi_routed_nowhere_waits)
 {
 	setup();
@@ -345,6 +364,8 @@ const struct test delivery_tests[] = {
 	{ "vgic delivery: active set and cleared through the registers", set_and_clear_active },
 	{ "vgic delivery: a disabled interrupt leaves its list register",
 	  a_disabled_interrupt_leaves_its_list_register },
+	{ "vgic delivery: a Group 0 interrupt waits for its group, goes in as Group 0",
+	  a_group_0_interrupt_waits_for_its_group_and_goes_in_as_group_0 },
 	{ "vgic delivery: an SPI routed nowhere waits", an_spi_routed_nowhere_waits },
 	{ 0, 0 },
 };
