@@ -42,6 +42,16 @@ static bool vuart_irq(unsigned vm, const struct emu_device *d)
 	return vuart_pl011_irq(&vuarts[vm].pl011);
 }
 
+/* After an access or input under the console's lock: drop the lock and
+ * drive the console's interrupt line as the model now says. */
+static void vuart_done(unsigned vm, const struct emu_device *d)
+{
+	bool line = vuart_irq(vm, d);
+	arch_spin_unlock(&vuart_locks[vm]);
+	if (d->irq)
+		arch_irq_level(vm, d->irq, line);
+}
+
 static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
 			 bool write, uint64_t *value)
 {
@@ -49,10 +59,7 @@ static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, 
 	bool ok = d->kind == EMU_VUART_NS16550 ?
 		vuart_ns16550_access(&vuarts[vm].ns16550, vm, off, size, write, value) :
 		vuart_pl011_access(&vuarts[vm].pl011, vm, off, size, write, value);
-	bool line = vuart_irq(vm, d);
-	arch_spin_unlock(&vuart_locks[vm]);
-	if (d->irq)
-		arch_irq_level(vm, d->irq, line);
+	vuart_done(vm, d);
 	return ok;
 }
 
@@ -66,10 +73,7 @@ void vuart_input(unsigned vm, char c)
 		(void)vuart_ns16550_input(&vuarts[vm].ns16550, (uint8_t)c);
 	else
 		(void)vuart_pl011_input(&vuarts[vm].pl011, (uint8_t)c);
-	bool line = vuart_irq(vm, d);
-	arch_spin_unlock(&vuart_locks[vm]);
-	if (d->irq)
-		arch_irq_level(vm, d->irq, line);
+	vuart_done(vm, d);
 }
 
 /* A byte typed for the calling partition, as its console UART would give
@@ -87,10 +91,7 @@ int core_console_getc(void)
 		c = vuart_ns16550_getc(&vuarts[vm].ns16550);
 	else
 		c = vuart_pl011_getc(&vuarts[vm].pl011);
-	bool line = vuart_irq(vm, d);
-	arch_spin_unlock(&vuart_locks[vm]);
-	if (d->irq)
-		arch_irq_level(vm, d->irq, line);
+	vuart_done(vm, d);
 	return c;
 }
 
