@@ -32,7 +32,6 @@ void gic_send_sgi(unsigned pcpu, unsigned intid);
 unsigned gic_ack(void);
 void gic_eoi(unsigned raw);                     /* priority drop only (EOImode 1) */
 void gic_deactivate(unsigned raw);
-void gic_deactivate_private(unsigned intid);    /* an SGI/PPI of this pCPU */
 void gic_enable_private(unsigned intid);        /* an SGI/PPI of this pCPU */
 void gic_spi_route(unsigned intid, unsigned pcpu);
 void gic_spi_enable(unsigned intid, bool on);
