@@ -11,6 +11,7 @@ import argparse
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ BARE_QEMU = {
                 "-bios", "default", "-nic", "none"],
 }
 TAIL = 30
-GDB_PORT = 1234                 # the port of build/NAME/gen/debug.gdb (make debug)
+GDB_PORT = 1234                 # the port build/NAME/gen/debug.gdb (make debug) names
 
 
 def build(case):
@@ -130,6 +131,13 @@ def wait_listening(port, proc, limit=20.0):
         time.sleep(0.05)
 
 
+def free_port():
+    """A TCP port nothing listens on now (the kernel's choice for port 0)."""
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
 def debug(case, cmd):
     """`make debug` as a user runs it: QEMU halted with its gdb stub, then
     gdb-multiarch with the generated script and the case's commands. The
@@ -137,16 +145,22 @@ def debug(case, cmd):
     status, None, is not checked). With `console = true` the commands end by
     detaching, QEMU must then exit by itself, and its console and exit
     status are checked too (the console after gdb's output)."""
-    script = ROOT / "build" / Path(case["config"]).stem / "gen" / "debug.gdb"
+    # The generated script with a free port instead of make debug's fixed
+    # one, so that test runs in several checkouts at once do not collide.
+    port = free_port()
+    script = tempfile.NamedTemporaryFile("w", suffix=".gdb")
+    generated = (ROOT / "build" / Path(case["config"]).stem / "gen" / "debug.gdb").read_text()
+    script.write(generated.replace(f"localhost:{GDB_PORT}", f"localhost:{port}"))
+    script.flush()
     console = tempfile.TemporaryFile()
-    qemu = subprocess.Popen(cmd + ["-S", "-gdb", f"tcp:localhost:{GDB_PORT}"], cwd=ROOT,
+    qemu = subprocess.Popen(cmd + ["-S", "-gdb", f"tcp:localhost:{port}"], cwd=ROOT,
                             stdin=subprocess.DEVNULL, stdout=console,
                             stderr=subprocess.STDOUT, start_new_session=True)
     start = time.monotonic()
     status = None
     try:
-        wait_listening(GDB_PORT, qemu)      # the CPUs run only once gdb says so
-        gdb = ["gdb-multiarch", "-nx", "-batch", "-x", str(script)]
+        wait_listening(port, qemu)          # the CPUs run only once gdb says so
+        gdb = ["gdb-multiarch", "-nx", "-batch", "-x", script.name]
         for c in case["gdb"]:
             gdb += ["-ex", c]
         proc = subprocess.run(gdb, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
@@ -166,6 +180,7 @@ def debug(case, cmd):
         console.seek(0)
         text += "\n" + console.read().decode("utf-8", errors="replace").replace("\r", "")
     console.close()
+    script.close()
     return text, status, timed_out, time.monotonic() - start
 
 
