@@ -9,6 +9,7 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "power.h"
+#include "schedule.h"
 
 /* A started CPU's way in: PENDING -> ARRIVED -> READY (set by the CPU), or
  * PENDING -> ABANDONED (by the boot CPU, at the deadline). Both sides move it
@@ -23,6 +24,8 @@ static unsigned run_timer_pcpu = TESSERA_NR_PCPUS;      /* keeps run_time_ms; no
 
 static _Noreturn void run_pcpu(unsigned pcpu)
 {
+	if (TESSERA_SCHEDULED && sched_shared(pcpu))    /* its timer marks the windows */
+		sched_run(pcpu, pcpu == run_timer_pcpu ? TESSERA_RUN_TIME_MS : 0);
 	if (TESSERA_RUN_TIME_MS && pcpu == run_timer_pcpu)
 		arch_timer_start(TESSERA_RUN_TIME_MS);
 	power_pcpu_run(pcpu);
@@ -34,6 +37,8 @@ void core_timer_expired(void)
 		__atomic_store_n(&start_deadline_passed, true, __ATOMIC_RELEASE);
 		return;
 	}
+	if (TESSERA_SCHEDULED && sched_shared(arch_pcpu_id()) && sched_timer_expired())
+		return;                 /* a window boundary, not the run-time limit */
 	log_info("tessera: run time of %u ms over, powering off\n", (unsigned)TESSERA_RUN_TIME_MS);
 	system_end(false);
 }

@@ -2,7 +2,8 @@
  * EL2 exception vectors. Traps from the guest (lower EL, AArch64) save its
  * general-purpose registers in a struct frame on this CPU's stack, call C,
  * restore and return. The guest's EL1 system registers stay live in the CPU:
- * every pCPU runs exactly one vCPU, so nothing is ever switched.
+ * a pCPU that runs one vCPU never switches them; a shared pCPU switches
+ * them at window boundaries only (switch.c).
  * Exceptions taken from EL2 itself are hypervisor bugs: report and stop.
  */
 #include "frame.h"
@@ -113,6 +114,13 @@ frame_launch:
 	subs	x3, x3, #16
 	b.ne	1b
 	b	guest_return
+
+/* stack_call(fn, stack_top): call fn on this CPU's stack emptied (a
+ * shared pCPU starting a window, switch.c); fn never returns. */
+	.global stack_call
+stack_call:
+	mov	sp, x1
+	br	x0
 
 hyp_sync:
 	save_frame

@@ -18,6 +18,16 @@
  *                 it expects is reported and the beats go on
  *   virtio=<addr>  a virtio-mmio transport of its own: at start, read its
  *                 MagicValue, Version and DeviceID
+ *   windows=<n> frame_us=<f> at_us=<s> bound_us=<b>  instead of beating:
+ *                 the window probe. Its vCPU shares a CPU by a cyclic
+ *                 schedule (major frame f us, its window from s us into
+ *                 each frame; frames start at multiples of f in the physical
+ *                 count, so its partition needs virtual_counter = "physical").
+ *                 It spins reading the counter with interrupts masked; a
+ *                 gap in the count is a window it did not have, and the
+ *                 first read after it the start of its next window: each of
+ *                 n window starts must be at most b us after the table's
+ *                 time. Then it powers off.
  *   peek=<addr>, poke=<addr>  (up to 4 of each) after=<n> beats, a 32-bit
  *                 load from, or a store of 0 to, an address it must not
  *                 reach (another partition's device): each must abort, and
@@ -31,6 +41,7 @@
  *   ticker: beat <i> t=<ms>                     (virtual time since start)
  *   ticker: done beats=<n> max_gap_ms=<g>       (then PSCI SYSTEM_OFF)
  *   ticker: <fault kind>, ticker: abort at 0x<addr>
+ *   ticker: windows <n> started within <b> us of the table (latest <t> ns)
  *   ticker: virtio 0x<addr> magic 0x<m> version <v> device <d>
  *   ticker: read 0x<addr>: abort, ticker: write 0x<addr>: abort
  * Anything wrong prints a line with "ticker: error".
@@ -80,6 +91,7 @@ static struct {
 	uint64_t virtio;			/* 0: none */
 	uint64_t peek[MAX_TARGETS], poke[MAX_TARGETS];
 	unsigned int npeek, npoke;
+	unsigned long windows, frame_us, at_us, bound_us;	/* the window probe */
 } cfg = { .name = "ticker", .beats = 20, .period_ms = 50, .after = 5 };
 
 static uint64_t freq;			/* CNTFRQ_EL0, counter ticks per second */
@@ -119,6 +131,14 @@ static void parse_word(const char *w, size_t wlen)
 			cfg.period_ms = 50;
 	} else if ((v = bootargs_value(w, wlen, "after", &vlen))) {
 		ok = bootargs_dec(v, vlen, &cfg.after);
+	} else if ((v = bootargs_value(w, wlen, "windows", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.windows);
+	} else if ((v = bootargs_value(w, wlen, "frame_us", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.frame_us) && cfg.frame_us > 0;
+	} else if ((v = bootargs_value(w, wlen, "at_us", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.at_us);
+	} else if ((v = bootargs_value(w, wlen, "bound_us", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.bound_us);
 	} else if ((v = bootargs_value(w, wlen, "virtio", &vlen))) {
 		ok = bootargs_hex(v, vlen, &cfg.virtio);
 	} else if ((v = bootargs_value(w, wlen, "peek", &vlen))) {
@@ -322,6 +342,61 @@ static void forbidden_accesses(void)
 		forbidden_access(cfg.poke[i], true);
 }
 
+/* --- the window probe --- */
+
+static uint64_t us_to_ticks(uint64_t us)
+{
+	return us / 1000000 * freq + us % 1000000 * freq / 1000000;
+}
+
+/*
+ * Measure when its windows start, against the table: frames begin at
+ * multiples of the frame length in the physical count, its window at_us
+ * into each. With interrupts masked and nothing but counter reads, only
+ * the hypervisor's window boundary can take the CPU away: a gap of more
+ * than half the time outside its window is a switch (a shorter one, a
+ * host hiccup under QEMU without -icount, is not counted).
+ */
+static void window_probe(void)
+{
+	uint64_t frame = us_to_ticks(cfg.frame_us), at = us_to_ticks(cfg.at_us);
+	uint64_t bound = us_to_ticks(cfg.bound_us), latest = 0;
+	uint64_t prev, now, away = frame / 4;
+	unsigned long seen = 0;
+
+	uint64_t pct_before = cntpct(), vct = cntvct(), pct_after = cntpct();
+
+	if (vct < pct_before || vct > pct_after) {
+		uart_printf("ticker: error: the window probe needs the physical count (virtual_counter)\n");
+		return;
+	}
+	irq_mask();
+	prev = cntvct();
+	while (seen < cfg.windows) {
+		now = cntvct();
+		if (now - prev > away) {
+			uint64_t late = (now + frame - at % frame) % frame;     /* since its window's start */
+			if (late > frame / 2) {
+				uart_printf("ticker: error: window started %lu ns before the table's time\n",
+					    (unsigned long)((frame - late) * 1000000000 / freq));
+				break;
+			}
+			if (late > latest)
+				latest = late;
+			if (late > bound)
+				uart_printf("ticker: error: window %lu started %lu ns after the table's time, "
+					    "over the bound of %lu us\n", seen, (unsigned long)(late * 1000000000 / freq),
+					    cfg.bound_us);
+			seen++;
+		}
+		prev = now;
+	}
+	irq_unmask();
+	if (seen == cfg.windows && latest <= bound)
+		uart_printf("ticker: windows %lu started within %lu us of the table (latest %lu ns)\n", seen,
+			    cfg.bound_us, (unsigned long)(latest * 1000000000 / freq));
+}
+
 /* --- entry points --- */
 
 static void irq(uint32_t intid)
@@ -392,6 +467,11 @@ void boot_main(uintptr_t dtb)
 		power_off();
 	}
 	gic_cpu_init();
+
+	if (cfg.windows) {
+		window_probe();
+		power_off();
+	}
 
 	uint64_t start = cntvct(), last = start, max_gap = 0;
 	unsigned long seen = ticks, done = 0;
