@@ -12,7 +12,8 @@
  *     abort-loop  VBAR_EL1 and a load both outside its RAM: every exception
  *                 faults again, forever (each one a stage-2 fault under a
  *                 hypervisor)
- *     spin        all interrupts masked, a branch to itself, forever
+ *     spin        all interrupts masked, a branch to itself, forever; with
+ *                 spin_ms=<n>, reading the counter for n ms, then power off
  *     off         PSCI CPU_OFF of its only running vCPU
  *     wild-write  a store just past its RAM; the synchronous external abort
  *                 it expects is reported and the beats go on
@@ -92,6 +93,7 @@ static struct {
 	uint64_t peek[MAX_TARGETS], poke[MAX_TARGETS];
 	unsigned int npeek, npoke;
 	unsigned long windows, frame_us, at_us, bound_us;	/* the window probe */
+	unsigned long spin_ms;					/* fault=spin: 0, for ever */
 } cfg = { .name = "ticker", .beats = 20, .period_ms = 50, .after = 5 };
 
 static uint64_t freq;			/* CNTFRQ_EL0, counter ticks per second */
@@ -131,6 +133,8 @@ static void parse_word(const char *w, size_t wlen)
 			cfg.period_ms = 50;
 	} else if ((v = bootargs_value(w, wlen, "after", &vlen))) {
 		ok = bootargs_dec(v, vlen, &cfg.after);
+	} else if ((v = bootargs_value(w, wlen, "spin_ms", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.spin_ms);
 	} else if ((v = bootargs_value(w, wlen, "windows", &vlen))) {
 		ok = bootargs_dec(v, vlen, &cfg.windows);
 	} else if ((v = bootargs_value(w, wlen, "frame_us", &vlen))) {
@@ -278,6 +282,14 @@ static void misbehave(void)
 		break;
 	case FAULT_SPIN:
 		/* The point of this one: burn the CPU, never trap. */
+		if (cfg.spin_ms) {
+			uint64_t until = cntvct() + cfg.spin_ms * freq / 1000;
+			irq_mask();
+			while (cntvct() < until)
+				;
+			uart_printf("ticker: spun %lu ms with interrupts masked\n", cfg.spin_ms);
+			power_off();
+		}
 		__asm__ volatile("msr daifset, #0xf\n"
 				 "1:\tb 1b" ::: "memory");
 		break;
@@ -395,6 +407,9 @@ static void window_probe(void)
 	if (seen == cfg.windows && latest <= bound)
 		uart_printf("ticker: windows %lu started within %lu us of the table (latest %lu ns)\n", seen,
 			    cfg.bound_us, (unsigned long)(latest * 1000000000 / freq));
+	else
+		uart_printf("ticker: error: windows %lu, latest start %lu ns after the table's time\n", seen,
+			    (unsigned long)(latest * 1000000000 / freq));
 }
 
 /* --- entry points --- */
