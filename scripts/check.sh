@@ -288,10 +288,13 @@ ARG_CONTEXT = {
 #    dispatches interrupts). The handler disables the timer first, and only
 #    src/main.c arms it, outside interrupt handling (the boot CPU's start
 #    deadline, then run_time_ms), so the timer cannot interrupt its own
-#    handler.
+#    handler. (A shared pCPU's schedule, src/schedule.c, re-arms it with
+#    arch_timer_at for the next window boundary, in the future: it cannot
+#    be pending again before the handler returns.)
 ONCE = {
     ("irq_dispatch", "core_timer_expired"): [
-        ("arch/aarch64/trap.c", r"write_sysreg\(cnthp_ctl_el2, 0\);\s*core_timer_expired\(\);"),
+        ("arch/aarch64/trap.c", r"write_sysreg\(cnthp_ctl_el2, 0\);\s*gic_deactivate\(raw\);[^\n]*\s*"
+                                r"core_timer_expired\(\);"),
         ("src/main.c", r"arch_timer_start\("),
     ],
 }

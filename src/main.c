@@ -25,7 +25,7 @@ static unsigned run_timer_pcpu = TESSERA_NR_PCPUS;      /* keeps run_time_ms; no
 static _Noreturn void run_pcpu(unsigned pcpu)
 {
 	if (TESSERA_SCHEDULED && sched_shared(pcpu))    /* its timer marks the windows */
-		sched_run(pcpu, pcpu == run_timer_pcpu ? TESSERA_RUN_TIME_MS : 0);
+		sched_run(pcpu, pcpu == run_timer_pcpu);
 	if (TESSERA_RUN_TIME_MS && pcpu == run_timer_pcpu)
 		arch_timer_start(TESSERA_RUN_TIME_MS);
 	power_pcpu_run(pcpu);

@@ -81,8 +81,9 @@ static void walk(const struct pcpu_schedule *s, struct sched_pcpu *sp, uint64_t 
 }
 
 /* After boot, on a shared pCPU: wait for the first frame to begin, then
- * run its slots for ever. run_ms: this pCPU keeps the run-time limit. */
-_Noreturn void sched_run(unsigned pcpu, unsigned run_ms)
+ * run its slots for ever; its one timer also keeps the run-time limit if
+ * run_limit says so. */
+_Noreturn void sched_run(unsigned pcpu, bool run_limit)
 {
 	const struct pcpu_schedule *s = &tessera_schedules[pcpu];
 	struct sched_pcpu *sp = &pcpus[pcpu];
@@ -93,8 +94,8 @@ _Noreturn void sched_run(unsigned pcpu, unsigned run_ms)
 	sp->slot = s->nr_slots - 1u;
 	sp->slot_end = sp->frame_start + sp->frame;
 	sp->current = -1;
-	if (run_ms)
-		sp->run_end = now + us_to_ticks((uint64_t)run_ms * 1000);
+	if (run_limit && TESSERA_RUN_TIME_MS)
+		sp->run_end = now + us_to_ticks((uint64_t)TESSERA_RUN_TIME_MS * 1000);
 	log_info("tessera: pcpu %u shared by %u vCPUs, major frame %u us in %u slots\n", pcpu,
 		 (unsigned)s->nr_vcpus, (unsigned)s->major_frame_us, (unsigned)s->nr_slots);
 	arm(sp);

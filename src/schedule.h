@@ -20,9 +20,9 @@ static inline bool sched_shared(unsigned pcpu)
  * or -1 (an idle slot). */
 int sched_current(unsigned pcpu);
 
-/* After boot, on a shared pCPU: run its schedule for ever. run_ms: this
- * pCPU keeps the run-time limit (0: it does not). */
-_Noreturn void sched_run(unsigned pcpu, unsigned run_ms);
+/* After boot, on a shared pCPU: run its schedule for ever. run_limit: this
+ * pCPU keeps the run-time limit (TESSERA_RUN_TIME_MS), if there is one. */
+_Noreturn void sched_run(unsigned pcpu, bool run_limit);
 
 /* The hypervisor timer expired on a shared pCPU: false if it was the
  * run-time limit, which the caller enforces. */
