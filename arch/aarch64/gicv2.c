@@ -115,11 +115,13 @@ bool gic_irq_pending(unsigned pcpu, unsigned intid)
 	return (GICD(GICD_ISPENDR + intid / 32 * 4) >> (intid % 32)) & 1;
 }
 
+#if TESSERA_SCHEDULED
 bool gic_irq_active(unsigned pcpu, unsigned intid)
 {
 	(void)pcpu;
 	return (GICD(GICD_ISACTIVER + intid / 32 * 4) >> (intid % 32)) & 1;
 }
+#endif
 
 void gic_irq_set_pending(unsigned pcpu, unsigned intid, bool on)
 {
@@ -205,6 +207,7 @@ void gich_disable(void)
 	GICH(GICH_HCR) = 0;
 }
 
+#if TESSERA_SCHEDULED
 void gich_save(struct gich_context *c)
 {
 	c->hcr = GICH(GICH_HCR);
@@ -224,5 +227,6 @@ void gich_restore(const struct gich_context *c)
 	GICH(GICH_APR) = (uint32_t)c->apr[0];
 	GICH(GICH_HCR) = (uint32_t)c->hcr;
 }
+#endif
 
 #endif /* CONFIG_GIC_V2 */

@@ -97,10 +97,12 @@ bool gic_irq_pending(unsigned pcpu, unsigned intid)
 	return (*irq_reg(pcpu, intid, GICD_ISPENDR) >> (intid % 32)) & 1;
 }
 
+#if TESSERA_SCHEDULED
 bool gic_irq_active(unsigned pcpu, unsigned intid)
 {
 	return (*irq_reg(pcpu, intid, GICD_ISACTIVER) >> (intid % 32)) & 1;
 }
+#endif
 
 void gic_irq_set_pending(unsigned pcpu, unsigned intid, bool on)
 {
@@ -280,6 +282,7 @@ void gich_disable(void)
 	isb();
 }
 
+#if TESSERA_SCHEDULED
 void gich_save(struct gich_context *c)
 {
 	c->hcr = read_sysreg(ICH_HCR_EL2);
@@ -302,5 +305,6 @@ void gich_restore(const struct gich_context *c)
 	write_sysreg(ICH_HCR_EL2, c->hcr);
 	isb();
 }
+#endif
 
 #endif /* CONFIG_GIC_V3 */

@@ -7,6 +7,7 @@
  * Exceptions taken from EL2 itself are hypervisor bugs: report and stop.
  */
 #include "frame.h"
+#include "layout.h"      /* TESSERA_SCHEDULED where some pCPU is shared */
 
 .macro save_frame
 	sub	sp, sp, #FRAME_SIZE
@@ -115,12 +116,14 @@ frame_launch:
 	b.ne	1b
 	b	guest_return
 
+#ifdef TESSERA_SCHEDULED
 /* stack_call(fn, stack_top): call fn on this CPU's stack emptied (a
  * shared pCPU starting a window, switch.c); fn never returns. */
 	.global stack_call
 stack_call:
 	mov	sp, x1
 	br	x0
+#endif
 
 hyp_sync:
 	save_frame

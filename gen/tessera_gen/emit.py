@@ -11,6 +11,7 @@ from . import pagetable as pt
 from .arch import info
 from .errors import ConfigError
 from .model import MEM_DEVICE, PAGE
+from .picture import layout_svg
 from .schedule import slots as schedule_slots
 from .validate import rng
 
@@ -196,3 +197,4 @@ def emit(system, hyp, pool, out, final, config_name):
     for name in ("layout.h", "partitions.c", "pagetables.c", "guest_images.S", "tessera.ld", "layout.txt"):
         text = env.get_template(name + ".j2").render(ctx)
         (out / name).write_text(text)
+    (out / "layout.svg").write_text(layout_svg(system, hyp, pcpus, schedules, config_name))

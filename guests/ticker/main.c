@@ -42,6 +42,7 @@
  *   ticker: beat <i> t=<ms>                     (virtual time since start)
  *   ticker: done beats=<n> max_gap_ms=<g>       (then PSCI SYSTEM_OFF)
  *   ticker: <fault kind>, ticker: abort at 0x<addr>
+ *   ticker: window starts after the table's time: earliest <e> ns, latest <l> ns over <n> windows
  *   ticker: windows <n> started within <b> us of the table (latest <t> ns)
  *   ticker: virtio 0x<addr> magic 0x<m> version <v> device <d>
  *   ticker: read 0x<addr>: abort, ticker: write 0x<addr>: abort
@@ -372,7 +373,7 @@ static uint64_t us_to_ticks(uint64_t us)
 static void window_probe(void)
 {
 	uint64_t frame = us_to_ticks(cfg.frame_us), at = us_to_ticks(cfg.at_us);
-	uint64_t bound = us_to_ticks(cfg.bound_us), latest = 0;
+	uint64_t bound = us_to_ticks(cfg.bound_us), latest = 0, earliest = ~0ull;
 	uint64_t prev, now, away = frame / 4;
 	unsigned long seen = 0;
 
@@ -395,6 +396,8 @@ static void window_probe(void)
 			}
 			if (late > latest)
 				latest = late;
+			if (late < earliest)
+				earliest = late;
 			if (late > bound)
 				uart_printf("ticker: error: window %lu started %lu ns after the table's time, "
 					    "over the bound of %lu us\n", seen, (unsigned long)(late * 1000000000 / freq),
@@ -404,6 +407,10 @@ static void window_probe(void)
 		prev = now;
 	}
 	irq_unmask();
+	if (seen)
+		uart_printf("ticker: window starts after the table's time: earliest %lu ns, latest %lu ns "
+			    "over %lu windows\n", (unsigned long)(earliest * 1000000000 / freq),
+			    (unsigned long)(latest * 1000000000 / freq), seen);
 	if (seen == cfg.windows && latest <= bound)
 		uart_printf("ticker: windows %lu started within %lu us of the table (latest %lu ns)\n", seen,
 			    cfg.bound_us, (unsigned long)(latest * 1000000000 / freq));
