@@ -149,13 +149,19 @@ REFUSALS = [
                                "[[0x8000_0000, 0x100_0000, 0x7, 0], [0x9000_0000, 0x1000, 0x2, 0]]"),
      "vm[0].kernel.memory_regions[1][2]: flags 0x2 make memory writable but not readable, which riscv64 "
      "page tables cannot express; add READ 0x1"),
-    ("an-interrupt-before-the-virtual-plic", edit(RISCV_TOML, "0x1000, 0, 0x2, []", "0x1000, 10, 0x2, []"),
-     "vm[0].devices.emu_devices[0]: gives the partition interrupt 10, but on riscv64 Tessera has no virtual "
-     "PLIC yet (it comes next); set the irq to 0"),
-    ("the-plic-passed-through", RISCV_TOML + 'passthrough_devices = [["plic", 0xc00_0000, 0xc00_0000, 0x60_0000, 0]]\n',
-     "vm[0].devices.passthrough_devices[0]: host range 0xc000000-0xc600000 is the physical PLIC "
-     "(0xc000000-0xc600000), which the hypervisor keeps to itself; a partition gets a console as an "
-     "emulated device (a virtual PLIC comes next)"),
+    ("an-irq-the-plic-lacks", edit(RISCV_TOML, "0x1000, 0, 0x2, []", "0x1000, 97, 0x2, []"),
+     f"vm[0].devices.emu_devices[0]: irq 97 is no PLIC source of {BOARD}; its sources are 1-96"),
+    ("the-consoles-interrupt-passed-through",
+     RISCV_TOML + 'passthrough_devices = [["virtio", 0x1000_1000, 0x1000_1000, 0x1000, 10]]\n',
+     "vm[0].devices.passthrough_devices[0]: irq 10 is the interrupt of the hypervisor's console UART, "
+     "which the hypervisor keeps to itself"),
+    ("a-source-twice", RISCV_TOML + 'passthrough_devices = [["virtio", 0x1000_1000, 0x1000_1000, 0x1000, 1], '
+                                    '["virtio2", 0x1000_2000, 0x1000_2000, 0x1000, 1]]\n',
+     "vm[0].devices.passthrough_devices[1]: irq 1 is already used by vm[0].devices.passthrough_devices[0]"),
+    ("an-emulated-plic-elsewhere",
+     edit(RISCV_TOML, "0x1000, 0, 0x2, []]]", "0x1000, 0, 0x2, []], [\"plic\", 0xd00_0000, 0x60_0000, 0, 0x30, [2]]]"),
+     "vm[0].devices.emu_devices[1]: emu_type 0x30 (PLIC) at 0xd000000-0xd600000: the virtual PLIC is at the "
+     "board's PLIC, 0xc000000-0xc600000"),
     ("the-test-device-passed-through",
      RISCV_TOML + 'passthrough_devices = [["test", 0x10_0000, 0x10_0000, 0x1000, 0]]\n',
      "vm[0].devices.passthrough_devices[0]: host range 0x100000-0x101000 is the exit device (/soc/test@100000) "
@@ -173,6 +179,60 @@ REFUSALS = [
 def test_riscv_refusals(gen, riscv_config, tmp_path, text, expected):
     result = run(gen, riscv_config, text)
     assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: " + expected)
+
+
+def test_a_source_two_partitions_claim(gen, riscv_config, tmp_path):
+    second = RISCV_TOML.split("[[vm]]")[1].replace('id = 1', 'id = 2').replace('"solo"', '"duo"') \
+        .replace("phys_cpu_ids = [0x0, 0x1]\nphys_cpu_sets = [0x1, 0x2]", "phys_cpu_ids = [0x2, 0x3]\nphys_cpu_sets = [0x4, 0x8]")
+    device = 'passthrough_devices = [["virtio", 0x1000_{}000, 0x1000_{}000, 0x1000, 5]]\n'
+    text = RISCV_TOML + device.format(1, 1) + "[[vm]]" + second + device.format(2, 2)
+    result = run(gen, riscv_config, text)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[1].devices.passthrough_devices[0]: "
+                                  "irq 5 is also given to vm 'solo' (vm[0].devices.passthrough_devices[0]); "
+                                  "an interrupt belongs to one partition")
+
+
+def test_the_virtual_plic(gen, riscv_config):
+    """Every partition gets a virtual PLIC at the board's address: one
+    supervisor context per vCPU (interrupts-extended <&intc-i 9>), the
+    board's sources; its devices name it with their PLIC source."""
+    text = edit(RISCV_TOML, "0x1000, 0, 0x2, []", "0x1000, 10, 0x2, []") + \
+        'passthrough_devices = [["virtio_mmio@10008000", 0x1000_8000, 0x1000_8000, 0x1000, 8]]\n'
+    result = run(gen, riscv_config, text)
+    assert result.returncode == 0, result.stderr
+    dtb = Dtb((result.outdir / "solo.dtb").read_bytes())
+    plic = "/plic@c000000"
+    assert dtb.strings(plic, "compatible") == ["sifive,plic-1.0.0", "riscv,plic0"]
+    assert dtb.reg(plic) == [(0xc00_0000, 0x60_0000)]
+    assert dtb.u32(plic, "riscv,ndev") == [96]
+    intc = [dtb.u32(f"/cpus/cpu@{i}/interrupt-controller", "phandle")[0] for i in (0, 1)]
+    assert dtb.u32(plic, "interrupts-extended") == [intc[0], 9, intc[1], 9]
+    phandle = dtb.u32(plic, "phandle")
+    for node, irq in (("/serial@10000000", 10), ("/virtio_mmio@10008000", 8)):
+        assert dtb.u32(node, "interrupts") == [irq] and dtb.u32(node, "interrupt-parent") == phandle
+    assert "interrupt-parent" not in dtb.props["/"]     # it would become the harts' controllers' parent
+    c = (result.outdir / "partitions.c").read_text()
+    assert "{ .gpa = 0xc000000, .size = 0x600000, .kind = EMU_VPLIC }," in c
+    assert "{ .irq = 8, .hw = 1 }," in c and "{ .irq = 10 }," in c
+    assert ".uart_irq = 10," in c and ".plic_context = { 1, 3, 5, 7 }," in c
+    assert "#define TESSERA_PLIC_SOURCES 128" in (result.outdir / "layout.h").read_text()
+
+
+def test_an_arceos_plic_is_the_virtual_plic(gen, riscv_config, tmp_path):
+    """An ArceOS hypervisor VM file's PLIC, emulated (emu_type 0x30) or
+    passed through, becomes the virtual PLIC; the passthrough with a
+    one-line notice."""
+    emulated = edit(RISCV_TOML, "0x1000, 0, 0x2, []]]", "0x1000, 0, 0x2, []], [\"plic\", 0xc00_0000, 0x60_0000, 0, 0x30, [2]]]")
+    result = run(gen, riscv_config, emulated)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    passed = RISCV_TOML + 'passthrough_devices = [["plic", 0xc00_0000, 0xc00_0000, 0x60_0000, 0]]\n'
+    result = run(gen, riscv_config, passed)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"notice: {tmp_path / 'system.toml'}: vm[0].devices.passthrough_devices[0]: the physical "
+                             "PLIC is not passed through: the partition gets Tessera's virtual PLIC at "
+                             "0xc000000-0xc600000 instead (one PLIC shared by partitions could not keep them "
+                             "apart)\n")
+    assert "EMU_VPLIC" in (result.outdir / "partitions.c").read_text()
 
 
 def test_a_channel_is_refused_on_riscv(gen, riscv_config, tmp_path):
