@@ -184,9 +184,9 @@ UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src
 	src/vuart_pl011.c src/vuart_ns16550.c arch/aarch64/psci.c arch/aarch64/hypercall.c $(wildcard tests/unit/*.c)
 VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic_regs_v2.c \
 	tests/unit/runner.c tests/unit/fake_system.c $(wildcard tests/unit/vgic/*.c)
-# The riscv64 port's decoder and guest SBI on the same core (tests/unit/riscv/).
+# The riscv64 port's decoder, virtual PLIC and guest SBI on the same core (tests/unit/riscv/).
 RISCV_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
-	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c \
+	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c arch/riscv64/vplic.c \
 	tests/unit/runner.c tests/unit/fake_arch.c tests/unit/fake_system.c $(wildcard tests/unit/riscv/*.c)
 UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h tests/unit/riscv/*.h include/tessera/*.h src/*.h \
 	arch/aarch64/vgic*.h arch/aarch64/gic.h arch/aarch64/arch.h arch/aarch64/board.h arch/aarch64/frame.h \
