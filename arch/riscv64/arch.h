@@ -26,6 +26,9 @@ void inject_exception(struct frame *f, uint64_t cause, uint64_t tval);
  * if kicked. */
 bool irq_dispatch(bool guest);
 
+/* --- syscon.c: the emulated test device (EMU_SYSCON) --- */
+bool syscon_access(uint64_t off, unsigned size, bool write, uint64_t *value);
+
 /* --- cpu.c --- */
 /* Sstc: the hart has stimecmp/vstimecmp (found at boot). */
 extern bool have_sstc;
@@ -60,5 +63,8 @@ long probe_stimecmp(void);
 
 /* The physical console's receive side (input: next, with the PLIC). */
 int console_rx_getc(void);
+/* Typed bytes waiting in the physical console, to the partition with the
+ * input focus (polled until the PLIC brings the UART's interrupt). */
+void console_rx_poll(void);
 
 #endif

@@ -8,7 +8,13 @@
 #include <tessera/tables.h>
 
 /* The architecture's emulated-device kinds (struct emu_device.kind), from
- * EMU_ARCH_FIRST on: none yet (the virtual PLIC comes with interrupts). */
+ * EMU_ARCH_FIRST on (EMU_ARCH_FIRST itself: kept for the virtual PLIC). */
+enum {
+	/* A SiFive test device used as syscon (QEMU virt's test@100000): the
+	 * guest's poweroff and reboot (syscon-poweroff, syscon-reboot), for the
+	 * partition only (syscon.c). */
+	EMU_SYSCON = EMU_ARCH_FIRST + 1,
+};
 
 struct board_config {
 	uint64_t uart_base;     /* the hypervisor's console, a 16550A */

@@ -54,6 +54,9 @@ static bool emulate_mmio(struct frame *f, const struct mmio_insn *in, uint64_t g
 	uint64_t value = in->store ? f->x[in->reg] : 0;
 	uint64_t mask = in->size == 8 ? ~0ull : (1ull << (in->size * 8)) - 1;
 
+	/* A guest waiting for input polls its UART: what was typed goes to
+	 * the console first (until the PLIC brings the receive interrupt). */
+	console_rx_poll();
 	value &= mask;
 	if (!core_mmio(gpa, in->size, in->store, &value))
 		return false;
@@ -88,8 +91,10 @@ static void guest_page_fault(struct frame *f, uint64_t cause)
 bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
 		     bool write, uint64_t *value)
 {
-	(void)vm; (void)d; (void)off; (void)size; (void)write; (void)value;
-	return false;           /* no emulated device of the architecture's yet */
+	(void)vm;
+	if (d->kind == EMU_SYSCON)
+		return syscon_access(off, size, write, value);
+	return false;
 }
 
 void arch_irq_level(unsigned vm, unsigned irq, bool level)

@@ -1,7 +1,9 @@
 /* The hypervisor's console: a 16550A (ns16550a, byte registers), polled
- * for output. Input (for the partition holding the console focus) needs its
- * interrupt through the PLIC: the next step of the riscv64 port. */
+ * for output. Input (for the partition holding the console focus) is
+ * polled when a guest touches an emulated device, until its interrupt
+ * comes through the PLIC. */
 #include <tessera/arch.h>
+#include <tessera/core.h>
 #include "arch.h"
 
 #define UART_RBR    0
@@ -27,4 +29,17 @@ int console_rx_getc(void)
 	if (!(uart()[UART_LSR] & LSR_DR))
 		return -1;
 	return uart()[UART_RBR];
+}
+
+/* One hart at a time: two that both saw LSR.DR would read RBR twice. */
+static spinlock_t rx_lock;
+
+void console_rx_poll(void)
+{
+	if (!(uart()[UART_LSR] & LSR_DR))
+		return;
+	arch_spin_lock(&rx_lock);
+	for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
+		core_console_input((char)c);
+	arch_spin_unlock(&rx_lock);
 }

@@ -11,6 +11,8 @@ MEM_FLAGS_ALL = 0x3F
 MAP_ALLOC, MAP_IDENTICAL = 0, 1      # memory_regions map_type
 
 EMU_CONSOLE = 0x2                    # emu_devices type (ArceOS numbering)
+EMU_SYSCON = 0x3                     # riscv64: the SiFive test device as the partition's power switch
+SYSCON_SIZE = 0x1000                 # its page (QEMU virt's test@100000)
 
 SPI_FIRST = 32                       # GIC: INTIDs 0-15 SGIs, 16-31 PPIs, 32-1019 SPIs
 GICR_FRAME = 0x20000                 # one GICv3 redistributor: RD_base + SGI_base

@@ -4,7 +4,7 @@ Each check raises ConfigError naming the file, the key path and the fix.
 """
 
 from .errors import ConfigError
-from .model import (EMU_CONSOLE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS, MAP_IDENTICAL, MEM_DEVICE,
+from .model import (EMU_CONSOLE, EMU_SYSCON, SYSCON_SIZE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS, MAP_IDENTICAL, MEM_DEVICE,
                     MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
 from .arch import info
 from .schema import keypath
@@ -141,21 +141,30 @@ def _check_regions(vm, board):
 
 
 def _check_devices(vm, board, kconfig):
-    consoles = 0
-    for d in vm.emu:
+    consoles = syscons = 0
+    for i, d in enumerate(vm.emu):
         key = vm.key(d.key)
-        if d.type != EMU_CONSOLE:
+        if d.type == EMU_SYSCON and board.arch == "riscv64":
+            syscons += 1
+            _check_syscon(vm, key, d, syscons)
+        elif d.type != EMU_CONSOLE:
+            more = f" or {EMU_SYSCON:#x} (power switch)" if board.arch == "riscv64" else ""
             raise ConfigError(vm.file, key, f"emu_type {d.type:#x} is not an emulated device Tessera has; "
-                                            f"use {EMU_CONSOLE:#x} (console)")
-        if kconfig.get("VUART") != "y":
+                                            f"use {EMU_CONSOLE:#x} (console){more}")
+        elif kconfig.get("VUART") != "y":
             raise ConfigError(vm.file, key, "declares an emulated console but CONFIG_VUART is off; "
                                             "enable it in make menuconfig or remove the device")
-        consoles += 1
-        if consoles > 1:
-            raise ConfigError(vm.file, key, "a partition has at most one emulated console")
+        else:
+            consoles += 1
+            if consoles > 1:
+                raise ConfigError(vm.file, key, "a partition has at most one emulated console")
         _check_aligned(vm, key, d.gpa, d.size)
         _check_ipa(vm, key, d.gpa, d.size, board)
         _check_not_ram(vm, key, d.gpa, d.size)
+        for d2 in vm.emu[:i]:
+            if overlaps(d.gpa, d.size, d2.gpa, d2.size):
+                raise ConfigError(vm.file, key, f"guest range {rng(d.gpa, d.size)} overlaps emulated device "
+                                                f"{d2.name} ({rng(d2.gpa, d2.size)})")
     for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
         if p.size % PAGE == 0:
@@ -180,6 +189,19 @@ def _check_devices(vm, board, kconfig):
         for d in vm.emu:
             if overlaps(p.gpa, p.size, d.gpa, d.size):
                 raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps emulated device {d.name}")
+
+
+def _check_syscon(vm, key, d, count):
+    """riscv64 emu_type 0x3: a SiFive test device (one page) whose poweroff
+    and reset end or restart the partition."""
+    if count > 1:
+        raise ConfigError(vm.file, key, "a partition has at most one emulated power switch (emu_type 0x3)")
+    if d.irq:
+        raise ConfigError(vm.file, vm.key(keypath(d.key, 3)), f"irq {d.irq}: the power switch raises no "
+                                                              "interrupt; set it to 0")
+    if d.gpa % PAGE or d.size != SYSCON_SIZE:
+        raise ConfigError(vm.file, key, f"range {rng(d.gpa, d.size)}: the power switch is one 4 KiB page "
+                                        f"(length {SYSCON_SIZE:#x}) at a page-aligned address")
 
 
 GUEST_GETS = "a partition gets a console as an emulated device and a virtual GIC"

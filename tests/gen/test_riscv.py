@@ -245,3 +245,49 @@ def test_make_builds_a_riscv_config_with_an_aarch64_dotconfig(root, tmp_path, ke
         assert head[:4] == b"\x7fELF" and int.from_bytes(head[18:20], "little") == 243     # EM_RISCV
     finally:
         shutil.rmtree(build, ignore_errors=True)
+
+
+# The power switch (emu_type 0x3): the SiFive test device U-Boot and Linux
+# power off and reset with, emulated for the partition.
+SYSCON = '["test@100000", 0x10_0000, 0x1000, 0, 0x3, []]'
+WITH_SYSCON = edit(RISCV_TOML, "0x1000, 0, 0x2, []]]", f"0x1000, 0, 0x2, []], {SYSCON}]")
+
+
+def test_the_power_switch_is_emulated_and_described(gen, riscv_config):
+    result = run(gen, riscv_config, WITH_SYSCON)
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert "{ .gpa = 0x100000, .size = 0x1000, .kind = EMU_SYSCON, .irq = 0 }" in c
+    dtb = Dtb((result.outdir / "solo.dtb").read_bytes())
+    assert dtb.strings("/test@100000", "compatible") == ["sifive,test1", "sifive,test0", "syscon"]
+    phandle = dtb.u32("/test@100000", "phandle")
+    for node, value in (("/poweroff", 0x5555), ("/reboot", 0x7777)):
+        assert dtb.string(node, "compatible") == "syscon" + node.replace("/", "-")
+        assert dtb.u32(node, "regmap") == phandle and dtb.u32(node, "value") == [value]
+        assert dtb.u32(node, "offset") == [0]
+
+
+SYSCON_REFUSALS = [
+    ("power-switch-twice", edit(WITH_SYSCON, SYSCON, SYSCON + ", " + SYSCON.replace("0x10_0000", "0x11_0000")),
+     "vm[0].devices.emu_devices[2]: a partition has at most one emulated power switch (emu_type 0x3)"),
+    ("power-switch-with-an-interrupt", edit(WITH_SYSCON, "0x1000, 0, 0x3", "0x1000, 5, 0x3"),
+     "vm[0].devices.emu_devices[1][3]: irq 5: the power switch raises no interrupt; set it to 0"),
+    ("power-switch-not-one-page", edit(WITH_SYSCON, "0x1000, 0, 0x3", "0x2000, 0, 0x3"),
+     "vm[0].devices.emu_devices[1]: range 0x100000-0x102000: the power switch is one 4 KiB page (length 0x1000) "
+     "at a page-aligned address"),
+    ("power-switch-over-the-console", edit(WITH_SYSCON, "0x10_0000, 0x1000, 0, 0x3", "0x1000_0000, 0x1000, 0, 0x3"),
+     "vm[0].devices.emu_devices[1]: guest range 0x10000000-0x10001000 overlaps emulated device serial@10000000 "
+     "(0x10000000-0x10001000)"),
+    ("power-switch-in-ram", edit(WITH_SYSCON, "0x10_0000, 0x1000, 0, 0x3", "0x8010_0000, 0x1000, 0, 0x3"),
+     "vm[0].devices.emu_devices[1]: guest range 0x80100000-0x80101000 overlaps vm[0].kernel.memory_regions[0] "
+     "(0x80000000-0x81000000)"),
+    ("unknown-emulated-device", edit(WITH_SYSCON, "0x1000, 0, 0x3", "0x1000, 0, 0x7"),
+     "vm[0].devices.emu_devices[1]: emu_type 0x7 is not an emulated device Tessera has; use 0x2 (console) "
+     "or 0x3 (power switch)"),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in SYSCON_REFUSALS], ids=[c[0] for c in SYSCON_REFUSALS])
+def test_power_switch_refusals(gen, riscv_config, tmp_path, text, expected):
+    result = run(gen, riscv_config, text)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: " + expected)
