@@ -57,7 +57,7 @@ LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack $(ARCH_LDFL
 
 GUESTS := smp-hello irq-test ticker bench chan-demo probe
 # Guests built for riscv64 too, into build/guests/riscv64/<name>/.
-RISCV_GUESTS := smp-hello ticker
+RISCV_GUESTS := smp-hello ticker probe
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
