@@ -9,7 +9,7 @@
 
 /* The architecture's emulated-device kinds (struct emu_device.kind), from
  * EMU_ARCH_FIRST on (EMU_ARCH_FIRST itself: kept for the virtual PLIC). */
-enum {
+enum riscv64_emu_kind {
 	/* A SiFive test device used as syscon (QEMU virt's test@100000): the
 	 * guest's poweroff and reboot (syscon-poweroff, syscon-reboot), for the
 	 * partition only (syscon.c). */
