@@ -161,6 +161,7 @@ class Board:
     console_compatible: str = ""       # of the hypervisor's console UART: its model
     virtio: list = field(default_factory=list)   # [(base, size)] of the virtio,mmio nodes, by address
     reserved: list = field(default_factory=list)  # [(base, size, what)]: RAM the firmware keeps
+    firmware_cpus: dict = field(default_factory=dict)  # {CPU index: what}: CPUs the firmware keeps
     # aarch64
     uart_irq: int = 0                  # the console UART's INTID
     gic_version: int = 0               # 2 or 3

@@ -67,8 +67,8 @@ def _check_vcpus(vm, board):
                                   f"{v.virt_id:#x} repeats phys_cpu_ids[{seen[v.virt_id]}]; each vCPU needs its own virtual MPIDR")
         seen[v.virt_id] = v.index
         sets_key = vm.key(keypath("base.phys_cpu_sets", v.index))
-        if v.cpu_set is None:                   # not given: any CPU of the board
-            v.cpu_set = all_cpus
+        if v.cpu_set is None:                   # not given: any CPU of the board the firmware does not keep
+            v.cpu_set = all_cpus & ~sum(1 << p for p in board.firmware_cpus)
             continue
         if v.cpu_set == 0:
             raise ConfigError(vm.file, sets_key,
@@ -81,6 +81,7 @@ def _check_vcpus(vm, board):
             raise ConfigError(vm.file, sets_key,
                               f"{v.cpu_set:#x} names {names}, but board {board.name} has CPUs 0-{ncpu - 1} "
                               f"(mask {all_cpus:#x})")
+        _check_not_firmwares(vm, board, v, sets_key)
 
 
 def _check_hart_id(vm, board, v, key, seen):
@@ -95,6 +96,17 @@ def _check_hart_id(vm, board, v, key, seen):
                                         "needs its own hart id")
     if v.cpu_set is None:
         v.cpu_set = 1 << board.cpus.index(v.virt_id)
+        _check_not_firmwares(vm, board, v, key)
+
+
+def _check_not_firmwares(vm, board, v, key):
+    """No vCPU on a CPU the firmware keeps for itself (board.toml
+    reserved_cpu: an OpenSBI domain of its own, say)."""
+    for p, what in sorted(board.firmware_cpus.items()):
+        if v.cpu_set >> p & 1:
+            name = info(board).cpu_id
+            raise ConfigError(vm.file, key, f"puts vCPU {v.index} on CPU {p} ({name} {board.cpus[p]:#x}), which "
+                                            f"{what} keeps for itself (board {board.name}); use another CPU")
 
 
 def _in_ram(board, base, size):

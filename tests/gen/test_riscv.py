@@ -7,10 +7,18 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
+from conftest import ROOT
 from gentest import Dtb, assert_one_line_error, edit
+
+sys.path.insert(0, str(ROOT / "gen"))
+from tessera_gen.__main__ import generate          # noqa: E402  (after the path)
+from tessera_gen.errors import ConfigError         # noqa: E402
+
+ROOT_BOARDS = ROOT / "boards"
 
 PYTHON = "/usr/bin/python3"
 BOARD = "board qemu-riscv64-virt"
@@ -291,3 +299,67 @@ SYSCON_REFUSALS = [
 def test_power_switch_refusals(gen, riscv_config, tmp_path, text, expected):
     result = run(gen, riscv_config, text)
     assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: " + expected)
+
+
+# A hart the firmware keeps (board.toml [[reserved_cpu]]): no vCPU there.
+@pytest.fixture
+def firmware_hart_board(tmp_path):
+    boards = tmp_path / "boards"
+    shutil.copytree(ROOT_BOARDS / "qemu-riscv64-virt", boards / "qemu-riscv64-virt")
+    toml = boards / "qemu-riscv64-virt" / "board.toml"
+
+    def make(hart):
+        toml.write_text(toml.read_text() + f'\n[[reserved_cpu]]\nid = {hart:#x}\nwhat = "an OpenSBI domain of its own"\n')
+        return boards
+    return make
+
+
+def generate_with(boards, riscv_config, tmp_path, text):
+    """The generator on text with another boards folder (what the command
+    line prints is "error: " and the ConfigError's one line)."""
+    config = tmp_path / "system.toml"
+    config.write_text(text)
+    generate(config, tmp_path / "out", riscv_config, boards=boards)
+    return tmp_path / "out"
+
+
+def test_a_vcpu_on_a_hart_the_firmware_keeps_is_refused(tmp_path, riscv_config, kernel, firmware_hart_board):
+    boards = firmware_hart_board(0x1)
+    with pytest.raises(ConfigError) as e:
+        generate_with(boards, riscv_config, tmp_path, RISCV_TOML)
+    assert str(e.value) == (f"{tmp_path / 'system.toml'}: vm[0].base.phys_cpu_sets[1]: puts vCPU 1 on CPU 1 "
+                            "(hart 0x1), which an OpenSBI domain of its own keeps for itself (board "
+                            "qemu-riscv64-virt); use another CPU")
+    # without phys_cpu_sets: the hart of the vCPU's id, named by phys_cpu_ids
+    text = edit(RISCV_TOML, "phys_cpu_sets = [0x1, 0x2]\n", "")
+    with pytest.raises(ConfigError) as e:
+        generate_with(boards, riscv_config, tmp_path, text)
+    assert "vm[0].base.phys_cpu_ids[1]: puts vCPU 1 on CPU 1 (hart 0x1)" in str(e.value)
+    # the harts it does not keep are free
+    out = generate_with(boards, riscv_config, tmp_path, edit(edit(RISCV_TOML, "[0x0, 0x1]", "[0x2, 0x3]"),
+                                                          "[0x1, 0x2]", "[0x4, 0x8]"))
+    assert ".pcpu = 2, .virt_id = 0x2" in (out / "partitions.c").read_text()
+
+
+def test_a_firmware_hart_the_board_lacks_is_refused(tmp_path, riscv_config, kernel, firmware_hart_board):
+    boards = firmware_hart_board(0x9)
+    with pytest.raises(ConfigError) as e:
+        generate_with(boards, riscv_config, tmp_path, RISCV_TOML)
+    assert str(e.value).endswith("board.toml: reserved_cpu[0].id: 0x9 is no CPU of board.dts "
+                                 "(its /cpus: 0x0, 0x1, 0x2, 0x3)")
+
+
+def test_memory_given_to_two_partitions_is_refused(gen, riscv_config, tmp_path):
+    second = RISCV_TOML[RISCV_TOML.index("[[vm]]"):]
+    second = edit(edit(edit(second, 'name = "solo"', 'name = "other"'), "id = 1", "id = 2"),
+                  "[0x0, 0x1]", "[0x2, 0x3]")
+    second = edit(second, "[0x1, 0x2]", "[0x4, 0x8]")
+    text = RISCV_TOML + second
+    # beside each one's RAM, a region at a fixed host address (map_type 1): the two overlap
+    ram = "[[0x8000_0000, 0x100_0000, 0x7, 0]]"
+    text = text.replace(ram, "[[0x8000_0000, 0x100_0000, 0x7, 0], [0x9000_0000, 0x10_0000, 0x3, 1]]", 1)
+    text = text.replace(ram, "[[0x8000_0000, 0x100_0000, 0x7, 0], [0x9008_0000, 0x10_0000, 0x3, 1]]", 1)
+    result = run(gen, riscv_config, text)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[1].kernel.memory_regions[1]: host memory "
+                                  "0x90080000-0x90180000 is also given to vm 'solo' (vm[0].kernel.memory_regions[1]); "
+                                  "a range belongs to one partition")
