@@ -57,7 +57,7 @@ LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack $(ARCH_LDFL
 
 GUESTS := smp-hello irq-test ticker bench chan-demo probe
 # Guests built for riscv64 too, into build/guests/riscv64/<name>/.
-RISCV_GUESTS := smp-hello irq-test
+RISCV_GUESTS := smp-hello irq-test ticker probe bench
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
@@ -225,8 +225,10 @@ fuzz:
 		$(PYTHON) tests/gen/fuzz.py --dir build/fuzz
 
 # Benchmark, not part of make test: the bench guest bare under QEMU and under
-# Tessera (configs/bench.toml), QEMU -icount; a table on the console and
-# build/bench/results.json (docs/performance.md). BENCH_ARGS: e.g. --load.
+# Tessera (configs/bench.toml; riscv64: configs/riscv-bench.toml), QEMU
+# -icount; a table per architecture on the console and
+# build/bench/results.json (docs/performance.md). BENCH_ARGS: e.g. --load,
+# --arch riscv64, --profile.
 .PHONY: bench
 bench:
 	@$(PYTHON) scripts/bench.py $(BENCH_ARGS)

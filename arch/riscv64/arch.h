@@ -26,6 +26,9 @@ void inject_exception(struct frame *f, uint64_t cause, uint64_t tval);
  * if kicked. */
 bool irq_dispatch(bool guest);
 
+/* --- syscon.c: the emulated test device (EMU_SYSCON) --- */
+bool syscon_access(uint64_t off, unsigned size, bool write, uint64_t *value);
+
 /* --- cpu.c --- */
 /* Sstc: the hart has stimecmp/vstimecmp (found at boot). */
 extern bool have_sstc;
@@ -62,5 +65,4 @@ long probe_stimecmp(void);
 /* The physical console's receive side: its interrupt on, a received byte or -1. */
 void console_rx_enable(void);
 int console_rx_getc(void);
-
 #endif

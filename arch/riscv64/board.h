@@ -9,8 +9,12 @@
 
 /* The architecture's emulated-device kinds (struct emu_device.kind), from
  * EMU_ARCH_FIRST on. */
-enum riscv_emu_kind {
+enum riscv64_emu_kind {
 	EMU_VPLIC = EMU_ARCH_FIRST,     /* the partition's virtual PLIC (vplic.c) */
+	/* A SiFive test device used as syscon (QEMU virt's test@100000): the
+	 * guest's poweroff and reboot (syscon-poweroff, syscon-reboot), for the
+	 * partition only (syscon.c). */
+	EMU_SYSCON = EMU_ARCH_FIRST + 1,
 };
 
 struct board_config {

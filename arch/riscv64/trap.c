@@ -90,7 +90,9 @@ static void guest_page_fault(struct frame *f, uint64_t cause)
 bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
 		     bool write, uint64_t *value)
 {
-	return d->kind == EMU_VPLIC && vplic_access(vm, off, size, write, value);
+	if (d->kind == EMU_VPLIC)
+		return vplic_access(vm, off, size, write, value);
+	return d->kind == EMU_SYSCON && syscon_access(off, size, write, value);
 }
 
 void arch_irq_level(unsigned vm, unsigned irq, bool level)

@@ -146,6 +146,11 @@ def load_board(name, boards_dir):
         rt = Table(r, file, f"reserved[{i}]")
         reserved.append((rt.int("base"), rt.int("size"), rt.str("what")))
         rt.finish()
+    reserved_cpus = []
+    for i, r in enumerate(top.list("reserved_cpu", required=False) or []):
+        rt = Table(r, file, f"reserved_cpu[{i}]")
+        reserved_cpus.append((rt.int("id"), rt.str("what"), rt.key("id")))
+        rt.finish()
     qemu_t = top.table("qemu")
     qemu = {k: qemu_t.str(k) for k in ("binary", "machine", "cpu", "memory", "extra")}
     qemu_t.finish()
@@ -179,12 +184,19 @@ def load_board(name, boards_dir):
     for i, (base, size, what) in enumerate(reserved):
         if base % PAGE or size % PAGE or not size:
             raise ConfigError(file, f"reserved[{i}]", f"{base:#x}-{base + size:#x} ({what}) is not whole 4 KiB pages")
+    firmware_cpus = {}
+    for hw_id, what, key in reserved_cpus:
+        if hw_id not in cpus:
+            raise ConfigError(file, key, f"{hw_id:#x} is no CPU of {dts.name} (its /cpus: "
+                                         f"{', '.join(f'{c:#x}' for c in cpus)})")
+        firmware_cpus[cpus.index(hw_id)] = what
     uart_off = fdt.node(console)
     uart = fdt.reg(uart_off)
     common = dict(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
                   ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
                   uart_base=uart[0][0], qemu=qemu, virtio=sorted(virtio), reserved=reserved,
-                  console_compatible=(fdt.strings(uart_off, "compatible") or [""])[0])
+                  console_compatible=(fdt.strings(uart_off, "compatible") or [""])[0],
+                  firmware_cpus=firmware_cpus)
     if arch == "riscv64":
         return Board(**common, **_riscv64_parts(fdt, dts, cpu_offs, console, uart_off, exit_node))
     return Board(**common, **_aarch64_parts(fdt, dts, console, uart_off, exit_node))

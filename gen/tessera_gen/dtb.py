@@ -5,11 +5,12 @@ import libfdt
 
 from .board import Fdt, walk_devices
 
-from .model import EMU_CONSOLE, MEM_DEVICE
+from .model import EMU_CONSOLE, EMU_SYSCON, MEM_DEVICE
 
 PHANDLE_CLK = 1
 PHANDLE_GIC = 2
 PHANDLE_PLIC = 3                        # riscv64: the virtual PLIC
+PHANDLE_SYSCON = 4                      # riscv64: the power switch (emu_type 0x3)
 PHANDLE_CPU_INTC = 0x10                 # riscv64: hart i's interrupt controller is 0x10 + i
 IRQ_S_EXT = 9                           # riscv64: a hart's supervisor external interrupt
 GIC_SPI, GIC_PPI = 0, 1
@@ -237,10 +238,35 @@ def _riscv64_dtb(vm, board):
         _interrupts(sw, vm, console.irq)
         sw.end_node()
 
+    syscon = next((d for d in vm.emu if d.type == EMU_SYSCON), None)
+    if syscon:
+        _syscon_nodes(sw, syscon)
+
     for p in vm.passthrough:
         _passthrough_node(sw, vm, p, board)
 
     return _finish(sw, vm, uart if console else None)
+
+
+SYSCON_POWEROFF, SYSCON_REBOOT = 0x5555, 0x7777     # the SiFive test device's commands
+
+
+def _syscon_nodes(sw, d):
+    """The power switch as QEMU virt describes its own: a SiFive test
+    device that is a syscon, and the poweroff and reboot nodes that write
+    its commands (what U-Boot's and Linux's syscon drivers look for)."""
+    sw.begin_node(f"test@{d.gpa:x}")
+    sw.property("compatible", _strings("sifive,test1", "sifive,test0", "syscon"))
+    sw.property("reg", _cells(d.gpa, d.size))
+    sw.property_u32("phandle", PHANDLE_SYSCON)
+    sw.end_node()
+    for name, value in (("poweroff", SYSCON_POWEROFF), ("reboot", SYSCON_REBOOT)):
+        sw.begin_node(name)
+        sw.property_string("compatible", f"syscon-{name}")
+        sw.property_u32("regmap", PHANDLE_SYSCON)
+        sw.property_u32("offset", 0)
+        sw.property_u32("value", value)
+        sw.end_node()
 
 
 def _memory_node(sw, vm):

@@ -11,7 +11,9 @@ MEM_FLAGS_ALL = 0x3F
 MAP_ALLOC, MAP_IDENTICAL = 0, 1      # memory_regions map_type
 
 EMU_CONSOLE = 0x2                    # emu_devices types (ArceOS numbering): a console,
+EMU_SYSCON = 0x3                     # riscv64: the SiFive test device as the partition's power switch,
 EMU_PLIC = 0x30                      # a PLIC (riscv64: the virtual PLIC every partition has)
+SYSCON_SIZE = 0x1000                 # the power switch's page (QEMU virt's test@100000)
 
 SPI_FIRST = 32                       # GIC: INTIDs 0-15 SGIs, 16-31 PPIs, 32-1019 SPIs
 GICR_FRAME = 0x20000                 # one GICv3 redistributor: RD_base + SGI_base
@@ -162,6 +164,7 @@ class Board:
     virtio: list = field(default_factory=list)   # [(base, size)] of the virtio,mmio nodes, by address
     reserved: list = field(default_factory=list)  # [(base, size, what)]: RAM the firmware keeps
     uart_irq: int = 0                  # the console UART's interrupt: INTID (aarch64), PLIC source (riscv64)
+    firmware_cpus: dict = field(default_factory=dict)  # {CPU index: what}: CPUs the firmware keeps
     # aarch64
     gic_version: int = 0               # 2 or 3
     gicd: Optional[tuple] = None       # (base, size)

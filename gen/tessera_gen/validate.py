@@ -4,8 +4,8 @@ Each check raises ConfigError naming the file, the key path and the fix.
 """
 
 from .errors import ConfigError, notice
-from .model import (EMU_CONSOLE, EMU_PLIC, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS, MAP_IDENTICAL, MEM_DEVICE,
-                    MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
+from .model import (EMU_CONSOLE, EMU_PLIC, EMU_SYSCON, SYSCON_SIZE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS,
+                    MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
 from .arch import info
 from .schema import keypath
 
@@ -67,8 +67,8 @@ def _check_vcpus(vm, board):
                                   f"{v.virt_id:#x} repeats phys_cpu_ids[{seen[v.virt_id]}]; each vCPU needs its own virtual MPIDR")
         seen[v.virt_id] = v.index
         sets_key = vm.key(keypath("base.phys_cpu_sets", v.index))
-        if v.cpu_set is None:                   # not given: any CPU of the board
-            v.cpu_set = all_cpus
+        if v.cpu_set is None:                   # not given: any CPU of the board the firmware does not keep
+            v.cpu_set = all_cpus & ~sum(1 << p for p in board.firmware_cpus)
             continue
         if v.cpu_set == 0:
             raise ConfigError(vm.file, sets_key,
@@ -81,6 +81,7 @@ def _check_vcpus(vm, board):
             raise ConfigError(vm.file, sets_key,
                               f"{v.cpu_set:#x} names {names}, but board {board.name} has CPUs 0-{ncpu - 1} "
                               f"(mask {all_cpus:#x})")
+        _check_not_firmwares(vm, board, v, sets_key)
 
 
 def _check_hart_id(vm, board, v, key, seen):
@@ -95,6 +96,17 @@ def _check_hart_id(vm, board, v, key, seen):
                                         "needs its own hart id")
     if v.cpu_set is None:
         v.cpu_set = 1 << board.cpus.index(v.virt_id)
+        _check_not_firmwares(vm, board, v, key)
+
+
+def _check_not_firmwares(vm, board, v, key):
+    """No vCPU on a CPU the firmware keeps for itself (board.toml
+    reserved_cpu: an OpenSBI domain of its own, say)."""
+    for p, what in sorted(board.firmware_cpus.items()):
+        if v.cpu_set >> p & 1:
+            name = info(board).cpu_id
+            raise ConfigError(vm.file, key, f"puts vCPU {v.index} on CPU {p} ({name} {board.cpus[p]:#x}), which "
+                                            f"{what} keeps for itself (board {board.name}); use another CPU")
 
 
 def _in_ram(board, base, size):
@@ -161,21 +173,30 @@ def _plic_as_virtual(vm, board):
 def _check_devices(vm, board, kconfig):
     if board.arch == "riscv64":
         _plic_as_virtual(vm, board)
-    consoles = 0
-    for d in vm.emu:
+    consoles = syscons = 0
+    for i, d in enumerate(vm.emu):
         key = vm.key(d.key)
-        if d.type != EMU_CONSOLE:
+        if d.type == EMU_SYSCON and board.arch == "riscv64":
+            syscons += 1
+            _check_syscon(vm, key, d, syscons)
+        elif d.type != EMU_CONSOLE:
+            more = f" or {EMU_SYSCON:#x} (power switch)" if board.arch == "riscv64" else ""
             raise ConfigError(vm.file, key, f"emu_type {d.type:#x} is not an emulated device Tessera has; "
-                                            f"use {EMU_CONSOLE:#x} (console)")
-        if kconfig.get("VUART") != "y":
+                                            f"use {EMU_CONSOLE:#x} (console){more}")
+        elif kconfig.get("VUART") != "y":
             raise ConfigError(vm.file, key, "declares an emulated console but CONFIG_VUART is off; "
                                             "enable it in make menuconfig or remove the device")
-        consoles += 1
-        if consoles > 1:
-            raise ConfigError(vm.file, key, "a partition has at most one emulated console")
+        else:
+            consoles += 1
+            if consoles > 1:
+                raise ConfigError(vm.file, key, "a partition has at most one emulated console")
         _check_aligned(vm, key, d.gpa, d.size)
         _check_ipa(vm, key, d.gpa, d.size, board)
         _check_not_ram(vm, key, d.gpa, d.size)
+        for d2 in vm.emu[:i]:
+            if overlaps(d.gpa, d.size, d2.gpa, d2.size):
+                raise ConfigError(vm.file, key, f"guest range {rng(d.gpa, d.size)} overlaps emulated device "
+                                                f"{d2.name} ({rng(d2.gpa, d2.size)})")
     for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
         if p.size % PAGE == 0:
@@ -200,6 +221,19 @@ def _check_devices(vm, board, kconfig):
         for d in vm.emu:
             if overlaps(p.gpa, p.size, d.gpa, d.size):
                 raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps emulated device {d.name}")
+
+
+def _check_syscon(vm, key, d, count):
+    """riscv64 emu_type 0x3: a SiFive test device (one page) whose poweroff
+    and reset end or restart the partition."""
+    if count > 1:
+        raise ConfigError(vm.file, key, "a partition has at most one emulated power switch (emu_type 0x3)")
+    if d.irq:
+        raise ConfigError(vm.file, vm.key(keypath(d.key, 3)), f"irq {d.irq}: the power switch raises no "
+                                                              "interrupt; set it to 0")
+    if d.gpa % PAGE or d.size != SYSCON_SIZE:
+        raise ConfigError(vm.file, key, f"range {rng(d.gpa, d.size)}: the power switch is one 4 KiB page "
+                                        f"(length {SYSCON_SIZE:#x}) at a page-aligned address")
 
 
 GUEST_GETS = "a partition gets a console as an emulated device and a virtual GIC"
