@@ -16,10 +16,11 @@
 #define NO_VM   0xffffu
 
 /* Per hardware source: the partition owning it and the pCPU taking it. */
-static struct {
+struct plic_route {
 	uint16_t vm;
 	uint16_t pcpu;
-} route[TESSERA_PLIC_SOURCES];
+};
+static struct plic_route route[TESSERA_PLIC_SOURCES];
 
 static volatile uint32_t *reg(uint64_t off)
 {
@@ -67,7 +68,7 @@ void plic_init_cpu(void)
 			    (irq == tessera_board.uart_irq && me == console_pcpu()))
 				mine |= 1u << b;
 		}
-		*reg(enable + 4u * w) = mine;
+		*reg(enable + (uint64_t)w * 4u) = mine;
 	}
 	*reg(context_reg(me, PLIC_THRESHOLD)) = 0;
 	csr_set(sie, SIP_SEIP);
