@@ -58,7 +58,7 @@ LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack $(ARCH_LDFL
 
 GUESTS := smp-hello irq-test ticker bench chan-demo probe
 # Guests built for riscv64 too, into build/guests/riscv64/<name>/.
-RISCV_GUESTS := smp-hello
+RISCV_GUESTS := smp-hello irq-test ticker probe bench
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
@@ -192,9 +192,9 @@ UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src
 	src/vuart_pl011.c src/vuart_ns16550.c arch/aarch64/psci.c arch/aarch64/hypercall.c $(wildcard tests/unit/*.c)
 VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic_regs_v2.c \
 	tests/unit/runner.c tests/unit/fake_system.c $(wildcard tests/unit/vgic/*.c)
-# The riscv64 port's decoder and guest SBI on the same core (tests/unit/riscv/).
+# The riscv64 port's decoder, virtual PLIC and guest SBI on the same core (tests/unit/riscv/).
 RISCV_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
-	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c \
+	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c arch/riscv64/vplic.c \
 	tests/unit/runner.c tests/unit/fake_arch.c tests/unit/fake_system.c $(wildcard tests/unit/riscv/*.c)
 # The schedule of a shared pCPU on the same core, with its own small system
 # (tests/unit/schedule/: its layout.h defines TESSERA_SCHEDULED).
@@ -242,8 +242,10 @@ fuzz:
 		$(PYTHON) tests/gen/fuzz.py --dir build/fuzz
 
 # Benchmark, not part of make test: the bench guest bare under QEMU and under
-# Tessera (configs/bench.toml), QEMU -icount; a table on the console and
-# build/bench/results.json (docs/performance.md). BENCH_ARGS: e.g. --load.
+# Tessera (configs/bench.toml; riscv64: configs/riscv-bench.toml), QEMU
+# -icount; a table per architecture on the console and
+# build/bench/results.json (docs/performance.md). BENCH_ARGS: e.g. --load,
+# --arch riscv64, --profile.
 .PHONY: bench
 bench:
 	@$(PYTHON) scripts/bench.py $(BENCH_ARGS)
