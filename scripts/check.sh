@@ -340,8 +340,8 @@ STACK = {
         # returns.)
         once={
             ("irq_dispatch", "core_timer_expired"): [
-                ("arch/aarch64/trap.c", r"write_sysreg\(cnthp_ctl_el2, 0\);\s*gic_deactivate\(raw\);[^\n]*\s*"
-                                        r"core_timer_expired\(\);"),
+                ("arch/aarch64/trap.c", r"write_sysreg\(cnthp_ctl_el2, 0\);\s*if \(TESSERA_SCHEDULED\)[^\n]*\s*"
+                                        r"gic_deactivate\(raw\);\s*core_timer_expired\(\);"),
                 ("src/main.c", r"arch_timer_start\("),
             ],
         },

@@ -31,8 +31,12 @@ static unsigned vcpu_id(const struct vcpu_config *v)
 
 const struct vcpu_config *core_this_vcpu(void)
 {
+#if TESSERA_SCHEDULED
 	unsigned p = arch_pcpu_id();
-	int v = TESSERA_SCHEDULED && sched_shared(p) ? sched_current(p) : tessera_pcpus[p].vcpu;
+	int v = sched_shared(p) ? sched_current(p) : tessera_pcpus[p].vcpu;
+#else
+	int16_t v = tessera_pcpus[arch_pcpu_id()].vcpu;
+#endif
 	ASSERT(v >= 0 && v < TESSERA_NR_VCPUS);     /* an unused pCPU never runs a guest */
 	return &tessera_vcpus[v];
 }

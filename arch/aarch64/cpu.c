@@ -83,6 +83,7 @@ void arch_timer_at(uint64_t at)
 	gic_enable_private(INTID_HYPTIMER);
 }
 
+#if TESSERA_SCHEDULED
 uint64_t arch_counter(void)
 {
 	isb();                  /* not read ahead of what came before */
@@ -93,6 +94,7 @@ uint64_t arch_counter_hz(void)
 {
 	return read_sysreg(cntfrq_el0);
 }
+#endif
 
 void arch_timer_stop(void)
 {

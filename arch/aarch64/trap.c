@@ -183,7 +183,8 @@ bool irq_dispatch(bool guest)
 			maintenance = true;             /* deactivated once handled, below */
 		} else if (id == INTID_HYPTIMER) {
 			write_sysreg(cnthp_ctl_el2, 0);
-			gic_deactivate(raw);            /* its line is down: it can fire again */
+			if (TESSERA_SCHEDULED)          /* a schedule's timer fires again and again */
+				gic_deactivate(raw);
 			core_timer_expired();
 		} else if (id == tessera_board.uart_irq) {
 			for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
