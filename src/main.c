@@ -63,6 +63,23 @@ static bool pcpu_arrived(unsigned p)
 	return true;
 }
 
+/* What the system is: partitions, and the CPUs their vCPUs use (fewer than
+ * the vCPUs where some share a CPU by a schedule). */
+static void log_boot_line(void)
+{
+	if (TESSERA_SCHEDULED) {
+		unsigned used = 0;
+		for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
+			if (tessera_pcpus[p].vcpu >= 0)
+				used++;
+		log_info("tessera: %u partition%s, %u vCPUs on %u of %u CPUs\n", TESSERA_NR_VMS,
+			 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, used, TESSERA_NR_PCPUS);
+	} else {
+		log_info("tessera: %u partition%s on %u of %u CPUs\n", TESSERA_NR_VMS,
+			 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, TESSERA_NR_PCPUS);
+	}
+}
+
 _Noreturn void core_boot_main(unsigned pcpu)
 {
 	bool started[TESSERA_NR_PCPUS] = { 0 };
@@ -71,16 +88,7 @@ _Noreturn void core_boot_main(unsigned pcpu)
 	arch_init_boot_cpu();
 	arch_init_cpu();                /* before the others can kick it */
 	power_init();
-	if (TESSERA_SCHEDULED) {        /* fewer CPUs than vCPUs: count the CPUs */
-		unsigned used = 0;
-		for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
-			used += tessera_pcpus[p].vcpu >= 0;
-		log_info("tessera: %u partition%s, %u vCPUs on %u of %u CPUs\n", TESSERA_NR_VMS,
-			 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, used, TESSERA_NR_PCPUS);
-	} else {
-		log_info("tessera: %u partition%s on %u of %u CPUs\n", TESSERA_NR_VMS,
-			 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, TESSERA_NR_PCPUS);
-	}
+	log_boot_line();
 	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++) {
 		if (p == pcpu)
 			continue;
