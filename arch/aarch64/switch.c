@@ -4,7 +4,8 @@
  * only through an interrupt trap (the EL2 timer), so its general-purpose
  * registers are the trap frame at the top of this pCPU's stack; everything
  * else a guest at EL1 can see or rely on is kept here: its EL1 system
- * registers, FP/SIMD, PMU, the EL1 timers and CNTVOFF_EL2, its virtual CPU
+ * registers, FP/SIMD, PMU, breakpoint and watchpoint registers, the EL1
+ * timers and CNTVOFF_EL2, its virtual CPU
  * interface (list registers, VMCR, active priorities) and the active state
  * of its timer and PMU PPIs at the physical GIC, its stage-2 root and VMID
  * (VTTBR_EL2) and virtual MPIDR. The vGIC's own software state
@@ -41,12 +42,65 @@ void fpsimd_save(struct fpsimd *f);
 void fpsimd_load(const struct fpsimd *f);
 
 /* The EL1 (and EL0) system registers a guest owns, switched as they are. */
-#define EL1_REGS(X) X(sctlr_el1) X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) X(tcr_el1) \
+#define EL1_REGS(X) X(sctlr_el1) X(actlr_el1) X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) X(tcr_el1) \
 	X(esr_el1) X(afsr0_el1) X(afsr1_el1) X(far_el1) X(mair_el1) X(amair_el1) X(vbar_el1) \
 	X(contextidr_el1) X(tpidr_el0) X(tpidrro_el0) X(tpidr_el1) X(cntkctl_el1) X(par_el1) \
 	X(sp_el0) X(sp_el1) X(elr_el1) X(spsr_el1) X(csselr_el1) X(mdscr_el1)
 #define EL1_INDEX(r) EL1_##r,
 enum { EL1_REGS(EL1_INDEX) NR_EL1 };
+
+/* Self-hosted debug: breakpoint and watchpoint value/control registers,
+ * named by constant only (as the list registers). ID_AA64DFR0_EL1.BRPs
+ * [15:12] and WRPs [23:20] say how many, minus one. */
+#define DBG_CASES(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
+	op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
+#define DBG_MAX 16
+
+struct debug {
+	uint64_t bvr[DBG_MAX], bcr[DBG_MAX], wvr[DBG_MAX], wcr[DBG_MAX];
+};
+
+static void debug_save(struct debug *d)
+{
+	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
+	unsigned brps = (unsigned)((dfr0 >> 12) & 0xf) + 1, wrps = (unsigned)((dfr0 >> 20) & 0xf) + 1;
+
+	for (unsigned n = 0; n < brps; n++) {
+		switch (n) {
+#define SAVE_BP(i) case i: d->bvr[i] = read_sysreg(dbgbvr##i##_el1); d->bcr[i] = read_sysreg(dbgbcr##i##_el1); break;
+		DBG_CASES(SAVE_BP)
+		default: break;
+		}
+	}
+	for (unsigned n = 0; n < wrps; n++) {
+		switch (n) {
+#define SAVE_WP(i) case i: d->wvr[i] = read_sysreg(dbgwvr##i##_el1); d->wcr[i] = read_sysreg(dbgwcr##i##_el1); break;
+		DBG_CASES(SAVE_WP)
+		default: break;
+		}
+	}
+}
+
+static void debug_load(const struct debug *d)
+{
+	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
+	unsigned brps = (unsigned)((dfr0 >> 12) & 0xf) + 1, wrps = (unsigned)((dfr0 >> 20) & 0xf) + 1;
+
+	for (unsigned n = 0; n < brps; n++) {
+		switch (n) {
+#define LOAD_BP(i) case i: write_sysreg(dbgbvr##i##_el1, d->bvr[i]); write_sysreg(dbgbcr##i##_el1, d->bcr[i]); break;
+		DBG_CASES(LOAD_BP)
+		default: break;
+		}
+	}
+	for (unsigned n = 0; n < wrps; n++) {
+		switch (n) {
+#define LOAD_WP(i) case i: write_sysreg(dbgwvr##i##_el1, d->wvr[i]); write_sysreg(dbgwcr##i##_el1, d->wcr[i]); break;
+		DBG_CASES(LOAD_WP)
+		default: break;
+		}
+	}
+}
 
 #define PMU_COUNTERS 31
 
@@ -62,6 +116,7 @@ struct vcpu_context {
 	uint64_t cntv_ctl, cntv_cval, cntp_ctl, cntp_cval, cntvoff;
 	uint64_t vttbr, vmpidr;
 	struct pmu pmu;
+	struct debug debug;
 	struct gich_context gich;
 	uint32_t ppis_active;           /* GUEST_PPIS active at the physical GIC */
 };
@@ -152,6 +207,7 @@ void arch_vcpu_save(unsigned vcpu)
 	c->vttbr = read_sysreg(vttbr_el2);
 	c->vmpidr = read_sysreg(vmpidr_el2);
 	pmu_save(&c->pmu);
+	debug_save(&c->debug);
 	gich_save(&c->gich);
 	/* Its PPIs forwarded with the HW bit and not yet deactivated by it are
 	 * active at the GIC, which would hold back the next vCPU's. */
@@ -194,6 +250,7 @@ _Noreturn void arch_vcpu_resume(unsigned vcpu)
 	EL1_REGS(EL1_LOAD)
 	fpsimd_load(&c->fp);
 	pmu_load(&c->pmu);
+	debug_load(&c->debug);
 	write_sysreg(cntv_cval_el0, c->cntv_cval);
 	write_sysreg(cntp_cval_el0, c->cntp_cval);
 	write_sysreg(cntv_ctl_el0, c->cntv_ctl);
@@ -214,6 +271,7 @@ void switch_vcpu_entering(unsigned vcpu)
 	/* A vCPU starting on a shared pCPU finds none of another's state. */
 	EL1_REGS(EL1_LOAD)
 	fpsimd_load(&c->fp);
+	debug_load(&c->debug);          /* no breakpoint or watchpoint armed */
 	last_vcpu[arch_pcpu_id()] = (int)vcpu + 1;
 }
 

@@ -42,6 +42,7 @@
  *   ticker: beat <i> t=<ms>                     (virtual time since start)
  *   ticker: done beats=<n> max_gap_ms=<g>       (then PSCI SYSTEM_OFF)
  *   ticker: <fault kind>, ticker: abort at 0x<addr>
+ *   ticker: its state kept across <n> windows (TPIDR_EL0, V31, DBGBVR0_EL1)
  *   ticker: window starts after the table's time: earliest <e> ns, latest <l> ns over <n> windows
  *   ticker: windows <n> started within <b> us of the table (latest <t> ns)
  *   ticker: virtio 0x<addr> magic 0x<m> version <v> device <d>
@@ -305,6 +306,15 @@ static void window_probe(void)
 		uart_printf("ticker: error: the window probe needs the physical count (virtual_counter)\n");
 		return;
 	}
+	/* Guest state that only a full switch keeps: values of its own in a
+	 * thread register, an FP/SIMD register and a breakpoint value register
+	 * (its control register leaves it disabled), read back at the end. */
+	uint64_t mark = 0x5a5a000000000000ull | at, bvr = 0x40081234, back_tpidr, back_v31, back_bvr;
+	write_sysreg(tpidr_el0, mark);
+	write_sysreg(cpacr_el1, 3ull << 20);		/* CPACR_EL1.FPEN: FP/SIMD not trapped */
+	__asm__ volatile("isb" ::: "memory");
+	__asm__ volatile(".arch_extension fp\n\tfmov d31, %0" : : "r"(mark) : "memory");
+	write_sysreg(dbgbvr0_el1, bvr);
 	irq_mask();
 	prev = cntvct();
 	while (seen < cfg.windows) {
@@ -329,6 +339,14 @@ static void window_probe(void)
 		prev = now;
 	}
 	irq_unmask();
+	back_tpidr = read_sysreg(tpidr_el0);
+	__asm__ volatile(".arch_extension fp\n\tfmov %0, d31" : "=r"(back_v31));
+	back_bvr = read_sysreg(dbgbvr0_el1);
+	if (back_tpidr == mark && back_v31 == mark && back_bvr == bvr)
+		uart_printf("ticker: its state kept across %lu windows (TPIDR_EL0, V31, DBGBVR0_EL1)\n", seen);
+	else
+		uart_printf("ticker: error: state lost across windows: TPIDR_EL0 0x%lx V31 0x%lx DBGBVR0_EL1 0x%lx\n",
+			    (unsigned long)back_tpidr, (unsigned long)back_v31, (unsigned long)back_bvr);
 	if (seen)
 		uart_printf("ticker: window starts after the table's time: earliest %lu ns, latest %lu ns "
 			    "over %lu windows\n", (unsigned long)(earliest * 1000000000 / freq),
