@@ -163,7 +163,7 @@ static void set_focus(unsigned vm)
 	log_printf("tessera: console input goes to vm %s\n", tessera_vms[vm].name);
 }
 
-void core_console_input(char c)
+bool core_console_input(char c)
 {
 	if (escaped) {
 		escaped = false;
@@ -172,15 +172,15 @@ void core_console_input(char c)
 			set_focus((focus + 1) % TESSERA_NR_VMS);
 		else if (c >= '0' && c < (char)('0' + TESSERA_NR_VMS))
 			set_focus((unsigned)(c - '0'));
-		else if (c == CONSOLE_ESCAPE)
-			vuart_input(focus, c);
-		return;
+		else if (c == CONSOLE_ESCAPE && !vuart_input(focus, c))
+			escaped = true;         /* not taken: the pair comes again */
+		return !escaped;
 	}
 	if (c == CONSOLE_ESCAPE) {
 		escaped = true;
-		return;
+		return true;
 	}
-	vuart_input(focus, c);
+	return vuart_input(focus, c);
 }
 
 /* --- guest output --- */

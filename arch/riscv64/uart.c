@@ -33,13 +33,20 @@ int console_rx_getc(void)
 
 /* One hart at a time: two that both saw LSR.DR would read RBR twice. */
 static spinlock_t rx_lock;
+/* A byte read that the focus partition had no room for: offered first
+ * next time (what is still in the UART waits there, and QEMU's behind it). */
+static int held = -1;
 
 void console_rx_poll(void)
 {
-	if (!(uart()[UART_LSR] & LSR_DR))
+	if (held < 0 && !(uart()[UART_LSR] & LSR_DR))
 		return;
 	arch_spin_lock(&rx_lock);
-	for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
-		core_console_input((char)c);
+	for (int c = held >= 0 ? held : console_rx_getc(); c >= 0; c = console_rx_getc()) {
+		held = c;
+		if (!core_console_input((char)c))
+			break;
+		held = -1;
+	}
 	arch_spin_unlock(&rx_lock);
 }

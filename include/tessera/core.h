@@ -86,8 +86,10 @@ void core_timer_expired(void);
  * partition is no end of that channel. src/channel.c. */
 bool core_doorbell(uint64_t channel);
 
-/* A byte typed on the physical console (arch's receive interrupt). */
-void core_console_input(char c);
+/* A byte typed on the physical console (arch's receive interrupt). False:
+ * the partition with the input focus has no room for it now (its UART's
+ * receive FIFO is full); the arch may offer it again later. */
+bool core_console_input(char c);
 
 /* Hypervisor console and log. panic: a hypervisor bug; prints one line and
  * stops this CPU only (the others run on), and the run counts as failed. */
