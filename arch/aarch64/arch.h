@@ -33,7 +33,5 @@ void exit_report_failure(uint32_t psci_then);
 void exit_fault(void);
 
 /* The physical console's receive side */
-void console_rx_enable(void);
-int console_rx_getc(void);          /* a received byte, or -1 */
 
 #endif

@@ -185,8 +185,7 @@ bool irq_dispatch(bool guest)
 			write_sysreg(cnthp_ctl_el2, 0);
 			core_timer_expired();
 		} else if (id == tessera_board.uart_irq) {
-			for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
-				core_console_input((char)c);
+			core_console_rx();
 			gic_deactivate(raw);
 		} else if (guest) {
 			vgic_inject_hw(id);             /* the guest's EOI deactivates it */

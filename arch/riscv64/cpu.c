@@ -218,7 +218,7 @@ void arch_init_boot_cpu(void)
 	have_sstc = probe_stimecmp() == 0;
 	plic_init_boot();
 	vplic_init();
-	console_rx_enable();
+	arch_console_rx_irq(true);
 }
 
 void arch_init_cpu(void)

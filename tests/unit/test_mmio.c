@@ -88,6 +88,48 @@ TEST(console_escape_twice_sends_it_other_keys_are_dropped)
 	CHECK(value & 0x10);
 }
 
+/* A byte the focused partition has no room for is not taken (false); an
+ * escaped Ctrl-] that is not taken stays escaped. */
+TEST(console_input_not_taken_when_the_fifo_is_full)
+{
+	unsigned n = 0;
+
+	fake_reset();
+	while (n < 64 && core_console_input((char)('a' + n % 26)))
+		n++;
+	CHECK(n > 0 && n < 64);                 /* the FIFO's depth */
+	CHECK(!core_console_input('!'));
+	CHECK(core_console_input(0x1d));        /* the escape itself is taken ... */
+	CHECK(!core_console_input(0x1d));       /* ... its Ctrl-] finds no room */
+	addr = 0x9000000;                       /* vm a reads one byte */
+	on_pcpu(0, do_read);
+	CHECK_EQ(value, 'a');
+	CHECK(core_console_input(0x1d));        /* offered again: taken now */
+	for (unsigned i = 0; i < n; i++)
+		on_pcpu(0, do_read);
+	CHECK_EQ(value, 0x1d);                  /* the last byte in */
+}
+
+/* More typed than the focused partition's FIFO holds: the rest waits
+ * (the receive interrupt off) and comes, in order, as the guest reads;
+ * once nothing waits, the receive interrupt is on again. */
+TEST(console_input_waits_for_room_with_the_receive_interrupt_off)
+{
+	fake_reset();
+	for (unsigned i = 0; i < 40; i++)
+		fake_rx.typed[fake_rx.len++] = (char)('a' + i % 26);
+	core_console_rx();
+	CHECK(!fake_rx.irq_on && fake_rx.switches == 1);
+	CHECK(fake_rx.next < fake_rx.len);      /* not all read from the UART */
+	addr = 0x9000000;                       /* vm a reads them all */
+	for (unsigned i = 0; i < 40; i++) {
+		on_pcpu(0, do_read);
+		CHECK_EQ(value, 'a' + i % 26);
+	}
+	CHECK(fake_rx.irq_on && fake_rx.switches == 2);
+	CHECK_EQ(fake_rx.next, 40);
+}
+
 /* A passthrough device that shares its page (src/mmio.c forward_access):
  * the guest's access, same size and offset, on the device; nothing that
  * would reach past it, nor an access of another partition. */
@@ -174,6 +216,10 @@ const struct test mmio_tests[] = {
 	  forwarded_device_refuses_what_would_reach_past_it },
 	{ "console: input goes to the focused partition, raises its irq",
 	  console_input_goes_to_the_focused_partition_and_raises_its_irq },
+	{ "console: a byte the focused partition has no room for is not taken",
+	  console_input_not_taken_when_the_fifo_is_full },
+	{ "console input waits for room with the receive interrupt off",
+	  console_input_waits_for_room_with_the_receive_interrupt_off },
 	{ "console: Ctrl-] twice sends one, other keys after it are dropped",
 	  console_escape_twice_sends_it_other_keys_are_dropped },
 	{ 0, 0 },
