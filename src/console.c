@@ -163,7 +163,9 @@ static void set_focus(unsigned vm)
 	log_printf("tessera: console input goes to vm %s\n", tessera_vms[vm].name);
 }
 
-bool core_console_input(char c)
+/* One byte typed: false if the partition with the input focus has no room
+ * for it now (its UART's receive FIFO is full). */
+static bool console_input(char c)
 {
 	if (escaped) {
 		escaped = false;
@@ -197,7 +199,7 @@ static void rx_drain(void)
 {
 	for (int c = held >= 0 ? held : arch_console_getc(); c >= 0; c = arch_console_getc()) {
 		held = c;
-		if (!core_console_input((char)c)) {
+		if (!console_input((char)c)) {
 			if (!rx_off)
 				arch_console_rx_irq(false);
 			__atomic_store_n(&rx_off, true, __ATOMIC_RELEASE);

@@ -89,9 +89,6 @@ bool core_doorbell(uint64_t channel);
 /* The physical console's receive interrupt: what was typed goes to the
  * partition with the input focus, as far as it has room (src/console.c). */
 void core_console_rx(void);
-/* One byte typed: false if the partition with the input focus has no room
- * for it now (its UART's receive FIFO is full). */
-bool core_console_input(char c);
 
 /* Hypervisor console and log. panic: a hypervisor bug; prints one line and
  * stops this CPU only (the others run on), and the run counts as failed. */
