@@ -146,7 +146,7 @@ class ExitDevice:
 class Board:
     name: str
     dir: Path
-    arch: str                          # "aarch64" or "riscv64" (board.toml arch)
+    arch: str                          # "aarch64", "riscv64" or "x86_64" (board.toml arch)
     dtb: bytes                         # compiled board.dts
     cpus: list                         # the CPUs' hardware ids (MPIDRs, hart ids), in /cpus order
     cpu_compatible: str
@@ -177,10 +177,13 @@ class Board:
     plic: Optional[tuple] = None       # (base, size)
     clint: Optional[tuple] = None      # (base, size)
     exit_test: Optional[tuple] = None  # hypervisor.exit: (base, node path) of the SiFive test device
+    # x86_64 (timebase above: the local APIC timer's clock; uart_base: an I/O port)
+    acpi_pm: Optional[int] = None      # I/O port of the ACPI PM registers (PM1a_CNT at +4)
+    exit_port: Optional[tuple] = None  # hypervisor.exit: (I/O port, node path) of isa-debug-exit
 
     @property
     def has_exit(self):
-        return self.exit is not None or self.exit_test is not None
+        return self.exit is not None or self.exit_test is not None or self.exit_port is not None
 
 
 @dataclass

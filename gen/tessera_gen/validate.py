@@ -10,6 +10,7 @@ from .arch import info
 from .schema import keypath
 
 MPIDR_AFF_MASK = 0xFF00FFFFFF          # Aff3 [39:32], Aff2..Aff0 [23:0]
+X86_MAX_APIC_ID = 0xFE                 # xAPIC: 8-bit ids, 0xff is the broadcast
 
 
 def rng(base, size):
@@ -26,6 +27,8 @@ def check_system(system):
     for vm in vms:
         _check_vcpus(vm, board)
         _check_regions(vm, board)
+        if board.arch == "x86_64":
+            _check_x86_memory(vm)
         _check_devices(vm, board, system.kconfig)
         _check_interrupts(vm, board, system.kconfig)
         _check_images(vm)
@@ -58,6 +61,13 @@ def _check_vcpus(vm, board):
         ids_key = vm.key(keypath("base.phys_cpu_ids", v.index))
         if board.arch == "riscv64":
             _check_hart_id(vm, board, v, ids_key, seen)
+        elif board.arch == "x86_64":
+            if v.virt_id > X86_MAX_APIC_ID:
+                raise ConfigError(vm.file, ids_key, f"{v.virt_id:#x} is not an xAPIC id; virtual APIC ids are "
+                                                    f"0-{X86_MAX_APIC_ID:#x} (0xff is the broadcast)")
+            if v.virt_id in seen:
+                raise ConfigError(vm.file, ids_key, f"{v.virt_id:#x} repeats phys_cpu_ids[{seen[v.virt_id]}]; "
+                                                    "each vCPU needs its own virtual APIC id")
         else:
             if v.virt_id & ~MPIDR_AFF_MASK:
                 raise ConfigError(vm.file, ids_key,
@@ -109,9 +119,9 @@ def _check_regions(vm, board):
             raise ConfigError(vm.file, vm.key(r.key),
                               f"{what} {value:#x} is not 4 KiB-aligned; round it to a multiple of 0x1000")
         _check_ipa(vm, vm.key(r.key), r.gpa, r.size, board)
-        if board.arch == "riscv64" and r.flags & MEM_WRITE and not r.flags & MEM_READ:
+        if board.arch in ("riscv64", "x86_64") and r.flags & MEM_WRITE and not r.flags & MEM_READ:
             raise ConfigError(vm.file, vm.key(keypath(r.key, 2)),
-                              f"flags {r.flags:#x} make memory writable but not readable, which riscv64 page "
+                              f"flags {r.flags:#x} make memory writable but not readable, which {board.arch} page "
                               "tables cannot express; add READ 0x1")
         for r2 in vm.regions[:i]:
             if overlaps(r.gpa, r.size, r2.gpa, r2.size):
@@ -153,11 +163,17 @@ def _check_devices(vm, board, kconfig):
         consoles += 1
         if consoles > 1:
             raise ConfigError(vm.file, key, "a partition has at most one emulated console")
+        if board.arch == "x86_64":
+            _check_io_ports(vm, key, d)
+            continue
         _check_aligned(vm, key, d.gpa, d.size)
         _check_ipa(vm, key, d.gpa, d.size, board)
         _check_not_ram(vm, key, d.gpa, d.size)
     for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
+        if board.arch == "x86_64":
+            raise ConfigError(vm.file, key, "passthrough devices are not supported on x86_64 yet (its "
+                                            "partitions get an emulated console only); remove it")
         if p.size % PAGE == 0:
             _check_aligned(vm, key, p.gpa, p.size)
             _check_aligned(vm, key, p.hpa, p.size)
@@ -187,6 +203,40 @@ EXIT_IS = "it reports how the run ended (board.toml hypervisor.exit)"
 GUEST_GETS_RISCV = "a partition gets a console as an emulated device (a virtual PLIC comes next)"
 
 
+IO_PORTS = 0x10000                     # x86: the I/O port space
+NS16550_PORTS = 8
+# x86: guest-physical pages a partition's RAM may not cover: its virtual
+# I/O APIC and local APIC (the xAPIC MMIO page the guest's INIT-SIPI uses).
+X86_APIC_PAGES = ((0xFEC0_0000, PAGE, "the I/O APIC page"), (0xFEE0_0000, PAGE, "the local APIC page"))
+REAL_MODE_TOP = 0x10_0000              # a SIPI's start page (vector << 12) lies below 1 MiB
+
+
+def _check_io_ports(vm, key, d):
+    """x86_64: an emulated console is a 16550 at I/O ports (its base in the
+    gpa place of emu_devices): 8 ports, 8-aligned, inside the port space."""
+    if d.size != NS16550_PORTS or d.gpa % NS16550_PORTS or d.gpa + d.size > IO_PORTS:
+        raise ConfigError(vm.file, key, f"ports {rng(d.gpa, d.size)}: on x86_64 an emulated console is a 16550 "
+                                        f"at 8 I/O ports (base 8-aligned, below {IO_PORTS:#x}), e.g. "
+                                        "[\"com1\", 0x3f8, 0x8, 0, 0x2, []]")
+
+
+def _check_x86_memory(vm):
+    """x86_64: RAM may not hide the partition's APIC pages, and a partition
+    of several vCPUs needs RAM below 1 MiB for the real-mode page its
+    guest's STARTUP IPI names."""
+    for r in vm.regions:
+        for base, size, what in X86_APIC_PAGES:
+            if overlaps(r.gpa, r.size, base, size):
+                raise ConfigError(vm.file, vm.key(r.key), f"guest range {rng(r.gpa, r.size)} covers {what} "
+                                                          f"({rng(base, size)}), which Tessera emulates; end the "
+                                                          f"region below {0xFEC0_0000:#x}")
+    if len(vm.vcpus) > 1 and not any(r.gpa < REAL_MODE_TOP and r.flags & MEM_EXEC and not r.flags & MEM_DEVICE
+                                     for r in vm.regions):
+        raise ConfigError(vm.file, vm.key("base.memory_regions"),
+                          f"the partition has {len(vm.vcpus)} vCPUs but no executable RAM below 1 MiB, where "
+                          "its other vCPUs start (a STARTUP IPI names a real-mode page); map guest RAM from 0x0")
+
+
 def _check_transport(vm, key, p, board):
     """A passthrough range that is not whole pages: only exactly the
     registers of one device of the board, such as one of QEMU's
@@ -211,6 +261,8 @@ def _hypervisors_devices(board):
     machine off or resets it). [(what, base, size, why)]"""
     out = [("the hypervisor's console UART", b, s, GUEST_GETS) for _, b, s in board.devices
            if b <= board.uart_base < b + s]
+    if board.arch == "x86_64":
+        return out + [("the physical APICs", b, s, "a partition gets a virtual local APIC") for _, b, s in board.devices]
     if board.arch == "riscv64":
         out += [("the physical PLIC", *board.plic, GUEST_GETS_RISCV)]
         if board.clint:
@@ -243,11 +295,12 @@ def _check_interrupts(vm, board, kconfig):
     is the GICV frame mapped where the guest expects GICC."""
     sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + \
               [(p.irq, p.key, True) for p in vm.passthrough if p.irq]
-    if board.arch == "riscv64":
+    if board.arch in ("riscv64", "x86_64"):
         if sources:
+            controller = "virtual PLIC" if board.arch == "riscv64" else "virtual I/O APIC"
             raise ConfigError(vm.file, vm.key(sources[0][1]),
-                              f"gives the partition interrupt {sources[0][0]}, but on riscv64 Tessera has no "
-                              "virtual PLIC yet (it comes next); set the irq to 0")
+                              f"gives the partition interrupt {sources[0][0]}, but on {board.arch} Tessera has no "
+                              f"{controller} yet; set the irq to 0")
         return
     vgic_on = kconfig.get("VGIC") == "y"
     if sources and not vgic_on:

@@ -86,6 +86,10 @@ void core_timer_expired(void);
  * partition is no end of that channel. src/channel.c. */
 bool core_doorbell(uint64_t channel);
 
+/* Tessera's own hypercalls (docs/hypercalls.md): false if fn is none of
+ * them; else *ret is the result. src/hypercall.c. */
+bool tessera_hypercall(uint32_t fn, uint64_t a1, long *ret);
+
 /* A byte typed on the physical console (arch's receive interrupt). */
 void core_console_input(char c);
 

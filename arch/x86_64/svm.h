@@ -1,0 +1,42 @@
+/* The vCPU as arch/x86_64's SVM code keeps it (svm.c, svm_exit.c). */
+#ifndef ARCH_X86_64_SVM_H
+#define ARCH_X86_64_SVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <tessera/tables.h>
+#include "vmcb.h"
+
+/* The guest's general registers VMRUN does not keep in the VMCB (RAX and
+ * RSP are there). boot.S's svm_run knows this layout. */
+struct guest_regs {
+	uint64_t rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+struct vcpu_state {
+	struct vmcb vmcb;
+	struct guest_regs regs;
+	const struct vm_config *vm;
+	const struct vcpu_config *vc;
+};
+
+/* This pCPU's vCPU. */
+struct vcpu_state *this_vcpu(void);
+/* Inject exception vector (with its error code) on the next VMRUN. */
+void inject_exception(struct vcpu_state *s, unsigned vector, bool has_error, uint32_t error);
+/* Handle the #VMEXIT just taken (svm_exit.c). */
+void svm_exit(struct vcpu_state *s);
+
+/* boot.S */
+void svm_run(uint64_t vmcb_pa, struct guest_regs *regs);
+void svm_vmload(uint64_t vmcb_pa);
+
+
+/* General register n in the instruction set's numbering (0 RAX, 1 RCX, 2
+ * RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15). svm_exit.c. */
+uint64_t gpr_read(struct vcpu_state *s, unsigned n);
+void gpr_write(struct vcpu_state *s, unsigned n, uint64_t v);
+/* A nested page fault: emulated MMIO, or a fault of the guest. mmio.c. */
+void npf_exit(struct vcpu_state *s);
+
+#endif
