@@ -16,8 +16,12 @@
 #define X86_IO_PORT(port)       (X86_IO_PORT_SPACE + (port))
 
 /* The architecture's emulated-device kinds (struct emu_device.kind), from
- * EMU_ARCH_FIRST on: none in the tables yet (the virtual local APIC is at
- * its architectural address, arch/x86_64/vlapic.c). */
+ * EMU_ARCH_FIRST on: the partition's local APICs (arch/x86_64/vlapic.c),
+ * at their architectural address. */
+enum x86_emu_kind {
+	EMU_VLAPIC = EMU_ARCH_FIRST,
+};
+#define X86_LAPIC_GPA           0xfee00000u
 
 struct board_config {
 	uint16_t uart_port;             /* the hypervisor's console, a 16550 */

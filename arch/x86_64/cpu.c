@@ -211,6 +211,9 @@ void arch_init_boot_cpu(void)
 		idt_set((unsigned)s->vector, s->entry);
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
+	/* SeaBIOS leaves its "Booting from ROM.." line unfinished: start ours on a line of their own. */
+	arch_console_putc('\r');
+	arch_console_putc('\n');
 }
 
 void arch_init_cpu(void)

@@ -10,6 +10,7 @@
 #include <tessera/core.h>
 #include "arch.h"
 #include "svm.h"
+#include "vlapic.h"
 #include "vmcb.h"
 #include "x86.h"
 
@@ -142,6 +143,7 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 
 	ASSERT(vcpu->pcpu == arch_pcpu_id() && vcpu->vm == vm - tessera_vms);
 	reset_state(s, vm, vcpu, entry, arg);
+	vlapic_vcpu_start(vcpu);
 	/* FS, GS, TR, LDTR, KernelGsBase and the SYSCALL MSRs are not switched
 	 * by VMRUN: load the guest's once. The hypervisor never uses them, so
 	 * they stay the guest's (no VMSAVE/VMLOAD on each exit). */

@@ -1,0 +1,57 @@
+/* The virtual local APIC (vlapic.c): registers by the SDM's names. */
+#ifndef ARCH_X86_64_VLAPIC_H
+#define ARCH_X86_64_VLAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <tessera/core.h>
+#include <tessera/tables.h>
+
+#define APIC_ID                 0x020u
+#define APIC_VERSION            0x030u
+#define APIC_TPR                0x080u
+#define APIC_EOI                0x0b0u
+#define APIC_LDR                0x0d0u
+#define APIC_DFR                0x0e0u
+#define APIC_SVR                0x0f0u
+#define APIC_ESR                0x280u
+#define APIC_ICR_LO             0x300u
+#define APIC_ICR_HI             0x310u
+#define APIC_LVT_TIMER          0x320u  /* then thermal, PMC, LINT0, LINT1, error */
+#define APIC_LVT_ERROR          0x370u
+#define APIC_TIMER_INIT         0x380u
+#define APIC_TIMER_CUR          0x390u
+#define APIC_TIMER_DIV          0x3e0u
+
+#define VLAPIC_NR_LVT           6u
+#define APIC_VERSION_VALUE      0x00050014u     /* version 0x14, 6 LVT entries */
+#define APIC_LVT_MASKED         (1u << 16)
+
+#define APIC_ICR_DELIVERY_MASK  (7u << 8)
+#define APIC_DELIVERY_FIXED     (0u << 8)
+#define APIC_DELIVERY_NMI       (4u << 8)
+#define APIC_DELIVERY_INIT      (5u << 8)
+#define APIC_DELIVERY_STARTUP   (6u << 8)
+#define APIC_ICR_LOGICAL        (1u << 11)
+#define APIC_ICR_LEVEL_ASSERT   (1u << 14)
+#define APIC_ICR_TRIGGER_LEVEL  (1u << 15)
+#define APIC_ICR_SHORTHAND_SHIFT 18
+#define APIC_SHORTHAND_SELF     1u
+#define APIC_SHORTHAND_ALL      2u
+#define APIC_SHORTHAND_ALL_BUT_SELF 3u
+
+struct vlapic {
+	uint32_t id, tpr, ldr, dfr, svr, esr, icr_lo, icr_hi, timer_init, timer_div;
+	uint32_t lvt[VLAPIC_NR_LVT];
+	bool wait_for_sipi;     /* an INIT arrived: the next STARTUP starts the vCPU */
+};
+
+void vlapic_reset(struct vlapic *l, uint32_t apic_id);
+/* A register access at off (4 bytes, 16-aligned); false if not one. */
+bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, uint64_t *value);
+/* An INIT or STARTUP IPI (icr_lo) reaching target, the local APIC of vc. */
+enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config *vc, uint32_t icr_lo);
+/* vc starts: its local APIC out of reset (svm.c). */
+void vlapic_vcpu_start(const struct vcpu_config *vc);
+
+#endif
