@@ -297,10 +297,10 @@ def _check_interrupts(vm, board, kconfig):
               [(p.irq, p.key, True) for p in vm.passthrough if p.irq]
     if board.arch in ("riscv64", "x86_64"):
         if sources:
-            controller = "virtual PLIC" if board.arch == "riscv64" else "virtual I/O APIC"
+            controller = "virtual PLIC yet (it comes next)" if board.arch == "riscv64" else "virtual I/O APIC yet"
             raise ConfigError(vm.file, vm.key(sources[0][1]),
                               f"gives the partition interrupt {sources[0][0]}, but on {board.arch} Tessera has no "
-                              f"{controller} yet; set the irq to 0")
+                              f"{controller}; set the irq to 0")
         return
     vgic_on = kconfig.get("VGIC") == "y"
     if sources and not vgic_on:
