@@ -58,7 +58,7 @@ LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack $(ARCH_LDFL
 GUESTS := smp-hello irq-test ticker bench chan-demo probe
 # Guests built for riscv64 and x86_64 too, into build/guests/<arch>/<name>/.
 RISCV_GUESTS := smp-hello
-X86_GUESTS := smp-hello
+X86_GUESTS := smp-hello ticker probe
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
@@ -204,9 +204,14 @@ VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic
 RISCV_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
 	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c \
 	tests/unit/runner.c tests/unit/fake_arch.c tests/unit/fake_system.c $(wildcard tests/unit/riscv/*.c)
+# The x86_64 port's decoder and virtual local APIC on the same core, in a
+# system of its own (tests/unit/x86/).
+X86_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
+	src/vuart_pl011.c src/vuart_ns16550.c src/hypercall.c arch/x86_64/insn.c arch/x86_64/vlapic.c \
+	tests/unit/runner.c tests/unit/fake_arch.c $(wildcard tests/unit/x86/*.c)
 UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h tests/unit/riscv/*.h include/tessera/*.h src/*.h \
 	arch/aarch64/vgic*.h arch/aarch64/gic.h arch/aarch64/arch.h arch/aarch64/board.h arch/aarch64/frame.h \
-	arch/riscv64/*.h)
+	arch/riscv64/*.h arch/x86_64/insn.h arch/x86_64/vlapic.h)
 UNIT_CC = $(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
 	-include tests/unit/autoconf.h
 build/unit/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS)
@@ -221,6 +226,9 @@ build/unit/vgic2-tests: $(VGIC_UNIT_SRCS) $(UNIT_HDRS)
 build/unit/riscv-tests: $(RISCV_UNIT_SRCS) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(RISCV_UNIT_SRCS) -o $@
+build/unit/x86-tests: $(X86_UNIT_SRCS) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(X86_UNIT_SRCS) -o $@
 
 test:
 	@$(PYTHON) tests/run_all.py

@@ -109,6 +109,11 @@ static unsigned fetch_insn(struct vcpu_state *s, enum x86_mode mode, uint8_t *by
 	return n;
 }
 
+unsigned guest_fetch_insn(struct vcpu_state *s, uint8_t *bytes)
+{
+	return fetch_insn(s, code_mode(s), bytes);
+}
+
 void npf_exit(struct vcpu_state *s)
 {
 	uint64_t info = VMCB64(&s->vmcb, VMCB_EXITINFO1), gpa = VMCB64(&s->vmcb, VMCB_EXITINFO2);

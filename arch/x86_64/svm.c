@@ -87,8 +87,9 @@ static void reset_state(struct vcpu_state *s, const struct vm_config *vm, const 
 	for (unsigned i = 0; i < sizeof(s->regs) / sizeof(uint64_t); i++)
 		((uint64_t *)&s->regs)[i] = 0;
 
+	VMCB32(v, VMCB_INTERCEPT_CR) = INTERCEPT_CR4_WRITE;
 	VMCB32(v, VMCB_INTERCEPT_MISC1) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_INIT | INTERCEPT_CPUID |
-					  INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO_PROT |
+					  INTERCEPT_INVD | INTERCEPT_INVLPGA | INTERCEPT_HLT | INTERCEPT_IOIO_PROT |
 					  INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
 	VMCB32(v, VMCB_INTERCEPT_MISC2) = INTERCEPT_SVM_INSNS | INTERCEPT_VMMCALL;
 	VMCB64(v, VMCB_IOPM_BASE_PA) = (uint64_t)(uintptr_t)iopm;

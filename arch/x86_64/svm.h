@@ -38,5 +38,8 @@ uint64_t gpr_read(struct vcpu_state *s, unsigned n);
 void gpr_write(struct vcpu_state *s, unsigned n, uint64_t v);
 /* A nested page fault: emulated MMIO, or a fault of the guest. mmio.c. */
 void npf_exit(struct vcpu_state *s);
+/* Up to 15 bytes of the instruction at the guest's CS:RIP, fetched as the
+ * guest would (its paging); how many it got. mmio.c. */
+unsigned guest_fetch_insn(struct vcpu_state *s, uint8_t *bytes);
 
 #endif

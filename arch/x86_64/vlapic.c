@@ -8,9 +8,7 @@
  * does). An IPI naming an APIC id outside the partition reaches nobody.
  * Fixed and NMI IPIs and the APIC timer are not delivered yet.
  */
-#include <tessera/arch.h>
 #include <tessera/core.h>
-#include "arch.h"
 #include "vlapic.h"
 
 static struct vlapic vlapics[TESSERA_NR_VCPUS];
@@ -118,14 +116,11 @@ bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, ui
 	return true;
 }
 
-bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
-		     bool write, uint64_t *value)
+bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
-	const struct vcpu_config *self = core_this_vcpu();
 	struct vlapic *l = &vlapics[self - tessera_vcpus];
 
-	(void)vm;
-	if (d->kind != EMU_VLAPIC || !vlapic_access(l, off, size, write, value))
+	if (!vlapic_access(l, off, size, write, value))
 		return false;
 	if (write && off == APIC_ICR_LO)
 		icr_write(self, l);
@@ -138,20 +133,10 @@ void vlapic_vcpu_start(const struct vcpu_config *vc)
 	vlapic_reset(&vlapics[vc - tessera_vcpus], (uint32_t)vc->virt_id);
 }
 
-void arch_irq_level(unsigned vm, unsigned irq, bool level)
-{
-	(void)vm; (void)irq; (void)level;       /* no virtual I/O APIC yet */
-}
-
-void arch_irq_edge(unsigned vm, unsigned irq)
-{
-	(void)vm; (void)irq;
-}
-
-void arch_vm_reset(unsigned vm)
+void vlapic_vm_reset(unsigned vm)
 {
 	const struct vm_config *c = &tessera_vms[vm];
 
 	for (unsigned i = 0; i < c->nr_vcpus; i++)
-		vlapic_reset(&vlapics[c->first_vcpu + i], (uint32_t)tessera_vcpus[c->first_vcpu + i].virt_id);
+		vlapic_vcpu_start(&tessera_vcpus[c->first_vcpu + i]);
 }

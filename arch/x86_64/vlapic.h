@@ -51,7 +51,12 @@ void vlapic_reset(struct vlapic *l, uint32_t apic_id);
 bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, uint64_t *value);
 /* An INIT or STARTUP IPI (icr_lo) reaching target, the local APIC of vc. */
 enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config *vc, uint32_t icr_lo);
-/* vc starts: its local APIC out of reset (svm.c). */
+/* The calling vCPU (self) reads or writes its local APIC's register at
+ * off; an ICR write sends the IPI. False if off is no register. */
+bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bool write, uint64_t *value);
+/* vc starts: its local APIC out of reset (svm.c); every vCPU of partition
+ * vm's (it restarts). */
 void vlapic_vcpu_start(const struct vcpu_config *vc);
+void vlapic_vm_reset(unsigned vm);
 
 #endif

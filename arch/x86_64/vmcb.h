@@ -13,6 +13,7 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define VMCB8(v, off)   (*(volatile uint8_t *)(void *)&(v)->bytes[off])
 
 /* Control area */
+#define VMCB_INTERCEPT_CR       0x000   /* 16 bits reads, then 16 bits writes */
 #define VMCB_INTERCEPT_EXC      0x008   /* 32 bits: one per exception vector */
 #define VMCB_INTERCEPT_MISC1    0x00c   /* 32 bits */
 #define VMCB_INTERCEPT_MISC2    0x010   /* 32 bits */
@@ -60,12 +61,16 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define VMCB_CR2                0x640
 #define VMCB_G_PAT              0x668
 
+/* VMCB_INTERCEPT_CR: writes of CR4 (bit 16 + 4) */
+#define INTERCEPT_CR4_WRITE     (1u << 20)
+
 /* VMCB_INTERCEPT_MISC1 */
 #define INTERCEPT_INTR          (1u << 0)
 #define INTERCEPT_NMI           (1u << 1)
 #define INTERCEPT_INIT          (1u << 3)
 #define INTERCEPT_CPUID         (1u << 18)
 #define INTERCEPT_INVD          (1u << 22)
+#define INTERCEPT_INVLPGA       (1u << 26)
 #define INTERCEPT_HLT           (1u << 24)
 #define INTERCEPT_IOIO_PROT     (1u << 27)
 #define INTERCEPT_MSR_PROT      (1u << 28)
@@ -84,6 +89,7 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define EVENT_TYPE_EXCEPTION    (3ull << 8)
 
 /* #VMEXIT codes */
+#define VMEXIT_CR4_WRITE        0x14u
 #define VMEXIT_EXCP_BASE        0x40u
 #define VMEXIT_INTR             0x60u
 #define VMEXIT_NMI              0x61u
@@ -91,6 +97,7 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define VMEXIT_CPUID            0x72u
 #define VMEXIT_INVD             0x76u
 #define VMEXIT_HLT              0x78u
+#define VMEXIT_INVLPGA          0x7au
 #define VMEXIT_IOIO             0x7bu
 #define VMEXIT_MSR              0x7cu
 #define VMEXIT_SHUTDOWN         0x7fu

@@ -29,7 +29,7 @@ ifeq ($(ARCH),x86_64)
 # The host's own gcc. No red zone and no SSE (nothing saves them around a
 # trap), no PIC: start.S's 32-bit code takes absolute addresses below 4 GiB.
 CROSS_COMPILE ?=
-COMMON ?= start.o uart.o console.o
+COMMON ?= start.o uart.o console.o multiboot.o vectors.o trap.o
 ARCH_CFLAGS := -m64 -mno-red-zone -mgeneral-regs-only -mcmodel=small -fcf-protection=none
 ARCH_LDFLAGS :=
 else ifeq ($(ARCH),riscv64)

@@ -4,12 +4,15 @@
  * APIC (APIC ids 0..n-1, start page AP_START), each checks its APIC id
  * (CPUID against the local APIC's ID register, an MMIO read) and reports,
  * all meet, and the boot vCPU powers off through ACPI. The same image
- * boots bare on QEMU's q35 (-kernel).
+ * boots bare on QEMU's q35 (-kernel). Its console is COM1 (0x3f8), or the
+ * port a "console=0x2f8" word of the multiboot command line names (COM2,
+ * where the ArceOS hypervisor's second x86 guest prints).
  */
 #include <stdatomic.h>
 
 #include "console.h"
 #include "cpu.h"
+#include "multiboot.h"
 #include "uart.h"
 
 static atomic_uint arrived;
@@ -47,6 +50,8 @@ static void report(unsigned long vcpu, uint32_t apic_id)
 void boot_main(uint32_t multiboot_info)
 {
 	uint32_t r[4];
+
+	mb_console(multiboot_info);
 
 	cpuid(1, r);
 	unsigned int n = (r[3] & (1u << 28)) ? (r[1] >> 16) & 0xff : 1;

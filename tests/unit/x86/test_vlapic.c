@@ -1,0 +1,148 @@
+/* The virtual local APIC (arch/x86_64/vlapic.c) on the core, in the fake
+ * x86 system of fake_system.c here: partition a has vCPUs of APIC ids 0x0
+ * (pCPU 0) and 0x1 (pCPU 1), partition b one of APIC id 0x0 (pCPU 3). Every
+ * vCPU but each partition's first starts powered off. */
+#include <tessera/core.h>
+#include "../../../arch/x86_64/vlapic.h"
+#include "../../../src/power.h"
+#include "../check.h"
+#include "../fake_arch.h"
+
+static void cpu0_main(void) { power_pcpu_run(0); }
+static void cpu1_main(void) { power_pcpu_run(1); }
+static void cpu3_main(void) { power_pcpu_run(3); }
+
+/* Each partition's first vCPU in its guest, a's second waiting (off). */
+static void boot(void)
+{
+	power_init();
+	CHECK_EQ(on_pcpu(0, cpu0_main), ENTERED_GUEST);
+	CHECK_EQ(on_pcpu(1, cpu1_main), WOULD_WAIT);
+	CHECK_EQ(on_pcpu(3, cpu3_main), ENTERED_GUEST);
+	fake_reset();
+	for (unsigned v = 0; v < TESSERA_NR_VCPUS; v++)
+		vlapic_vcpu_start(&tessera_vcpus[v]);
+}
+
+static uint32_t rd(unsigned v, unsigned off)
+{
+	uint64_t value = 0xdead;
+
+	CHECK(vlapic_mmio(&tessera_vcpus[v], off, 4, false, &value));
+	return (uint32_t)value;
+}
+
+static void wr(unsigned v, unsigned off, uint32_t x)
+{
+	uint64_t value = x;
+
+	CHECK(vlapic_mmio(&tessera_vcpus[v], off, 4, true, &value));
+}
+
+static void ipi(unsigned from, uint32_t dest, uint32_t icr_lo)
+{
+	wr(from, APIC_ICR_HI, dest << 24);
+	wr(from, APIC_ICR_LO, icr_lo);
+}
+
+TEST(registers_out_of_reset)
+{
+	boot();
+	CHECK_EQ(rd(0, APIC_ID), 0x0);
+	CHECK_EQ(rd(2, APIC_ID), 0x0);
+	CHECK_EQ(rd(1, APIC_ID), 0x1u << 24);
+	CHECK_EQ(rd(0, APIC_VERSION), APIC_VERSION_VALUE);
+	CHECK_EQ(rd(0, APIC_LVT_TIMER), APIC_LVT_MASKED);
+	CHECK_EQ(rd(0, APIC_LVT_ERROR), APIC_LVT_MASKED);
+	CHECK_EQ(rd(0, APIC_SVR), 0xff);
+	wr(0, APIC_ID, 0x7u << 24);             /* the id is the configuration's */
+	CHECK_EQ(rd(0, APIC_ID), 0x0);
+	wr(0, APIC_TPR, 0x20);
+	CHECK_EQ(rd(0, APIC_TPR), 0x20);
+	uint64_t value;
+	CHECK(!vlapic_mmio(&tessera_vcpus[0], APIC_TPR + 1, 1, false, &value));  /* not a register access */
+	CHECK(!vlapic_mmio(&tessera_vcpus[0], APIC_TPR, 8, false, &value));
+}
+
+TEST(init_then_startup_starts_the_vcpu_at_vector_times_4k)
+{
+	enum power_state st;
+
+	boot();
+	fake_pcpu = 0;
+	/* STARTUP without INIT first: ignored, as on hardware */
+	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
+	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
+	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
+	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
+	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
+	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON_PENDING);
+	CHECK_EQ(fake_kicks[1], 1);             /* its pCPU, woken to enter it */
+	CHECK_EQ(fake_kicks[3], 0);             /* b's vCPU: another partition */
+	/* the second STARTUP of the pair: the vCPU waits for none any more */
+	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
+	CHECK_EQ(fake_kicks[1], 1);
+}
+
+TEST(startup_reaches_the_entry_vector_names)
+{
+	struct vlapic l;
+
+	boot();
+	fake_pcpu = 0;
+	vlapic_reset(&l, 0x1);
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT), POWER_OK);
+	CHECK(l.wait_for_sipi);
+	/* INIT level de-assert (level-triggered, no assert): nothing changes */
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_INIT | APIC_ICR_TRIGGER_LEVEL), POWER_OK);
+	CHECK(l.wait_for_sipi);
+	/* vector 0x0c: the vCPU starts at 0xc000, CS = 0x0c00, IP = 0 */
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_STARTUP | 0x0c), POWER_OK);
+	CHECK(!l.wait_for_sipi);
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_STARTUP | 0x0c), POWER_ALREADY_ON);
+	/* fixed and NMI IPIs are not delivered (yet): refused, nothing started */
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_FIXED | 0x40), POWER_DENIED);
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_NMI), POWER_DENIED);
+}
+
+TEST(an_ipi_outside_the_partition_reaches_nobody)
+{
+	enum power_state st;
+
+	boot();
+	fake_pcpu = 3;                          /* b's only vCPU, APIC id 0x0 */
+	/* physical 0x1 (a's second vCPU's id), and the broadcast: none of them b's */
+	ipi(2, 0x1, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
+	ipi(2, 0x1, APIC_DELIVERY_STARTUP | 0x40);
+	ipi(2, 0xff, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);   /* broadcast: only b itself */
+	ipi(2, 0xff, APIC_DELIVERY_STARTUP | 0x40);
+	fake_pcpu = 0;
+	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
+	CHECK_EQ(fake_kicks[0] + fake_kicks[1], 0);
+}
+
+TEST(logical_destinations_match_the_ldr)
+{
+	enum power_state st;
+
+	boot();
+	fake_pcpu = 0;
+	wr(1, APIC_LDR, 0x02u << 24);           /* a's second vCPU: logical bit 1 */
+	ipi(0, 0x01, APIC_ICR_LOGICAL | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);     /* bit 0: nobody */
+	ipi(0, 0x01, APIC_ICR_LOGICAL | APIC_DELIVERY_STARTUP | 0x12);
+	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
+	ipi(0, 0x02, APIC_ICR_LOGICAL | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
+	ipi(0, 0x02, APIC_ICR_LOGICAL | APIC_DELIVERY_STARTUP | 0x12);
+	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON_PENDING);
+}
+
+const struct test vlapic_tests[] = {
+	{ "vlapic: registers out of reset, the id fixed, register-sized accesses only", registers_out_of_reset },
+	{ "vlapic: INIT then STARTUP starts the vCPU, a STARTUP alone or again does nothing",
+	  init_then_startup_starts_the_vcpu_at_vector_times_4k },
+	{ "vlapic: the INIT/STARTUP state machine, the entry's check, IPIs not delivered",
+	  startup_reaches_the_entry_vector_names },
+	{ "vlapic: an IPI naming an APIC id outside the partition reaches nobody", an_ipi_outside_the_partition_reaches_nobody },
+	{ "vlapic: logical destinations by the LDR", logical_destinations_match_the_ldr },
+	{ 0 },
+};
