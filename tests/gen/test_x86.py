@@ -3,8 +3,6 @@ it (a PML4 over its tables, nested page tables, the multiboot information,
 the console on I/O ports, the virtual local APIC) and what it refuses (each
 one line naming file, key and fix)."""
 
-import os
-import subprocess
 import sys
 
 import pytest
@@ -15,8 +13,6 @@ from gentest import assert_one_line_error, edit
 sys.path.insert(0, str(ROOT / "gen"))
 from tessera_gen import pagetable as pt                                 # noqa: E402  (after the path)
 from tessera_gen.model import MEM_DEVICE, MEM_EXEC, MEM_READ, MEM_WRITE  # noqa: E402
-
-PYTHON = "/usr/bin/python3"
 
 X86_TOML = """\
 board = "qemu-x86_64-q35"
@@ -39,13 +35,8 @@ emu_devices = [["com1", 0x3f8, 0x8, 0, 0x2, []]]
 
 
 @pytest.fixture
-def x86_config(root, tmp_path, dotconfig):
-    out = tmp_path / "x86.config"
-    proc = subprocess.run([PYTHON, "-m", "tessera_gen.which", "--board-config", "qemu-x86_64-q35",
-                           str(dotconfig), str(out)], cwd=root, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(root / "gen")))
-    assert proc.returncode == 0, proc.stderr
-    return out
+def x86_config(board_dotconfig):
+    return board_dotconfig("qemu-x86_64-q35")
 
 
 def test_the_x86_board_generates(gen, x86_config):
