@@ -26,8 +26,7 @@ void x86_interrupt(struct irq_frame *f);
 /* --- cpu.c --- */
 /* This pCPU's pending kick (set by the kick interrupt), taken and cleared. */
 bool take_kick(void);
-/* Wait about us microseconds (the local APIC timer's count, before the
- * hypervisor's timer is armed: only while starting CPUs). */
+/* Wait about us microseconds (the TSC, calibrated at boot). */
 void udelay(unsigned us);
 
 /* --- svm.c --- */

@@ -3,6 +3,7 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "arch.h"
+#include "vlapic.h"
 #include "x86.h"
 
 /* The 8259 PICs' data ports: masked for good (SeaBIOS leaves the PIT on
@@ -23,6 +24,9 @@
 /* The local APIC timer counts its input clock divided by 16 (TDCR 0x3). */
 #define TIMER_DIVIDE_16         0x3u
 #define TIMER_DIVISOR           16u
+#define NEVER                   (~0ull)
+/* The TSC is measured against the local APIC timer over this long at boot. */
+#define CALIBRATE_US            2000u
 
 /* One stack per physical CPU; boot.S points rsp at its top. The pCPU
  * index follows from rsp, which no guest can change. */
@@ -31,6 +35,14 @@ uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((align
 /* 256 gates of 16 bytes; filled once by the boot CPU. */
 static uint64_t idt[256][2] __attribute__((aligned(16)));
 static volatile uint32_t kicked[TESSERA_NR_PCPUS];
+
+/* Time is the TSC (constant rate, the same on every CPU of the board);
+ * tsc_per_ms comes from the boot CPU's calibration. Each pCPU's one local
+ * APIC timer serves two deadlines: the hypervisor's (arch_timer_start) and
+ * its vCPU's (the guest's local APIC timer, vlapic.c): the earlier one. */
+static uint64_t tsc_per_ms;
+static uint64_t hyp_deadline[TESSERA_NR_PCPUS];
+static uint64_t guest_deadline[TESSERA_NR_PCPUS];
 
 unsigned arch_pcpu_id(void)
 {
@@ -51,11 +63,9 @@ static void icr_send(uint32_t apic_id, uint32_t icr)
 
 void udelay(unsigned us)
 {
-	uint64_t ticks = tessera_board.lapic_timer_hz / TIMER_DIVISOR * us / 1000000u;
+	uint64_t start = rdtsc(), length = tsc_per_ms * us / 1000u;
 
-	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
-	lapic_write(LAPIC_TIMER_INIT, (uint32_t)(ticks ? ticks : 1));
-	while (lapic_read(LAPIC_TIMER_CUR) != 0)
+	while (rdtsc() - start < length)
 		__asm__ volatile("pause");
 }
 
@@ -128,20 +138,90 @@ void arch_wait(void)
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
+uint64_t x86_now(void)
+{
+	return rdtsc();
+}
+
+uint64_t x86_bus_ticks_to_time(uint64_t ticks)
+{
+	return ticks * tsc_per_ms / (tessera_board.lapic_timer_hz / 1000u);
+}
+
+uint64_t x86_time_to_bus_ticks(uint64_t time)
+{
+	return time * (tessera_board.lapic_timer_hz / 1000u) / tsc_per_ms;
+}
+
+/* The local APIC timer, one-shot, at the earlier deadline. A deadline
+ * past or too far for the 32-bit count fires at once or at the count's
+ * end (then the next interrupt programs the rest). */
+static void timer_program(void)
+{
+	unsigned p = arch_pcpu_id();
+	uint64_t next = hyp_deadline[p] < guest_deadline[p] ? hyp_deadline[p] : guest_deadline[p];
+
+	if (next == NEVER) {
+		lapic_write(LAPIC_TIMER_INIT, 0);
+		return;
+	}
+	uint64_t now = rdtsc(), ticks = next > now ? x86_time_to_bus_ticks(next - now) / TIMER_DIVISOR : 0;
+	lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, ticks == 0 ? 1u : ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks);
+}
+
 void arch_timer_start(unsigned ms)
 {
-	uint64_t ticks = tessera_board.lapic_timer_hz / TIMER_DIVISOR / 1000u * ms;
-
-	if (ticks > UINT32_MAX)
-		ticks = UINT32_MAX;     /* about 68 s at QEMU's 1 GHz / 16 */
-	lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER);     /* one-shot */
-	lapic_write(LAPIC_TIMER_INIT, (uint32_t)(ticks ? ticks : 1));
+	hyp_deadline[arch_pcpu_id()] = rdtsc() + tsc_per_ms * ms;
+	timer_program();
 }
 
 void arch_timer_stop(void)
 {
-	lapic_write(LAPIC_TIMER_INIT, 0);
+	hyp_deadline[arch_pcpu_id()] = NEVER;
+	timer_program();
+}
+
+void guest_timer_set(uint64_t deadline)
+{
+	guest_deadline[arch_pcpu_id()] = deadline;
+	timer_program();
+}
+
+/* The timer interrupt: whichever deadlines passed. The guest's goes to
+ * the vCPU's local APIC (an interrupt for it, injected at its next entry). */
+static void timer_interrupt(void)
+{
+	unsigned p = arch_pcpu_id();
+	uint64_t now = rdtsc();
+	bool hyp = hyp_deadline[p] <= now;
+
+	if (hyp)
+		hyp_deadline[p] = NEVER;
+	if (guest_deadline[p] <= now) {
+		guest_deadline[p] = NEVER;
+		if (tessera_pcpus[p].vcpu >= 0)
+			vlapic_timer_expired(&tessera_vcpus[tessera_pcpus[p].vcpu]);  /* may set it again */
+	}
+	timer_program();
+	if (hyp)
+		core_timer_expired();
+}
+
+/* The TSC's rate, against the local APIC timer's known clock (the boot CPU). */
+static void calibrate_tsc(void)
+{
+	uint64_t ticks = tessera_board.lapic_timer_hz / TIMER_DIVISOR / 1000000u * CALIBRATE_US;
+
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIVIDE_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
+	uint64_t start = rdtsc();
+	while (lapic_read(LAPIC_TIMER_CUR) != 0)
+		__asm__ volatile("pause");
+	tsc_per_ms = (rdtsc() - start) * 1000u / CALIBRATE_US;
+	if (tsc_per_ms == 0)
+		tsc_per_ms = 1;
 }
 
 void x86_interrupt(struct irq_frame *f)
@@ -153,7 +233,7 @@ void x86_interrupt(struct irq_frame *f)
 		return;
 	case VECTOR_TIMER:
 		lapic_write(LAPIC_EOI, 0);
-		core_timer_expired();
+		timer_interrupt();
 		return;
 	case VECTOR_SPURIOUS:
 		return;         /* no EOI for a spurious interrupt */
@@ -211,6 +291,7 @@ void arch_init_boot_cpu(void)
 		idt_set((unsigned)s->vector, s->entry);
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
+	calibrate_tsc();
 	/* SeaBIOS leaves its "Booting from ROM.." line unfinished: start ours on a line of their own. */
 	arch_console_putc('\r');
 	arch_console_putc('\n');
@@ -224,6 +305,8 @@ void arch_init_cpu(void)
 	__asm__ volatile("lidt %0" :: "m"(idtr));
 	lapic_write(LAPIC_SVR, 0x100u | VECTOR_SPURIOUS);       /* APIC software enable */
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIVIDE_16);
-	arch_timer_stop();
+	hyp_deadline[arch_pcpu_id()] = NEVER;
+	guest_deadline[arch_pcpu_id()] = NEVER;
+	timer_program();
 	svm_init_cpu();
 }

@@ -133,7 +133,7 @@ void npf_exit(struct vcpu_state *s)
 				core_guest_progress();
 				if (!in.store)
 					gpr_write(s, in.reg, x86_load_result(&in, mode, reg, value));
-				VMCB64(&s->vmcb, VMCB_RIP) += in.len;
+				skip_insn(s, in.len);
 				return;
 			}
 		}

@@ -136,6 +136,31 @@ static void reset_state(struct vcpu_state *s, const struct vm_config *vm, const 
 	s->vc = vc;
 }
 
+/* The vCPU's local APIC has an interrupt for it: injected now if the guest
+ * takes interrupts (RFLAGS.IF, no interrupt shadow) and no other event is
+ * being injected; else a virtual interrupt request (V_IRQ, TPR ignored:
+ * vlapic.c decided priority) with the VINTR intercept, which exits as soon
+ * as the guest can take it, to inject it then. */
+static void inject_interrupt(struct vcpu_state *s)
+{
+	struct vmcb *v = &s->vmcb;
+	int vector = vlapic_pending(s->vc);
+
+	VMCB64(v, VMCB_VINTR) &= ~(V_IRQ | V_IGN_TPR);
+	VMCB32(v, VMCB_INTERCEPT_MISC1) &= ~INTERCEPT_VINTR;
+	if (vector < 0)
+		return;
+	if (!(VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) && (VMCB64(v, VMCB_RFLAGS) & RFLAGS_IF) &&
+	    !(VMCB64(v, VMCB_INTERRUPT_SHADOW) & INTERRUPT_SHADOW)) {
+		vlapic_ack(s->vc, (unsigned)vector);
+		VMCB64(v, VMCB_EVENTINJ) = (unsigned)vector | EVENT_TYPE_INTR | EVENT_VALID;
+		return;
+	}
+	VMCB64(v, VMCB_VINTR) = (VMCB64(v, VMCB_VINTR) & ~(0xffull << V_INTR_VECTOR_SHIFT)) | V_IRQ | V_IGN_TPR |
+				(uint64_t)vector << V_INTR_VECTOR_SHIFT;
+	VMCB32(v, VMCB_INTERCEPT_MISC1) |= INTERCEPT_VINTR;
+}
+
 _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_config *vcpu,
 			       uint64_t entry, uint64_t arg)
 {
@@ -150,6 +175,7 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	 * they stay the guest's (no VMSAVE/VMLOAD on each exit). */
 	svm_vmload(pa);
 	for (;;) {
+		inject_interrupt(s);
 		svm_run(pa, &s->regs);
 		VMCB8(&s->vmcb, VMCB_TLB_CONTROL) = 0;
 		svm_exit(s);

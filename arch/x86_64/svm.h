@@ -36,6 +36,8 @@ void svm_vmload(uint64_t vmcb_pa);
  * RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15). svm_exit.c. */
 uint64_t gpr_read(struct vcpu_state *s, unsigned n);
 void gpr_write(struct vcpu_state *s, unsigned n, uint64_t v);
+/* The guest goes on after the intercepted instruction of len bytes. */
+void skip_insn(struct vcpu_state *s, unsigned len);
 /* A nested page fault: emulated MMIO, or a fault of the guest. mmio.c. */
 void npf_exit(struct vcpu_state *s);
 /* Up to 15 bytes of the instruction at the guest's CS:RIP, fetched as the

@@ -9,6 +9,7 @@
 #include "arch.h"
 #include "svm.h"
 #include "insn.h"
+#include "vlapic.h"
 #include "x86.h"
 
 /* PSCI function ids, kept on x86 so that a guest powers off the same way
@@ -70,9 +71,13 @@ void gpr_write(struct vcpu_state *s, unsigned n, uint64_t v)
 	}
 }
 
-static void advance(struct vcpu_state *s, unsigned len)
+/* The guest goes on after the intercepted instruction (len bytes). An
+ * interrupt shadow (of an STI or MOV SS just before) covered only that
+ * instruction: it ends with it. */
+void skip_insn(struct vcpu_state *s, unsigned len)
 {
 	VMCB64(&s->vmcb, VMCB_RIP) += len;
+	VMCB64(&s->vmcb, VMCB_INTERRUPT_SHADOW) &= ~INTERRUPT_SHADOW;
 }
 
 /* A fault the guest caused: inject vector (a #GP or #UD) unless the
@@ -131,7 +136,7 @@ static void do_cpuid(struct vcpu_state *s)
 	s->regs.rbx = r[1];
 	s->regs.rcx = r[2];
 	s->regs.rdx = r[3];
-	advance(s, 2);
+	skip_insn(s, 2);
 }
 
 /* A port the partition's own power interface owns: returns true if handled. */
@@ -170,7 +175,7 @@ static void do_ioio(struct vcpu_state *s)
 		if (!power_port(port, (uint32_t)value))
 			(void)core_mmio(X86_IO_PORT(port), size, true, &value);
 	}
-	VMCB64(&s->vmcb, VMCB_RIP) = VMCB64(&s->vmcb, VMCB_EXITINFO2);
+	skip_insn(s, (unsigned)(VMCB64(&s->vmcb, VMCB_EXITINFO2) - VMCB64(&s->vmcb, VMCB_RIP)));
 }
 
 /* RDMSR/WRMSR: EFER (SVME hidden and kept), PAT, the APIC base (fixed at
@@ -219,7 +224,7 @@ static void do_msr(struct vcpu_state *s)
 		VMCB64(&s->vmcb, VMCB_RAX) = (uint32_t)value;
 		s->regs.rdx = value >> 32;
 	}
-	advance(s, 2);
+	skip_insn(s, 2);
 }
 
 /* VMMCALL: PSCI's power functions and Tessera's own (docs/hypercalls.md). */
@@ -229,7 +234,7 @@ static void do_vmmcall(struct vcpu_state *s)
 	long ret = HC_NOT_SUPPORTED;
 
 	core_guest_progress();
-	advance(s, 3);
+	skip_insn(s, 3);
 	switch (fn) {
 	case PSCI_SYSTEM_OFF:
 		core_vm_stop("SYSTEM_OFF");
@@ -268,25 +273,35 @@ static void cr4_write(struct vcpu_state *s)
 	}
 	core_guest_progress();
 	VMCB64(&s->vmcb, VMCB_CR4) = value;
-	VMCB64(&s->vmcb, VMCB_RIP) += i + 3;
+	skip_insn(s, i + 3);
 }
 
-/* HLT: the pCPU waits until a kick (a virtual interrupt, a power change). */
+/* HLT: the pCPU waits until its vCPU has an interrupt to take (an IPI,
+ * its timer) or a kick (a power change, core_kicked). */
 static void do_hlt(struct vcpu_state *s)
 {
 	core_guest_progress();
-	advance(s, 1);
-	while (!take_kick())
-		arch_wait();
-	core_kicked();
+	skip_insn(s, 1);
+	while (vlapic_pending(s->vc) < 0) {
+		if (take_kick())
+			core_kicked();
+		else
+			arch_wait();
+	}
 }
 
 void svm_exit(struct vcpu_state *s)
 {
 	uint32_t code = (uint32_t)VMCB64(&s->vmcb, VMCB_EXITCODE);
 
-	VMCB64(&s->vmcb, VMCB_EVENTINJ) = 0;
+	/* An event whose delivery the exit interrupted (a #NPF on the guest's
+	 * IDT or stack, say) is delivered again, as the CPU would have. */
+	uint64_t pending = VMCB64(&s->vmcb, VMCB_EXITINTINFO);
+	VMCB64(&s->vmcb, VMCB_EVENTINJ) = (pending & EVENT_VALID) ? pending : 0;
 	switch (code) {
+	case VMEXIT_VINTR:          /* the guest takes interrupts again: inject_interrupt */
+		core_guest_progress();
+		break;
 	case VMEXIT_INTR:
 	case VMEXIT_NMI:
 		core_guest_progress();

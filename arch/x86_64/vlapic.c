@@ -1,17 +1,24 @@
 /*
- * The partition's virtual local APICs, xAPIC MMIO (Intel SDM vol. 3, 10.4;
- * AMD APM vol. 2, 16.3): each vCPU sees its own at 0xfee00000. What a guest
- * needs to start its vCPUs: the ID and version registers, TPR, SVR, LDR,
- * DFR, the LVT entries (kept, masked out of reset), and the ICR, whose
- * INIT and STARTUP IPIs start a vCPU of the same partition on its own
- * pinned pCPU in real mode at vector << 12 (core_vcpu_on, as PSCI CPU_ON
- * does). An IPI naming an APIC id outside the partition reaches nobody.
- * Fixed and NMI IPIs and the APIC timer are not delivered yet.
+ * The partition's virtual local APICs, xAPIC MMIO (Intel SDM vol. 3, 10.4-
+ * 10.8; AMD APM vol. 2, 16.3-16.4): each vCPU sees its own at 0xfee00000.
+ * ID and version, TPR and PPR, EOI, LDR and DFR, SVR, ISR/TMR/IRR, the LVT
+ * entries, the timer (one-shot and periodic, on the bus clock of the
+ * board's local APICs divided as TDCR says) and the ICR: a FIXED IPI sets
+ * the vector in the target's IRR, INIT then STARTUP starts a vCPU of the
+ * same partition on its own pinned pCPU in real mode at vector << 12
+ * (core_vcpu_on, as PSCI CPU_ON does). An IPI naming an APIC id outside
+ * the partition reaches nobody. svm.c injects what vlapic_pending gives.
  */
+#include <tessera/arch.h>
 #include <tessera/core.h>
 #include "vlapic.h"
 
 static struct vlapic vlapics[TESSERA_NR_VCPUS];
+
+static struct vlapic *of(const struct vcpu_config *vc)
+{
+	return &vlapics[vc - tessera_vcpus];
+}
 
 void vlapic_reset(struct vlapic *l, uint32_t apic_id)
 {
@@ -19,8 +26,34 @@ void vlapic_reset(struct vlapic *l, uint32_t apic_id)
 	l->id = apic_id << 24;
 	l->svr = 0xff;
 	l->dfr = 0xffffffffu;
+	l->deadline = VLAPIC_NEVER;
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = APIC_LVT_MASKED;
+}
+
+/* The highest vector set in a 256-bit register, or -1. */
+static int highest(const uint32_t *reg)
+{
+	for (int w = 7; w >= 0; w--) {
+		uint32_t bits = __atomic_load_n(&reg[w], __ATOMIC_ACQUIRE);
+		if (bits)
+			return w * 32 + 31 - __builtin_clz(bits);
+	}
+	return -1;
+}
+
+/* PPR: the TPR, or the class of the highest interrupt in service if higher. */
+static uint32_t ppr(const struct vlapic *l)
+{
+	int isr = highest(l->isr);
+	uint32_t isr_class = isr < 0 ? 0 : (uint32_t)isr & 0xf0u;
+
+	return (l->tpr & 0xf0u) >= isr_class ? l->tpr & 0xffu : isr_class;
+}
+
+static void set_irr(struct vlapic *l, unsigned vector)
+{
+	__atomic_fetch_or(&l->irr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
 }
 
 /* Does a destination of the ICR name the vCPU with APIC id `id`? Physical:
@@ -42,22 +75,31 @@ static bool names(uint32_t icr_lo, uint32_t dest, const struct vlapic *target, u
 	return dest == 0xffu || dest == id;
 }
 
-/* INIT and STARTUP to one vCPU of the caller's partition. An INIT arms it;
- * the STARTUP after it starts it (once: a later one is ignored, as on
- * hardware, while the vCPU runs). Returns what the core said (for tests). */
 enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config *vc, uint32_t icr_lo)
 {
+	unsigned vector = icr_lo & 0xffu;
+
 	switch (icr_lo & APIC_ICR_DELIVERY_MASK) {
+	case APIC_DELIVERY_FIXED:
+		if (vector < 16)
+			return POWER_DENIED;    /* illegal vector: the SDM's send-illegal-vector error */
+		set_irr(target, vector);
+		if (vc->pcpu != arch_pcpu_id())
+			arch_kick(vc->pcpu);    /* out of its guest or its HLT: it injects it */
+		return POWER_OK;
 	case APIC_DELIVERY_INIT:
+		/* An INIT arms it (a running vCPU is not reset: it just waits
+		 * for no STARTUP); INIT level de-assert does nothing. */
 		if ((icr_lo & APIC_ICR_LEVEL_ASSERT) || !(icr_lo & APIC_ICR_TRIGGER_LEVEL))
 			__atomic_store_n(&target->wait_for_sipi, true, __ATOMIC_RELEASE);
-		return POWER_OK;        /* INIT level de-assert: nothing */
+		return POWER_OK;
 	case APIC_DELIVERY_STARTUP:
+		/* Once per INIT: a later one is ignored, as on hardware. */
 		if (!__atomic_exchange_n(&target->wait_for_sipi, false, __ATOMIC_ACQ_REL))
 			return POWER_ALREADY_ON;
-		return core_vcpu_on(vc->virt_id, (uint64_t)(icr_lo & 0xffu) << 12, 0);
+		return core_vcpu_on(vc->virt_id, (uint64_t)vector << 12, 0);
 	default:
-		return POWER_DENIED;    /* fixed, lowest priority, SMI, NMI: not delivered yet */
+		return POWER_DENIED;    /* lowest priority, SMI, NMI: not delivered */
 	}
 }
 
@@ -78,11 +120,50 @@ static void icr_write(const struct vcpu_config *self, struct vlapic *l)
 	}
 }
 
+/* TDCR: bits 0, 1 and 3 give divide by 2, 4, ... 128, or 1 (0b111). */
+static uint64_t timer_divisor(const struct vlapic *l)
+{
+	uint32_t v = (l->timer_div & 3u) | ((l->timer_div >> 1) & 4u);
+
+	return v == 7u ? 1u : 2ull << v;
+}
+
+/* Writing the initial count (re)starts the timer; 0 stops it. */
+static void timer_start(struct vlapic *l)
+{
+	uint64_t length = x86_bus_ticks_to_time((uint64_t)l->timer_init * timer_divisor(l));
+
+	l->period = (l->lvt[0] & APIC_LVT_PERIODIC) ? length : 0;
+	l->deadline = l->timer_init ? x86_now() + length : VLAPIC_NEVER;
+	guest_timer_set(l->deadline);
+}
+
+static uint32_t timer_current(const struct vlapic *l)
+{
+	uint64_t now = x86_now();
+
+	if (l->deadline == VLAPIC_NEVER || now >= l->deadline)
+		return 0;
+	return (uint32_t)(x86_time_to_bus_ticks(l->deadline - now) / timer_divisor(l));
+}
+
+void vlapic_timer_expired(const struct vcpu_config *self)
+{
+	struct vlapic *l = of(self);
+
+	if (l->deadline == VLAPIC_NEVER)
+		return;
+	if (!(l->lvt[0] & APIC_LVT_MASKED) && (l->svr & APIC_SVR_ENABLE))
+		set_irr(l, l->lvt[0] & 0xffu);
+	l->deadline = l->period ? l->deadline + l->period : VLAPIC_NEVER;
+	guest_timer_set(l->deadline);
+}
+
 bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
 	uint32_t *reg = 0, v = (uint32_t)*value;
 
-	if (size != 4 || (off & 0xfu))
+	if (size != 4 || (off & 0xfu) || off >= 0x1000)
 		return false;           /* registers are 32-bit, 16-byte aligned */
 	switch (off) {
 	case APIC_ID:       reg = &l->id; break;
@@ -95,16 +176,33 @@ bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, ui
 	case APIC_ICR_HI:   reg = &l->icr_hi; break;
 	case APIC_TIMER_INIT: reg = &l->timer_init; break;
 	case APIC_TIMER_DIV: reg = &l->timer_div; break;
+	case APIC_EOI:
+		if (write) {            /* the highest in service is done */
+			int isr = highest(l->isr);
+			if (isr >= 0)
+				l->isr[isr / 32] &= ~(1u << (isr % 32));
+		} else {
+			*value = 0;
+		}
+		return true;
 	default:
 		if (off >= APIC_LVT_TIMER && off <= APIC_LVT_ERROR) {
 			reg = &l->lvt[(off - APIC_LVT_TIMER) >> 4];
 			break;
 		}
-		if (!write) {   /* version; ISR, TMR, IRR, PPR, APR, current count: nothing pending */
+		if (write)
+			return true;    /* read-only registers: a write does nothing */
+		if (off >= APIC_ISR && off < APIC_ISR + 0x80)
+			*value = l->isr[(off - APIC_ISR) >> 4];
+		else if (off >= APIC_IRR && off < APIC_IRR + 0x80)
+			*value = __atomic_load_n(&l->irr[(off - APIC_IRR) >> 4], __ATOMIC_ACQUIRE);
+		else if (off == APIC_PPR)
+			*value = ppr(l);
+		else if (off == APIC_TIMER_CUR)
+			*value = timer_current(l);
+		else    /* version; TMR (every interrupt here is edge), APR: 0 */
 			*value = off == APIC_VERSION ? APIC_VERSION_VALUE : 0;
-			return true;
-		}
-		return true;    /* EOI and read-only registers: a write does nothing */
+		return true;
 	}
 	if (!write) {
 		*value = *reg;
@@ -113,12 +211,14 @@ bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, ui
 	if (off == APIC_ID || off == APIC_ESR)
 		return true;    /* fixed here: the id is the partition's configuration */
 	*reg = v;
+	if (off == APIC_TIMER_INIT)
+		timer_start(l);
 	return true;
 }
 
 bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
-	struct vlapic *l = &vlapics[self - tessera_vcpus];
+	struct vlapic *l = of(self);
 
 	if (!vlapic_access(l, off, size, write, value))
 		return false;
@@ -127,10 +227,29 @@ bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bo
 	return true;
 }
 
-/* A vCPU starts (again): its local APIC as after RESET, with its id. */
+int vlapic_pending(const struct vcpu_config *self)
+{
+	const struct vlapic *l = of(self);
+	int v = highest(l->irr);
+
+	if (v < 0 || !(l->svr & APIC_SVR_ENABLE) || ((uint32_t)v & 0xf0u) <= (ppr(l) & 0xf0u))
+		return -1;
+	return v;
+}
+
+void vlapic_ack(const struct vcpu_config *self, unsigned vector)
+{
+	struct vlapic *l = of(self);
+
+	__atomic_fetch_and(&l->irr[vector / 32], ~(1u << (vector % 32)), __ATOMIC_ACQ_REL);
+	l->isr[vector / 32] |= 1u << (vector % 32);
+}
+
 void vlapic_vcpu_start(const struct vcpu_config *vc)
 {
-	vlapic_reset(&vlapics[vc - tessera_vcpus], (uint32_t)vc->virt_id);
+	vlapic_reset(of(vc), (uint32_t)vc->virt_id);
+	if (vc->pcpu == arch_pcpu_id())
+		guest_timer_set(VLAPIC_NEVER);
 }
 
 void vlapic_vm_reset(unsigned vm)

@@ -10,10 +10,14 @@
 #define APIC_ID                 0x020u
 #define APIC_VERSION            0x030u
 #define APIC_TPR                0x080u
+#define APIC_PPR                0x0a0u
 #define APIC_EOI                0x0b0u
 #define APIC_LDR                0x0d0u
 #define APIC_DFR                0x0e0u
 #define APIC_SVR                0x0f0u
+#define APIC_ISR                0x100u  /* 8 registers, 0x10 apart */
+#define APIC_TMR                0x180u
+#define APIC_IRR                0x200u
 #define APIC_ESR                0x280u
 #define APIC_ICR_LO             0x300u
 #define APIC_ICR_HI             0x310u
@@ -26,6 +30,8 @@
 #define VLAPIC_NR_LVT           6u
 #define APIC_VERSION_VALUE      0x00050014u     /* version 0x14, 6 LVT entries */
 #define APIC_LVT_MASKED         (1u << 16)
+#define APIC_LVT_PERIODIC       (1u << 17)      /* timer mode 01 (10: TSC-deadline, not offered) */
+#define APIC_SVR_ENABLE         (1u << 8)
 
 #define APIC_ICR_DELIVERY_MASK  (7u << 8)
 #define APIC_DELIVERY_FIXED     (0u << 8)
@@ -40,17 +46,25 @@
 #define APIC_SHORTHAND_ALL      2u
 #define APIC_SHORTHAND_ALL_BUT_SELF 3u
 
+#define VLAPIC_NEVER            (~0ull)
+
 struct vlapic {
 	uint32_t id, tpr, ldr, dfr, svr, esr, icr_lo, icr_hi, timer_init, timer_div;
 	uint32_t lvt[VLAPIC_NR_LVT];
+	uint32_t irr[8];        /* set by any pCPU (atomic OR), taken by the owner */
+	uint32_t isr[8];        /* the owner's only */
+	uint64_t deadline;      /* the timer's next expiry (x86_now() time), or VLAPIC_NEVER */
+	uint64_t period;        /* periodic mode: its length in the same time */
 	bool wait_for_sipi;     /* an INIT arrived: the next STARTUP starts the vCPU */
 };
 
 void vlapic_reset(struct vlapic *l, uint32_t apic_id);
 /* A register access at off (4 bytes, 16-aligned); false if not one. */
 bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, uint64_t *value);
-/* An INIT or STARTUP IPI (icr_lo) reaching target, the local APIC of vc. */
+/* An IPI (icr_lo) reaching target, the local APIC of vc. INIT, STARTUP;
+ * FIXED sets the vector in its IRR and kicks its pCPU. */
 enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config *vc, uint32_t icr_lo);
+
 /* The calling vCPU (self) reads or writes its local APIC's register at
  * off; an ICR write sends the IPI. False if off is no register. */
 bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bool write, uint64_t *value);
@@ -58,5 +72,21 @@ bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bo
  * vm's (it restarts). */
 void vlapic_vcpu_start(const struct vcpu_config *vc);
 void vlapic_vm_reset(unsigned vm);
+
+/* The interrupt to give the calling vCPU now (the highest in its IRR above
+ * its processor priority), or -1; vlapic_ack: it is being delivered. */
+int vlapic_pending(const struct vcpu_config *self);
+void vlapic_ack(const struct vcpu_config *self, unsigned vector);
+/* The calling vCPU's timer expired (the pCPU's timer interrupt). */
+void vlapic_timer_expired(const struct vcpu_config *self);
+
+/* What vlapic.c needs of the rest of the port (cpu.c; faked by the unit
+ * tests): now, in the time guest_timer_set takes; the length of `ticks`
+ * of the local APIC's bus clock in that time and back; the calling pCPU's
+ * guest timer (VLAPIC_NEVER: none). */
+uint64_t x86_now(void);
+uint64_t x86_bus_ticks_to_time(uint64_t ticks);
+uint64_t x86_time_to_bus_ticks(uint64_t time);
+void guest_timer_set(uint64_t deadline);
 
 #endif

@@ -67,6 +67,7 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 /* VMCB_INTERCEPT_MISC1 */
 #define INTERCEPT_INTR          (1u << 0)
 #define INTERCEPT_NMI           (1u << 1)
+#define INTERCEPT_VINTR         (1u << 4)
 #define INTERCEPT_INIT          (1u << 3)
 #define INTERCEPT_CPUID         (1u << 18)
 #define INTERCEPT_INVD          (1u << 22)
@@ -80,12 +81,17 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define INTERCEPT_VMMCALL       (1u << 1)
 #define INTERCEPT_SVM_INSNS     0x7du   /* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT */
 
+#define V_IRQ                   (1ull << 8)
+#define V_IGN_TPR               (1ull << 20)
 #define V_INTR_MASKING          (1ull << 24)
+#define V_INTR_VECTOR_SHIFT     32
+#define INTERRUPT_SHADOW        1ull
 #define TLB_CONTROL_FLUSH_ALL   1u
 
 /* EVENTINJ / EXITINTINFO */
 #define EVENT_VALID             (1ull << 31)
 #define EVENT_ERROR_VALID       (1ull << 11)
+#define EVENT_TYPE_INTR         (0ull << 8)
 #define EVENT_TYPE_EXCEPTION    (3ull << 8)
 
 /* #VMEXIT codes */
@@ -94,6 +100,7 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define VMEXIT_INTR             0x60u
 #define VMEXIT_NMI              0x61u
 #define VMEXIT_INIT             0x63u
+#define VMEXIT_VINTR            0x64u
 #define VMEXIT_CPUID            0x72u
 #define VMEXIT_INVD             0x76u
 #define VMEXIT_HLT              0x78u

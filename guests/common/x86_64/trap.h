@@ -16,8 +16,14 @@ struct trap_frame {
 	uint64_t vector, error, rip, cs, rflags, rsp, ss;
 };
 
+/* Interrupts a guest may use: vectors IRQ_FIRST .. IRQ_FIRST + 15. */
+#define IRQ_FIRST	0x40u
+#define IRQ_COUNT	16u
+
 /* Load the IDT (each vCPU). */
 void trap_init(void);
+/* Called for an interrupt (vector IRQ_FIRST..): the guest's; it sends the EOI. */
+extern void (*irq_handler)(unsigned vector);
 
 /* A provoked fault: trap_resume is where the code goes on if the
  * instruction faults; trap_vector is the vector taken, or TRAP_NONE. */

@@ -1,4 +1,5 @@
-/* The x86_64 guests' exception entry: vectors 0-31, each pushing an error
+/* The x86_64 guests' exception and interrupt entry: vectors 0-31 and
+ * 0x40-0x4f, each pushing an error
  * code (0 where the CPU pushes none) and its number, then the caller-saved
  * registers, then trap_handle(frame) (trap.c). */
 .macro	stub vector, has_error=0
@@ -42,6 +43,10 @@ trap_stubs:
 	stub	29, 1
 	stub	30, 1
 	stub	31
+	/* interrupts: vectors 0x40-0x4f (trap.h IRQ_FIRST) */
+	.irp	v, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f
+	stub	\v
+	.endr
 
 trap_common:
 	push	%rax

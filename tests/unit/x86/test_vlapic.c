@@ -7,6 +7,7 @@
 #include "../../../src/power.h"
 #include "../check.h"
 #include "../fake_arch.h"
+#include "fake_x86.h"
 
 static void cpu0_main(void) { power_pcpu_run(0); }
 static void cpu1_main(void) { power_pcpu_run(1); }
@@ -100,8 +101,7 @@ TEST(startup_reaches_the_entry_vector_names)
 	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_STARTUP | 0x0c), POWER_OK);
 	CHECK(!l.wait_for_sipi);
 	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_STARTUP | 0x0c), POWER_ALREADY_ON);
-	/* fixed and NMI IPIs are not delivered (yet): refused, nothing started */
-	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_FIXED | 0x40), POWER_DENIED);
+	/* NMI (and lowest priority, SMI) IPIs are not delivered: refused */
 	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_NMI), POWER_DENIED);
 }
 
@@ -136,13 +136,97 @@ TEST(logical_destinations_match_the_ldr)
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON_PENDING);
 }
 
+TEST(fixed_ipis_wait_in_the_irr_by_priority)
+{
+	const struct vcpu_config *a1 = &tessera_vcpus[1];
+
+	boot();
+	fake_pcpu = 0;
+	wr(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	CHECK_EQ(vlapic_pending(a1), -1);
+	ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x40);
+	CHECK_EQ(fake_kicks[1], 1);             /* its pCPU leaves the guest or HLT to inject it */
+	ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x52);
+	ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x0f);        /* vectors 0-15 are illegal: not set */
+	/* IRR word n (vectors 32n..32n+31) at APIC_IRR + 0x10 n: 0x40 and 0x52 in word 2 */
+	CHECK_EQ(rd(1, APIC_IRR + 0x20), 1u << (0x52 - 0x40) | 1u);
+	CHECK_EQ(rd(1, APIC_IRR + 0x00), 0);    /* not 0x0f */
+	CHECK_EQ(rd(1, APIC_IRR + 0x10), 0);
+	CHECK_EQ(vlapic_pending(a1), 0x52);
+	vlapic_ack(a1, 0x52);                   /* delivered: in service, out of the IRR */
+	CHECK_EQ(rd(1, APIC_ISR + 0x20), 1u << 0x12);
+	CHECK_EQ(rd(1, APIC_PPR), 0x50);
+	CHECK_EQ(vlapic_pending(a1), -1);       /* 0x40 waits: its class is below 0x52's */
+	wr(1, APIC_EOI, 0);
+	CHECK_EQ(rd(1, APIC_ISR + 0x20), 0);
+	CHECK_EQ(vlapic_pending(a1), 0x40);
+	wr(1, APIC_TPR, 0x40);                  /* the TPR holds back class 4 too */
+	CHECK_EQ(vlapic_pending(a1), -1);
+	wr(1, APIC_TPR, 0x30);
+	CHECK_EQ(vlapic_pending(a1), 0x40);
+	wr(1, APIC_SVR, 0xff);                  /* software-disabled: nothing delivered */
+	CHECK_EQ(vlapic_pending(a1), -1);
+	/* nothing reached the other partition */
+	CHECK_EQ(rd(2, APIC_IRR + 0x20), 0);
+}
+
+TEST(timer_one_shot_periodic_divide_and_mask)
+{
+	const struct vcpu_config *a0 = &tessera_vcpus[0];
+
+	boot();
+	fake_pcpu = 0;
+	wr(0, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	fake_x86.now = 100;
+	wr(0, APIC_TIMER_DIV, 0xb);             /* divide by 1 */
+	wr(0, APIC_LVT_TIMER, 0x41);            /* one-shot, vector 0x41 */
+	wr(0, APIC_TIMER_INIT, 1000);
+	CHECK_EQ(fake_x86.timer, 100 + 2000);   /* 1000 bus ticks, 2 time units each */
+	fake_x86.now = 1100;
+	CHECK_EQ(rd(0, APIC_TIMER_CUR), 500);
+	fake_x86.now = 2100;
+	vlapic_timer_expired(a0);
+	CHECK_EQ(vlapic_pending(a0), 0x41);
+	CHECK_EQ(fake_x86.timer, VLAPIC_NEVER);
+	CHECK_EQ(rd(0, APIC_TIMER_CUR), 0);
+	vlapic_ack(a0, 0x41);
+	wr(0, APIC_EOI, 0);
+
+	fake_x86.now = 0;
+	wr(0, APIC_TIMER_DIV, 0x3);             /* divide by 16 */
+	wr(0, APIC_LVT_TIMER, APIC_LVT_PERIODIC | 0x42);
+	wr(0, APIC_TIMER_INIT, 10);
+	CHECK_EQ(fake_x86.timer, 10 * 16 * 2);
+	fake_x86.now = 320;
+	vlapic_timer_expired(a0);
+	CHECK_EQ(vlapic_pending(a0), 0x42);
+	CHECK_EQ(fake_x86.timer, 640);          /* periodic: the next period from the last deadline */
+	fake_x86.now = 330;
+	CHECK_EQ(rd(0, APIC_TIMER_CUR), 9);     /* 310 time units = 155 ticks = 9 counts of 16 */
+
+	wr(0, APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_LVT_PERIODIC | 0x43);
+	vlapic_ack(a0, 0x42);
+	wr(0, APIC_EOI, 0);
+	fake_x86.now = 640;
+	vlapic_timer_expired(a0);               /* masked: counts on, raises nothing */
+	CHECK_EQ(vlapic_pending(a0), -1);
+	CHECK_EQ(fake_x86.timer, 960);
+	wr(0, APIC_TIMER_INIT, 0);              /* a count of 0 stops it */
+	CHECK_EQ(fake_x86.timer, VLAPIC_NEVER);
+	CHECK_EQ(rd(0, APIC_TIMER_CUR), 0);
+}
+
 const struct test vlapic_tests[] = {
 	{ "vlapic: registers out of reset, the id fixed, register-sized accesses only", registers_out_of_reset },
 	{ "vlapic: INIT then STARTUP starts the vCPU, a STARTUP alone or again does nothing",
 	  init_then_startup_starts_the_vcpu_at_vector_times_4k },
-	{ "vlapic: the INIT/STARTUP state machine, the entry's check, IPIs not delivered",
+	{ "vlapic: the INIT/STARTUP state machine, NMI IPIs not delivered",
 	  startup_reaches_the_entry_vector_names },
 	{ "vlapic: an IPI naming an APIC id outside the partition reaches nobody", an_ipi_outside_the_partition_reaches_nobody },
 	{ "vlapic: logical destinations by the LDR", logical_destinations_match_the_ldr },
+	{ "vlapic: fixed IPIs in the IRR, delivered by priority (ISR, TPR, PPR), EOI, illegal vectors",
+	  fixed_ipis_wait_in_the_irr_by_priority },
+	{ "vlapic: the timer one-shot and periodic, TDCR's divide, current count, masked LVT, count 0",
+	  timer_one_shot_periodic_divide_and_mask },
 	{ 0 },
 };
