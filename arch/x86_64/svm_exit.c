@@ -89,8 +89,9 @@ static void guest_fault(struct vcpu_state *s, const char *what, uint64_t addr, u
 }
 
 /* CPUID as the host answers it, but what the partition really has: the
- * hypervisor bit, no SVM, no x2APIC, MONITOR or TSC-deadline (not
- * emulated), its vCPU count and this vCPU's virtual APIC id. */
+ * hypervisor bit, no SVM, no MONITOR (not emulated), the x2APIC and the
+ * TSC-deadline timer (its local APIC's), its vCPU count and this vCPU's
+ * virtual APIC id. */
 static void do_cpuid(struct vcpu_state *s)
 {
 	uint32_t leaf = (uint32_t)VMCB64(&s->vmcb, VMCB_RAX), sub = (uint32_t)s->regs.rcx, r[4];
@@ -100,7 +101,7 @@ static void do_cpuid(struct vcpu_state *s)
 	switch (leaf) {
 	case 0x1:
 		r[1] = (r[1] & 0xffffu) | id << 24 | (n & 0xffu) << 16;
-		r[2] = (r[2] & ~(CPUID1_ECX_MONITOR | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE)) |
+		r[2] = (r[2] & ~CPUID1_ECX_MONITOR) | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
 		       CPUID1_ECX_HYPERVISOR;
 		r[3] = n > 1 ? r[3] | CPUID1_EDX_HTT : r[3] & ~CPUID1_EDX_HTT;
 		break;
@@ -178,8 +179,8 @@ static void do_ioio(struct vcpu_state *s)
 	skip_insn(s, (unsigned)(VMCB64(&s->vmcb, VMCB_EXITINFO2) - VMCB64(&s->vmcb, VMCB_RIP)));
 }
 
-/* RDMSR/WRMSR: EFER (SVME hidden and kept), PAT, the APIC base (fixed at
- * the xAPIC page), and the MSRs VMRUN leaves live in the CPU (the
+/* RDMSR/WRMSR: EFER (SVME hidden and kept), PAT, the local APIC's (base,
+ * x2APIC registers, TSC deadline: vlapic.c), and the MSRs VMRUN leaves live in the CPU (the
  * hypervisor never uses them, so the CPU's value is the guest's). Any
  * other: #GP, as a CPU without it would give. */
 static void do_msr(struct vcpu_state *s)
@@ -205,9 +206,6 @@ static void do_msr(struct vcpu_state *s)
 			VMCB64(&s->vmcb, VMCB_G_PAT) = value;
 		value = VMCB64(&s->vmcb, VMCB_G_PAT);
 		break;
-	case MSR_APIC_BASE:     /* xAPIC enabled at 0xfee00000; BSP: vCPU 0 */
-		value = LAPIC_BASE | 1u << 11 | (s->vc->index == 0 ? 1u << 8 : 0);
-		break;
 	case MSR_STAR: case MSR_LSTAR: case MSR_CSTAR: case MSR_SFMASK:
 	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
 		if (write)
@@ -215,9 +213,12 @@ static void do_msr(struct vcpu_state *s)
 		value = rdmsr(msr);
 		break;
 	default:
-		guest_fault(s, write ? "WRMSR of an MSR it does not have" : "RDMSR of an MSR it does not have",
-			    msr, X86_GP);
-		return;
+		if (!vlapic_has_msr(msr) || !vlapic_msr(s->vc, msr, write, &value)) {
+			guest_fault(s, write ? "WRMSR of an MSR it does not have" : "RDMSR of an MSR it does not have",
+				    msr, X86_GP);
+			return;
+		}
+		break;
 	}
 	core_guest_progress();
 	if (!write) {

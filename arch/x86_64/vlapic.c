@@ -7,7 +7,8 @@
  * the vector in the target's IRR, INIT then STARTUP starts a vCPU of the
  * same partition on its own pinned pCPU in real mode at vector << 12
  * (core_vcpu_on, as PSCI CPU_ON does). An IPI naming an APIC id outside
- * the partition reaches nobody. svm.c injects what vlapic_pending gives.
+ * the partition reaches nobody. x2APIC mode (MSRs, 32-bit ids) and the
+ * TSC-deadline timer too. svm.c injects what vlapic_pending gives.
  */
 #include <tessera/arch.h>
 #include <tessera/core.h>
@@ -57,8 +58,11 @@ static void set_irr(struct vlapic *l, unsigned vector)
 }
 
 /* Does a destination of the ICR name the vCPU with APIC id `id`? Physical:
- * its id or the broadcast 0xff; logical (flat model): a bit of its LDR. */
-static bool names(uint32_t icr_lo, uint32_t dest, const struct vlapic *target, uint32_t id, bool self)
+ * its id or the broadcast (0xff; x2APIC 0xffffffff); logical: xAPIC's flat
+ * model, a bit of its LDR; x2APIC's clusters of 16, id >> 4 in the upper
+ * half and a bit for id & 15 in the lower. */
+static bool names(uint32_t icr_lo, uint32_t dest, bool x2apic, const struct vlapic *target, uint32_t id,
+		  bool self)
 {
 	switch ((icr_lo >> APIC_ICR_SHORTHAND_SHIFT) & 3u) {
 	case APIC_SHORTHAND_SELF:
@@ -69,6 +73,11 @@ static bool names(uint32_t icr_lo, uint32_t dest, const struct vlapic *target, u
 		return !self;
 	default:
 		break;
+	}
+	if (x2apic) {       /* the sender's mode says how to read the destination */
+		if (icr_lo & APIC_ICR_LOGICAL)
+			return dest >> 16 == id >> 4 && (dest & (1u << (id & 15u))) != 0;
+		return dest == 0xffffffffu || dest == id;
 	}
 	if (icr_lo & APIC_ICR_LOGICAL)
 		return (dest & (target->ldr >> 24)) != 0;
@@ -106,12 +115,12 @@ enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config
 static void icr_write(const struct vcpu_config *self, struct vlapic *l)
 {
 	const struct vm_config *vm = &tessera_vms[self->vm];
-	uint32_t dest = l->icr_hi >> 24;
+	uint32_t dest = l->x2apic ? l->icr_hi : l->icr_hi >> 24;
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		unsigned v = vm->first_vcpu + i;
 		const struct vcpu_config *vc = &tessera_vcpus[v];
-		if (names(l->icr_lo, dest, &vlapics[v], (uint32_t)vc->virt_id, vc == self)) {
+		if (names(l->icr_lo, dest, l->x2apic, &vlapics[v], (uint32_t)vc->virt_id, vc == self)) {
 			enum power_result r = vlapic_deliver(&vlapics[v], vc, l->icr_lo);
 			if (r != POWER_OK && r != POWER_ALREADY_ON)
 				log_debug("tessera: vm %s: IPI %#x to apic %#llx not delivered (%d)\n", vm->name,
@@ -128,9 +137,12 @@ static uint64_t timer_divisor(const struct vlapic *l)
 	return v == 7u ? 1u : 2ull << v;
 }
 
-/* Writing the initial count (re)starts the timer; 0 stops it. */
+/* Writing the initial count (re)starts the timer; 0 stops it (not in
+ * TSC-deadline mode, where IA32_TSC_DEADLINE does). */
 static void timer_start(struct vlapic *l)
 {
+	if ((l->lvt[0] & APIC_LVT_TIMER_MODE) == APIC_LVT_TSC_DEADLINE)
+		return;
 	uint64_t length = x86_bus_ticks_to_time((uint64_t)l->timer_init * timer_divisor(l));
 
 	l->period = (l->lvt[0] & APIC_LVT_PERIODIC) ? length : 0;
@@ -142,7 +154,8 @@ static uint32_t timer_current(const struct vlapic *l)
 {
 	uint64_t now = x86_now();
 
-	if (l->deadline == VLAPIC_NEVER || now >= l->deadline)
+	if (l->deadline == VLAPIC_NEVER || now >= l->deadline ||
+	    (l->lvt[0] & APIC_LVT_TIMER_MODE) == APIC_LVT_TSC_DEADLINE)
 		return 0;
 	return (uint32_t)(x86_time_to_bus_ticks(l->deadline - now) / timer_divisor(l));
 }
@@ -225,6 +238,98 @@ bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bo
 	if (write && off == APIC_ICR_LO)
 		icr_write(self, l);
 	return true;
+}
+
+bool vlapic_has_msr(uint32_t msr)
+{
+	return msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_TSC_DEADLINE ||
+	       (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+
+/* IA32_APIC_BASE: the base stays 0xfee00000 and the APIC enabled; EXTD
+ * switches xAPIC to x2APIC mode, and back only through disabling, which
+ * is not offered (#GP, as a transition the SDM calls invalid). */
+static bool apic_base(const struct vcpu_config *self, struct vlapic *l, bool write, uint64_t *value)
+{
+	uint64_t now = APIC_BASE_ADDR | APIC_BASE_EN | (l->x2apic ? APIC_BASE_EXTD : 0) |
+		       (self->index == 0 ? APIC_BASE_BSP : 0);
+
+	if (!write) {
+		*value = now;
+		return true;
+	}
+	if ((*value & ~(uint64_t)APIC_BASE_BSP) != (APIC_BASE_ADDR | APIC_BASE_EN) &&
+	    (*value & ~(uint64_t)APIC_BASE_BSP) != (APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_EXTD))
+		return false;
+	if (l->x2apic && !(*value & APIC_BASE_EXTD))
+		return false;
+	if (!l->x2apic && (*value & APIC_BASE_EXTD)) {
+		l->x2apic = true;
+		/* x2APIC's LDR follows from the id: cluster, bit in it */
+		l->ldr = (uint32_t)(self->virt_id >> 4) << 16 | 1u << (self->virt_id & 15u);
+	}
+	return true;
+}
+
+bool vlapic_msr(const struct vcpu_config *self, uint32_t msr, bool write, uint64_t *value)
+{
+	struct vlapic *l = of(self);
+	uint64_t v32;
+
+	if (msr == MSR_IA32_APIC_BASE)
+		return apic_base(self, l, write, value);
+	if (msr == MSR_IA32_TSC_DEADLINE) {     /* the guest's TSC is the host's (no offset) */
+		bool mode = (l->lvt[0] & APIC_LVT_TIMER_MODE) == APIC_LVT_TSC_DEADLINE;
+		if (!write) {
+			*value = mode && l->deadline != VLAPIC_NEVER ? l->deadline : 0;
+		} else if (mode) {      /* outside its mode a write is ignored */
+			l->period = 0;
+			l->deadline = *value ? *value : VLAPIC_NEVER;
+			guest_timer_set(l->deadline);
+		}
+		return true;
+	}
+	if (!l->x2apic || msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
+		return false;
+	uint64_t off = (uint64_t)(msr - MSR_X2APIC_FIRST) << 4;
+	switch (msr) {
+	case MSR_X2APIC_ICR:            /* one 64-bit register: destination in 63:32 */
+		if (!write) {
+			*value = (uint64_t)l->icr_hi << 32 | l->icr_lo;
+			return true;
+		}
+		l->icr_hi = (uint32_t)(*value >> 32);
+		l->icr_lo = (uint32_t)*value;
+		icr_write(self, l);
+		return true;
+	case MSR_X2APIC_SELF_IPI:
+		if (!write || (*value & ~0xffull) || (*value & 0xffu) < 16)
+			return false;
+		set_irr(l, (unsigned)(*value & 0xffu));
+		return true;
+	case MSR_X2APIC_FIRST + (APIC_ID >> 4):
+		if (write)
+			return false;
+		*value = self->virt_id;
+		return true;
+	case MSR_X2APIC_FIRST + (APIC_LDR >> 4):
+		if (write)
+			return false;   /* read-only in x2APIC mode */
+		*value = l->ldr;
+		return true;
+	case MSR_X2APIC_FIRST + (APIC_DFR >> 4):
+	case MSR_X2APIC_FIRST + (APIC_ICR_HI >> 4):
+		return false;           /* no such register in x2APIC mode */
+	default:
+		if (write && (*value >> 32))
+			return false;   /* reserved bits */
+		v32 = *value;
+		if (!vlapic_access(l, off, 4, write, &v32))
+			return false;
+		if (!write)
+			*value = v32;
+		return true;
+	}
 }
 
 int vlapic_pending(const struct vcpu_config *self)

@@ -30,7 +30,9 @@
 #define VLAPIC_NR_LVT           6u
 #define APIC_VERSION_VALUE      0x00050014u     /* version 0x14, 6 LVT entries */
 #define APIC_LVT_MASKED         (1u << 16)
-#define APIC_LVT_PERIODIC       (1u << 17)      /* timer mode 01 (10: TSC-deadline, not offered) */
+#define APIC_LVT_TIMER_MODE     (3u << 17)
+#define APIC_LVT_PERIODIC       (1u << 17)      /* timer mode 01 */
+#define APIC_LVT_TSC_DEADLINE   (2u << 17)      /* timer mode 10: IA32_TSC_DEADLINE */
 #define APIC_SVR_ENABLE         (1u << 8)
 
 #define APIC_ICR_DELIVERY_MASK  (7u << 8)
@@ -48,6 +50,19 @@
 
 #define VLAPIC_NEVER            (~0ull)
 
+/* x2APIC mode (Intel SDM vol. 3, 10.12): the registers as MSRs 0x800 +
+ * offset / 16; IA32_APIC_BASE's EN and EXTD; the TSC-deadline MSR. */
+#define MSR_IA32_APIC_BASE      0x01bu
+#define MSR_IA32_TSC_DEADLINE   0x6e0u
+#define MSR_X2APIC_FIRST        0x800u
+#define MSR_X2APIC_LAST         0x8ffu
+#define MSR_X2APIC_ICR          0x830u
+#define MSR_X2APIC_SELF_IPI     0x83fu
+#define APIC_BASE_ADDR          0xfee00000u
+#define APIC_BASE_BSP           (1u << 8)
+#define APIC_BASE_EXTD          (1u << 10)      /* x2APIC mode */
+#define APIC_BASE_EN            (1u << 11)
+
 struct vlapic {
 	uint32_t id, tpr, ldr, dfr, svr, esr, icr_lo, icr_hi, timer_init, timer_div;
 	uint32_t lvt[VLAPIC_NR_LVT];
@@ -56,6 +71,7 @@ struct vlapic {
 	uint64_t deadline;      /* the timer's next expiry (x86_now() time), or VLAPIC_NEVER */
 	uint64_t period;        /* periodic mode: its length in the same time */
 	bool wait_for_sipi;     /* an INIT arrived: the next STARTUP starts the vCPU */
+	bool x2apic;            /* IA32_APIC_BASE.EXTD: x2APIC mode */
 };
 
 void vlapic_reset(struct vlapic *l, uint32_t apic_id);
@@ -68,6 +84,12 @@ enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config
 /* The calling vCPU (self) reads or writes its local APIC's register at
  * off; an ICR write sends the IPI. False if off is no register. */
 bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bool write, uint64_t *value);
+/* RDMSR (write false) or WRMSR of the calling vCPU: IA32_APIC_BASE,
+ * IA32_TSC_DEADLINE and, in x2APIC mode, the x2APIC registers. False: the
+ * access gets #GP (an MSR of neither, or not in this mode, a reserved bit). */
+bool vlapic_msr(const struct vcpu_config *self, uint32_t msr, bool write, uint64_t *value);
+/* Is msr one vlapic_msr answers? */
+bool vlapic_has_msr(uint32_t msr);
 /* vc starts: its local APIC out of reset (svm.c); every vCPU of partition
  * vm's (it restarts). */
 void vlapic_vcpu_start(const struct vcpu_config *vc);

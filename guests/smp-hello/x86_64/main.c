@@ -106,6 +106,51 @@ static void interrupts(unsigned int n)
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
 
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+#define MSR_APIC_BASE		0x1b
+#define MSR_TSC_DEADLINE	0x6e0
+#define MSR_X2APIC_ID		0x802
+#define MSR_X2APIC_ICR		0x830
+#define APIC_BASE_EXTD		(1u << 10)
+#define LVT_TSC_DEADLINE	(2u << 17)
+
+/* Where CPUID offers them: the TSC-deadline timer, then x2APIC mode (the
+ * boot vCPU's APIC switched, its id and an IPI to vCPU 1 through MSRs). */
+static void x2apic_and_tsc_deadline(unsigned int n)
+{
+	uint32_t r[4];
+	uint64_t t;
+
+	cpuid(1, r);
+	if (r[2] & (1u << 24)) {
+		unsigned int before = atomic_load(&ticks);
+		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_TSC_DEADLINE);
+		__asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
+		t = (uint64_t)r[1] << 32 | r[0];
+		wrmsr(MSR_TSC_DEADLINE, t + 2000000);
+		check("tsc-deadline timer", wait_for(&ticks, before + 1, 1));
+		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
+	}
+	cpuid(1, r);
+	if (!(r[2] & (1u << 21)) || n < 2)
+		return;
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	check("x2apic mode", (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) && rdmsr(MSR_X2APIC_ID) == 0);
+	wrmsr(MSR_X2APIC_ICR, (uint64_t)1 << 32 | VEC_IPI);    /* fixed, to APIC id 1 */
+	check("x2apic ipi to vcpu 1", wait_for(&ipis[1], 2, 0));
+}
+
 /* Each vCPU: its APIC id as CPUID and its local APIC's ID register say. */
 static void report(unsigned long vcpu, uint32_t apic_id)
 {
@@ -146,6 +191,7 @@ void boot_main(uint32_t multiboot_info)
 			cpu_relax();
 	}
 	interrupts(n);
+	x2apic_and_tsc_deadline(n);
 	if (failures)
 		say("smp-hello: %u checks failed\n", failures);
 	else

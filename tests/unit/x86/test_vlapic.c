@@ -216,6 +216,75 @@ TEST(timer_one_shot_periodic_divide_and_mask)
 	CHECK_EQ(rd(0, APIC_TIMER_CUR), 0);
 }
 
+static uint64_t msr_rd(unsigned v, uint32_t msr)
+{
+	uint64_t value = 0xdead;
+
+	CHECK(vlapic_msr(&tessera_vcpus[v], msr, false, &value));
+	return value;
+}
+
+static bool msr_wr(unsigned v, uint32_t msr, uint64_t value)
+{
+	return vlapic_msr(&tessera_vcpus[v], msr, true, &value);
+}
+
+TEST(x2apic_mode_and_the_tsc_deadline_timer)
+{
+	enum power_state st;
+	uint64_t value;
+
+	boot();
+	fake_pcpu = 0;
+	CHECK_EQ(msr_rd(0, MSR_IA32_APIC_BASE), APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_BSP);
+	CHECK_EQ(msr_rd(1, MSR_IA32_APIC_BASE), APIC_BASE_ADDR | APIC_BASE_EN);
+	CHECK(!vlapic_msr(&tessera_vcpus[0], 0x802, false, &value));    /* x2APIC MSRs: #GP in xAPIC mode */
+	CHECK(!msr_wr(0, MSR_IA32_APIC_BASE, 0xfed00000u | APIC_BASE_EN));      /* the base is fixed */
+	CHECK(msr_wr(0, MSR_IA32_APIC_BASE, APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_EXTD));
+	CHECK(!msr_wr(0, MSR_IA32_APIC_BASE, APIC_BASE_ADDR | APIC_BASE_EN));   /* x2APIC -> xAPIC: invalid */
+	CHECK_EQ(msr_rd(0, 0x802), 0x0);                        /* the id, 32 bits */
+	CHECK_EQ(msr_rd(0, 0x80d), 1u);                         /* LDR: cluster 0, bit 0 */
+	CHECK(!msr_wr(0, 0x80d, 2));                            /* read-only */
+	CHECK(!vlapic_msr(&tessera_vcpus[0], 0x80e, false, &value));    /* no DFR */
+	CHECK(!msr_wr(0, 0x808, 1ull << 32));                   /* TPR: reserved bits */
+	CHECK(msr_wr(0, 0x808, 0x20));
+	CHECK_EQ(msr_rd(0, 0x808), 0x20);
+	/* INIT and STARTUP to APIC id 1 through the 64-bit ICR */
+	CHECK(msr_wr(0, 0x830, 1ull << 32 | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT));
+	CHECK(msr_wr(0, 0x830, 1ull << 32 | APIC_DELIVERY_STARTUP | 0x12));
+	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON_PENDING);
+	CHECK_EQ(msr_rd(0, 0x830) >> 32, 1);
+	/* a fixed IPI to id 0x100 (no such vCPU) reaches nobody; to id 1 it does */
+	CHECK(msr_wr(0, 0x830, 0x100ull << 32 | 0x45));
+	CHECK(msr_wr(0, 0x830, 1ull << 32 | 0x45));
+	wr(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	CHECK_EQ(vlapic_pending(&tessera_vcpus[1]), 0x45);
+	/* SELF IPI */
+	CHECK(msr_wr(0, 0x83f, 0x46));
+	CHECK(!msr_wr(0, 0x83f, 0x06));
+	wr(0, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	CHECK_EQ(vlapic_pending(&tessera_vcpus[0]), 0x46);
+
+	/* TSC-deadline: IA32_TSC_DEADLINE arms it, only in its LVT mode */
+	CHECK(msr_wr(0, MSR_IA32_TSC_DEADLINE, 5000));          /* one-shot mode: ignored */
+	CHECK_EQ(msr_rd(0, MSR_IA32_TSC_DEADLINE), 0);
+	wr(0, APIC_LVT_TIMER, APIC_LVT_TSC_DEADLINE | 0x47);
+	fake_x86.timer_calls = 0;
+	CHECK(msr_wr(0, MSR_IA32_TSC_DEADLINE, 5000));
+	CHECK_EQ(fake_x86.timer, 5000);
+	CHECK_EQ(msr_rd(0, MSR_IA32_TSC_DEADLINE), 5000);
+	wr(0, APIC_TIMER_INIT, 100);                            /* the count does nothing in this mode */
+	CHECK_EQ(fake_x86.timer, 5000);
+	fake_x86.now = 5000;
+	vlapic_ack(&tessera_vcpus[0], 0x46);
+	wr(0, APIC_EOI, 0);
+	vlapic_timer_expired(&tessera_vcpus[0]);
+	CHECK_EQ(vlapic_pending(&tessera_vcpus[0]), 0x47);
+	CHECK_EQ(msr_rd(0, MSR_IA32_TSC_DEADLINE), 0);          /* fired: disarmed */
+	CHECK(msr_wr(0, MSR_IA32_TSC_DEADLINE, 0));             /* 0 disarms */
+	CHECK_EQ(fake_x86.timer, VLAPIC_NEVER);
+}
+
 const struct test vlapic_tests[] = {
 	{ "vlapic: registers out of reset, the id fixed, register-sized accesses only", registers_out_of_reset },
 	{ "vlapic: INIT then STARTUP starts the vCPU, a STARTUP alone or again does nothing",
@@ -228,5 +297,7 @@ const struct test vlapic_tests[] = {
 	  fixed_ipis_wait_in_the_irr_by_priority },
 	{ "vlapic: the timer one-shot and periodic, TDCR's divide, current count, masked LVT, count 0",
 	  timer_one_shot_periodic_divide_and_mask },
+	{ "vlapic: x2APIC mode (IA32_APIC_BASE, 32-bit ids, the 64-bit ICR, SELF IPI) and the TSC-deadline timer",
+	  x2apic_mode_and_the_tsc_deadline_timer },
 	{ 0 },
 };
