@@ -181,8 +181,8 @@ interrupt_common:
 /*
  * void svm_run(uint64_t vmcb_pa, struct guest_regs *regs): run the guest
  * until its next #VMEXIT. The guest's RAX, RSP and RIP live in its VMCB;
- * the other general registers in *regs (struct guest_regs, svm.c: rbx rcx
- * rdx rsi rdi rbp r8-r15). GIF is cleared before IF is set, so an
+ * the other general registers in *regs (struct guest_regs, svm.h: register
+ * n at n * 8). GIF is cleared before IF is set, so an
  * interrupt arriving after the last look at pending work is held until
  * VMRUN sets GIF and then exits the guest at once (INTR intercept); after
  * the #VMEXIT, STGI with IF set takes whatever physical interrupts are
@@ -198,40 +198,40 @@ svm_run:
 	push	%r15
 	push	%rsi
 	mov	%rdi, %rax
-	mov	0x00(%rsi), %rbx
 	mov	0x08(%rsi), %rcx
 	mov	0x10(%rsi), %rdx
-	mov	0x20(%rsi), %rdi
+	mov	0x18(%rsi), %rbx
 	mov	0x28(%rsi), %rbp
-	mov	0x30(%rsi), %r8
-	mov	0x38(%rsi), %r9
-	mov	0x40(%rsi), %r10
-	mov	0x48(%rsi), %r11
-	mov	0x50(%rsi), %r12
-	mov	0x58(%rsi), %r13
-	mov	0x60(%rsi), %r14
-	mov	0x68(%rsi), %r15
-	mov	0x18(%rsi), %rsi
+	mov	0x38(%rsi), %rdi
+	mov	0x40(%rsi), %r8
+	mov	0x48(%rsi), %r9
+	mov	0x50(%rsi), %r10
+	mov	0x58(%rsi), %r11
+	mov	0x60(%rsi), %r12
+	mov	0x68(%rsi), %r13
+	mov	0x70(%rsi), %r14
+	mov	0x78(%rsi), %r15
+	mov	0x30(%rsi), %rsi
 	clgi
 	sti
 	vmrun	%rax
 	push	%rsi				/* the guest's */
 	mov	8(%rsp), %rsi			/* regs */
-	mov	%rbx, 0x00(%rsi)
 	mov	%rcx, 0x08(%rsi)
 	mov	%rdx, 0x10(%rsi)
-	mov	%rdi, 0x20(%rsi)
+	mov	%rbx, 0x18(%rsi)
 	mov	%rbp, 0x28(%rsi)
-	mov	%r8, 0x30(%rsi)
-	mov	%r9, 0x38(%rsi)
-	mov	%r10, 0x40(%rsi)
-	mov	%r11, 0x48(%rsi)
-	mov	%r12, 0x50(%rsi)
-	mov	%r13, 0x58(%rsi)
-	mov	%r14, 0x60(%rsi)
-	mov	%r15, 0x68(%rsi)
+	mov	%rdi, 0x38(%rsi)
+	mov	%r8, 0x40(%rsi)
+	mov	%r9, 0x48(%rsi)
+	mov	%r10, 0x50(%rsi)
+	mov	%r11, 0x58(%rsi)
+	mov	%r12, 0x60(%rsi)
+	mov	%r13, 0x68(%rsi)
+	mov	%r14, 0x70(%rsi)
+	mov	%r15, 0x78(%rsi)
 	pop	%rax
-	mov	%rax, 0x18(%rsi)
+	mov	%rax, 0x30(%rsi)
 	pop	%rsi
 	pop	%r15
 	pop	%r14

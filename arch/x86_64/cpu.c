@@ -16,6 +16,8 @@
 /* ACPI PM1a_CNT: SLP_EN with SLP_TYP 0, which QEMU's q35 takes for S5 (off). */
 #define PM1A_CNT                4u
 #define PM1_SLP_EN              (1u << 13)
+/* How long a power-off or reset request may take before it counts as failed. */
+#define POWER_SETTLE_US         2000000u
 
 #define UART_THR                0u
 #define UART_LSR                5u
@@ -77,8 +79,10 @@ bool arch_pcpu_start(unsigned pcpu)
 	uint32_t apic_id = (uint32_t)tessera_pcpus[pcpu].hw_id;
 	uint8_t *page = (uint8_t *)(uintptr_t)TRAMPOLINE_PA;
 
-	for (const uint8_t *p = trampoline_start; p < trampoline_end; p++)
-		page[p - trampoline_start] = *p;
+	uintptr_t size = (uintptr_t)trampoline_end - (uintptr_t)trampoline_start;
+
+	for (uintptr_t i = 0; i < size; i++)
+		page[i] = trampoline_start[i];
 	icr_send(apic_id, ICR_DELIVERY_INIT | ICR_ASSERT);
 	udelay(10000);
 	for (unsigned i = 0; i < 2; i++) {
@@ -109,6 +113,7 @@ _Noreturn void arch_system_off(bool failed)
 #if defined(TESSERA_ACPI_PM_PORT)
 	outw(TESSERA_ACPI_PM_PORT + PM1A_CNT, PM1_SLP_EN);
 #endif
+	udelay(POWER_SETTLE_US);        /* the chipset acts a little later (QEMU: its main loop) */
 	panic("ACPI power-off did not take");
 }
 
@@ -117,6 +122,7 @@ _Noreturn void arch_system_reset(bool failed)
 	if (failed)
 		exit_report_failure();
 	outb(PORT_RESET_CONTROL, RESET_HARD);
+	udelay(POWER_SETTLE_US);
 	panic("reset through port 0xcf9 did not take");
 }
 

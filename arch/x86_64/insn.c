@@ -48,89 +48,99 @@ static uint64_t read_le(const uint8_t *b, unsigned n)
 	return v;
 }
 
+/* Legacy prefixes, in any order, then REX (64-bit mode): their effect on
+ * the operand and address sizes. Returns the index of the opcode. */
+static unsigned prefixes(const uint8_t *b, unsigned avail, enum x86_mode mode, unsigned *op_size,
+			 unsigned *addr_size, unsigned *rex)
+{
+	unsigned i = 0;
+
+	*op_size = mode == MODE_16 ? 2u : 4u;
+	*addr_size = (unsigned)mode;
+	*rex = 0;
+	for (; i < avail; i++) {
+		uint8_t p = b[i];
+		if (p == 0x66)
+			*op_size = mode == MODE_16 ? 4u : 2u;
+		else if (p == 0x67)
+			*addr_size = mode == MODE_32 ? 2u : 4u;
+		else if (p != 0x26 && p != 0x2e && p != 0x36 && p != 0x3e && p != 0x64 && p != 0x65)
+			break;          /* not a segment override: LOCK and REP are no MOV's */
+	}
+	if (mode == MODE_64 && i < avail && (b[i] & 0xf0u) == 0x40) {
+		*rex = b[i++];
+		if (*rex & REX_W)
+			*op_size = 8;
+	}
+	return i;
+}
+
+/* MOV r/m, imm (C6 /0, C7 /0): the immediate after the ModRM operand at i;
+ * a 64-bit store takes a sign-extended imm32. */
+static bool mov_imm(const uint8_t *b, unsigned avail, unsigned i, unsigned reg, struct x86_mmio_insn *in)
+{
+	unsigned isz = in->size == 8 ? 4u : in->size;
+
+	if (reg != 0 || i + isz > avail)
+		return false;
+	in->value = read_le(b + i, isz);
+	if (in->size == 8 && (in->value >> 31))
+		in->value |= 0xffffffff00000000ull;
+	in->store = in->imm = true;
+	in->len = i + isz;
+	return true;
+}
+
 bool x86_decode_mmio(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_mmio_insn *in)
 {
-	unsigned i = 0, rex = 0, op_size = mode == MODE_16 ? 2u : 4u;
-	unsigned addr_size = (unsigned)mode;
+	unsigned op_size, addr_size, rex;
 	bool ok = true;
 
 	if (avail > X86_MAX_INSN)
 		avail = X86_MAX_INSN;
 	*in = (struct x86_mmio_insn){ 0 };
-	for (; i < avail; i++) {        /* legacy prefixes, any order */
-		uint8_t p = b[i];
-		if (p == 0x66)
-			op_size = mode == MODE_16 ? 4u : 2u;
-		else if (p == 0x67)
-			addr_size = mode == MODE_32 ? 2u : 4u;
-		else if (p != 0x26 && p != 0x2e && p != 0x36 && p != 0x3e && p != 0x64 && p != 0x65)
-			break;          /* not a segment override: LOCK and REP are no MOV's */
-	}
-	if (mode == MODE_64 && i < avail && (b[i] & 0xf0u) == 0x40) {
-		rex = b[i++];
-		if (rex & REX_W)
-			op_size = 8;
-	}
+	unsigned i = prefixes(b, avail, mode, &op_size, &addr_size, &rex);
 	if (i >= avail)
 		return false;
 	uint8_t op = b[i++];
 	if (op >= 0xa0 && op <= 0xa3) {         /* MOV AL/rAX <-> moffs (address-size wide) */
-		unsigned moffs = addr_size;
-		if (i + moffs > avail)
-			return false;
 		in->size = (op & 1u) ? op_size : 1u;
 		in->store = op >= 0xa2;
-		in->reg = 0;
 		in->reg_size = in->size;
-		in->len = i + moffs;
-		return true;
+		in->len = i + addr_size;
+		return in->len <= avail;
 	}
 	bool twobyte = op == 0x0f;
 	if (twobyte) {
-		if (i >= avail)
-			return false;
-		op = b[i++];
+		op = i < avail ? b[i++] : 0;
 		if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
 			return false;
 	} else if (op != 0x88 && op != 0x89 && op != 0x8a && op != 0x8b && op != 0xc6 && op != 0xc7) {
 		return false;
 	}
-	if (i >= avail)
-		return false;
+	if (i >= avail || b[i] >> 6 == 3)
+		return false;                   /* no ModRM, or a register operand: no memory access */
 	unsigned modrm = i++;
-	if (b[modrm] >> 6 == 3)
-		return false;                   /* a register operand: no memory access */
 	i += modrm_tail(b, avail, modrm, addr_size, &ok);
 	if (!ok)
 		return false;
 	unsigned reg = (b[modrm] >> 3) & 7u;
+	in->reg = reg | ((rex & REX_R) ? 8u : 0u);
+	in->len = i;
 	if (twobyte) {                          /* MOVZX / MOVSX r, r/m8 or r/m16 */
 		in->size = (op & 1u) ? 2u : 1u;
 		in->extend = op < 0xbe ? EXTEND_ZERO : EXTEND_SIGN;
 		in->reg_size = op_size;
-		in->reg = reg | ((rex & REX_R) ? 8u : 0u);
-		in->len = i;
 		return true;
 	}
 	in->size = (op & 1u) ? op_size : 1u;
-	if (op == 0xc6 || op == 0xc7) {         /* MOV r/m, imm: /0 only */
-		unsigned isz = in->size == 8 ? 4u : in->size;
-		if (reg != 0 || i + isz > avail)
-			return false;
-		in->value = read_le(b + i, isz);
-		if (in->size == 8 && (in->value >> 31))
-			in->value |= 0xffffffff00000000ull;     /* imm32 sign-extended */
-		in->store = in->imm = true;
-		in->len = i + isz;
-		return true;
-	}
+	if (op == 0xc6 || op == 0xc7)
+		return mov_imm(b, avail, i, reg, in);
 	in->store = op == 0x88 || op == 0x89;
-	in->reg = reg | ((rex & REX_R) ? 8u : 0u);
 	in->high8 = in->size == 1 && !rex && reg >= 4;
 	if (in->high8)
 		in->reg = reg - 4;              /* AH is bits 8-15 of RAX, ... */
 	in->reg_size = in->size;
-	in->len = i;
 	return true;
 }
 

@@ -119,10 +119,10 @@ void npf_exit(struct vcpu_state *s)
 	uint64_t info = VMCB64(&s->vmcb, VMCB_EXITINFO1), gpa = VMCB64(&s->vmcb, VMCB_EXITINFO2);
 	enum x86_mode mode = code_mode(s);
 	struct x86_mmio_insn in;
-	uint8_t bytes[X86_MAX_INSN];
 	uint64_t value;
 
 	if (!(info & NPF_FETCH)) {
+		uint8_t bytes[X86_MAX_INSN];
 		unsigned n = fetch_insn(s, mode, bytes);
 		if (x86_decode_mmio(bytes, n, mode, &in) && in.store == !!(info & NPF_WRITE)) {
 			uint64_t reg = gpr_read(s, in.reg);

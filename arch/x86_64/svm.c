@@ -84,8 +84,8 @@ static void reset_state(struct vcpu_state *s, const struct vm_config *vm, const 
 
 	for (unsigned i = 0; i < sizeof(v->bytes); i++)
 		v->bytes[i] = 0;
-	for (unsigned i = 0; i < sizeof(s->regs) / sizeof(uint64_t); i++)
-		((uint64_t *)&s->regs)[i] = 0;
+	for (unsigned i = 0; i < 16; i++)
+		s->regs.gpr[i] = 0;
 
 	VMCB32(v, VMCB_INTERCEPT_CR) = INTERCEPT_CR4_WRITE;
 	VMCB32(v, VMCB_INTERCEPT_MISC1) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_INIT | INTERCEPT_CPUID |
@@ -111,7 +111,7 @@ static void reset_state(struct vcpu_state *s, const struct vm_config *vm, const 
 		VMCB64(v, VMCB_CR0) = CR0_PE | CR0_ET;
 		VMCB64(v, VMCB_RIP) = entry;
 		VMCB64(v, VMCB_RAX) = MULTIBOOT_EAX;
-		s->regs.rbx = arg;
+		s->regs.gpr[RBX] = arg;
 	} else {
 		set_segment(v, VMCB_CS, (uint16_t)(entry >> 4), ATTR_CODE16, 0xffffu, entry & ~0xfull);
 		set_segment(v, VMCB_DS, 0, ATTR_DATA16, 0xffffu, 0);
@@ -121,7 +121,7 @@ static void reset_state(struct vcpu_state *s, const struct vm_config *vm, const 
 		set_segment(v, VMCB_GS, 0, ATTR_DATA16, 0xffffu, 0);
 		VMCB64(v, VMCB_CR0) = CR0_ET;
 		VMCB64(v, VMCB_RIP) = entry & 0xfu;
-		s->regs.rdx = arg;
+		s->regs.gpr[RDX] = arg;
 	}
 	set_segment(v, VMCB_GDTR, 0, 0, 0xffffu, 0);
 	set_segment(v, VMCB_IDTR, 0, 0, 0x3ffu, 0);

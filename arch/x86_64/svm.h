@@ -7,10 +7,12 @@
 #include <tessera/tables.h>
 #include "vmcb.h"
 
-/* The guest's general registers VMRUN does not keep in the VMCB (RAX and
- * RSP are there). boot.S's svm_run knows this layout. */
+/* The guest's general registers by the instruction set's numbers. VMRUN
+ * keeps RAX and RSP in the VMCB (gpr_read, gpr_write): their slots here
+ * are unused. boot.S's svm_run knows this layout (register n at n * 8). */
+enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 struct guest_regs {
-	uint64_t rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t gpr[16];
 };
 
 struct vcpu_state {

@@ -43,32 +43,17 @@
 
 uint64_t gpr_read(struct vcpu_state *s, unsigned n)
 {
-	switch (n) {
-	case 0: return VMCB64(&s->vmcb, VMCB_RAX);
-	case 1: return s->regs.rcx;
-	case 2: return s->regs.rdx;
-	case 3: return s->regs.rbx;
-	case 4: return VMCB64(&s->vmcb, VMCB_RSP);
-	case 5: return s->regs.rbp;
-	case 6: return s->regs.rsi;
-	case 7: return s->regs.rdi;
-	default: return (&s->regs.r8)[n - 8];
-	}
+	return n == RAX ? VMCB64(&s->vmcb, VMCB_RAX) : n == RSP ? VMCB64(&s->vmcb, VMCB_RSP) : s->regs.gpr[n & 15u];
 }
 
 void gpr_write(struct vcpu_state *s, unsigned n, uint64_t v)
 {
-	switch (n) {
-	case 0: VMCB64(&s->vmcb, VMCB_RAX) = v; break;
-	case 1: s->regs.rcx = v; break;
-	case 2: s->regs.rdx = v; break;
-	case 3: s->regs.rbx = v; break;
-	case 4: VMCB64(&s->vmcb, VMCB_RSP) = v; break;
-	case 5: s->regs.rbp = v; break;
-	case 6: s->regs.rsi = v; break;
-	case 7: s->regs.rdi = v; break;
-	default: (&s->regs.r8)[n - 8] = v; break;
-	}
+	if (n == RAX)
+		VMCB64(&s->vmcb, VMCB_RAX) = v;
+	else if (n == RSP)
+		VMCB64(&s->vmcb, VMCB_RSP) = v;
+	else
+		s->regs.gpr[n & 15u] = v;
 }
 
 /* The guest goes on after the intercepted instruction (len bytes). An
@@ -94,7 +79,7 @@ static void guest_fault(struct vcpu_state *s, const char *what, uint64_t addr, u
  * virtual APIC id. */
 static void do_cpuid(struct vcpu_state *s)
 {
-	uint32_t leaf = (uint32_t)VMCB64(&s->vmcb, VMCB_RAX), sub = (uint32_t)s->regs.rcx, r[4];
+	uint32_t leaf = (uint32_t)VMCB64(&s->vmcb, VMCB_RAX), sub = (uint32_t)s->regs.gpr[RCX], r[4];
 	uint32_t id = (uint32_t)s->vc->virt_id, n = s->vm->nr_vcpus;
 
 	cpuid(leaf, sub, r);
@@ -134,9 +119,9 @@ static void do_cpuid(struct vcpu_state *s)
 		break;
 	}
 	VMCB64(&s->vmcb, VMCB_RAX) = r[0];
-	s->regs.rbx = r[1];
-	s->regs.rcx = r[2];
-	s->regs.rdx = r[3];
+	s->regs.gpr[RBX] = r[1];
+	s->regs.gpr[RCX] = r[2];
+	s->regs.gpr[RDX] = r[3];
 	skip_insn(s, 2);
 }
 
@@ -186,8 +171,8 @@ static void do_ioio(struct vcpu_state *s)
 static void do_msr(struct vcpu_state *s)
 {
 	bool write = VMCB64(&s->vmcb, VMCB_EXITINFO1) & 1u;
-	uint32_t msr = (uint32_t)s->regs.rcx;
-	uint64_t value = (uint32_t)VMCB64(&s->vmcb, VMCB_RAX) | s->regs.rdx << 32;
+	uint32_t msr = (uint32_t)s->regs.gpr[RCX];
+	uint64_t value = (uint32_t)VMCB64(&s->vmcb, VMCB_RAX) | s->regs.gpr[RDX] << 32;
 	const uint64_t efer_guest = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 
 	switch (msr) {
@@ -223,7 +208,7 @@ static void do_msr(struct vcpu_state *s)
 	core_guest_progress();
 	if (!write) {
 		VMCB64(&s->vmcb, VMCB_RAX) = (uint32_t)value;
-		s->regs.rdx = value >> 32;
+		s->regs.gpr[RDX] = value >> 32;
 	}
 	skip_insn(s, 2);
 }
@@ -244,7 +229,7 @@ static void do_vmmcall(struct vcpu_state *s)
 	case PSCI_CPU_OFF:
 		core_vcpu_off();
 	default:
-		(void)tessera_hypercall(fn, s->regs.rbx, &ret);
+		(void)tessera_hypercall(fn, s->regs.gpr[RBX], &ret);
 		break;
 	}
 	VMCB64(&s->vmcb, VMCB_RAX) = (uint64_t)ret;
@@ -301,12 +286,10 @@ void svm_exit(struct vcpu_state *s)
 	VMCB64(&s->vmcb, VMCB_EVENTINJ) = (pending & EVENT_VALID) ? pending : 0;
 	switch (code) {
 	case VMEXIT_VINTR:          /* the guest takes interrupts again: inject_interrupt */
-		core_guest_progress();
-		break;
-	case VMEXIT_INTR:
+	case VMEXIT_INTR:           /* taken at STGI (boot.S); a kick is seen by the caller */
 	case VMEXIT_NMI:
 		core_guest_progress();
-		break;          /* taken at STGI (boot.S); a kick is seen by the caller */
+		break;
 	case VMEXIT_CPUID:
 		core_guest_progress();
 		do_cpuid(s);
