@@ -23,6 +23,15 @@ enum x86_emu_kind {
 };
 #define X86_LAPIC_GPA           0xfee00000u
 
+/* I/O permission maps (AMD APM 15.10.1): 12 KiB, a bit per port (set:
+ * intercepted). A partition owning ports has its own, generated; the others
+ * share x86_iopm_deny_all (svm.c). */
+#define X86_IOPM_SIZE           (3 * 4096)
+#define X86_FF8                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+#define X86_IOPM_DENY_ROW       X86_FF8, X86_FF8, X86_FF8, X86_FF8, X86_FF8, X86_FF8, X86_FF8, X86_FF8
+extern const uint8_t x86_iopm_deny_all[X86_IOPM_SIZE];
+extern const uint8_t *const tessera_x86_iopm[TESSERA_NR_VMS];
+
 struct board_config {
 	uint16_t uart_port;             /* the hypervisor's console, a 16550 */
 	uint64_t lapic_timer_hz;        /* the local APIC timer's input clock */

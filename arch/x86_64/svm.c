@@ -18,11 +18,12 @@
 static uint8_t hsave[TESSERA_NR_PCPUS][4096] __attribute__((aligned(4096)));
 static struct vcpu_state vcpus[TESSERA_NR_PCPUS];
 
-/* The I/O permission map (12 KiB) and MSR permission map (8 KiB): every
- * bit set, so every port and MSR access of a guest is intercepted and
- * emulated, denied, or answered with #GP (svm_exit.c); nothing reaches
- * the hardware. */
-static const uint8_t iopm[3 * 4096] __attribute__((aligned(4096))) = { [0 ... 3 * 4096 - 1] = 0xff };
+/* The I/O permission map of a partition that owns no ports, and every
+ * partition's MSR permission map (8 KiB): every bit set, so each port and
+ * MSR access is intercepted and emulated, denied, or answered with #GP
+ * (svm_exit.c). A partition that owns ports has its generated map
+ * (tessera_x86_iopm), with their bits clear. */
+const uint8_t x86_iopm_deny_all[X86_IOPM_SIZE] __attribute__((aligned(4096))) = { [0 ... X86_IOPM_SIZE - 1] = 0xff };
 static const uint8_t msrpm[2 * 4096] __attribute__((aligned(4096))) = { [0 ... 2 * 4096 - 1] = 0xff };
 
 struct vcpu_state *this_vcpu(void)
@@ -92,7 +93,7 @@ static void reset_state(struct vcpu_state *s, const struct vm_config *vm, const 
 					  INTERCEPT_INVD | INTERCEPT_INVLPGA | INTERCEPT_HLT | INTERCEPT_IOIO_PROT |
 					  INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
 	VMCB32(v, VMCB_INTERCEPT_MISC2) = INTERCEPT_SVM_INSNS | INTERCEPT_VMMCALL;
-	VMCB64(v, VMCB_IOPM_BASE_PA) = (uint64_t)(uintptr_t)iopm;
+	VMCB64(v, VMCB_IOPM_BASE_PA) = (uint64_t)(uintptr_t)tessera_x86_iopm[vc->vm];
 	VMCB64(v, VMCB_MSRPM_BASE_PA) = (uint64_t)(uintptr_t)msrpm;
 	VMCB32(v, VMCB_GUEST_ASID) = vm->vmid;
 	VMCB8(v, VMCB_TLB_CONTROL) = TLB_CONTROL_FLUSH_ALL;     /* a restarted partition's stale entries */

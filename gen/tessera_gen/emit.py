@@ -110,6 +110,25 @@ def build_tables(system, hyp, config_file):
     return pool
 
 
+X86_IOPM_BYTES = 3 * 4096                # AMD APM 15.10.1: 12 KiB, 4 KiB-aligned
+X86_IOPM_ROW = 64
+
+
+def x86_iopm_rows(ports):
+    """The I/O permission map of a partition that owns ports: a bit per
+    port, set (intercepted) but for its own; in rows of 64 bytes (512
+    ports) as C initializer text, None for a row of only set bits."""
+    bitmap = bytearray(b"\xff" * X86_IOPM_BYTES)
+    for p in ports:
+        for port in range(p.hpa, p.hpa + p.size):
+            bitmap[port // 8] &= ~(1 << (port % 8)) & 0xFF
+    rows = []
+    for off in range(0, X86_IOPM_BYTES, X86_IOPM_ROW):
+        row = bytes(bitmap[off:off + X86_IOPM_ROW])
+        rows.append((off, None if row == b"\xff" * X86_IOPM_ROW else ", ".join(f"{b:#04x}" for b in row)))
+    return rows
+
+
 def console_kind(board):
     """A partition's console (emu_type 0x2) is the model of the board's own
     UART: a PL011 on aarch64's virt, a 16550A on riscv64's."""
@@ -164,7 +183,8 @@ def emit(system, hyp, pool, out, final, config_name):
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
-    env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images)
+    env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images,
+                       x86_iopm_rows=x86_iopm_rows)
     env.filters["asm_string"] = asm_string
 
     owner = {}

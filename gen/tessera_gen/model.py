@@ -119,6 +119,7 @@ class Vm:
     irqs: list = field(default_factory=list)   # [(INTID, from hardware?)] the partition owns
     device_maps: list = field(default_factory=list)   # [(gpa, hpa, size, note)]: devices stage 2 maps
     forwarded: list = field(default_factory=list)     # [Passthrough] whose accesses the core forwards
+    ports: list = field(default_factory=list)         # x86_64: [Passthrough] I/O port ranges it owns
 
     def key(self, path):
         return self.prefix + path

@@ -169,11 +169,10 @@ def _check_devices(vm, board, kconfig):
         _check_aligned(vm, key, d.gpa, d.size)
         _check_ipa(vm, key, d.gpa, d.size, board)
         _check_not_ram(vm, key, d.gpa, d.size)
+    if board.arch == "x86_64":
+        _check_x86_ports(vm, board)
     for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
-        if board.arch == "x86_64":
-            raise ConfigError(vm.file, key, "passthrough devices are not supported on x86_64 yet (its "
-                                            "partitions get an emulated console only); remove it")
         if p.size % PAGE == 0:
             _check_aligned(vm, key, p.gpa, p.size)
             _check_aligned(vm, key, p.hpa, p.size)
@@ -218,6 +217,54 @@ def _check_io_ports(vm, key, d):
         raise ConfigError(vm.file, key, f"ports {rng(d.gpa, d.size)}: on x86_64 an emulated console is a 16550 "
                                         f"at 8 I/O ports (base 8-aligned, below {IO_PORTS:#x}), e.g. "
                                         "[\"com1\", 0x3f8, 0x8, 0, 0x2, []]")
+
+
+def x86_hypervisor_ports(board):
+    """[(what, base, size, why)]: the I/O ports the hypervisor keeps."""
+    out = [("the hypervisor's console", board.uart_base, NS16550_PORTS, "a partition gets an emulated console"),
+           ("the 8259 PICs", 0x20, 2, "the hypervisor keeps them masked"),
+           ("the 8259 PICs", 0xa0, 2, "the hypervisor keeps them masked"),
+           ("PCI configuration space and the reset control register", 0xcf8, 8,
+            "they reach every device and the whole machine")]
+    if board.acpi_pm is not None:
+        out.append(("the ACPI PM registers", board.acpi_pm, 0x80, "they power the whole machine off"))
+    if board.exit_port:
+        out.append((f"the exit device ({board.exit_port[1]})", board.exit_port[0], 4,
+                    "it ends the whole machine"))
+    return out
+
+
+def _check_x86_ports(vm, board):
+    """x86_64: a passthrough device is a range of I/O ports (base < 0x10000)
+    the partition accesses directly (its I/O permission map lets them
+    through): at the same port for guest and host, none the hypervisor
+    keeps, none its emulated console has, each listed once. They move to
+    vm.ports; memory-mapped passthrough is refused (not there yet)."""
+    for i, p in enumerate(vm.passthrough):
+        key = vm.key(p.key)
+        if p.hpa >= IO_PORTS or p.gpa >= IO_PORTS:
+            raise ConfigError(vm.file, key, "on x86_64 a passthrough device is a range of I/O ports (below "
+                                            f"{IO_PORTS:#x}); memory-mapped devices cannot be passed through yet")
+        if p.gpa != p.hpa:
+            raise ConfigError(vm.file, key, f"guest port {p.gpa:#x} is not host port {p.hpa:#x}: I/O ports cannot be "
+                                            "moved; give the same port twice")
+        if not p.size or p.hpa + p.size > IO_PORTS:
+            raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} are not a non-empty range of the I/O "
+                                            f"port space (0x0-{IO_PORTS:#x})")
+        for what, base, size, why in x86_hypervisor_ports(board):
+            if overlaps(p.hpa, p.size, base, size):
+                raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} are {what} ({rng(base, size)}), which "
+                                                f"the hypervisor keeps to itself; {why}")
+        for d in vm.emu:
+            if overlaps(p.hpa, p.size, d.gpa, d.size):
+                raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} overlap its emulated {d.name} "
+                                                f"({rng(d.gpa, d.size)})")
+        for p2 in vm.passthrough[:i]:
+            if overlaps(p.hpa, p.size, p2.hpa, p2.size):
+                raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} are already given to this partition "
+                                                f"by {vm.key(p2.key)}; list each range once")
+    vm.ports = vm.passthrough
+    vm.passthrough = []
 
 
 def _check_x86_memory(vm):
@@ -414,6 +461,15 @@ def _check_between_vms(vms, board):
                 raise ConfigError(vm.file, vm.key(p.key), f"irq {p.irq} is also given to vm {other.name!r} "
                                                           f"({other.key(key)}); an interrupt belongs to one partition")
             hw_irqs.setdefault(p.irq, (vm, p.key))
+    ports = []
+    for vm in vms:
+        for p in vm.ports:
+            for vm2, p2 in ports:
+                if vm2 is not vm and overlaps(p.hpa, p.size, p2.hpa, p2.size):
+                    raise ConfigError(vm.file, vm.key(p.key), f"ports {rng(p.hpa, p.size)} are also given to vm "
+                                                              f"{vm2.name!r} ({vm2.key(p2.key)}); a port belongs to "
+                                                              "one partition")
+            ports.append((vm, p))
     owners = []
     for vm in vms:
         for r in vm.regions:

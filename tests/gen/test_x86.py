@@ -119,10 +119,58 @@ REFUSALS = [
     ("an-interrupt-before-the-virtual-ioapic", edit(X86_TOML, "0x8, 0, 0x2, []", "0x8, 4, 0x2, []"),
      "vm[0].devices.emu_devices[0]: gives the partition interrupt 4, but on x86_64 Tessera has no virtual "
      "I/O APIC yet; set the irq to 0"),
-    ("a-passthrough-device", X86_TOML + 'passthrough_devices = [["ioapic", 0xfec0_0000, 0xfec0_0000, 0x1000, 0]]\n',
-     "vm[0].devices.passthrough_devices[0]: passthrough devices are not supported on x86_64 yet (its partitions "
-     "get an emulated console only); remove it"),
+    ("a-memory-mapped-passthrough-device",
+     X86_TOML + 'passthrough_devices = [["ioapic", 0xfec0_0000, 0xfec0_0000, 0x1000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: on x86_64 a passthrough device is a range of I/O ports (below 0x10000); "
+     "memory-mapped devices cannot be passed through yet"),
+    ("ports-moved", X86_TOML + 'passthrough_devices = [["rtc", 0x70, 0x170, 0x2, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: guest port 0x70 is not host port 0x170: I/O ports cannot be moved; "
+     "give the same port twice"),
+    ("the-hypervisors-console-port", X86_TOML + 'passthrough_devices = [["uart", 0x3f8, 0x3f8, 0x8, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: ports 0x3f8-0x400 are the hypervisor's console (0x3f8-0x400), which the "
+     "hypervisor keeps to itself; a partition gets an emulated console"),
+    ("pci-configuration-ports", X86_TOML + 'passthrough_devices = [["pci", 0xcf8, 0xcf8, 0x8, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: ports 0xcf8-0xd00 are PCI configuration space and the reset control "
+     "register (0xcf8-0xd00), which the hypervisor keeps to itself; they reach every device and the whole machine"),
+    ("the-exit-device-port", X86_TOML + 'passthrough_devices = [["exit", 0xf4, 0xf4, 0x1, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: ports 0xf4-0xf5 are the exit device (/isa/debug-exit@f4) (0xf4-0xf8), "
+     "which the hypervisor keeps to itself; it ends the whole machine"),
+    ("ports-listed-twice", X86_TOML + 'passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0], ["rtc2", 0x71, 0x71, 0x1, 0]]\n',
+     "vm[0].devices.passthrough_devices[1]: ports 0x71-0x72 are already given to this partition by "
+     "vm[0].devices.passthrough_devices[0]; list each range once"),
 ]
+
+
+TWO_PARTITIONS = X86_TOML.replace("cpu_num = 2", "cpu_num = 1").replace("phys_cpu_ids = [0x0, 0x1]", "phys_cpu_ids = [0x0]") \
+    .replace("phys_cpu_sets = [0x1, 0x2]", "phys_cpu_sets = [0x1]") + \
+    'passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0]]\n' + \
+    X86_TOML[X86_TOML.index("[[vm]]"):].replace("id = 1", "id = 2").replace('name = "solo"', 'name = "other"') \
+    .replace("cpu_num = 2", "cpu_num = 1").replace("phys_cpu_ids = [0x0, 0x1]", "phys_cpu_ids = [0x0]") \
+    .replace("phys_cpu_sets = [0x1, 0x2]", "phys_cpu_sets = [0x4]")
+
+
+def test_a_partitions_ports_in_its_iopm(gen, x86_config):
+    """The ports a partition owns are clear in its generated I/O permission
+    map, every other bit set; a partition owning none shares the map that
+    intercepts all."""
+    result = gen(TWO_PARTITIONS, "system.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert "static const uint8_t vm0_iopm[X86_IOPM_SIZE]" in c and "vm1_iopm" not in c
+    assert "\tvm0_iopm,\t/* solo */\n\tx86_iopm_deny_all,\t/* other */" in c
+    row = next(ln for ln in c.splitlines() if ln.endswith("/* ports 0x0-0x1ff */"))
+    assert row.split(",")[0x70 // 8].strip() == "0xfc"         # ports 0x70 and 0x71 let through
+    assert row.count("0xff") == 63
+    assert c.count("X86_IOPM_DENY_ROW,") == 3 * 4096 // 64 - 1
+    assert "ports 0x70-0x72 (rtc): passed through" in (result.outdir / "layout.txt").read_text()
+
+
+def test_a_port_belongs_to_one_partition(gen, x86_config, tmp_path):
+    text = TWO_PARTITIONS + 'passthrough_devices = [["cmos", 0x71, 0x71, 0x1, 0]]\n'
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[1].devices.passthrough_devices[0]: ports "
+                                  "0x71-0x72 are also given to vm 'solo' (vm[0].devices.passthrough_devices[0]); a port "
+                                  "belongs to one partition")
 
 
 @pytest.mark.parametrize("text,expected", [c[1:] for c in REFUSALS], ids=[c[0] for c in REFUSALS])

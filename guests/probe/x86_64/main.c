@@ -12,6 +12,8 @@
  *
  * Command line words (multiboot): partner_hpa=0x<addr> (the partner's RAM
  * as the host sees it), partner_port=0x<port> (default 0x2f8),
+ * own_cmos=<0|1> (its partition owns the CMOS ports 0x70-0x71: a byte of
+ * CMOS RAM written through them must read back; else they read all ones),
  * triple=<0|1>, console=0x<port>.
  */
 #include "console.h"
@@ -129,6 +131,16 @@ void boot_main(uint32_t multiboot_info)
 	port_read("read PCI configuration (bus 0 device 0)", 0xcfc, 4);
 	port_read("read the PIT counter 0", 0x40, 1);
 	port_read("read the partner console's scratch register", (uint16_t)(pport + 7), 1);
+	{
+		int owned = (int)mb_arg(multiboot_info, "own_cmos", 0);
+		outb(0x70, 0x40);       /* CMOS RAM byte 0x40, then its value */
+		outb(0x71, 0x5a);
+		outb(0x70, 0x40);
+		uint8_t v = inb(0x71);
+		result(owned ? "CMOS RAM through its own ports" : "CMOS RAM through ports it does not own", 0x70,
+		       v == 0x5a ? "read back" : v == 0xff ? "all ones" : "another value",
+		       owned ? v == 0x5a : v == 0xff);
+	}
 	port_read("read COM3's line status", 0x3ed, 1);
 
 	msr("rdmsr VM_HSAVE_PA", MSR_VM_HSAVE_PA, 0, 0);
