@@ -57,7 +57,7 @@ LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack $(ARCH_LDFL
 
 GUESTS := smp-hello irq-test ticker bench chan-demo probe
 # Guests built for riscv64 and x86_64 too, into build/guests/<arch>/<name>/.
-RISCV_GUESTS := smp-hello
+RISCV_GUESTS := smp-hello irq-test ticker probe bench
 X86_GUESTS := smp-hello ticker probe
 
 # Quiet by default; V=1 shows every command.
@@ -200,9 +200,9 @@ UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src
 	src/vuart_pl011.c src/vuart_ns16550.c arch/aarch64/psci.c src/hypercall.c $(wildcard tests/unit/*.c)
 VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic_regs_v2.c \
 	tests/unit/runner.c tests/unit/fake_system.c $(wildcard tests/unit/vgic/*.c)
-# The riscv64 port's decoder and guest SBI on the same core (tests/unit/riscv/).
+# The riscv64 port's decoder, virtual PLIC and guest SBI on the same core (tests/unit/riscv/).
 RISCV_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
-	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c \
+	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c arch/riscv64/vplic.c \
 	tests/unit/runner.c tests/unit/fake_arch.c tests/unit/fake_system.c $(wildcard tests/unit/riscv/*.c)
 # The x86_64 port's decoder and virtual local APIC on the same core, in a
 # system of its own (tests/unit/x86/).
@@ -249,8 +249,10 @@ fuzz:
 		$(PYTHON) tests/gen/fuzz.py --dir build/fuzz
 
 # Benchmark, not part of make test: the bench guest bare under QEMU and under
-# Tessera (configs/bench.toml), QEMU -icount; a table on the console and
-# build/bench/results.json (docs/performance.md). BENCH_ARGS: e.g. --load.
+# Tessera (configs/bench.toml; riscv64: configs/riscv-bench.toml), QEMU
+# -icount; a table per architecture on the console and
+# build/bench/results.json (docs/performance.md). BENCH_ARGS: e.g. --load,
+# --arch riscv64, --profile.
 .PHONY: bench
 bench:
 	@$(PYTHON) scripts/bench.py $(BENCH_ARGS)

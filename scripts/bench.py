@@ -2,6 +2,7 @@
 """Benchmark Tessera against bare QEMU with the bench guest (make bench).
 
     scripts/bench.py [--runs N] [--load] [--profile] [--icount OPTS] [--no-build] [--out FILE]
+                     [--arch all|aarch64|riscv64]
 
 Builds guests/bench and Tessera with configs/bench.toml, boots the same
 guest image bare (qemu -kernel bench.bin) and under Tessera, N times each
@@ -14,7 +15,10 @@ of two partitions) under the same -icount. --load runs one more round of both wh
 process keeps a host CPU busy, to show that the figures do not move.
 --profile also runs Tessera once with QEMU logging every instruction at EL2
 (about a minute) and prints where each kind of trap spends its instructions,
-function by function. docs/performance.md says what each figure means.
+function by function. Then the riscv64 rows (configs/riscv-bench.toml,
+guests/bench/riscv64): bare (OpenSBI alone) against Tessera, with the
+board's CPU and, for the timer, without Sstc; --arch picks one
+architecture. docs/performance.md says what each figure means.
 """
 
 import argparse
@@ -76,6 +80,36 @@ BARE_NOTES = {
     "boot_entry": "bare: QEMU's 6-instruction boot stub",
 }
 
+
+# riscv64 (configs/riscv-bench.toml, guests/bench/riscv64): the same method
+# on QEMU's riscv64 virt board; instruction counts from instret, which
+# -icount makes the machine's instruction clock (every hart, every mode).
+RISCV_CONFIG = "riscv-bench"
+RISCV_BUILD = ROOT / "build" / RISCV_CONFIG
+RISCV_GUEST = ROOT / "build" / "guests" / "riscv64" / "bench" / "bench.bin"
+RISCV_CROSS = "riscv64-linux-gnu-"
+RISCV_BARE_QEMU = ["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64", "-smp", "2", "-m", "1G",
+                   "-bios", "default", "-nic", "none", "-nographic"]
+RISCV_NO_SSTC = "rv64,sstc=off"
+RISCV_PROFILE_QUIET = 5_000_000         # --profile: logged guest instructions in a row that end it         # the timer through the firmware's / hypervisor's own
+RISCV_FIGURES = [
+    ("sbi", "null SBI call: ECALL BASE get_spec_version", "op"),
+    ("mmio_uart_read", "MMIO read 16550 LSR", "op"),
+    ("timer_latency", "timer (Sstc): deadline -> handler", "op"),
+    ("timer_latency_nosstc", "timer (no Sstc): deadline -> handler", "op"),
+    ("ipi_roundtrip", "IPI round trip: SBI IPI vCPU 0 -> 1 -> 0", "op"),
+    ("workload", "workload: 4 MiB xorshift + 4x CRC-32", "total"),
+    ("boot_entry", "boot: reset -> guest's C entry", "boot"),
+    ("boot_first_line", "boot: reset -> guest's 1st line out", "boot"),
+    ("nop", "nop (checks the method: 1 insn)", "op"),
+]
+RISCV_BARE_NOTES = {
+    "sbi": "bare: OpenSBI's ECALL path in M mode",
+    "mmio_uart_read": "bare: QEMU's own 16550 model, in C",
+    "timer_latency": "bare and Tessera: the hart raises the interrupt itself (stimecmp, vstimecmp)",
+    "timer_latency_nosstc": "bare: OpenSBI's M-mode timer sets STIP; Tessera: its own timer sets hvip.VSTIP",
+    "ipi_roundtrip": "bare: OpenSBI's IPI through the CLINT; Tessera: its own, with OpenSBI's to kick the hart",
+}
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
@@ -170,10 +204,10 @@ def per_iter(fig, key):
     return fig[f"{key}_total"] / fig.get("iters", 1)
 
 
-def summarize(figs):
+def summarize(figs, figures=None):
     """One run's figures as {figure: {insns, ticks, el2_insns}} (averages)."""
     out = {}
-    for name, _, _ in FIGURES:
+    for name, _, _ in figures or FIGURES:
         f = figs.get(name)
         if f is None or "unavailable" in f:
             out[name] = {"unavailable": f.get("unavailable") if f else "not measured"}
@@ -207,11 +241,11 @@ def compare(b, t, kind):
     return ("+" if diff >= 0 else "") + fmt(diff)
 
 
-def table(bare, tess):
-    head = ("figure", "bare insns", "bare ticks", "Tessera insns", "ticks", "of which EL2",
+def table(bare, tess, figures=None, hyp="EL2"):
+    head = ("figure", "bare insns", "bare ticks", "Tessera insns", "ticks", f"of which {hyp}",
             "Tessera vs bare")
     rows = []
-    for name, label, kind in FIGURES:
+    for name, label, kind in figures or FIGURES:
         b, t = bare.get(name, {}), tess.get(name, {})
         rows.append((label,
                      fmt(b.get("insns")) if "unavailable" not in b else "n/a",
@@ -253,20 +287,39 @@ TRAP_KINDS = [
     ("vgic_inject_hw", "IRQ: guest's timer (list register, HW)"),
     ("core_kicked", "IRQ: kick SGI (virtual SGI delivery)"),
 ]
+RISCV_TRAP_KINDS = [
+    ("sbi_guest_call", "ECALL from VS (SBI)"),
+    ("vuart_ns16550_access", "MMIO: virtual 16550"),
+    ("syscon_access", "MMIO: power switch (syscon)"),
+    ("timer_interrupt", "IRQ: timer (the hypervisor's; the guest's without Sstc)"),
+    ("pcpu_do_requests", "IRQ: kick (virtual IPI, fences)"),
+]
 
 
-def profile(cmd, elf):
-    """Run cmd with every EL2 instruction logged; per kind of trap, the
-    average instructions of each function. A trap runs from an EL2 vector
-    for lower-EL exceptions (VBAR_EL2 + 0x400..0x600) to the next one."""
+def profile(cmd, elf, arch="aarch64"):
+    """Run cmd with every hypervisor instruction logged; per kind of trap,
+    the average instructions of each function. aarch64: a trap runs from an
+    EL2 vector for lower-EL exceptions (VBAR_EL2 + 0x400..0x600) to the next
+    one. riscv64 (whose guests may run at the hypervisor's addresses): from
+    trap_vector to the next sret of the hypervisor's."""
+    prefix = os.environ.get("CROSS_COMPILE", RISCV_CROSS if arch == "riscv64" else "aarch64-linux-gnu-")
     syms = []
-    nm = sh([os.environ.get("CROSS_COMPILE", "aarch64-linux-gnu-") + "nm", "-n", str(elf)]).stdout
+    nm = sh([prefix + "nm", "-n", str(elf)]).stdout
     for line in nm.splitlines():
         parts = line.split()
         if len(parts) >= 3 and parts[1] in "tT":       # gcc's clones (f.isra.0) by their function's name
             syms.append((int(parts[0], 16), re.sub(r"\.(isra|constprop|part|cold)\.\d+$", "", parts[2])))
     addrs = [a for a, _ in syms]
-    vec = dict((n, a) for a, n in syms)["el2_vectors"]
+    named = dict((n, a) for a, n in syms)
+    if arch == "riscv64":
+        vec_name, kinds = "trap_vector", RISCV_TRAP_KINDS
+        entry = (named[vec_name], named[vec_name] + 4)
+        dis = sh([prefix + "objdump", "-d", str(elf)]).stdout
+        trap_ends = {int(m.group(1), 16) for m in re.finditer(r"^\s*([0-9a-f]+):\s+\S+\s+sret\b", dis, re.M)}
+    else:
+        vec_name, kinds = "el2_vectors", TRAP_KINDS
+        entry = (named[vec_name] + 0x400, named[vec_name] + 0x600)
+        trap_ends = set()
     text_end = max(addrs) + 0x1000
     where = {}
 
@@ -281,9 +334,9 @@ def profile(cmd, elf):
     current = {}
 
     def close(cpu):
-        t = current.get(cpu)
+        t = current.pop(cpu, None)
         if t:
-            kind = next((k for f, k in TRAP_KINDS if f in t), "other")
+            kind = next((k for f, k in kinds if f in t), "other")
             traps[kind] += 1
             insns[kind].update(t)
 
@@ -296,20 +349,30 @@ def profile(cmd, elf):
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         timer = threading.Timer(20 * TIMEOUT, lambda: os.killpg(qemu.pid, signal.SIGKILL))
         timer.start()
+        quiet = 0
         with open(fifo) as log:
             for line in log:
                 if not line.startswith("Trace "):
                     continue
+                # riscv64: the guest's instructions at the hypervisor's
+                # addresses are logged too; a long run of them with no trap
+                # is the workload, after which nothing new comes: stop.
+                quiet = 0 if current else quiet + 1
+                if arch == "riscv64" and quiet > RISCV_PROFILE_QUIET:
+                    os.killpg(qemu.pid, signal.SIGKILL)
+                    break
                 cpu = int(line[6:line.index(":")])
                 pc = int(line.split("/")[1], 16)
-                in_vector = vec + 0x400 <= pc < vec + 0x600
-                if in_vector and any(f != "el2_vectors" for f in current.get(cpu, ())):
+                in_vector = entry[0] <= pc < entry[1]
+                if in_vector and any(f != vec_name for f in current.get(cpu, ())):
                     close(cpu)
                     current[cpu] = collections.Counter()
                 elif in_vector and cpu not in current:
                     current[cpu] = collections.Counter()
                 if cpu in current:
                     current[cpu][func(pc)] += 1
+                    if pc in trap_ends:         # riscv64: back to the guest (or a vCPU's start)
+                        close(cpu)
         qemu.wait()
         timer.cancel()
     for cpu in list(current):
@@ -375,6 +438,84 @@ def boot_per_partition(icount, runs, no_build):
             "command": " ".join(cmd)}
 
 
+def riscv_commands(icount, cpu=None):
+    """Bare and Tessera riscv64 commands; cpu: another -cpu value."""
+    bare = RISCV_BARE_QEMU + ["-icount", icount, "-kernel", str(RISCV_GUEST.relative_to(ROOT))]
+    flags = (RISCV_BUILD / "gen" / "qemu.flags").read_text().split()
+    tessera = flags + ["-nographic", "-icount", icount,
+                       "-kernel", str((RISCV_BUILD / "tessera.elf").relative_to(ROOT))]
+    if cpu:
+        for c in (bare, tessera):
+            c[c.index("-cpu") + 1] = cpu
+    return {"bare": bare, "tessera": tessera}
+
+
+def riscv_bench(args):
+    """The riscv64 rows: runs of bare and Tessera with the board's CPU (Sstc)
+    and, for the timer without Sstc, with RISCV_NO_SSTC. Prints the table;
+    returns what results.json keeps of it."""
+    if not args.no_build:
+        print(f"bench: building the riscv64 bench guest and Tessera (CONFIG={RISCV_CONFIG})", flush=True)
+        proc = sh(["make", "-s", f"CONFIG={RISCV_CONFIG}", "build"])
+        if proc.returncode != 0 or not RISCV_GUEST.exists():
+            sys.exit("bench: riscv64 build failed:\n" + proc.stdout + proc.stderr)
+    cmds, no_sstc = riscv_commands(args.icount), riscv_commands(args.icount, RISCV_NO_SSTC)
+    runs = []
+    for i in range(max(args.runs, 1)):
+        run = {"load": False}
+        for system in ("bare", "tessera"):
+            print(f"bench: riscv64 run {i + 1}/{max(args.runs, 1)}: {system}", flush=True)
+            run[system] = run_one(f"riscv64 {system}", cmds[system])
+            timer = run_one(f"riscv64 {system} without Sstc", no_sstc[system])["figures"]["timer_latency"]
+            run[system]["figures"]["timer_latency_nosstc"] = timer
+        runs.append(run)
+    bare = summarize(runs[0]["bare"]["figures"], RISCV_FIGURES)
+    tess = summarize(runs[0]["tessera"]["figures"], RISCV_FIGURES)
+    diffs = differences(runs)
+    print()
+    print(f"riscv64 (configs/{RISCV_CONFIG}.toml, -cpu rv64 with Sstc; the no-Sstc timer with "
+          f"-cpu {RISCV_NO_SSTC}): insns = instret, every instruction of the machine (M, HS, VS)")
+    print()
+    print(table(bare, tess, RISCV_FIGURES, hyp="HS"))
+    print()
+    for name, note in RISCV_BARE_NOTES.items():
+        print(f"  {name}: {note}")
+    w_b, w_t = bare.get("workload", {}), tess.get("workload", {})
+    if w_b.get("crc") != w_t.get("crc"):
+        print(f"  WARNING: workload CRC differs: bare {w_b.get('crc')} Tessera {w_t.get('crc')}")
+    if len(runs) < 2:
+        print("determinism: one run only (--runs 2 to compare)")
+    elif not diffs:
+        print(f"determinism: every instruction and tick count identical across {len(runs)} runs")
+    else:
+        print(f"determinism: {len(diffs)} values differ across runs:")
+        for d in diffs:
+            print(f"  {d['system']} {d['figure']} {d['key']}: {d['values']}")
+    prof = None
+    if args.profile:
+        print("bench: profiling riscv64 Tessera (every HS instruction logged)", flush=True)
+        prof = {"sstc": profile(cmds["tessera"], RISCV_BUILD / "tessera.elf", "riscv64"),
+                "no_sstc": profile(no_sstc["tessera"], RISCV_BUILD / "tessera.elf", "riscv64")}
+        print()
+        print("riscv64 with Sstc:")
+        print_profile(prof["sstc"])
+        print("riscv64 without Sstc (the timer's path):")
+        print_profile(prof["no_sstc"])
+        print()
+    return {
+        "commands": {k: " ".join(v) for k, v in cmds.items()},
+        "commands_no_sstc": {k: " ".join(v) for k, v in no_sstc.items()},
+        "images": {"bench.bin": sha256(RISCV_GUEST), "tessera.elf": sha256(RISCV_BUILD / "tessera.elf")},
+        "figures": {name: {"label": label, "kind": kind, "bare": bare.get(name), "tessera": tess.get(name)}
+                    for name, label, kind in RISCV_FIGURES},
+        "bare_notes": RISCV_BARE_NOTES,
+        "determinism": {"runs": len(runs), "identical": not diffs, "differences": diffs},
+        "profile": prof,
+        "runs": [{s: {"figures": r[s]["figures"], "wall_s": r[s]["wall_s"]} for s in ("bare", "tessera")}
+                 for r in runs],
+    }
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=2, help="runs of each system (default 2)")
@@ -385,8 +526,27 @@ def main():
     ap.add_argument("--icount", default=ICOUNT, help=f"QEMU -icount options (default {ICOUNT})")
     ap.add_argument("--no-build", action="store_true", help="use what build/ holds")
     ap.add_argument("--out", default=str(BUILD / "results.json"))
+    ap.add_argument("--arch", choices=("all", "aarch64", "riscv64"), default="all",
+                    help="the architectures to measure (default all)")
     args = ap.parse_args()
 
+    result = aarch64_bench(args) if args.arch in ("all", "aarch64") else {}
+    if args.arch in ("all", "riscv64"):
+        result["riscv64"] = riscv_bench(args)
+    git = sh(["git", "rev-parse", "HEAD"]).stdout.strip()
+    dirty = bool(sh(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip())
+    result["git"] = {"commit": git, "dirty": dirty}
+    result["host"] = {"cpus": os.cpu_count(), "uname": " ".join(os.uname())}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    return 0
+
+
+def aarch64_bench(args):
+    """The aarch64 rows (configs/bench.toml), the doorbell and the boot of two
+    partitions; prints them, returns what results.json keeps of them."""
     if not args.no_build:
         print("bench: building the bench guest and Tessera (CONFIG=bench)", flush=True)
         build()
@@ -455,20 +615,16 @@ def main():
     prof = None
     if args.profile:
         print("bench: profiling Tessera (every EL2 instruction logged; about a minute)", flush=True)
-        prof = profile(cmds["tessera"], BUILD / "tessera.elf")
+        prof = profile(cmds["tessera"], BUILD / "tessera.elf", "aarch64")
         print()
         print_profile(prof)
         print()
 
-    git = sh(["git", "rev-parse", "HEAD"]).stdout.strip()
-    dirty = bool(sh(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip())
-    result = {
+    return {
         "qemu_version": qemu_version,
         "icount": args.icount,
         "commands": {k: " ".join(v) for k, v in cmds.items()},
-        "git": {"commit": git, "dirty": dirty},
         "images": {"bench.bin": sha256(GUEST), "tessera.elf": sha256(BUILD / "tessera.elf")},
-        "host": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
         "ns_per_tick": info_t.get("ns_per_tick"),
         "pmu": {"bare": info_b.get("pmu"), "tessera": info_t.get("pmu"),
                 "why_not": info_t.get("pmu_why")},
@@ -483,11 +639,6 @@ def main():
                   **{s: {"figures": r[s]["figures"], "wall_s": r[s]["wall_s"]}
                      for s in ("bare", "tessera")}} for r in runs],
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,10 @@
 # Both interrupt controllers are covered: the build of arceos-smp with
 # .config (build/arceos-smp), and arceos-smp with the other GIC board
 # (build/check/alt), so that code under CONFIG_GIC_V2 / CONFIG_GIC_V3 is
-# analysed whichever board .config selects. Findings are merged.
+# analysed whichever board .config selects; and riscv64: riscv-smp on the
+# riscv64 board (build/check/riscv64), src/ with arch/riscv64/, its own
+# cross compiler, stack entry points and W^X of its image. Findings are
+# merged.
 # The last line is the summary; the exit status is 0 only if all passed.
 # docs/safety.md describes the policy and the results.
 set -uo pipefail
@@ -34,12 +37,14 @@ export KCONFIG_CONFIG
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 die() { echo "check.sh: $*" >&2; exit 1; }
-for tool in cppcheck clang-tidy "$CC" "${CROSS_COMPILE}readelf" "$PYTHON"; do
+RV_CROSS=riscv64-linux-gnu-
+RV_CONFIG=riscv-smp
+for tool in cppcheck clang-tidy "$CC" "${CROSS_COMPILE}readelf" "${RV_CROSS}gcc" "$PYTHON"; do
     command -v "$tool" >/dev/null 2>&1 || die "missing $tool; run: sudo scripts/setup.sh"
 done
 
 rm -rf "$W/cppcheck" "$W/tidy" "$W/stack"
-mkdir -p "$W/cppcheck" "$W/tidy" "$W/stack" "$W/alt"
+mkdir -p "$W/cppcheck" "$W/tidy" "$W/stack" "$W/alt" "$W/riscv64"
 
 # --- the two builds -------------------------------------------------------
 
@@ -65,10 +70,30 @@ make -s --no-print-directory CONFIG=$CONFIG B=$W/alt KCONFIG_CONFIG=$W/alt/kconf
     >"$W/build-alt.log" 2>&1 || { cat "$W/build-alt.log"; die "make CONFIG=$CONFIG ($ALT_TAG) build failed"; }
 ALT_GEN=$W/alt/gen
 
-# tag:gen-dir:B of each analysed configuration
-CONFIGS="$MAIN_TAG:$MAIN_GEN:build/$CONFIG $ALT_TAG:$ALT_GEN:$W/alt"
+# riscv64: the defaults with the riscv64 board (the config names it too)
+echo "check: building $RV_CONFIG (riscv64)"
+{
+    KCONFIG_CONFIG=$W/riscv64/kconfig.new "$PYTHON" -m alldefconfig Kconfig >/dev/null &&
+    echo "CONFIG_BOARD_QEMU_RISCV64_VIRT=y" >>"$W/riscv64/kconfig.new" &&
+    KCONFIG_CONFIG=$W/riscv64/kconfig.new "$PYTHON" -m olddefconfig Kconfig >/dev/null 2>&1
+} || die "could not make the Kconfig for the riscv64 board"
+cmp -s "$W/riscv64/kconfig.new" "$W/riscv64/kconfig" || mv "$W/riscv64/kconfig.new" "$W/riscv64/kconfig"
+rm -f "$W/riscv64/kconfig.new" "$W/riscv64/kconfig.new.old"
+make -s --no-print-directory CONFIG=$RV_CONFIG B=$W/riscv64 KCONFIG_CONFIG=$W/riscv64/kconfig build \
+    >"$W/build-riscv64.log" 2>&1 || { cat "$W/build-riscv64.log"; die "make CONFIG=$RV_CONFIG build failed"; }
+RV_GEN=$W/riscv64/gen
+RV_ELF=$W/riscv64/tessera.elf
 
-SRCS=(src/*.c arch/aarch64/*.c)
+# tag:gen-dir:B:arch:config of each analysed configuration
+CONFIGS="$MAIN_TAG:$MAIN_GEN:build/$CONFIG:aarch64:$CONFIG $ALT_TAG:$ALT_GEN:$W/alt:aarch64:$CONFIG"
+CONFIGS="$CONFIGS riscv64:$RV_GEN:$W/riscv64:riscv64:$RV_CONFIG"
+
+# The sources of an architecture's build: src/ and arch/<arch>/.
+srcs() { echo src/*.c arch/"$1"/*.c; }
+# What the analysers are told of the target, per architecture.
+cpp_arch() { [ "$1" = riscv64 ] && echo "-D__riscv -D__riscv_xlen=64" || echo "-D__aarch64__"; }
+tidy_target() { [ "$1" = riscv64 ] && echo riscv64-linux-gnu || echo aarch64-linux-gnu; }
+cross() { [ "$1" = riscv64 ] && echo "$RV_CROSS" || echo "$CROSS_COMPILE"; }
 
 # --- cppcheck and its MISRA addon -----------------------------------------
 
@@ -80,8 +105,10 @@ SRCS=(src/*.c arch/aarch64/*.c)
 echo "check: cppcheck (+ misra addon), clang-tidy"
 pids=""
 for c in $CONFIGS; do
-    IFS=: read -r tag gen _ <<<"$c"
-    common=(--std=c11 -D__aarch64__ -Iinclude -Iarch -I"$gen" --include="$gen/autoconf.h"
+    IFS=: read -r tag gen _ arch _ <<<"$c"
+    read -r -a SRCS <<<"$(srcs "$arch")"
+    read -r -a defs <<<"$(cpp_arch "$arch")"
+    common=(--std=c11 "${defs[@]}" -Iinclude -Iarch -I"$gen" --include="$gen/autoconf.h"
             --inline-suppr --quiet --template='{file}:{line}:{column}: {severity}: {id}: {message}')
     mkdir -p "$W/cppcheck/$tag-plain" "$W/cppcheck/$tag-misra"
     cppcheck "${common[@]}" '-D_Noreturn=__attribute__((noreturn))' \
@@ -96,11 +123,12 @@ done
 # --- clang-tidy -------------------------------------------------------------
 
 for c in $CONFIGS; do
-    IFS=: read -r tag gen _ <<<"$c"
+    IFS=: read -r tag gen _ arch _ <<<"$c"
+    read -r -a SRCS <<<"$(srcs "$arch")"
     # one file per process, JOBS at a time; the profile is .clang-tidy
     printf '%s\n' "${SRCS[@]}" | xargs -P "$JOBS" -I{} sh -c \
-        'clang-tidy --quiet "$1" -- --target=aarch64-linux-gnu -ffreestanding -std=c11 \
-            -Iinclude -Iarch -I"$2" -include "$2/autoconf.h" 2>/dev/null; true' sh {} "$gen" \
+        'clang-tidy --quiet "$1" -- --target="$3" -ffreestanding -std=c11 \
+            -Iinclude -Iarch -I"$2" -include "$2/autoconf.h" 2>/dev/null; true' sh {} "$gen" "$(tidy_target "$arch")" \
         >"$W/tidy/$tag.txt"
 done
 for p in $pids; do wait "$p"; done
@@ -109,9 +137,13 @@ for p in $pids; do wait "$p"; done
 
 echo "check: stack usage"
 for c in $CONFIGS; do
-    IFS=: read -r tag gen bdir <<<"$c"
-    cflags=$(make -s --no-print-directory CONFIG=$CONFIG B="$bdir" \
+    IFS=: read -r tag gen bdir arch cfg <<<"$c"
+    read -r -a SRCS <<<"$(srcs "$arch")"
+    kc=$KCONFIG_CONFIG
+    [ "$arch" = riscv64 ] && kc=$W/riscv64/kconfig
+    cflags=$(make -s --no-print-directory CONFIG="$cfg" B="$bdir" KCONFIG_CONFIG="$kc" \
         --eval 'check-sh-print-cflags: ; @echo $(CFLAGS)' check-sh-print-cflags) || die "cannot read CFLAGS"
+    CC=$(cross "$arch")gcc
     export STACK_CFLAGS="$cflags -fstack-usage -fcallgraph-info=su" STACK_OUT=$W/stack/$tag CC
     printf '%s\n' "${SRCS[@]}" | xargs -P "$JOBS" -I{} sh -c \
         'o=$STACK_OUT/${1%.c}.o; mkdir -p "${o%/*}"; $CC $STACK_CFLAGS -c "$1" -o "$o"' sh {} \
@@ -122,17 +154,21 @@ done
 
 "${CROSS_COMPILE}readelf" -SW "$ELF" >"$W/sections.txt"
 "${CROSS_COMPILE}readelf" -lW "$ELF" >"$W/segments.txt"
+"${RV_CROSS}readelf" -SW "$RV_ELF" >"$W/sections-riscv64.txt"
+"${RV_CROSS}readelf" -lW "$RV_ELF" >"$W/segments-riscv64.txt"
 
-exec "$PYTHON" - "$ROOT" "$W" "$KCONFIG_CONFIG" "$ELF" "$MAIN_TAG" "$ALT_TAG" <<'EOF'
+exec "$PYTHON" - "$ROOT" "$W" "$KCONFIG_CONFIG" "$ELF" "$MAIN_TAG" "$ALT_TAG" "$RV_ELF" <<'EOF'
 import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT, W, KCONFIG, ELF, MAIN, ALT = sys.argv[1:7]
+ROOT, W, KCONFIG, ELF, MAIN, ALT, RV_ELF = sys.argv[1:8]
 ROOT = Path(ROOT)
 W = Path(W)
-TAGS = [MAIN, ALT]
+TAGS = [MAIN, ALT, "riscv64"]
+# the stack analysis: the configurations of each architecture
+ARCH_TAGS = {"aarch64": [MAIN, ALT], "riscv64": ["riscv64"]}
 failures = []
 
 
@@ -209,7 +245,7 @@ stale = sorted(deviations - core_rules, key=rule_key)
 print()
 print("== MISRA C:2012 (cppcheck misra addon): findings per rule")
 print("   src/ and include/tessera/ gate the check (each rule a deviation in docs/safety.md);")
-print("   arch/aarch64/ is reported only")
+print("   arch/aarch64/ and arch/riscv64/ are reported only")
 print(f"   {'rule':<7} {'src':>5} {'include':>8} {'arch':>6}   src/include status")
 for rule in sorted(per_rule, key=rule_key):
     c = per_rule[rule]
@@ -250,69 +286,107 @@ m = re.search(r"^CONFIG_STACK_SIZE=(\d+)", Path(KCONFIG).read_text(), re.M) if P
 if not m:
     m = re.search(r"#define CONFIG_STACK_SIZE (\d+)", (ROOT / "build/arceos-smp/gen/autoconf.h").read_text())
 LIMIT = int(m[1])
-# FRAME_SIZE as frame.h defines it for C and assembly: a constant expression
-fm = re.search(r"^#define\s+FRAME_SIZE\s+([0-9()*+ ]+?)\s*(?:/\*.*)?$",
-               (ROOT / "arch/aarch64/frame.h").read_text(), re.M)
-if not fm:
-    sys.exit("check.sh: cannot read FRAME_SIZE from arch/aarch64/frame.h")
-FRAME = eval(fm[1], {"__builtins__": {}})     # digits, parentheses, * and + only
 
-ENTRIES = ["core_boot_main", "core_cpu_main", "arch_trap_sync", "arch_trap_irq",
-           "arch_trap_serror", "arch_hyp_fault"]
-# core_boot_main and core_cpu_main: boot.S, sp = top of the CPU's stack
-FROM_GUEST = {"arch_trap_sync", "arch_trap_irq", "arch_trap_serror"}  # vectors.S: one frame
 
-# Functions in assembly, called from C: no .su, so their use is stated here
-# (checked against arch/aarch64/*.S below).
-ASM = {
-    "firmware_smc": (0, "smc #0; ret: no stack"),
-    "frame_launch": (0, "sets sp to the top of this CPU's stack, minus one frame, and "
-                        "enters the guest: everything below is abandoned"),
+def frame_size(arch):
+    """FRAME_SIZE as arch/<arch>/frame.h defines it for C and assembly: a constant expression."""
+    fm = re.search(r"^#define\s+FRAME_SIZE\s+([0-9()*+ ]+?)\s*(?:/\*.*)?$",
+                   (ROOT / f"arch/{arch}/frame.h").read_text(), re.M)
+    if not fm:
+        sys.exit(f"check.sh: cannot read FRAME_SIZE from arch/{arch}/frame.h")
+    return eval(fm[1], {"__builtins__": {}})     # digits, parentheses, * and + only
+
+
+# Per architecture: the entry points into C (core_boot_main and
+# core_cpu_main: boot.S, sp = top of the CPU's stack; from_guest: one
+# frame on an empty stack; fault: a trap in the hypervisor itself, which
+# lands on top of the deepest other path), functions in assembly called
+# from C (no .su, so their use is stated here), and what the call graph
+# cannot see, stated here and checked against the source (a premise that
+# no longer holds fails the check):
+#   arg_context: a call made with a constant argument that rules out some
+#     of the callee's calls;
+#   once: a call never nested in itself, counted once on any path.
+STACK = {
+    "aarch64": dict(
+        frame=frame_size("aarch64"),
+        entries=["core_boot_main", "core_cpu_main", "arch_trap_sync", "arch_trap_irq",
+                 "arch_trap_serror", "arch_hyp_fault"],
+        from_guest={"arch_trap_sync", "arch_trap_irq", "arch_trap_serror"},
+        fault="arch_hyp_fault",
+        asm={
+            "firmware_smc": (0, "smc #0; ret: no stack"),
+            "frame_launch": (0, "sets sp to the top of this CPU's stack, minus one frame, and "
+                                "enters the guest: everything below is abandoned"),
+        },
+        # arch_wait calls irq_dispatch(false), and irq_dispatch calls vgic_flush
+        # and vgic_inject_hw only when its argument (guest) is true. Without
+        # this, panic -> arch_wait -> irq_dispatch -> vgic_flush ->
+        # core_this_vcpu -> panic (an ASSERT) looks recursive.
+        arg_context={
+            ("arch_wait", "irq_dispatch"): ({"vgic_flush", "vgic_inject_hw"},
+                                            [("arch/aarch64/cpu.c", r"\birq_dispatch\(false\)"),
+                                             ("arch/aarch64/trap.c", r"\} else if \(guest\) \{\s*vgic_inject_hw\(id\)"),
+                                             ("arch/aarch64/trap.c", r"if \(guest\)\s*vgic_flush\(\)")]),
+        },
+        # The EL2 timer's interrupt calls core_timer_expired, which may power
+        # off (and panic if the firmware returns; panic idles in arch_wait,
+        # which dispatches interrupts). The handler disables the timer first,
+        # and only src/main.c arms it, outside interrupt handling (the boot
+        # CPU's start deadline, then run_time_ms), so the timer cannot
+        # interrupt its own handler.
+        once={
+            ("irq_dispatch", "core_timer_expired"): [
+                ("arch/aarch64/trap.c", r"write_sysreg\(cnthp_ctl_el2, 0\);\s*core_timer_expired\(\);"),
+                ("src/main.c", r"arch_timer_start\("),
+            ],
+        },
+    ),
+    "riscv64": dict(
+        frame=frame_size("riscv64"),
+        entries=["core_boot_main", "core_cpu_main", "arch_trap_guest", "arch_trap_hyp"],
+        from_guest={"arch_trap_guest"},
+        fault="arch_trap_hyp",
+        asm={
+            "firmware_sbi": (0, "ecall; ret: no stack"),
+            "frame_launch": (0, "sets sp to the top of this CPU's stack, minus one frame, and "
+                                "enters the guest: everything below is abandoned"),
+            "guest_fetch16": (0, "hlvx.hu; ret: no stack"),
+            "probe_stimecmp": (0, "csrr; ret: no stack"),
+        },
+        arg_context={},
+        # The hypervisor's timer (timer_interrupt) calls core_timer_expired,
+        # which may power off (and panic, idling in arch_wait, which
+        # dispatches interrupts: timer_interrupt again). The handler moves
+        # the hypervisor's deadline to NEVER first, and only src/main.c arms
+        # it, outside interrupt handling, so the timer cannot nest.
+        once={
+            ("timer_interrupt", "core_timer_expired"): [
+                ("arch/riscv64/cpu.c", r"if \(expired\)\s*hyp_deadline\[p\] = NEVER;"),
+                ("src/main.c", r"arch_timer_start\("),
+            ],
+        },
+    ),
 }
-# What the call graph cannot see, stated here and checked against the source
-# (a premise that no longer holds fails the check).
-# 1. A call made with a constant argument that rules out some of the
-#    callee's calls: arch_wait calls irq_dispatch(false), and irq_dispatch
-#    calls vgic_flush and vgic_inject_hw only when its argument (guest) is
-#    true. Without this, panic -> arch_wait -> irq_dispatch -> vgic_flush ->
-#    core_this_vcpu -> panic (an ASSERT) looks recursive.
-ARG_CONTEXT = {
-    ("arch_wait", "irq_dispatch"): ({"vgic_flush", "vgic_inject_hw"},
-                                    [("arch/aarch64/cpu.c", r"\birq_dispatch\(false\)"),
-                                     ("arch/aarch64/trap.c", r"\} else if \(guest\) \{\s*vgic_inject_hw\(id\)"),
-                                     ("arch/aarch64/trap.c", r"if \(guest\)\s*vgic_flush\(\)")]),
-}
-# 2. A call never nested in itself: counted once on any path. The EL2
-#    timer's interrupt calls core_timer_expired, which may power off (and
-#    panic if the firmware returns; panic idles in arch_wait, which
-#    dispatches interrupts). The handler disables the timer first, and only
-#    src/main.c arms it, outside interrupt handling (the boot CPU's start
-#    deadline, then run_time_ms), so the timer cannot interrupt its own
-#    handler.
-ONCE = {
-    ("irq_dispatch", "core_timer_expired"): [
-        ("arch/aarch64/trap.c", r"write_sysreg\(cnthp_ctl_el2, 0\);\s*core_timer_expired\(\);"),
-        ("src/main.c", r"arch_timer_start\("),
-    ],
-}
-for rules in (ARG_CONTEXT, ONCE):
-    for (caller, callee), rule in rules.items():
-        for f, pattern in (rule[1] if rules is ARG_CONTEXT else rule):
-            if not re.search(pattern, (ROOT / f).read_text()):
-                failures.append(f"stack: the assumption about {caller} -> {callee} no longer holds "
-                                f"({f}: no /{pattern}/)")
-timer_arms = sum(len(re.findall(r"\barch_timer_start\(", p.read_text()))
-                 for p in list((ROOT / "src").glob("*.c")) + list((ROOT / "arch/aarch64").glob("*.c"))
-                 if p.name != "main.c")
-if timer_arms > 1:  # its definition; the calls are in src/main.c
-    failures.append("stack: arch_timer_start is called outside src/main.c: the EL2 timer "
-                    "interrupt may nest (ONCE in scripts/check.sh)")
+for arch, st in STACK.items():
+    for rules in (st["arg_context"], st["once"]):
+        for (caller, callee), rule in rules.items():
+            for f, pattern in (rule[1] if rules is st["arg_context"] else rule):
+                if not re.search(pattern, (ROOT / f).read_text()):
+                    failures.append(f"stack: the assumption about {caller} -> {callee} no longer holds "
+                                    f"({f}: no /{pattern}/)")
+    timer_arms = sum(len(re.findall(r"\barch_timer_start\(", p.read_text()))
+                     for p in list((ROOT / "src").glob("*.c")) + list((ROOT / f"arch/{arch}").glob("*.c"))
+                     if p.name != "main.c")
+    if timer_arms > 1:  # its definition; the calls are in src/main.c
+        failures.append(f"stack: arch_timer_start is called outside src/main.c ({arch}): the hypervisor's "
+                        "timer interrupt may nest (once in scripts/check.sh)")
 
 node_re = re.compile(r'^node: \{ title: "(?P<title>[^"]+)" label: "(?P<label>[^"]*)"')
 edge_re = re.compile(r'^edge: \{ sourcename: "(?P<src>[^"]+)" targetname: "(?P<dst>[^"]+)"')
 
 
-def analyse(tag):
+def analyse(tag, st):
     d = W / "stack" / tag
     su = {}     # (file:line:col, name) -> (bytes, qualifier)
     for f in d.rglob("*.su"):
@@ -354,8 +428,8 @@ def analyse(tag):
             if qual not in ("static", "dynamic,bounded"):
                 dynamic.add(title)
             return b
-        if title in ASM:
-            return ASM[title][0]
+        if title in st["asm"]:
+            return st["asm"][title][0]
         if title == "__indirect_call":      # gcc's placeholder: reported as such below
             return 0
         unknown.add(title)
@@ -380,11 +454,11 @@ def analyse(tag):
                 continue
             edge = (name_of(title), name_of(callee))
             sub_once = once
-            if edge in ONCE:
+            if edge in st["once"]:
                 if edge in once:
                     continue
                 sub_once = once | {edge}
-            sub_drop = frozenset(ARG_CONTEXT[edge][0]) if edge in ARG_CONTEXT else frozenset()
+            sub_drop = frozenset(st["arg_context"][edge][0]) if edge in st["arg_context"] else frozenset()
             w, p = worst(callee, sub_drop, sub_once, path + (key,))
             if w > best:
                 best, best_path = w, p
@@ -393,7 +467,7 @@ def analyse(tag):
         return result
 
     results = {}
-    for e in ENTRIES:
+    for e in st["entries"]:
         if e not in defs:
             failures.append(f"stack ({tag}): entry point {e} not found")
             continue
@@ -406,90 +480,99 @@ def short(title, defs):
     return defs[title][2] if title in defs else title
 
 
-print()
-print(f"== stack: worst case per EL2 entry point (bytes; CONFIG_STACK_SIZE = {LIMIT} per pCPU)")
-print(f"   frame: {FRAME} B per trap taken (struct frame, vectors.S); traps from the guest start")
-print(f"   on an empty stack; an EL2 exception (arch_hyp_fault) lands on top of the deepest other path")
-totals = {}
-paths = {}
-for tag in TAGS:
-    results, defs, unknown, recursion, dynamic, indirect = analyse(tag)
-    for r in sorted(set(recursion)):
-        failures.append(f"stack ({tag}): recursion: {' -> '.join(short(t, defs) for t in r.split(' -> '))}")
-    for u in sorted(unknown):
-        failures.append(f"stack ({tag}): unknown stack use of {short(u, defs)} (no .su; assembly? add it to ASM in scripts/check.sh)")
-    for dyn in sorted(dynamic):
-        failures.append(f"stack ({tag}): unbounded dynamic stack in {short(dyn, defs)}")
-    for i in sorted(set(indirect)):
-        failures.append(f"stack ({tag}): call through a pointer in {short(i, defs)}")
-    normal = {}
-    for e, (c_bytes, path) in results.items():
-        if e == "arch_hyp_fault":
-            continue
-        normal[e] = c_bytes + (FRAME if e in FROM_GUEST else 0)
-        totals[(tag, e)] = (c_bytes, normal[e])
-        paths[(tag, e)] = [short(t, defs) for t in path]
-    if "arch_hyp_fault" in results:
-        c_bytes, path = results["arch_hyp_fault"]
-        under = max(normal.values(), default=0)
-        totals[(tag, "arch_hyp_fault")] = (c_bytes, under + FRAME + c_bytes)
-        paths[(tag, "arch_hyp_fault")] = [short(t, defs) for t in path]
-
-print(f"   {'entry point':<18} {'frame':>6} " + " ".join(f"{'C ' + t:>9} {'total ' + t:>12}" for t in TAGS) + "   deepest path (" + MAIN + ")")
 worst_total = 0
-for e in ENTRIES:
-    if (MAIN, e) not in totals:
-        continue
-    frame = "nested" if e == "arch_hyp_fault" else (FRAME if e in FROM_GUEST else 0)
-    cells = []
-    for t in TAGS:
-        c_bytes, total = totals.get((t, e), (0, 0))
-        worst_total = max(worst_total, total)
-        cells.append(f"{c_bytes:>9} {total:>12}")
-        if total > LIMIT:
-            failures.append(f"stack ({t}): {e} needs {total} B, more than CONFIG_STACK_SIZE {LIMIT}")
-    p = paths[(MAIN, e)]
-    ptxt = " > ".join(p if len(p) <= 7 else p[:3] + ["..."] + p[-3:])
-    print(f"   {e:<18} {str(frame):>6} " + " ".join(cells) + "   " + ptxt)
+for arch, tags in ARCH_TAGS.items():
+    st = STACK[arch]
+    FRAME, ENTRIES, FROM_GUEST, FAULT = st["frame"], st["entries"], st["from_guest"], st["fault"]
+    main = tags[0]
+    print()
+    print(f"== stack ({arch}): worst case per hypervisor entry point (bytes; CONFIG_STACK_SIZE = {LIMIT} per pCPU)")
+    print(f"   frame: {FRAME} B per trap taken (struct frame); traps from the guest start on an empty")
+    print(f"   stack; a trap in the hypervisor itself ({FAULT}) lands on top of the deepest other path")
+    totals = {}
+    paths = {}
+    for tag in tags:
+        results, defs, unknown, recursion, dynamic, indirect = analyse(tag, st)
+        for r in sorted(set(recursion)):
+            failures.append(f"stack ({tag}): recursion: {' -> '.join(short(t, defs) for t in r.split(' -> '))}")
+        for u in sorted(unknown):
+            failures.append(f"stack ({tag}): unknown stack use of {short(u, defs)} (no .su; assembly? add it to "
+                            "asm in scripts/check.sh)")
+        for dyn in sorted(dynamic):
+            failures.append(f"stack ({tag}): unbounded dynamic stack in {short(dyn, defs)}")
+        for i in sorted(set(indirect)):
+            failures.append(f"stack ({tag}): call through a pointer in {short(i, defs)}")
+        normal = {}
+        for e, (c_bytes, path) in results.items():
+            if e == FAULT:
+                continue
+            normal[e] = c_bytes + (FRAME if e in FROM_GUEST else 0)
+            totals[(tag, e)] = (c_bytes, normal[e])
+            paths[(tag, e)] = [short(t, defs) for t in path]
+        if FAULT in results:
+            c_bytes, path = results[FAULT]
+            under = max(normal.values(), default=0)
+            totals[(tag, FAULT)] = (c_bytes, under + FRAME + c_bytes)
+            paths[(tag, FAULT)] = [short(t, defs) for t in path]
+
+    print(f"   {'entry point':<18} {'frame':>6} " + " ".join(f"{'C ' + t:>9} {'total ' + t:>12}" for t in tags)
+          + "   deepest path (" + main + ")")
+    for e in ENTRIES:
+        if (main, e) not in totals:
+            continue
+        frame = "nested" if e == FAULT else (FRAME if e in FROM_GUEST else 0)
+        cells = []
+        for t in tags:
+            c_bytes, total = totals.get((t, e), (0, 0))
+            worst_total = max(worst_total, total)
+            cells.append(f"{c_bytes:>9} {total:>12}")
+            if total > LIMIT:
+                failures.append(f"stack ({t}): {e} needs {total} B, more than CONFIG_STACK_SIZE {LIMIT}")
+        p = paths[(main, e)]
+        ptxt = " > ".join(p if len(p) <= 7 else p[:3] + ["..."] + p[-3:])
+        print(f"   {e:<18} {str(frame):>6} " + " ".join(cells) + "   " + ptxt)
+    print(f"   deepest paths ({main}):")
+    for e in ENTRIES:
+        if (main, e) in paths:
+            print(f"     {e}: {' > '.join(paths[(main, e)][1:]) or '(no calls)'}")
+    print("   assumed (scripts/check.sh, premises checked against the source):")
+    for k, v in st["asm"].items():
+        print(f"     {k} (assembly): {v[0]} B: {v[1]}")
+    for (a, b), (dropped, _) in st["arg_context"].items():
+        print(f"     {a} -> {b}: called with a constant that rules out its calls of {', '.join(sorted(dropped))}")
+    for a, b in st["once"]:
+        print(f"     {a} -> {b}: never nested in itself (counted once on a path)")
 print(f"   worst {worst_total} of {LIMIT} B ({100 * worst_total // LIMIT}%)")
-print(f"   deepest paths ({MAIN}):")
-for e in ENTRIES:
-    if (MAIN, e) in paths:
-        print(f"     {e}: {' > '.join(paths[(MAIN, e)][1:]) or '(no calls)'}")
-print("   assumed (scripts/check.sh, premises checked against the source):")
-for k, v in ASM.items():
-    print(f"     {k} (assembly): {v[0]} B: {v[1]}")
-for (a, b), (dropped, _) in ARG_CONTEXT.items():
-    print(f"     {a} -> {b}: called with a constant that rules out its calls of {', '.join(sorted(dropped))}")
-for a, b in ONCE:
-    print(f"     {a} -> {b}: never nested in itself (counted once on a path)")
 
 # ---- W^X -------------------------------------------------------------------
 
-wx = []
 sec_re = re.compile(r"^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+(\S*)\s+\d+\s+\d+\s+\d+\s*$")
-nsec = 0
-for line in (W / "sections.txt").read_text().splitlines():
-    m = sec_re.match(line)
-    if m:
-        nsec += 1
-        if "W" in m[2] and "X" in m[2]:
-            wx.append(f"section {m[1]} is {m[2]}")
 seg_re = re.compile(r"^\s*(\S+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+([RWE ]+?)\s+0x[0-9a-f]+\s*$")
-nseg = 0
-for line in (W / "segments.txt").read_text().splitlines():
-    m = seg_re.match(line)
-    if m:
-        nseg += 1
-        if "W" in m[2] and "E" in m[2]:
-            wx.append(f"program header {m[1]} at {line.split()[2]} is {m[2].strip()}")
-print()
-print(f"== W^X: {ELF}: {nsec} sections, {nseg} program headers")
-if nsec == 0 or nseg == 0:
-    wx.append("could not read the section or program headers")
-for x in wx:
-    print(f"  {x}")
-print("  ok: none both writable and executable" if not wx else f"  {len(wx)} writable and executable")
+wx = []
+for elf, suffix in ((ELF, ""), (RV_ELF, "-riscv64")):
+    found = []
+    nsec = 0
+    for line in (W / f"sections{suffix}.txt").read_text().splitlines():
+        m = sec_re.match(line)
+        if m:
+            nsec += 1
+            if "W" in m[2] and "X" in m[2]:
+                found.append(f"section {m[1]} is {m[2]}")
+    nseg = 0
+    for line in (W / f"segments{suffix}.txt").read_text().splitlines():
+        m = seg_re.match(line)
+        if m:
+            nseg += 1
+            if "W" in m[2] and "E" in m[2]:
+                found.append(f"program header {m[1]} at {line.split()[2]} is {m[2].strip()}")
+    print()
+    print(f"== W^X: {elf}: {nsec} sections, {nseg} program headers")
+    if nsec == 0 or nseg == 0:
+        found.append("could not read the section or program headers")
+    for x in found:
+        print(f"  {x}")
+    print("  ok: none both writable and executable" if not found else f"  {len(found)} writable and executable")
+    wx += [f"{elf}: {x}" for x in found]
 if wx:
     failures.append("W^X: " + "; ".join(wx))
 

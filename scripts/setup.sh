@@ -17,7 +17,7 @@ PACKAGES="
   gdb-multiarch
   cpio e2fsprogs
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu libc6-dev-riscv64-cross
-  qemu-system-misc opensbi
+  qemu-system-misc opensbi u-boot-qemu
   linux-source-6.1 bc flex bison xz-utils
   cppcheck clang-tidy
 "

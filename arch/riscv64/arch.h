@@ -26,6 +26,9 @@ void inject_exception(struct frame *f, uint64_t cause, uint64_t tval);
  * if kicked. */
 bool irq_dispatch(bool guest);
 
+/* --- syscon.c: the emulated test device (EMU_SYSCON) --- */
+bool syscon_access(uint64_t off, unsigned size, bool write, uint64_t *value);
+
 /* --- cpu.c --- */
 /* Sstc: the hart has stimecmp/vstimecmp (found at boot). */
 extern bool have_sstc;
@@ -33,6 +36,7 @@ extern bool have_sstc;
 #define REQ_FENCE_I     (1u << 0)       /* fence.i */
 #define REQ_VVMA        (1u << 1)       /* hfence.vvma: the guest's own TLB entries */
 #define REQ_VSSIP       (1u << 2)       /* a virtual IPI: hvip.VSSIP */
+#define REQ_VSEIP       (1u << 3)       /* its vCPU's virtual PLIC line changed: hvip.VSEIP */
 void pcpu_request(unsigned pcpu, uint32_t req);
 /* Done by this pCPU: what was asked of it; returns what was done. */
 uint32_t pcpu_do_requests(void);
@@ -58,7 +62,7 @@ long guest_fetch16(uint64_t addr);
 /* csrr stimecmp; -1 if the hart has no Sstc (illegal instruction). */
 long probe_stimecmp(void);
 
-/* The physical console's receive side (input: next, with the PLIC). */
+/* The physical console's receive side: its interrupt on, a received byte or -1. */
+void console_rx_enable(void);
 int console_rx_getc(void);
-
 #endif

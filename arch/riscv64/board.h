@@ -8,11 +8,20 @@
 #include <tessera/tables.h>
 
 /* The architecture's emulated-device kinds (struct emu_device.kind), from
- * EMU_ARCH_FIRST on: none yet (the virtual PLIC comes with interrupts). */
+ * EMU_ARCH_FIRST on. */
+enum riscv64_emu_kind {
+	EMU_VPLIC = EMU_ARCH_FIRST,     /* the partition's virtual PLIC (vplic.c) */
+	/* A SiFive test device used as syscon (QEMU virt's test@100000): the
+	 * guest's poweroff and reboot (syscon-poweroff, syscon-reboot), for the
+	 * partition only (syscon.c). */
+	EMU_SYSCON = EMU_ARCH_FIRST + 1,
+};
 
 struct board_config {
 	uint64_t uart_base;     /* the hypervisor's console, a 16550A */
-	uint64_t plic_base;     /* the physical PLIC (interrupts: next) */
+	uint32_t uart_irq;      /* ... its PLIC source */
+	uint64_t plic_base;     /* the physical PLIC */
+	uint16_t plic_context[TESSERA_NR_PCPUS];        /* each hart's supervisor context */
 	uint64_t timebase_hz;   /* the time CSR's frequency */
 };
 

@@ -4,6 +4,8 @@
 #include <tessera/core.h>
 #include "arch.h"
 #include "csr.h"
+#include "plic.h"
+#include "vplic.h"
 
 #define SBI_EXT_TIME    0x54494D45
 #define SBI_EXT_IPI     0x735049
@@ -103,6 +105,8 @@ void local_request(uint32_t req)
 {
 	if (req & REQ_VSSIP)
 		csr_set(hvip, HVIP_VSSIP);
+	if (req & REQ_VSEIP)
+		vplic_signal((unsigned)tessera_pcpus[arch_pcpu_id()].vcpu);
 	if (req & REQ_FENCE_I)
 		__asm__ volatile("fence.i" ::: "memory");
 	if (req & REQ_VVMA)
@@ -194,7 +198,7 @@ void arch_guest_memory_written(uint64_t hpa, uint64_t size)
 
 void arch_vm_reset(unsigned vm)
 {
-	(void)vm;       /* no interrupt controller state yet */
+	vplic_vm_reset(vm);
 }
 
 void arch_spin_lock(spinlock_t *lock)
@@ -212,6 +216,9 @@ void arch_spin_unlock(spinlock_t *lock)
 void arch_init_boot_cpu(void)
 {
 	have_sstc = probe_stimecmp() == 0;
+	plic_init_boot();
+	vplic_init();
+	console_rx_enable();
 }
 
 void arch_init_cpu(void)
@@ -225,4 +232,5 @@ void arch_init_cpu(void)
 	/* Taken while a guest runs (HS interrupts are always enabled then),
 	 * and they wake WFI in the hypervisor. */
 	csr_write(sie, SIP_SSIP | SIP_STIP);
+	plic_init_cpu();
 }

@@ -58,6 +58,7 @@
 /* sie / sip, hie / hip / hvip / hideleg bits */
 #define SIP_SSIP            (1ull << IRQ_S_SOFT)
 #define SIP_STIP            (1ull << IRQ_S_TIMER)
+#define SIP_SEIP            (1ull << IRQ_S_EXT)
 #define HVIP_VSSIP          (1ull << IRQ_VS_SOFT)
 #define HVIP_VSTIP          (1ull << IRQ_VS_TIMER)
 #define HVIP_VSEIP          (1ull << IRQ_VS_EXT)

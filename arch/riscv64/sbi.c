@@ -277,6 +277,10 @@ void sbi_guest_call(struct frame *f)
 		r = dbcn(fid, a0, a1, a2);
 		break;
 	default:
+		if (ext < SBI_EXT_BASE) {       /* a legacy one we do not offer: a0 only, a1 kept */
+			f->x[10] = (uint64_t)SBI_ERR_NOT_SUPPORTED;
+			return;
+		}
 		r = error(SBI_ERR_NOT_SUPPORTED);
 		break;
 	}

@@ -9,6 +9,8 @@
 #include "arch.h"
 #include "csr.h"
 #include "insn.h"
+#include "plic.h"
+#include "vplic.h"
 
 extern const char probe_start[], probe_end[];
 
@@ -88,18 +90,19 @@ static void guest_page_fault(struct frame *f, uint64_t cause)
 bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
 		     bool write, uint64_t *value)
 {
-	(void)vm; (void)d; (void)off; (void)size; (void)write; (void)value;
-	return false;           /* no emulated device of the architecture's yet */
+	if (d->kind == EMU_VPLIC)
+		return vplic_access(vm, off, size, write, value);
+	return d->kind == EMU_SYSCON && syscon_access(off, size, write, value);
 }
 
 void arch_irq_level(unsigned vm, unsigned irq, bool level)
 {
-	(void)vm; (void)irq; (void)level;       /* interrupts come with the virtual PLIC */
+	vplic_set_level(vm, irq, level);
 }
 
 void arch_irq_edge(unsigned vm, unsigned irq)
 {
-	(void)vm; (void)irq;
+	vplic_raise(vm, irq);
 }
 
 bool irq_dispatch(bool guest)
@@ -114,6 +117,8 @@ bool irq_dispatch(bool guest)
 	}
 	if (pending & SIP_STIP)
 		timer_interrupt(guest);
+	if (pending & SIP_SEIP)
+		plic_dispatch();
 	return kicked;
 }
 

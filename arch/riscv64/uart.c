@@ -1,12 +1,14 @@
 /* The hypervisor's console: a 16550A (ns16550a, byte registers), polled
- * for output. Input (for the partition holding the console focus) needs its
- * interrupt through the PLIC: the next step of the riscv64 port. */
+ * for output; input (for the partition holding the console focus) comes
+ * with its receive interrupt, through the PLIC (plic.c). */
 #include <tessera/arch.h>
 #include "arch.h"
 
 #define UART_RBR    0
 #define UART_THR    0
+#define UART_IER    1
 #define UART_LSR    5
+#define IER_ERBFI   0x01u   /* received data available interrupt */
 #define LSR_DR      0x01u   /* data ready */
 #define LSR_THRE    0x20u   /* transmit holding register empty */
 
@@ -27,4 +29,9 @@ int console_rx_getc(void)
 	if (!(uart()[UART_LSR] & LSR_DR))
 		return -1;
 	return uart()[UART_RBR];
+}
+
+void console_rx_enable(void)
+{
+	uart()[UART_IER] = IER_ERBFI;
 }

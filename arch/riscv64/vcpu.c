@@ -3,6 +3,7 @@
 #include <tessera/core.h>
 #include "arch.h"
 #include "csr.h"
+#include "vplic.h"
 
 extern uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE];
 _Noreturn void frame_launch(const struct frame *f, uint8_t *pcpu_area);
@@ -60,7 +61,8 @@ static _Noreturn void enter(const struct vm_config *vm, const struct vcpu_config
 	csr_write(vscause, 0);
 	csr_write(vstval, 0);
 	csr_write(vsatp, 0);
-	csr_write(hvip, 0);
+	/* Its virtual PLIC context's line, as the partition's PLIC has it. */
+	csr_write(hvip, vplic_line((unsigned)(vcpu - tessera_vcpus)) ? HVIP_VSEIP : 0);
 	if (have_sstc)
 		csr_write(vstimecmp, ~0ull);
 	guest_timer_set(~0ull);

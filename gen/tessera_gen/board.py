@@ -146,6 +146,11 @@ def load_board(name, boards_dir):
         rt = Table(r, file, f"reserved[{i}]")
         reserved.append((rt.int("base"), rt.int("size"), rt.str("what")))
         rt.finish()
+    reserved_cpus = []
+    for i, r in enumerate(top.list("reserved_cpu", required=False) or []):
+        rt = Table(r, file, f"reserved_cpu[{i}]")
+        reserved_cpus.append((rt.int("id"), rt.str("what"), rt.key("id")))
+        rt.finish()
     qemu_t = top.table("qemu")
     qemu = {k: qemu_t.str(k) for k in ("binary", "machine", "cpu", "memory", "extra")}
     qemu_t.finish()
@@ -179,12 +184,19 @@ def load_board(name, boards_dir):
     for i, (base, size, what) in enumerate(reserved):
         if base % PAGE or size % PAGE or not size:
             raise ConfigError(file, f"reserved[{i}]", f"{base:#x}-{base + size:#x} ({what}) is not whole 4 KiB pages")
+    firmware_cpus = {}
+    for hw_id, what, key in reserved_cpus:
+        if hw_id not in cpus:
+            raise ConfigError(file, key, f"{hw_id:#x} is no CPU of {dts.name} (its /cpus: "
+                                         f"{', '.join(f'{c:#x}' for c in cpus)})")
+        firmware_cpus[cpus.index(hw_id)] = what
     uart_off = fdt.node(console)
     uart = fdt.reg(uart_off)
     common = dict(name=name, dir=bdir, arch=arch, dtb=blob, cpus=cpus, cpu_compatible=compat,
                   ram=sorted(ram), devices=devices, hyp_base=hyp_base, hyp_size=hyp_size,
                   uart_base=uart[0][0], qemu=qemu, virtio=sorted(virtio), reserved=reserved,
-                  console_compatible=(fdt.strings(uart_off, "compatible") or [""])[0])
+                  console_compatible=(fdt.strings(uart_off, "compatible") or [""])[0],
+                  firmware_cpus=firmware_cpus)
     if arch == "riscv64":
         return Board(**common, **_riscv64_parts(fdt, dts, cpu_offs, console, uart_off, exit_node))
     if arch == "x86_64":
@@ -268,11 +280,11 @@ def _riscv64_parts(fdt, dts, cpu_offs, console, uart_off, exit_node):
     if mmu not in RISCV_PAGING:
         raise ConfigError(dts, "/cpus", f"mmu-type {mmu!r}: Tessera needs Sv39 or more (riscv,sv39, "
                                         "riscv,sv48 or riscv,sv57)")
-    plic = clint = None
+    plic = clint = plic_off = None
     for off in walk_devices(fdt):
         node_compat = fdt.strings(off, "compatible")
         if "riscv,plic0" in node_compat or "sifive,plic-1.0.0" in node_compat:
-            plic = fdt.reg(off)[0]
+            plic, plic_off = fdt.reg(off)[0], off
         elif "riscv,clint0" in node_compat or "sifive,clint0" in node_compat:
             clint = fdt.reg(off)[0]
     if plic is None:
@@ -281,6 +293,14 @@ def _riscv64_parts(fdt, dts, cpu_offs, console, uart_off, exit_node):
     if "ns16550a" not in fdt.strings(uart_off, "compatible"):
         raise ConfigError(dts, console, "the console UART must be an ns16550a (the hypervisor's "
                                         "riscv64 console driver)")
+    ndev = (fdt.cells(plic_off, "riscv,ndev") or [0])[0]
+    if not 0 < ndev <= PLIC_MAX_SOURCE:
+        raise ConfigError(dts, fdt.path(plic_off), f"riscv,ndev must be the PLIC's highest source "
+                                                   f"number, 1-{PLIC_MAX_SOURCE}")
+    uart_irq = (fdt.cells(uart_off, "interrupts") or [0])[0]
+    if not 0 < uart_irq <= ndev:
+        raise ConfigError(dts, console, "the console UART needs its PLIC source in interrupts "
+                                        "(the hypervisor's console input)")
     exit_test = None
     if exit_node is not None:
         off = fdt.node(exit_node)
@@ -290,7 +310,35 @@ def _riscv64_parts(fdt, dts, cpu_offs, console, uart_off, exit_node):
                                               "with an exit status")
         exit_test = (fdt.reg(off)[0][0], fdt.path(off))
     return dict(timebase=timebase, cpu_isa=isa, mmu_type=mmu, plic=plic, clint=clint,
-                exit_test=exit_test)
+                exit_test=exit_test, uart_irq=uart_irq, plic_ndev=ndev,
+                plic_contexts=_plic_s_contexts(fdt, dts, plic_off, cpu_offs))
+
+
+PLIC_MAX_SOURCE = 1023                  # the PLIC's source numbers: 1-1023
+IRQ_S_EXT = 9                           # a hart's supervisor external interrupt
+
+
+def _plic_s_contexts(fdt, dts, plic_off, cpu_offs):
+    """For each hart (in /cpus order) the PLIC context that raises its
+    supervisor external interrupt: the index of the <&intc 9> pair naming
+    the hart's interrupt controller in the PLIC's interrupts-extended."""
+    by_phandle = {}
+    for i, off in enumerate(cpu_offs):
+        for sub in fdt.subnodes(off):
+            if "riscv,cpu-intc" in fdt.strings(sub, "compatible"):
+                by_phandle[(fdt.cells(sub, "phandle") or [0])[0]] = i
+    cells = fdt.cells(plic_off, "interrupts-extended") or []
+    contexts = [None] * len(cpu_offs)
+    for ctx in range(len(cells) // 2):
+        hart = by_phandle.get(cells[2 * ctx])
+        if hart is not None and cells[2 * ctx + 1] == IRQ_S_EXT and contexts[hart] is None:
+            contexts[hart] = ctx
+    if None in contexts:
+        raise ConfigError(dts, fdt.path(plic_off), f"interrupts-extended gives hart "
+                                                   f"{contexts.index(None)} no supervisor context "
+                                                   f"(<&its-intc {IRQ_S_EXT}>): Tessera takes its "
+                                                   "interrupts there")
+    return contexts
 
 
 ISA_IO_SPACE = 1                        # isa bus: reg = <1 port size> is an I/O port range

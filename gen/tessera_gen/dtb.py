@@ -5,11 +5,14 @@ import libfdt
 
 from .board import Fdt, walk_devices
 
-from .model import EMU_CONSOLE, MEM_DEVICE
+from .model import EMU_CONSOLE, EMU_SYSCON, MEM_DEVICE
 
 PHANDLE_CLK = 1
 PHANDLE_GIC = 2
+PHANDLE_PLIC = 3                        # riscv64: the virtual PLIC
+PHANDLE_SYSCON = 4                      # riscv64: the power switch (emu_type 0x3)
 PHANDLE_CPU_INTC = 0x10                 # riscv64: hart i's interrupt controller is 0x10 + i
+IRQ_S_EXT = 9                           # riscv64: a hart's supervisor external interrupt
 GIC_SPI, GIC_PPI = 0, 1
 IRQ_LEVEL_HIGH, IRQ_EDGE_RISING = 4, 1
 
@@ -104,8 +107,7 @@ def guest_dtb(vm, board):
         sw.property("reg", _cells(console.gpa, console.size))
         sw.property("clocks", _cells(PHANDLE_CLK, PHANDLE_CLK, ncells=1))
         sw.property("clock-names", _strings("uartclk", "apb_pclk"))
-        if vm.vgic and console.irq:
-            sw.property("interrupts", _cells(GIC_SPI, console.irq - 32, IRQ_LEVEL_HIGH, ncells=1))
+        _interrupts(sw, vm, console.irq)
         sw.end_node()
 
     for p in vm.passthrough:
@@ -121,8 +123,7 @@ def guest_dtb(vm, board):
         sw.property_u32("tessera,channel-id", ch.id)
         sw.property_string("tessera,access", end.access)
         sw.property("tessera,peers", _strings(*[e.vm_name for e in ch.ends if e is not end]))
-        if end.irq and vm.vgic:
-            sw.property("interrupts", _cells(GIC_SPI, end.irq - 32, IRQ_EDGE_RISING, ncells=1))
+        _interrupts(sw, vm, end.irq, edge=True)
         sw.end_node()
 
     return _finish(sw, vm, uart if console else None)
@@ -150,9 +151,22 @@ def _passthrough_node(sw, vm, p, board):
             sw.property("clocks", _cells(PHANDLE_CLK, ncells=1))
             sw.property("clock-names", _strings("apb_pclk"))
     sw.property("reg", _cells(p.gpa, p.size))
-    if p.irq and vm.vgic:
-        sw.property("interrupts", _cells(GIC_SPI, p.irq - 32, IRQ_LEVEL_HIGH, ncells=1))
+    _interrupts(sw, vm, p.irq)
     sw.end_node()
+
+
+def _interrupts(sw, vm, irq, edge=False):
+    """A device node's interrupt irq (0: none) at the partition's virtual
+    interrupt controller: an SPI of its GIC, or a source of its PLIC (whose
+    specifier is the source number alone)."""
+    if irq and vm.vgic:
+        sw.property("interrupts", _cells(GIC_SPI, irq - 32, IRQ_EDGE_RISING if edge else IRQ_LEVEL_HIGH,
+                                         ncells=1))
+    elif irq and vm.vplic:
+        # Named on each device, as QEMU's tree does: a parent in the root
+        # would also become the harts' interrupt controllers' parent.
+        sw.property_u32("interrupt-parent", PHANDLE_PLIC)
+        sw.property_u32("interrupts", irq)
 
 
 RISCV_ISA_GUEST_DROPS = ("h",)          # a guest has no hypervisor extension of its own
@@ -168,9 +182,9 @@ def _guest_isa(isa):
 
 def _riscv64_dtb(vm, board):
     """riscv64: harts (reg = the virtual hart id) each with its interrupt
-    controller node, memory, the console (a 16550A), passthrough devices and
-    chosen. SBI needs no node; there is no interrupt controller above the
-    harts' own yet (the virtual PLIC comes with interrupts)."""
+    controller node, memory, the virtual PLIC (one supervisor context per
+    vCPU, in vCPU order), the console (a 16550A), passthrough devices and
+    chosen. SBI needs no node."""
     sw = libfdt.FdtSw()
     sw.finish_reservemap()
     sw.begin_node("")
@@ -202,6 +216,20 @@ def _riscv64_dtb(vm, board):
 
     _memory_node(sw, vm)
 
+    if vm.vplic:
+        base, size = vm.vplic
+        sw.begin_node(f"plic@{base:x}")
+        sw.property("compatible", _strings("sifive,plic-1.0.0", "riscv,plic0"))
+        sw.property("reg", _cells(base, size))
+        sw.property_u32("#address-cells", 0)
+        sw.property_u32("#interrupt-cells", 1)
+        sw.property("interrupt-controller", b"")
+        sw.property_u32("riscv,ndev", board.plic_ndev)
+        sw.property("interrupts-extended", _cells(*[c for i in range(len(vm.vcpus))
+                                                    for c in (PHANDLE_CPU_INTC + i, IRQ_S_EXT)], ncells=1))
+        sw.property_u32("phandle", PHANDLE_PLIC)
+        sw.end_node()
+
     console = next((d for d in vm.emu if d.type == EMU_CONSOLE), None)
     if console:
         uart = f"serial@{console.gpa:x}"
@@ -209,12 +237,38 @@ def _riscv64_dtb(vm, board):
         sw.property_string("compatible", "ns16550a")
         sw.property("reg", _cells(console.gpa, console.size))
         sw.property_u32("clock-frequency", NS16550_CLOCK)
+        _interrupts(sw, vm, console.irq)
         sw.end_node()
+
+    syscon = next((d for d in vm.emu if d.type == EMU_SYSCON), None)
+    if syscon:
+        _syscon_nodes(sw, syscon)
 
     for p in vm.passthrough:
         _passthrough_node(sw, vm, p, board)
 
     return _finish(sw, vm, uart if console else None)
+
+
+SYSCON_POWEROFF, SYSCON_REBOOT = 0x5555, 0x7777     # the SiFive test device's commands
+
+
+def _syscon_nodes(sw, d):
+    """The power switch as QEMU virt describes its own: a SiFive test
+    device that is a syscon, and the poweroff and reboot nodes that write
+    its commands (what U-Boot's and Linux's syscon drivers look for)."""
+    sw.begin_node(f"test@{d.gpa:x}")
+    sw.property("compatible", _strings("sifive,test1", "sifive,test0", "syscon"))
+    sw.property("reg", _cells(d.gpa, d.size))
+    sw.property_u32("phandle", PHANDLE_SYSCON)
+    sw.end_node()
+    for name, value in (("poweroff", SYSCON_POWEROFF), ("reboot", SYSCON_REBOOT)):
+        sw.begin_node(name)
+        sw.property_string("compatible", f"syscon-{name}")
+        sw.property_u32("regmap", PHANDLE_SYSCON)
+        sw.property_u32("offset", 0)
+        sw.property_u32("value", value)
+        sw.end_node()
 
 
 def _memory_node(sw, vm):

@@ -10,7 +10,7 @@ import jinja2
 from . import pagetable as pt
 from .arch import info
 from .errors import ConfigError
-from .model import MEM_DEVICE, PAGE
+from .model import EMU_SYSCON, MEM_DEVICE, PAGE
 from .validate import rng
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -135,6 +135,11 @@ def console_kind(board):
     return "EMU_VUART_NS16550" if "ns16550a" in board.console_compatible else "EMU_VUART_PL011"
 
 
+def emu_kind(board, device):
+    """struct emu_device.kind of an emu_devices entry (validate allowed its type)."""
+    return "EMU_SYSCON" if device.type == EMU_SYSCON else console_kind(board)
+
+
 def _images(system, final):
     images = []
     for i, vm in enumerate(system.vms):
@@ -200,7 +205,7 @@ def emit(system, hyp, pool, out, final, config_name):
     top = max([irq for vm in system.vms for irq, _ in vm.irqs], default=31)
     nr_spis = max(32, -(-(top + 1 - 32) // 32) * 32)
     ctx = dict(config_name=config_name, nr_spis=nr_spis, run_time_ms=system.run_time_ms, arch=info(system.board),
-               console_kind=console_kind(system.board),
+               emu_kind=lambda d: emu_kind(system.board, d),
                channels=system.channels, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
                pcpus=pcpus, nr_vcpus=first, images=_images(system, final))
     for vm in system.vms:

@@ -1,4 +1,6 @@
-"""The one error type the generator raises for bad input."""
+"""The one error type the generator raises for bad input, and its notices."""
+
+import sys
 
 
 def one_line(text):
@@ -7,6 +9,12 @@ def one_line(text):
     such as \\n or \\u2028: a message that quotes a config's key or path
     stays one line, and cannot move a terminal's cursor."""
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def notice(file, key, message):
+    """One line on stderr about a config the generator accepts but reads
+    differently from what it says (the build goes on)."""
+    print(one_line(f"notice: {file}: {key}: {message}"), file=sys.stderr)
 
 
 class ConfigError(Exception):

@@ -10,7 +10,10 @@ MEM_FLAGS_ALL = 0x3F
 
 MAP_ALLOC, MAP_IDENTICAL = 0, 1      # memory_regions map_type
 
-EMU_CONSOLE = 0x2                    # emu_devices type (ArceOS numbering)
+EMU_CONSOLE = 0x2                    # emu_devices types (ArceOS numbering): a console,
+EMU_SYSCON = 0x3                     # riscv64: the SiFive test device as the partition's power switch,
+EMU_PLIC = 0x30                      # a PLIC (riscv64: the virtual PLIC every partition has)
+SYSCON_SIZE = 0x1000                 # the power switch's page (QEMU virt's test@100000)
 
 SPI_FIRST = 32                       # GIC: INTIDs 0-15 SGIs, 16-31 PPIs, 32-1019 SPIs
 GICR_FRAME = 0x20000                 # one GICv3 redistributor: RD_base + SGI_base
@@ -116,7 +119,8 @@ class Vm:
     s2_root: int = 0
     vgic: Optional[tuple] = None       # GICv3: (gicd, size, gicr, size); GICv2: (gicd, size, gicc, size); guest-physical
     vgic_cpu: Optional[tuple] = None   # GICv2: the guest's GICC (gpa) is the GICV frame (hpa): (gpa, hpa, size)
-    irqs: list = field(default_factory=list)   # [(INTID, from hardware?)] the partition owns
+    vplic: Optional[tuple] = None      # riscv64: the virtual PLIC, (base, size) guest-physical
+    irqs: list = field(default_factory=list)   # [(INTID or PLIC source, from hardware?)] the partition owns
     device_maps: list = field(default_factory=list)   # [(gpa, hpa, size, note)]: devices stage 2 maps
     forwarded: list = field(default_factory=list)     # [Passthrough] whose accesses the core forwards
     ports: list = field(default_factory=list)         # x86_64: [Passthrough] I/O port ranges it owns
@@ -160,8 +164,9 @@ class Board:
     console_compatible: str = ""       # of the hypervisor's console UART: its model
     virtio: list = field(default_factory=list)   # [(base, size)] of the virtio,mmio nodes, by address
     reserved: list = field(default_factory=list)  # [(base, size, what)]: RAM the firmware keeps
+    uart_irq: int = 0                  # the console UART's interrupt: INTID (aarch64), PLIC source (riscv64)
+    firmware_cpus: dict = field(default_factory=dict)  # {CPU index: what}: CPUs the firmware keeps
     # aarch64
-    uart_irq: int = 0                  # the console UART's INTID
     gic_version: int = 0               # 2 or 3
     gicd: Optional[tuple] = None       # (base, size)
     gicr: Optional[tuple] = None       # GICv3: the redistributor region
@@ -178,6 +183,8 @@ class Board:
     plic: Optional[tuple] = None       # (base, size)
     clint: Optional[tuple] = None      # (base, size)
     exit_test: Optional[tuple] = None  # hypervisor.exit: (base, node path) of the SiFive test device
+    plic_ndev: int = 0                 # the PLIC's highest source number (riscv,ndev)
+    plic_contexts: list = field(default_factory=list)  # per hart: its supervisor-level PLIC context
     # x86_64 (timebase above: the local APIC timer's clock; uart_base: an I/O port)
     acpi_pm: Optional[int] = None      # I/O port of the ACPI PM registers (PM1a_CNT at +4)
     exit_port: Optional[tuple] = None  # hypervisor.exit: (I/O port, node path) of isa-debug-exit

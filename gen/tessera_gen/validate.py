@@ -3,9 +3,9 @@
 Each check raises ConfigError naming the file, the key path and the fix.
 """
 
-from .errors import ConfigError
-from .model import (EMU_CONSOLE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS, MAP_IDENTICAL, MEM_DEVICE,
-                    MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
+from .errors import ConfigError, notice
+from .model import (EMU_CONSOLE, EMU_PLIC, EMU_SYSCON, SYSCON_SIZE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS,
+                    MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
 from .arch import info
 from .schema import keypath
 
@@ -77,8 +77,8 @@ def _check_vcpus(vm, board):
                                   f"{v.virt_id:#x} repeats phys_cpu_ids[{seen[v.virt_id]}]; each vCPU needs its own virtual MPIDR")
         seen[v.virt_id] = v.index
         sets_key = vm.key(keypath("base.phys_cpu_sets", v.index))
-        if v.cpu_set is None:                   # not given: any CPU of the board
-            v.cpu_set = all_cpus
+        if v.cpu_set is None:                   # not given: any CPU of the board the firmware does not keep
+            v.cpu_set = all_cpus & ~sum(1 << p for p in board.firmware_cpus)
             continue
         if v.cpu_set == 0:
             raise ConfigError(vm.file, sets_key,
@@ -91,6 +91,7 @@ def _check_vcpus(vm, board):
             raise ConfigError(vm.file, sets_key,
                               f"{v.cpu_set:#x} names {names}, but board {board.name} has CPUs 0-{ncpu - 1} "
                               f"(mask {all_cpus:#x})")
+        _check_not_firmwares(vm, board, v, sets_key)
 
 
 def _check_hart_id(vm, board, v, key, seen):
@@ -105,6 +106,17 @@ def _check_hart_id(vm, board, v, key, seen):
                                         "needs its own hart id")
     if v.cpu_set is None:
         v.cpu_set = 1 << board.cpus.index(v.virt_id)
+        _check_not_firmwares(vm, board, v, key)
+
+
+def _check_not_firmwares(vm, board, v, key):
+    """No vCPU on a CPU the firmware keeps for itself (board.toml
+    reserved_cpu: an OpenSBI domain of its own, say)."""
+    for p, what in sorted(board.firmware_cpus.items()):
+        if v.cpu_set >> p & 1:
+            name = info(board).cpu_id
+            raise ConfigError(vm.file, key, f"puts vCPU {v.index} on CPU {p} ({name} {board.cpus[p]:#x}), which "
+                                            f"{what} keeps for itself (board {board.name}); use another CPU")
 
 
 def _in_ram(board, base, size):
@@ -150,25 +162,54 @@ def _check_regions(vm, board):
                                   "move it, or use map_type 0 to let the generator place it")
 
 
+def _plic_as_virtual(vm, board):
+    """riscv64: what an ArceOS hypervisor VM file says of the PLIC (an
+    emulated one, emu_type 0x30, or the physical one passed through) is
+    Tessera's virtual PLIC, which every partition gets at the board's PLIC
+    address: the entries are dropped, a passthrough with a notice."""
+    for d in [d for d in vm.emu if d.type == EMU_PLIC]:
+        if (d.gpa, d.size) != board.plic:
+            raise ConfigError(vm.file, vm.key(d.key), f"emu_type {EMU_PLIC:#x} (PLIC) at {rng(d.gpa, d.size)}: "
+                                                      f"the virtual PLIC is at the board's PLIC, "
+                                                      f"{rng(*board.plic)}")
+        vm.emu.remove(d)
+    for p in [p for p in vm.passthrough if overlaps(p.hpa, p.size, *board.plic)]:
+        notice(vm.file, vm.key(p.key), f"the physical PLIC is not passed through: the partition gets "
+                                       f"Tessera's virtual PLIC at {rng(*board.plic)} instead (one PLIC "
+                                       "shared by partitions could not keep them apart)")
+        vm.passthrough.remove(p)
+
+
 def _check_devices(vm, board, kconfig):
-    consoles = 0
-    for d in vm.emu:
+    if board.arch == "riscv64":
+        _plic_as_virtual(vm, board)
+    consoles = syscons = 0
+    for i, d in enumerate(vm.emu):
         key = vm.key(d.key)
-        if d.type != EMU_CONSOLE:
+        if d.type == EMU_SYSCON and board.arch == "riscv64":
+            syscons += 1
+            _check_syscon(vm, key, d, syscons)
+        elif d.type != EMU_CONSOLE:
+            more = f" or {EMU_SYSCON:#x} (power switch)" if board.arch == "riscv64" else ""
             raise ConfigError(vm.file, key, f"emu_type {d.type:#x} is not an emulated device Tessera has; "
-                                            f"use {EMU_CONSOLE:#x} (console)")
-        if kconfig.get("VUART") != "y":
+                                            f"use {EMU_CONSOLE:#x} (console){more}")
+        elif kconfig.get("VUART") != "y":
             raise ConfigError(vm.file, key, "declares an emulated console but CONFIG_VUART is off; "
                                             "enable it in make menuconfig or remove the device")
-        consoles += 1
-        if consoles > 1:
-            raise ConfigError(vm.file, key, "a partition has at most one emulated console")
+        else:
+            consoles += 1
+            if consoles > 1:
+                raise ConfigError(vm.file, key, "a partition has at most one emulated console")
         if board.arch == "x86_64":
             _check_io_ports(vm, key, d)
             continue
         _check_aligned(vm, key, d.gpa, d.size)
         _check_ipa(vm, key, d.gpa, d.size, board)
         _check_not_ram(vm, key, d.gpa, d.size)
+        for d2 in vm.emu[:i]:
+            if overlaps(d.gpa, d.size, d2.gpa, d2.size):
+                raise ConfigError(vm.file, key, f"guest range {rng(d.gpa, d.size)} overlaps emulated device "
+                                                f"{d2.name} ({rng(d2.gpa, d2.size)})")
     if board.arch == "x86_64":
         _check_x86_ports(vm, board)
     for i, p in enumerate(vm.passthrough):
@@ -197,9 +238,22 @@ def _check_devices(vm, board, kconfig):
                 raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} overlaps emulated device {d.name}")
 
 
+def _check_syscon(vm, key, d, count):
+    """riscv64 emu_type 0x3: a SiFive test device (one page) whose poweroff
+    and reset end or restart the partition."""
+    if count > 1:
+        raise ConfigError(vm.file, key, "a partition has at most one emulated power switch (emu_type 0x3)")
+    if d.irq:
+        raise ConfigError(vm.file, vm.key(keypath(d.key, 3)), f"irq {d.irq}: the power switch raises no "
+                                                              "interrupt; set it to 0")
+    if d.gpa % PAGE or d.size != SYSCON_SIZE:
+        raise ConfigError(vm.file, key, f"range {rng(d.gpa, d.size)}: the power switch is one 4 KiB page "
+                                        f"(length {SYSCON_SIZE:#x}) at a page-aligned address")
+
+
 GUEST_GETS = "a partition gets a console as an emulated device and a virtual GIC"
 EXIT_IS = "it reports how the run ended (board.toml hypervisor.exit)"
-GUEST_GETS_RISCV = "a partition gets a console as an emulated device (a virtual PLIC comes next)"
+GUEST_GETS_RISCV = "a partition gets a console as an emulated device and a virtual PLIC"
 
 
 IO_PORTS = 0x10000                     # x86: the I/O port space
@@ -336,27 +390,31 @@ def _check_not_hypervisors(vm, key, hpa, size, board):
 
 
 def _check_interrupts(vm, board, kconfig):
-    """The SPIs a partition's devices raise, and its virtual GIC at the
-    board's addresses: on a GICv3 a distributor and one redistributor
-    frame per vCPU; on a GICv2 a distributor and the CPU interface, which
-    is the GICV frame mapped where the guest expects GICC."""
+    """The interrupts a partition's devices raise, and its virtual interrupt
+    controller at the board's addresses: on riscv64 a virtual PLIC; on
+    aarch64 a virtual GIC (GICv3: a distributor and one redistributor frame
+    per vCPU; GICv2: a distributor and the CPU interface, which is the GICV
+    frame mapped where the guest expects GICC)."""
     sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + \
               [(p.irq, p.key, True) for p in vm.passthrough if p.irq]
-    if board.arch in ("riscv64", "x86_64"):
+    if board.arch == "x86_64":
         if sources:
-            controller = "virtual PLIC yet (it comes next)" if board.arch == "riscv64" else "virtual I/O APIC yet"
             raise ConfigError(vm.file, vm.key(sources[0][1]),
-                              f"gives the partition interrupt {sources[0][0]}, but on {board.arch} Tessera has no "
-                              f"{controller}; set the irq to 0")
+                              f"gives the partition interrupt {sources[0][0]}, but on x86_64 Tessera has no "
+                              "virtual I/O APIC yet; set the irq to 0")
         return
-    vgic_on = kconfig.get("VGIC") == "y"
+    riscv = board.arch == "riscv64"
+    vgic_on = riscv or kconfig.get("VGIC") == "y"
     if sources and not vgic_on:
         raise ConfigError(vm.file, vm.key(sources[0][1]),
                           "gives the partition an interrupt but CONFIG_VGIC is off; enable it in "
                           "make menuconfig or set the irq to 0")
     seen = {}
     for irq, key, hw in sources:
-        if irq < SPI_FIRST:
+        if riscv and irq > board.plic_ndev:
+            raise ConfigError(vm.file, vm.key(key), f"irq {irq} is no PLIC source of board {board.name}; "
+                                                    f"its sources are 1-{board.plic_ndev}")
+        if not riscv and irq < SPI_FIRST:
             raise ConfigError(vm.file, vm.key(key), f"irq {irq} is not a shared peripheral interrupt; "
                                                     f"devices use INTIDs {SPI_FIRST}-1019")
         if irq in seen:
@@ -368,6 +426,24 @@ def _check_interrupts(vm, board, kconfig):
     vm.irqs = sorted((irq, hw) for irq, _, hw in sources)
     if not vgic_on:
         return
+    if riscv:
+        vm.vplic = board.plic
+        frames = [("virtual PLIC", board.plic)]
+    else:
+        frames = _vgic_frames(vm, board)
+    for name, (base, size) in frames:
+        for r in vm.regions:
+            if overlaps(base, size, r.gpa, r.size):
+                raise ConfigError(vm.file, vm.key(r.key), f"guest range {rng(r.gpa, r.size)} overlaps the "
+                                                          f"{name} ({rng(base, size)})")
+        for d in vm.emu + vm.passthrough:
+            if overlaps(base, size, d.gpa, d.size):
+                raise ConfigError(vm.file, vm.key(d.key), f"guest range {rng(d.gpa, d.size)} overlaps the "
+                                                          f"{name} ({rng(base, size)})")
+
+
+def _vgic_frames(vm, board):
+    """The virtual GIC's guest-physical frames, [(name, (base, size))]."""
     gicd = board.gicd
     if board.gic_version == 3:
         cpu = (board.gicr[0], len(vm.vcpus) * GICR_FRAME)
@@ -381,15 +457,7 @@ def _check_interrupts(vm, board, kconfig):
         cpu_name = "virtual GIC CPU interface"
         vm.vgic_cpu = (gicc[0], gicv[0], GICV2_CPU_IF)
     vm.vgic = (gicd[0], gicd[1], cpu[0], cpu[1])
-    for name, (base, size) in (("virtual GIC distributor", gicd), (cpu_name, cpu)):
-        for r in vm.regions:
-            if overlaps(base, size, r.gpa, r.size):
-                raise ConfigError(vm.file, vm.key(r.key), f"guest range {rng(r.gpa, r.size)} overlaps the "
-                                                          f"{name} ({rng(base, size)})")
-        for d in vm.emu + vm.passthrough:
-            if overlaps(base, size, d.gpa, d.size):
-                raise ConfigError(vm.file, vm.key(d.key), f"guest range {rng(d.gpa, d.size)} overlaps the "
-                                                          f"{name} ({rng(base, size)})")
+    return [("virtual GIC distributor", gicd), (cpu_name, cpu)]
 
 
 def _check_aligned(vm, key, base, size):

@@ -42,6 +42,7 @@
 #include "psci.h"
 #include "timer.h"
 #include "uart.h"
+#include "workload.h"
 
 #define ITERS			1000	/* every averaged figure */
 #define WARMUP			16	/* iterations of the cross-CPU tests not counted */
@@ -57,11 +58,6 @@
 #define CONSOLE_SPI		33	/* the console's interrupt: the partition owns it */
 #define UARTFR			0x018	/* PL011 flag register */
 #define VIRTIO_MAGIC		0x000	/* virtio-mmio MagicValue, "virt" */
-
-/* The fixed workload: WL_BYTES of xorshift64 output, then CRC-32 over them WL_PASSES times. */
-#define WL_BYTES		(4ul << 20)
-#define WL_PASSES		4
-#define WL_ALIGN		(1ul << 20)
 
 static uint64_t freq;			/* CNTFRQ_EL0 */
 static uint64_t ns_per_tick;		/* 1e9 / freq if whole, else 0 (no exact clock) */
@@ -91,8 +87,6 @@ static uint64_t pong_mpidr;
 static volatile uint64_t pong_vct, pong_pmc;	/* vCPU 0, at its handler's entry */
 static atomic_uint pong_count;
 static volatile uint32_t other_irqs;
-
-static uint32_t crc_table[256];
 
 /* --- output --- */
 
@@ -147,13 +141,6 @@ static void report(const char *name, uint64_t iters, int64_t ticks, bool have_in
 }
 
 /* --- the device tree --- */
-
-static uint32_t dtb_size(uintptr_t dtb)
-{
-	const uint8_t *b = (const uint8_t *)dtb;
-
-	return (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
-}
 
 /* The lowest virtio-mmio transport of the tree (bare: QEMU's first of 32;
  * under Tessera: the one configs/bench.toml gives, at the same address). */
@@ -492,49 +479,6 @@ static void bench_sgi_roundtrip(void)
 }
 
 /* --- the fixed workload --- */
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t workload(uint64_t *buf)
-{
-	uint64_t x = 0x9e3779b97f4a7c15ull;
-	uint32_t crc = 0xffffffffu;
-
-	for (size_t i = 0; i < WL_BYTES / 8; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		buf[i] = x;
-	}
-	for (unsigned int pass = 0; pass < WL_PASSES; pass++) {
-		const uint8_t *p = (const uint8_t *)buf;
-		for (size_t i = 0; i < WL_BYTES; i++)
-			crc = crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	}
-	return ~crc;
-}
-
-/* Where the buffer goes: above the image, inside /memory, clear of the DTB. */
-static uint64_t *workload_buffer(uintptr_t dtb)
-{
-	uint64_t start = ((uint64_t)(uintptr_t)_end + WL_ALIGN - 1) & ~(WL_ALIGN - 1);
-	uint64_t dtb_end = dtb + dtb_size(dtb);
-
-	if (dtb < start + WL_BYTES && dtb_end > start)
-		start = (dtb_end + WL_ALIGN - 1) & ~(WL_ALIGN - 1);
-	if (start + WL_BYTES > RAM_END ||
-	    (dt.nmem && (start < dt.mem[0].base || start + WL_BYTES > dt.mem[0].end)))
-		return NULL;
-	return (uint64_t *)(uintptr_t)start;
-}
 
 static void bench_workload(uintptr_t dtb)
 {

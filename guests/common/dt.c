@@ -124,6 +124,12 @@ static void scan_node(void *ctx, const struct fdt_node *n)
 			}
 			return;
 		}
+		if (fdt_name_is(n->name, "cpus")) {
+			v = fdt_prop(n, "timebase-frequency", &len);
+			if (v && len == 4)
+				dt.timebase_hz = (uint32_t)fdt_read_cells(v, 1);
+			return;
+		}
 		if (fdt_name_is(n->name, "psci")) {
 			v = fdt_prop(n, "method", &len);
 			dt.psci_smc = v && fdt_stringlist_contains(v, len, "smc");

@@ -35,6 +35,7 @@ struct dt {
 	 * (27 and 30, the architecture's recommendation, if it has none). */
 	unsigned int vtimer_intid, ptimer_intid;
 	unsigned int pmu_intid;		/* arm,armv8-pmuv3's overflow PPI as an INTID; 0: none */
+	uint32_t timebase_hz;		/* /cpus timebase-frequency (riscv64: the time CSR's); 0: none */
 	const char *bootargs;		/* /chosen bootargs (not NUL-terminated), or NULL */
 	uint32_t bootargs_len;
 };

@@ -55,7 +55,7 @@ CC      := $(CROSS_COMPILE)gcc
 OBJCOPY := $(CROSS_COMPILE)objcopy
 
 CFLAGS := -std=c11 -Wall -Wextra -Werror -ffreestanding -nostdlib -O2 \
-	  $(ARCH_CFLAGS) -fno-pic -fno-stack-protector -I$(SRC)/$(ARCH) -I$(LIB)/$(ARCH) -I$(LIB)
+	  $(ARCH_CFLAGS) -fno-pic -fno-stack-protector -I$(SRC)/$(ARCH) -I$(SRC) -I$(LIB)/$(ARCH) -I$(LIB)
 CFLAGS += -fno-asynchronous-unwind-tables -fno-unwind-tables
 # No memset/memcpy calls conjured from loops: there is no C library.
 CFLAGS += -fno-builtin -fno-tree-loop-distribute-patterns

@@ -9,12 +9,15 @@
  *   GUEST-UP cpus=<n> online=<list>
  *   GUEST-SMP ok cpus=<n>   |   GUEST-SMP fail: cpu<i> timer <a>-><b> ipi <c>-><d>
  *   GUEST-DISK read <line> (plic irqs <n>)   |   GUEST-DISK unreadable
+ *   GUEST-INPUT?  then  GUEST-ECHO <line typed>
  *   GUEST-DONE
  * then it powers off with reboot(RB_POWER_OFF), which the kernel does by SBI
  * SRST shutdown, so QEMU or a partition ends by itself. GUEST-DISK appears
  * only when there is a virtio-blk disk (/dev/vda): its first line, read
  * raw (no filesystem), and the interrupts its virtio transport took through
- * the PLIC.
+ * the PLIC. GUEST-INPUT? appears only with guest.echo on the kernel's
+ * command line: init then reads one line typed on its console (through the
+ * UART's receive interrupt) and says it back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -239,6 +242,21 @@ static void disk_check(void)
     say("GUEST-DISK read %s (plic irqs %llu)\n", line, irqs.virtio);
 }
 
+/* With guest.echo on the command line: one line typed on the console. */
+static void echo_check(void)
+{
+    char line[128];
+    ssize_t got;
+
+    if (!strstr(read_text("/proc/cmdline"), "guest.echo"))
+        return;
+    say("GUEST-INPUT?\n");
+    got = read(0, line, sizeof(line) - 1);
+    line[got > 0 ? got : 0] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    say("GUEST-ECHO %s\n", got > 0 ? line : "(nothing)");
+}
+
 int main(void)
 {
     static int cpus[MAX_CPUS];
@@ -270,6 +288,7 @@ int main(void)
     if (n > 0)
         smp_check(cpus, n);
     disk_check();
+    echo_check();
     say("GUEST-DONE\n");
 
     sync();

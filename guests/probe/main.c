@@ -43,6 +43,7 @@
  */
 #include <stddef.h>
 
+#include "attack.h"
 #include "bootargs.h"
 #include "cpu.h"
 #include "dt.h"
@@ -87,8 +88,6 @@
 #define SGIR_RS(n)		((uint64_t)(n) << 44)
 #define SGIR_IRM		(1ull << 40)
 
-#define PATTERN			0x0badc0de5a5a5a5aULL
-#define FDT_MAGIC_LE		0xedfe0dd0u	/* 0xd00dfeed read little-endian */
 #define SPI_PARTNER		34	/* the partner's RTC */
 #define SPI_NOBODY		48	/* nobody's */
 #define SGI_WAKE		15	/* vCPU 0 -> vCPU 1: look at the command */
@@ -108,7 +107,6 @@ static struct {
 	bool spoof;
 } args;
 
-static uintptr_t dtb_addr;
 static uint64_t freq;
 
 /* --- per-vCPU state shared between the vCPUs --- */
@@ -120,18 +118,6 @@ static volatile unsigned sgi_count[NR_CPUS][16];
 static volatile unsigned other_irqs[NR_CPUS];
 static volatile unsigned cpu_boots[NR_CPUS];	/* secondary_main entries */
 static volatile bool off_request;		/* vCPU 1: CPU_OFF yourself */
-
-/* --- what the device tree says --- */
-
-static bool in_own_ram(uint64_t a)
-{
-	return dt_mem_holding(a) != NULL;
-}
-
-static bool in_own_image(uint64_t a)
-{
-	return a >= (uintptr_t)_image_start && a < (uintptr_t)_end;
-}
 
 /* --- the bootargs --- */
 
@@ -223,8 +209,6 @@ void exception_handle(unsigned long vector, unsigned long esr, unsigned long elr
 
 /* --- attacks: arming, classifying, reporting --- */
 
-enum res { R_OK, R_SEA, R_UNDEF, R_OTHER };
-
 static inline void arm(void)
 {
 	expected_fault_arm(&traps[this_cpu()]);
@@ -237,18 +221,18 @@ static enum res disarm(void)
 	if (!expected_fault_disarm(t))
 		return R_OK;
 	if (ESR_EC(t->esr) == ESR_EC_DABT_CUR && ESR_DFSC(t->esr) == DFSC_SEA)
-		return R_SEA;
+		return R_ACCESS;
 	if (ESR_EC(t->esr) == ESR_EC_UNKNOWN)
 		return R_UNDEF;
 	return R_OTHER;
 }
 
-static uint64_t last_esr(void)
+uint64_t last_syndrome(void)
 {
 	return traps[this_cpu()].esr;
 }
 
-static enum res try_read64(uint64_t a, uint64_t *out)
+enum res try_read64(uint64_t a, uint64_t *out)
 {
 	uint64_t v;
 	arm();
@@ -275,7 +259,7 @@ static enum res try_read8(uint64_t a, uint8_t *out)
 	return disarm();
 }
 
-static enum res try_write64(uint64_t a, uint64_t v)
+enum res try_write64(uint64_t a, uint64_t v)
 {
 	arm();
 	__asm__ volatile("str %0, [%1]" : : "r"(v), "r"(a) : "memory");
@@ -307,113 +291,7 @@ static enum res try_ldp(uint64_t a, uint64_t *out)
 	return disarm();
 }
 
-static unsigned n_attacks, n_breaches;
-static char attack_name[128];
-
-static void attack(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void attack(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(attack_name, sizeof(attack_name), fmt, ap);
-	va_end(ap);
-}
-
-static void outcome(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void outcome(const char *fmt, ...)
-{
-	char out[128];
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(out, sizeof(out), fmt, ap);
-	va_end(ap);
-	n_attacks++;
-	if (out[0] == 'B' && out[1] == 'R' && out[2] == 'E')	/* "BREACH ..." */
-		n_breaches++;
-	uart_printf("probe: %s: %s\n", attack_name, out);
-}
-
-/* The outcome of an access that must be refused with a fault of kind
- * expected; v: what a read returned. */
-static void refused(enum res r, enum res expected, bool read, uint64_t v)
-{
-	if (r == expected)
-		outcome("fault");
-	else if (r == R_OK && read)
-		outcome("BREACH read 0x%lx", (unsigned long)v);
-	else if (r == R_OK)
-		outcome("BREACH write accepted");
-	else
-		outcome("fault of another kind: esr 0x%lx", (unsigned long)last_esr());
-}
-
-/* One outcome or the other, by cond; the arguments go with the second. */
-#define OUTCOME_IF(cond, good, bad_fmt, ...) \
-	do { if (cond) outcome(good); else outcome(bad_fmt, __VA_ARGS__); } while (0)
-
 /* --- 1-3: memory and devices by address --- */
-
-/*
- * Read, then write, 64 bits at a. Outside the probe's RAM both must fault.
- * Inside it (the hypervisor's host addresses are guest addresses of the
- * probe's RAM too) the access must reach the probe's own memory: what is
- * read there must be what the probe knows is there, and a write must read
- * back (then the old value is put back). The image is not written.
- */
-static void mem_attack(const char *what, uint64_t a)
-{
-	uint64_t v;
-	enum res r;
-
-	if (!in_own_ram(a)) {
-		attack("read %s 0x%lx", what, (unsigned long)a);
-		refused(try_read64(a, &v), R_SEA, true, v);
-		attack("write %s 0x%lx", what, (unsigned long)a);
-		r = try_write64(a, PATTERN);
-		refused(r, R_SEA, false, 0);
-		return;
-	}
-
-	attack("read %s 0x%lx", what, (unsigned long)a);
-	r = try_read64(a, &v);
-	if (r != R_OK)
-		outcome("fault in own RAM: esr 0x%lx", (unsigned long)last_esr());
-	else if (a == dtb_addr)
-		OUTCOME_IF((uint32_t)v == FDT_MAGIC_LE, "own-ram (the probe's device tree)",
-			   "BREACH not the probe's device tree: 0x%lx", (unsigned long)v);
-	else if (in_own_image(a))
-		outcome("own-ram (the probe's image)");
-	else
-		outcome("own-ram");
-
-	attack("write %s 0x%lx", what, (unsigned long)a);
-	if (in_own_image(a)) {
-		outcome("own-ram (the probe's image, not written)");
-		return;
-	}
-	uint64_t back = 0;
-	r = try_write64(a, PATTERN);
-	if (r == R_OK)
-		r = try_read64(a, &back);
-	try_write64(a, v);
-	if (r != R_OK)
-		outcome("fault in own RAM: esr 0x%lx", (unsigned long)last_esr());
-	else if (back != PATTERN)
-		outcome("own-ram, but read back 0x%lx", (unsigned long)back);
-	else
-		outcome("own-ram");
-}
-
-/* An 8-byte load whose last 4 bytes are past the end of the probe's RAM. */
-static void straddle_attack(uint64_t end)
-{
-	uint64_t v;
-
-	attack("read 8 bytes straddling the end of own RAM 0x%lx", (unsigned long)(end - 4));
-	refused(try_read64(end - 4, &v), R_SEA, true, v);
-}
 
 static void attack_memory(void)
 {
@@ -438,11 +316,11 @@ static void attack_memory(void)
 	uint64_t rtc = args.v[ARG_RTC];
 	uint32_t v;
 	attack("read partner RTC RTCDR 0x%lx", (unsigned long)(rtc + RTC_DR));
-	refused(try_read32(rtc + RTC_DR, &v), R_SEA, true, v);
+	refused(try_read32(rtc + RTC_DR, &v), R_ACCESS, true, v);
 	attack("write partner RTC RTCLR 0x%lx", (unsigned long)(rtc + RTC_LR));
-	refused(try_write32(rtc + RTC_LR, 0), R_SEA, false, 0);
+	refused(try_write32(rtc + RTC_LR, 0), R_ACCESS, false, 0);
 	attack("write partner RTC RTCIMSC 0x%lx", (unsigned long)(rtc + RTC_IMSC));
-	refused(try_write32(rtc + RTC_IMSC, 1), R_SEA, false, 0);
+	refused(try_write32(rtc + RTC_IMSC, 1), R_ACCESS, false, 0);
 }
 
 /* --- 4: the GIC --- */
@@ -461,7 +339,7 @@ static void gicd_bit_attack(const char *reg, uint32_t off, uint32_t read_off, un
 	enum res w = try_write32(a, bit);
 	enum res r = try_read32(dt.gicd + read_off + intid / 32 * 4, &v);
 	if (w != R_OK || r != R_OK) {
-		outcome("fault (write %d, read %d, esr 0x%lx)", w, r, (unsigned long)last_esr());
+		outcome("fault (write %d, read %d, esr 0x%lx)", w, r, (unsigned long)last_syndrome());
 	} else if (v & bit) {
 		try_write32(a + 0x80, bit);             /* the ICxxxR beside the ISxxxR */
 		outcome("own-intid");
@@ -544,7 +422,7 @@ static void attack_gic(void)
 	attack("gicd IROUTER intid 1019 (64-bit)");
 	w = try_write64(d + GICD_IROUTER + 8 * 1019, 0x3);
 	r = try_read64(d + GICD_IROUTER + 8 * 1019, &v64);
-	if (w == R_SEA && r == R_SEA)
+	if (w == R_ACCESS && r == R_ACCESS)
 		outcome("fault");
 	else if (w != R_OK || r != R_OK)
 		outcome("fault (write %d, read %d)", w, r);
@@ -563,29 +441,29 @@ static void attack_gic(void)
 
 	/* Accesses the hypervisor cannot replay, or sizes the registers do not have. */
 	attack("gicd ldp (no syndrome) 0x%lx", (unsigned long)(d + GICD_ISENABLER));
-	refused(try_ldp(d + GICD_ISENABLER, &v64), R_SEA, true, v64);
+	refused(try_ldp(d + GICD_ISENABLER, &v64), R_ACCESS, true, v64);
 	attack("gicd CTLR 64-bit read");
-	refused(try_read64(d, &v64), R_SEA, true, v64);
+	refused(try_read64(d, &v64), R_ACCESS, true, v64);
 	attack("gicd beyond its 64 KiB 0x%lx", (unsigned long)(d + dt.gicd_size));
-	refused(try_read32(d + dt.gicd_size, &v32), R_SEA, true, v32);
+	refused(try_read32(d + dt.gicd_size, &v32), R_ACCESS, true, v32);
 
 	/* Redistributors: the frames after the probe's own are the physical
 	 * ones of pCPUs 2 and 3 (the partner's). */
 	for (unsigned f = (unsigned)(dt.gicr_size / GICR_FRAME); f < 4; f++) {
 		uint64_t rd = dt.gicr + (uint64_t)f * GICR_FRAME;
 		attack("read gicr frame %u TYPER 0x%lx", f, (unsigned long)(rd + GICR_TYPER));
-		refused(try_read64(rd + GICR_TYPER, &v64), R_SEA, true, v64);
+		refused(try_read64(rd + GICR_TYPER, &v64), R_ACCESS, true, v64);
 		attack("write gicr frame %u WAKER 0x%lx", f, (unsigned long)(rd + GICR_WAKER));
-		refused(try_write32(rd + GICR_WAKER, 0), R_SEA, false, 0);
+		refused(try_write32(rd + GICR_WAKER, 0), R_ACCESS, false, 0);
 		attack("write gicr frame %u ISENABLER0 0x%lx", f, (unsigned long)(rd + GICR_ISENABLER0));
-		refused(try_write32(rd + GICR_ISENABLER0, 0xffffffff), R_SEA, false, 0);
+		refused(try_write32(rd + GICR_ISENABLER0, 0xffffffff), R_ACCESS, false, 0);
 	}
 
 	/* The physical ITS: writing GITS_TRANSLATER would raise LPIs. */
 	attack("read its GITS_CTLR 0x%lx", QEMU_VIRT_ITS);
-	refused(try_read32(QEMU_VIRT_ITS, &v32), R_SEA, true, v32);
+	refused(try_read32(QEMU_VIRT_ITS, &v32), R_ACCESS, true, v32);
 	attack("write its GITS_TRANSLATER 0x%lx", QEMU_VIRT_ITS + GITS_TRANSLATER);
-	refused(try_write32(QEMU_VIRT_ITS + GITS_TRANSLATER, 8192), R_SEA, false, 0);
+	refused(try_write32(QEMU_VIRT_ITS + GITS_TRANSLATER, 8192), R_ACCESS, false, 0);
 }
 
 /* --- 5, 10: PSCI --- */
@@ -821,7 +699,7 @@ static void undef_outcome(enum res r, uint64_t v)
 	else if (r == R_OK)
 		outcome("BREACH executed (0x%lx)", (unsigned long)v);
 	else
-		outcome("fault of another kind: esr 0x%lx", (unsigned long)last_esr());
+		outcome("fault of another kind: esr 0x%lx", (unsigned long)last_syndrome());
 }
 
 /*
@@ -893,7 +771,7 @@ static void attack_sysregs(void)
 	enum res r2 = TRY_MSR(S3_0_C12_C11_7, SGIR_INTID(9) | SGIR_IRM);
 	delay_ms(10);
 	if (r1 != R_OK || r2 != R_OK)
-		outcome("fault (%d, %d, esr 0x%lx)", r1, r2, (unsigned long)last_esr());
+		outcome("fault (%d, %d, esr 0x%lx)", r1, r2, (unsigned long)last_syndrome());
 	else
 		OUTCOME_IF(!sgis(9), "ignored", "delivered (%u)", sgis(9));
 }
@@ -931,7 +809,7 @@ static void attack_sweep(void)
 			if (++tried % 64 == 0)
 				delay_ms(1);	/* leave the host CPU to the partner now and then */
 			enum res r = try_read64(a, &v);
-			if (r == R_SEA) {
+			if (r == R_ACCESS) {
 				faults++;
 				psci_call(PSCI_VERSION, 0, 0, 0);
 			} else {
@@ -1061,6 +939,6 @@ void boot_main(uintptr_t dtb)
 		if (other_irqs[c])
 			uart_printf("probe: error: vcpu %u took %u interrupts it never enabled\n", c,
 				    other_irqs[c]);
-	uart_printf("probe: %u attacks, %u breaches\n", n_attacks, n_breaches);
+	attack_summary();
 	power_off();
 }

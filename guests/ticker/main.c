@@ -41,7 +41,7 @@
  */
 #include <stddef.h>
 
-#include "bootargs.h"
+#include "args.h"
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
@@ -55,32 +55,9 @@
 /* In .data, so it lives in the image (see the boot line in main). */
 static volatile unsigned image_boots = 1;
 
-enum fault { FAULT_NONE, FAULT_PANIC, FAULT_ABORT_LOOP, FAULT_SPIN, FAULT_OFF, FAULT_WILD_WRITE,
-	     FAULT_WARM_RESET };
-static const char *const fault_names[] = {
-	[FAULT_PANIC] = "panic",
-	[FAULT_ABORT_LOOP] = "abort-loop",
-	[FAULT_SPIN] = "spin",
-	[FAULT_OFF] = "off",
-	[FAULT_WILD_WRITE] = "wild-write",
-	[FAULT_WARM_RESET] = "warm-reset",
-};
-
 extern char _image_start[];		/* linker.ld */
 
 static const struct dt_range *own_ram;	/* the /memory range holding our image */
-
-#define MAX_TARGETS 4
-
-/* What the bootargs asked for. */
-static struct {
-	char name[32];
-	unsigned long beats, period_ms, after;
-	enum fault fault;
-	uint64_t virtio;			/* 0: none */
-	uint64_t peek[MAX_TARGETS], poke[MAX_TARGETS];
-	unsigned int npeek, npoke;
-} cfg = { .name = "ticker", .beats = 20, .period_ms = 50, .after = 5 };
 
 static uint64_t freq;			/* CNTFRQ_EL0, counter ticks per second */
 static uint64_t period;			/* in counter ticks */
@@ -96,48 +73,6 @@ static struct expected_fault forbidden;		/* the abort a peek or poke expects */
 static uint64_t ticks_to_ms(uint64_t t)
 {
 	return t / freq * 1000 + t % freq * 1000 / freq;
-}
-
-/* --- the bootargs --- */
-
-static void parse_word(const char *w, size_t wlen)
-{
-	const char *v;
-	size_t vlen;
-	bool ok = true;
-
-	if ((v = bootargs_value(w, wlen, "name", &vlen))) {
-		size_t i;
-		for (i = 0; i < vlen && i < sizeof(cfg.name) - 1; i++)
-			cfg.name[i] = v[i];
-		cfg.name[i] = '\0';
-	} else if ((v = bootargs_value(w, wlen, "beats", &vlen))) {
-		ok = bootargs_dec(v, vlen, &cfg.beats);
-	} else if ((v = bootargs_value(w, wlen, "period_ms", &vlen))) {
-		ok = bootargs_dec(v, vlen, &cfg.period_ms) && cfg.period_ms > 0;
-		if (!ok)
-			cfg.period_ms = 50;
-	} else if ((v = bootargs_value(w, wlen, "after", &vlen))) {
-		ok = bootargs_dec(v, vlen, &cfg.after);
-	} else if ((v = bootargs_value(w, wlen, "virtio", &vlen))) {
-		ok = bootargs_hex(v, vlen, &cfg.virtio);
-	} else if ((v = bootargs_value(w, wlen, "peek", &vlen))) {
-		ok = cfg.npeek < MAX_TARGETS && bootargs_hex(v, vlen, &cfg.peek[cfg.npeek]);
-		cfg.npeek += ok;
-	} else if ((v = bootargs_value(w, wlen, "poke", &vlen))) {
-		ok = cfg.npoke < MAX_TARGETS && bootargs_hex(v, vlen, &cfg.poke[cfg.npoke]);
-		cfg.npoke += ok;
-	} else if ((v = bootargs_value(w, wlen, "fault", &vlen))) {
-		ok = false;
-		for (unsigned int f = FAULT_NONE + 1; f <= FAULT_WARM_RESET; f++) {
-			if (bootargs_is(v, vlen, fault_names[f])) {
-				cfg.fault = (enum fault)f;
-				ok = true;
-			}
-		}
-	}
-	if (!ok)
-		bootargs_report("ticker: error: ignoring bad bootargs word ", w, wlen);
 }
 
 /* --- the timer --- */
@@ -357,7 +292,7 @@ void boot_main(uintptr_t dtb)
 			    (unsigned long)dtb, err);
 		power_off();
 	}
-	bootargs_for_each(dt.bootargs, dt.bootargs_len, parse_word);
+	args_parse(dt.bootargs, dt.bootargs_len);
 
 	uart_printf("ticker: start %s\n", cfg.name);
 	/* An initialised variable in the image itself: a restart from a

@@ -164,6 +164,8 @@ CASES = [
     # ---- devices
     ("emu-type-unknown", SOLO, vm("33, 0x2, []", "33, 0x7, []"),
      "devices.emu_devices[0]: emu_type 0x7 is not an emulated device Tessera has; use 0x2 (console)"),
+    ("emu-type-power-switch-on-aarch64", SOLO, vm("33, 0x2, []", "33, 0x3, []"),
+     "devices.emu_devices[0]: emu_type 0x3 is not an emulated device Tessera has; use 0x2 (console)"),
     ("two-consoles", SOLO, vm('["pl011@9000000", 0x0900_0000, 0x1000, 33, 0x2, []],',
                               '["pl011@9000000", 0x0900_0000, 0x1000, 33, 0x2, []],\n'
                               '    ["pl011@9040000", 0x0904_0000, 0x1000, 34, 0x2, []],'),

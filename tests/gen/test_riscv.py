@@ -7,10 +7,18 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
+from conftest import ROOT
 from gentest import Dtb, assert_one_line_error, edit
+
+sys.path.insert(0, str(ROOT / "gen"))
+from tessera_gen.__main__ import generate          # noqa: E402  (after the path)
+from tessera_gen.errors import ConfigError         # noqa: E402
+
+ROOT_BOARDS = ROOT / "boards"
 
 PYTHON = "/usr/bin/python3"
 BOARD = "board qemu-riscv64-virt"
@@ -143,13 +151,19 @@ REFUSALS = [
                                "[[0x8000_0000, 0x100_0000, 0x7, 0], [0x9000_0000, 0x1000, 0x2, 0]]"),
      "vm[0].kernel.memory_regions[1][2]: flags 0x2 make memory writable but not readable, which riscv64 "
      "page tables cannot express; add READ 0x1"),
-    ("an-interrupt-before-the-virtual-plic", edit(RISCV_TOML, "0x1000, 0, 0x2, []", "0x1000, 10, 0x2, []"),
-     "vm[0].devices.emu_devices[0]: gives the partition interrupt 10, but on riscv64 Tessera has no virtual "
-     "PLIC yet (it comes next); set the irq to 0"),
-    ("the-plic-passed-through", RISCV_TOML + 'passthrough_devices = [["plic", 0xc00_0000, 0xc00_0000, 0x60_0000, 0]]\n',
-     "vm[0].devices.passthrough_devices[0]: host range 0xc000000-0xc600000 is the physical PLIC "
-     "(0xc000000-0xc600000), which the hypervisor keeps to itself; a partition gets a console as an "
-     "emulated device (a virtual PLIC comes next)"),
+    ("an-irq-the-plic-lacks", edit(RISCV_TOML, "0x1000, 0, 0x2, []", "0x1000, 97, 0x2, []"),
+     f"vm[0].devices.emu_devices[0]: irq 97 is no PLIC source of {BOARD}; its sources are 1-96"),
+    ("the-consoles-interrupt-passed-through",
+     RISCV_TOML + 'passthrough_devices = [["virtio", 0x1000_1000, 0x1000_1000, 0x1000, 10]]\n',
+     "vm[0].devices.passthrough_devices[0]: irq 10 is the interrupt of the hypervisor's console UART, "
+     "which the hypervisor keeps to itself"),
+    ("a-source-twice", RISCV_TOML + 'passthrough_devices = [["virtio", 0x1000_1000, 0x1000_1000, 0x1000, 1], '
+                                    '["virtio2", 0x1000_2000, 0x1000_2000, 0x1000, 1]]\n',
+     "vm[0].devices.passthrough_devices[1]: irq 1 is already used by vm[0].devices.passthrough_devices[0]"),
+    ("an-emulated-plic-elsewhere",
+     edit(RISCV_TOML, "0x1000, 0, 0x2, []]]", "0x1000, 0, 0x2, []], [\"plic\", 0xd00_0000, 0x60_0000, 0, 0x30, [2]]]"),
+     "vm[0].devices.emu_devices[1]: emu_type 0x30 (PLIC) at 0xd000000-0xd600000: the virtual PLIC is at the "
+     "board's PLIC, 0xc000000-0xc600000"),
     ("the-test-device-passed-through",
      RISCV_TOML + 'passthrough_devices = [["test", 0x10_0000, 0x10_0000, 0x1000, 0]]\n',
      "vm[0].devices.passthrough_devices[0]: host range 0x100000-0x101000 is the exit device (/soc/test@100000) "
@@ -167,6 +181,60 @@ REFUSALS = [
 def test_riscv_refusals(gen, riscv_config, tmp_path, text, expected):
     result = run(gen, riscv_config, text)
     assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: " + expected)
+
+
+def test_a_source_two_partitions_claim(gen, riscv_config, tmp_path):
+    second = RISCV_TOML.split("[[vm]]")[1].replace('id = 1', 'id = 2').replace('"solo"', '"duo"') \
+        .replace("phys_cpu_ids = [0x0, 0x1]\nphys_cpu_sets = [0x1, 0x2]", "phys_cpu_ids = [0x2, 0x3]\nphys_cpu_sets = [0x4, 0x8]")
+    device = 'passthrough_devices = [["virtio", 0x1000_{}000, 0x1000_{}000, 0x1000, 5]]\n'
+    text = RISCV_TOML + device.format(1, 1) + "[[vm]]" + second + device.format(2, 2)
+    result = run(gen, riscv_config, text)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[1].devices.passthrough_devices[0]: "
+                                  "irq 5 is also given to vm 'solo' (vm[0].devices.passthrough_devices[0]); "
+                                  "an interrupt belongs to one partition")
+
+
+def test_the_virtual_plic(gen, riscv_config):
+    """Every partition gets a virtual PLIC at the board's address: one
+    supervisor context per vCPU (interrupts-extended <&intc-i 9>), the
+    board's sources; its devices name it with their PLIC source."""
+    text = edit(RISCV_TOML, "0x1000, 0, 0x2, []", "0x1000, 10, 0x2, []") + \
+        'passthrough_devices = [["virtio_mmio@10008000", 0x1000_8000, 0x1000_8000, 0x1000, 8]]\n'
+    result = run(gen, riscv_config, text)
+    assert result.returncode == 0, result.stderr
+    dtb = Dtb((result.outdir / "solo.dtb").read_bytes())
+    plic = "/plic@c000000"
+    assert dtb.strings(plic, "compatible") == ["sifive,plic-1.0.0", "riscv,plic0"]
+    assert dtb.reg(plic) == [(0xc00_0000, 0x60_0000)]
+    assert dtb.u32(plic, "riscv,ndev") == [96]
+    intc = [dtb.u32(f"/cpus/cpu@{i}/interrupt-controller", "phandle")[0] for i in (0, 1)]
+    assert dtb.u32(plic, "interrupts-extended") == [intc[0], 9, intc[1], 9]
+    phandle = dtb.u32(plic, "phandle")
+    for node, irq in (("/serial@10000000", 10), ("/virtio_mmio@10008000", 8)):
+        assert dtb.u32(node, "interrupts") == [irq] and dtb.u32(node, "interrupt-parent") == phandle
+    assert "interrupt-parent" not in dtb.props["/"]     # it would become the harts' controllers' parent
+    c = (result.outdir / "partitions.c").read_text()
+    assert "{ .gpa = 0xc000000, .size = 0x600000, .kind = EMU_VPLIC }," in c
+    assert "{ .irq = 8, .hw = 1 }," in c and "{ .irq = 10 }," in c
+    assert ".uart_irq = 10," in c and ".plic_context = { 1, 3, 5, 7 }," in c
+    assert "#define TESSERA_PLIC_SOURCES 128" in (result.outdir / "layout.h").read_text()
+
+
+def test_an_arceos_plic_is_the_virtual_plic(gen, riscv_config, tmp_path):
+    """An ArceOS hypervisor VM file's PLIC, emulated (emu_type 0x30) or
+    passed through, becomes the virtual PLIC; the passthrough with a
+    one-line notice."""
+    emulated = edit(RISCV_TOML, "0x1000, 0, 0x2, []]]", "0x1000, 0, 0x2, []], [\"plic\", 0xc00_0000, 0x60_0000, 0, 0x30, [2]]]")
+    result = run(gen, riscv_config, emulated)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    passed = RISCV_TOML + 'passthrough_devices = [["plic", 0xc00_0000, 0xc00_0000, 0x60_0000, 0]]\n'
+    result = run(gen, riscv_config, passed)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"notice: {tmp_path / 'system.toml'}: vm[0].devices.passthrough_devices[0]: the physical "
+                             "PLIC is not passed through: the partition gets Tessera's virtual PLIC at "
+                             "0xc000000-0xc600000 instead (one PLIC shared by partitions could not keep them "
+                             "apart)\n")
+    assert "EMU_VPLIC" in (result.outdir / "partitions.c").read_text()
 
 
 def test_a_channel_is_refused_on_riscv(gen, riscv_config, tmp_path):
@@ -239,3 +307,113 @@ def test_make_builds_a_riscv_config_with_an_aarch64_dotconfig(root, tmp_path, ke
         assert head[:4] == b"\x7fELF" and int.from_bytes(head[18:20], "little") == 243     # EM_RISCV
     finally:
         shutil.rmtree(build, ignore_errors=True)
+
+
+# The power switch (emu_type 0x3): the SiFive test device U-Boot and Linux
+# power off and reset with, emulated for the partition.
+SYSCON = '["test@100000", 0x10_0000, 0x1000, 0, 0x3, []]'
+WITH_SYSCON = edit(RISCV_TOML, "0x1000, 0, 0x2, []]]", f"0x1000, 0, 0x2, []], {SYSCON}]")
+
+
+def test_the_power_switch_is_emulated_and_described(gen, riscv_config):
+    result = run(gen, riscv_config, WITH_SYSCON)
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert "{ .gpa = 0x100000, .size = 0x1000, .kind = EMU_SYSCON, .irq = 0 }" in c
+    dtb = Dtb((result.outdir / "solo.dtb").read_bytes())
+    assert dtb.strings("/test@100000", "compatible") == ["sifive,test1", "sifive,test0", "syscon"]
+    phandle = dtb.u32("/test@100000", "phandle")
+    for node, value in (("/poweroff", 0x5555), ("/reboot", 0x7777)):
+        assert dtb.string(node, "compatible") == "syscon" + node.replace("/", "-")
+        assert dtb.u32(node, "regmap") == phandle and dtb.u32(node, "value") == [value]
+        assert dtb.u32(node, "offset") == [0]
+
+
+SYSCON_REFUSALS = [
+    ("power-switch-twice", edit(WITH_SYSCON, SYSCON, SYSCON + ", " + SYSCON.replace("0x10_0000", "0x11_0000")),
+     "vm[0].devices.emu_devices[2]: a partition has at most one emulated power switch (emu_type 0x3)"),
+    ("power-switch-with-an-interrupt", edit(WITH_SYSCON, "0x1000, 0, 0x3", "0x1000, 5, 0x3"),
+     "vm[0].devices.emu_devices[1][3]: irq 5: the power switch raises no interrupt; set it to 0"),
+    ("power-switch-not-one-page", edit(WITH_SYSCON, "0x1000, 0, 0x3", "0x2000, 0, 0x3"),
+     "vm[0].devices.emu_devices[1]: range 0x100000-0x102000: the power switch is one 4 KiB page (length 0x1000) "
+     "at a page-aligned address"),
+    ("power-switch-over-the-console", edit(WITH_SYSCON, "0x10_0000, 0x1000, 0, 0x3", "0x1000_0000, 0x1000, 0, 0x3"),
+     "vm[0].devices.emu_devices[1]: guest range 0x10000000-0x10001000 overlaps emulated device serial@10000000 "
+     "(0x10000000-0x10001000)"),
+    ("power-switch-in-ram", edit(WITH_SYSCON, "0x10_0000, 0x1000, 0, 0x3", "0x8010_0000, 0x1000, 0, 0x3"),
+     "vm[0].devices.emu_devices[1]: guest range 0x80100000-0x80101000 overlaps vm[0].kernel.memory_regions[0] "
+     "(0x80000000-0x81000000)"),
+    ("unknown-emulated-device", edit(WITH_SYSCON, "0x1000, 0, 0x3", "0x1000, 0, 0x7"),
+     "vm[0].devices.emu_devices[1]: emu_type 0x7 is not an emulated device Tessera has; use 0x2 (console) "
+     "or 0x3 (power switch)"),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in SYSCON_REFUSALS], ids=[c[0] for c in SYSCON_REFUSALS])
+def test_power_switch_refusals(gen, riscv_config, tmp_path, text, expected):
+    result = run(gen, riscv_config, text)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: " + expected)
+
+
+# A hart the firmware keeps (board.toml [[reserved_cpu]]): no vCPU there.
+@pytest.fixture
+def firmware_hart_board(tmp_path):
+    boards = tmp_path / "boards"
+    shutil.copytree(ROOT_BOARDS / "qemu-riscv64-virt", boards / "qemu-riscv64-virt")
+    toml = boards / "qemu-riscv64-virt" / "board.toml"
+
+    def make(hart):
+        toml.write_text(toml.read_text() + f'\n[[reserved_cpu]]\nid = {hart:#x}\nwhat = "an OpenSBI domain of its own"\n')
+        return boards
+    return make
+
+
+def generate_with(boards, riscv_config, tmp_path, text):
+    """The generator on text with another boards folder (what the command
+    line prints is "error: " and the ConfigError's one line)."""
+    config = tmp_path / "system.toml"
+    config.write_text(text)
+    generate(config, tmp_path / "out", riscv_config, boards=boards)
+    return tmp_path / "out"
+
+
+def test_a_vcpu_on_a_hart_the_firmware_keeps_is_refused(tmp_path, riscv_config, kernel, firmware_hart_board):
+    boards = firmware_hart_board(0x1)
+    with pytest.raises(ConfigError) as e:
+        generate_with(boards, riscv_config, tmp_path, RISCV_TOML)
+    assert str(e.value) == (f"{tmp_path / 'system.toml'}: vm[0].base.phys_cpu_sets[1]: puts vCPU 1 on CPU 1 "
+                            "(hart 0x1), which an OpenSBI domain of its own keeps for itself (board "
+                            "qemu-riscv64-virt); use another CPU")
+    # without phys_cpu_sets: the hart of the vCPU's id, named by phys_cpu_ids
+    text = edit(RISCV_TOML, "phys_cpu_sets = [0x1, 0x2]\n", "")
+    with pytest.raises(ConfigError) as e:
+        generate_with(boards, riscv_config, tmp_path, text)
+    assert "vm[0].base.phys_cpu_ids[1]: puts vCPU 1 on CPU 1 (hart 0x1)" in str(e.value)
+    # the harts it does not keep are free
+    out = generate_with(boards, riscv_config, tmp_path, edit(edit(RISCV_TOML, "[0x0, 0x1]", "[0x2, 0x3]"),
+                                                          "[0x1, 0x2]", "[0x4, 0x8]"))
+    assert ".pcpu = 2, .virt_id = 0x2" in (out / "partitions.c").read_text()
+
+
+def test_a_firmware_hart_the_board_lacks_is_refused(tmp_path, riscv_config, kernel, firmware_hart_board):
+    boards = firmware_hart_board(0x9)
+    with pytest.raises(ConfigError) as e:
+        generate_with(boards, riscv_config, tmp_path, RISCV_TOML)
+    assert str(e.value).endswith("board.toml: reserved_cpu[0].id: 0x9 is no CPU of board.dts "
+                                 "(its /cpus: 0x0, 0x1, 0x2, 0x3)")
+
+
+def test_memory_given_to_two_partitions_is_refused(gen, riscv_config, tmp_path):
+    second = RISCV_TOML[RISCV_TOML.index("[[vm]]"):]
+    second = edit(edit(edit(second, 'name = "solo"', 'name = "other"'), "id = 1", "id = 2"),
+                  "[0x0, 0x1]", "[0x2, 0x3]")
+    second = edit(second, "[0x1, 0x2]", "[0x4, 0x8]")
+    text = RISCV_TOML + second
+    # beside each one's RAM, a region at a fixed host address (map_type 1): the two overlap
+    ram = "[[0x8000_0000, 0x100_0000, 0x7, 0]]"
+    text = text.replace(ram, "[[0x8000_0000, 0x100_0000, 0x7, 0], [0x9000_0000, 0x10_0000, 0x3, 1]]", 1)
+    text = text.replace(ram, "[[0x8000_0000, 0x100_0000, 0x7, 0], [0x9008_0000, 0x10_0000, 0x3, 1]]", 1)
+    result = run(gen, riscv_config, text)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[1].kernel.memory_regions[1]: host memory "
+                                  "0x90080000-0x90180000 is also given to vm 'solo' (vm[0].kernel.memory_regions[1]); "
+                                  "a range belongs to one partition")

@@ -84,8 +84,9 @@ def _kconfig(lines, bdir):
 
 def boot(cmd, timeout, send=()):
     """Run QEMU; kill its process group on the time limit. send: pairs
-    [text to wait for, bytes to type then] fed to its console in order;
-    with nothing to send, its stdin is /dev/null."""
+    [text to wait for, bytes to type then] fed to its console in order,
+    or triples [text, bytes, n]: once the text has appeared n times (a
+    prompt that comes back); with nothing to send, its stdin is /dev/null."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -93,8 +94,9 @@ def boot(cmd, timeout, send=()):
     reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: proc.stdout.read1(4096), b"")))
     reader.start()
     deadline = start + timeout
-    for wait_for, typed in send:
-        while wait_for.encode() not in b"".join(chunks) and time.monotonic() < deadline \
+    for wait_for, typed, *times in send:
+        while b"".join(chunks).count(wait_for.encode()) < (times[0] if times else 1) \
+                and time.monotonic() < deadline \
                 and proc.poll() is None:
             time.sleep(0.05)
         try:

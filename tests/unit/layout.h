@@ -4,6 +4,7 @@
 #define TESSERA_NR_VCPUS  3
 #define TESSERA_NR_PCPUS  4
 #define TESSERA_VGIC_NR_SPIS 32
+#define TESSERA_PLIC_SOURCES 64         /* riscv64: the PLIC's sources 1-63 */
 #define TESSERA_RUN_TIME_MS 0
 #define TESSERA_INTID_PTIMER      30
 #define TESSERA_INTID_VTIMER      27

@@ -1,8 +1,10 @@
-/* What arch/riscv64/sbi.c calls of the rest of its port, faked for the host:
- * the tests see what it asked for. */
+/* What arch/riscv64/sbi.c and vplic.c call of the rest of their port,
+ * faked for the host: the tests see what they asked for. */
 #include <string.h>
 #include <tessera/arch.h>
 #include "../../../arch/riscv64/arch.h"
+#include "../../../arch/riscv64/plic.h"
+#include "../../../arch/riscv64/vplic.h"
 #include "fake_riscv.h"
 
 struct fake_riscv fake_riscv;
@@ -33,4 +35,14 @@ _Noreturn void vcpu_resume(uint64_t entry, uint64_t arg)
 	const struct vcpu_config *v = &tessera_vcpus[tessera_pcpus[arch_pcpu_id()].vcpu];
 	fake_riscv.resumed++;
 	arch_vcpu_enter(&tessera_vms[v->vm], v, entry, arg);
+}
+
+void vplic_signal(unsigned vcpu)
+{
+	fake_riscv.signals[vcpu]++;
+}
+
+void plic_complete(unsigned irq)
+{
+	fake_riscv.completed[irq]++;
 }

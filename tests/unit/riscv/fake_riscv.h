@@ -11,6 +11,8 @@ extern struct fake_riscv {
 	uint32_t local;                 /* local_request() */
 	unsigned waited[4];             /* pcpu_wait_done() per pCPU */
 	unsigned resumed;               /* vcpu_resume() */
+	unsigned signals[3];            /* vplic_signal() per vCPU */
+	unsigned completed[64];         /* plic_complete() per source */
 } fake_riscv;
 
 #endif

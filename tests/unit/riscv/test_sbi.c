@@ -102,7 +102,9 @@ TEST(anything_else_is_not_supported)
 {
 	boot();
 	CHECK_SBI(call(0, 0x504D55, 0, 0, 0, 0), SBI_ERR_NOT_SUPPORTED, 0);   /* PMU */
-	CHECK_SBI(call(0, 0x08, 0, 0, 0, 0), SBI_ERR_NOT_SUPPORTED, 0);       /* legacy shutdown */
+	/* legacy shutdown, set_timer: the answer in a0 alone, a1 as it was */
+	CHECK_SBI(call(0, 0x08, 0, 0, 0x5a5a, 0), SBI_ERR_NOT_SUPPORTED, 0x5a5a);
+	CHECK_SBI(call(0, 0x00, 0, 0, 0xa5a5, 0), SBI_ERR_NOT_SUPPORTED, 0xa5a5);
 	CHECK_SBI(call(0, 0xffffffffffffffff, 0, 0, 0, 0), SBI_ERR_NOT_SUPPORTED, 0);
 	CHECK_SBI(call(0, SBI_EXT_TIME, 1, 0, 0, 0), SBI_ERR_NOT_SUPPORTED, 0);
 	CHECK_SBI(call(0, SBI_EXT_IPI, 1, 0, 0, 0), SBI_ERR_NOT_SUPPORTED, 0);

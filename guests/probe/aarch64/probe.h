@@ -5,6 +5,7 @@
 #include "start.h"
 
 #define NR_CPUS		MAX_VCPUS	/* vCPUs the probe runs (Makefile): index = MPIDR Aff0 */
+#define SYNDROME_NAME	"esr"		/* what attack.c calls ESR_EL1 */
 
 /* SMCCC register block for smccc_hvc/smccc_smc: x0-x17. */
 #define SMCCC_REGS	18
