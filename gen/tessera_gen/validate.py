@@ -180,9 +180,32 @@ def _plic_as_virtual(vm, board):
         vm.passthrough.remove(p)
 
 
+X86_APIC_DEVICES = ((0xFEE0_0000, 0x1000, "local APIC", "each vCPU gets Tessera's virtual local APIC there "
+                                                        "instead (one passed through would let the partition "
+                                                        "signal any CPU)"),
+                    (0xFEC0_0000, 0x1000, "I/O APIC", "Tessera has no virtual I/O APIC yet, and one passed "
+                                                      "through would route every device's interrupts"),
+                    (0xFED0_0000, 0x1000, "HPET", "Tessera has no virtual HPET, and one passed through "
+                                                  "would be every partition's timer"))
+
+
+def _apics_as_virtual(vm):
+    """x86_64: an ArceOS hypervisor VM file passes the local APIC, the I/O
+    APIC and the HPET through; here none is (each would reach beyond the
+    partition): the entries are dropped with a notice each."""
+    for p in list(vm.passthrough):
+        for base, size, what, why in X86_APIC_DEVICES:
+            if overlaps(p.hpa, p.size, base, size):
+                notice(vm.file, vm.key(p.key), f"the physical {what} is not passed through: {why}")
+                vm.passthrough.remove(p)
+                break
+
+
 def _check_devices(vm, board, kconfig):
     if board.arch == "riscv64":
         _plic_as_virtual(vm, board)
+    if board.arch == "x86_64":
+        _apics_as_virtual(vm)
     consoles = syscons = 0
     for i, d in enumerate(vm.emu):
         key = vm.key(d.key)

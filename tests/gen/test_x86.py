@@ -120,7 +120,7 @@ REFUSALS = [
      "vm[0].devices.emu_devices[0]: gives the partition interrupt 4, but on x86_64 Tessera has no virtual "
      "I/O APIC yet; set the irq to 0"),
     ("a-memory-mapped-passthrough-device",
-     X86_TOML + 'passthrough_devices = [["ioapic", 0xfec0_0000, 0xfec0_0000, 0x1000, 0]]\n',
+     X86_TOML + 'passthrough_devices = [["pcie", 0xe000_0000, 0xe000_0000, 0x1000, 0]]\n',
      "vm[0].devices.passthrough_devices[0]: on x86_64 a passthrough device is a range of I/O ports (below 0x10000); "
      "memory-mapped devices cannot be passed through yet"),
     ("ports-moved", X86_TOML + 'passthrough_devices = [["rtc", 0x70, 0x170, 0x2, 0]]\n',
@@ -163,6 +163,25 @@ def test_a_partitions_ports_in_its_iopm(gen, x86_config):
     assert row.count("0xff") == 63
     assert c.count("X86_IOPM_DENY_ROW,") == 3 * 4096 // 64 - 1
     assert "ports 0x70-0x72 (rtc): passed through" in (result.outdir / "layout.txt").read_text()
+
+
+def test_axvisors_passthrough_apics_become_notices(gen, x86_config, tmp_path):
+    """An ArceOS hypervisor x86 VM file passes the local APIC, I/O APIC and
+    HPET through: each entry is dropped with a one-line notice, the
+    partition keeps its virtual local APIC, and the build goes on."""
+    text = X86_TOML + ('passthrough_devices = [["IO APIC", 0xfec0_0000, 0xfec0_0000, 0x1000, 0x1], '
+                       '["Local APIC", 0xfee0_0000, 0xfee0_0000, 0x1000, 0x1], '
+                       '["HPET", 0xfed0_0000, 0xfed0_0000, 0x1000, 0x1]]\n')
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[1] == (f"notice: {tmp_path / 'system.toml'}: vm[0].devices.passthrough_devices[1]: the physical "
+                        "local APIC is not passed through: each vCPU gets Tessera's virtual local APIC there instead "
+                        "(one passed through would let the partition signal any CPU)")
+    assert "the physical I/O APIC is not passed through" in lines[0] and "physical HPET" in lines[2]
+    c = (result.outdir / "partitions.c").read_text()
+    assert ".kind = EMU_VLAPIC" in c and "0xfec00000" not in c
 
 
 def test_a_port_belongs_to_one_partition(gen, x86_config, tmp_path):
