@@ -262,13 +262,14 @@ static void cr4_write(struct vcpu_state *s)
 	skip_insn(s, i + 3);
 }
 
-/* HLT: the pCPU waits until its vCPU has an interrupt to take (an IPI,
- * its timer) or a kick (a power change, core_kicked). */
+/* HLT: the pCPU waits until its vCPU has an interrupt it takes (an IPI,
+ * its timer; with RFLAGS.IF clear none wakes it, as on hardware) or a kick
+ * (a power change, core_kicked). */
 static void do_hlt(struct vcpu_state *s)
 {
 	core_guest_progress();
 	skip_insn(s, 1);
-	while (vlapic_pending(s->vc) < 0) {
+	while (!(VMCB64(&s->vmcb, VMCB_RFLAGS) & RFLAGS_IF) || vlapic_pending(s->vc) < 0) {
 		if (take_kick())
 			core_kicked();
 		else
