@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "board.h"
+#include "frame.h"
 
 /* --- boot.S --- */
 /* The real-mode start-up code the APs run after INIT-SIPI-SIPI, copied
@@ -21,9 +22,12 @@ struct irq_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
+_Static_assert(sizeof(struct irq_frame) == FRAME_SIZE, "boot.S's stubs push FRAME_SIZE bytes");
 void x86_interrupt(struct irq_frame *f);
 
 /* --- cpu.c --- */
+/* One stack per physical CPU; boot.S points rsp at its top. */
+extern uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE];
 /* This pCPU's pending kick (set by the kick interrupt), taken and cleared. */
 bool take_kick(void);
 /* Wait about us microseconds (the TSC, calibrated at boot). */

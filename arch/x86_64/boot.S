@@ -243,6 +243,14 @@ svm_run:
 	cli
 	ret
 
+/* vcpu_loop_launch(top): the vCPU's run loop (svm.c) on an empty stack;
+ * whatever called this is abandoned. */
+	.global	vcpu_loop_launch
+vcpu_loop_launch:
+	mov	%rdi, %rsp
+	call	vcpu_loop
+	ud2				/* vcpu_loop never returns */
+
 /* vmload(vmcb_pa): the guest's FS, GS, TR, LDTR and syscall MSRs into the CPU. */
 	.global	svm_vmload
 svm_vmload:

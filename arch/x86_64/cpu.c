@@ -305,7 +305,7 @@ void arch_init_boot_cpu(void)
 
 void arch_init_cpu(void)
 {
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {
+	struct idt_pointer { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = {
 		sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 
 	__asm__ volatile("lidt %0" :: "m"(idtr));

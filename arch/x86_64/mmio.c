@@ -39,7 +39,7 @@ static bool guest_read(uint64_t gpa, void *out, unsigned size)
 /* The guest-physical address of linear address la, by the guest's own
  * paging (APM vol. 2, 5.3: 4-level long mode, PAE, 32-bit legacy), or
  * false if its tables do not map it. */
-static bool guest_translate(struct vcpu_state *s, uint64_t la, uint64_t *gpa)
+static bool guest_translate(struct svm_vcpu *s, uint64_t la, uint64_t *gpa)
 {
 	uint64_t cr0 = VMCB64(&s->vmcb, VMCB_CR0), cr4 = VMCB64(&s->vmcb, VMCB_CR4);
 	uint64_t table = VMCB64(&s->vmcb, VMCB_CR3), e = 0;
@@ -80,7 +80,7 @@ static bool guest_translate(struct vcpu_state *s, uint64_t la, uint64_t *gpa)
 	return true;
 }
 
-static enum x86_mode code_mode(struct vcpu_state *s)
+static enum x86_mode code_mode(struct svm_vcpu *s)
 {
 	uint16_t attrib = VMCB16(&s->vmcb, VMCB_CS + SEG_ATTRIB);
 
@@ -92,7 +92,7 @@ static enum x86_mode code_mode(struct vcpu_state *s)
 }
 
 /* Up to 15 bytes at the guest's CS:RIP, as far as its memory goes. */
-static unsigned fetch_insn(struct vcpu_state *s, enum x86_mode mode, uint8_t *bytes)
+static unsigned fetch_insn(struct svm_vcpu *s, enum x86_mode mode, uint8_t *bytes)
 {
 	uint64_t la = VMCB64(&s->vmcb, VMCB_RIP) + (mode == MODE_64 ? 0 : VMCB64(&s->vmcb, VMCB_CS + SEG_BASE));
 	unsigned n = 0;
@@ -109,12 +109,12 @@ static unsigned fetch_insn(struct vcpu_state *s, enum x86_mode mode, uint8_t *by
 	return n;
 }
 
-unsigned guest_fetch_insn(struct vcpu_state *s, uint8_t *bytes)
+unsigned guest_fetch_insn(struct svm_vcpu *s, uint8_t *bytes)
 {
 	return fetch_insn(s, code_mode(s), bytes);
 }
 
-void npf_exit(struct vcpu_state *s)
+void npf_exit(struct svm_vcpu *s)
 {
 	uint64_t info = VMCB64(&s->vmcb, VMCB_EXITINFO1), gpa = VMCB64(&s->vmcb, VMCB_EXITINFO2);
 	enum x86_mode mode = code_mode(s);

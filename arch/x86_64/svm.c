@@ -16,7 +16,7 @@
 
 /* Each pCPU's host save area (VM_HSAVE_PA) and its one vCPU. */
 static uint8_t hsave[TESSERA_NR_PCPUS][4096] __attribute__((aligned(4096)));
-static struct vcpu_state vcpus[TESSERA_NR_PCPUS];
+static struct svm_vcpu svm_vcpus[TESSERA_NR_PCPUS];
 
 /* The I/O permission map of a partition that owns no ports, and every
  * partition's MSR permission map (8 KiB): every bit set, so each port and
@@ -26,9 +26,9 @@ static struct vcpu_state vcpus[TESSERA_NR_PCPUS];
 const uint8_t x86_iopm_deny_all[X86_IOPM_SIZE] __attribute__((aligned(4096))) = { [0 ... X86_IOPM_SIZE - 1] = 0xff };
 static const uint8_t msrpm[2 * 4096] __attribute__((aligned(4096))) = { [0 ... 2 * 4096 - 1] = 0xff };
 
-struct vcpu_state *this_vcpu(void)
+struct svm_vcpu *this_vcpu(void)
 {
-	return &vcpus[arch_pcpu_id()];
+	return &svm_vcpus[arch_pcpu_id()];
 }
 
 void svm_init_cpu(void)
@@ -45,7 +45,7 @@ void svm_init_cpu(void)
 	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)hsave[arch_pcpu_id()]);
 }
 
-void inject_exception(struct vcpu_state *s, unsigned vector, bool has_error, uint32_t error)
+void inject_exception(struct svm_vcpu *s, unsigned vector, bool has_error, uint32_t error)
 {
 	VMCB64(&s->vmcb, VMCB_EVENTINJ) = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID |
 		(has_error ? EVENT_ERROR_VALID | (uint64_t)error << 32 : 0);
@@ -78,7 +78,7 @@ static void set_segment(struct vmcb *v, unsigned seg, uint16_t sel, uint16_t att
  * loader leaves a kernel (32-bit protected mode, flat segments, paging off,
  * EAX = 0x2BADB002, EBX = the multiboot information at arg); any other
  * vCPU as a STARTUP IPI leaves an AP (real mode, CS = entry >> 4, IP = 0). */
-static void reset_state(struct vcpu_state *s, const struct vm_config *vm, const struct vcpu_config *vc,
+static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const struct vcpu_config *vc,
 			uint64_t entry, uint64_t arg)
 {
 	struct vmcb *v = &s->vmcb;
@@ -142,7 +142,7 @@ static void reset_state(struct vcpu_state *s, const struct vm_config *vm, const 
  * being injected; else a virtual interrupt request (V_IRQ, TPR ignored:
  * vlapic.c decided priority) with the VINTR intercept, which exits as soon
  * as the guest can take it, to inject it then. */
-static void inject_interrupt(struct vcpu_state *s)
+static void inject_interrupt(struct svm_vcpu *s)
 {
 	struct vmcb *v = &s->vmcb;
 	int vector = vlapic_pending(s->vc);
@@ -165,7 +165,7 @@ static void inject_interrupt(struct vcpu_state *s)
 _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_config *vcpu,
 			       uint64_t entry, uint64_t arg)
 {
-	struct vcpu_state *s = this_vcpu();
+	struct svm_vcpu *s = this_vcpu();
 	uint64_t pa = (uint64_t)(uintptr_t)&s->vmcb;
 
 	ASSERT(vcpu->pcpu == arch_pcpu_id() && vcpu->vm == vm - tessera_vms);
@@ -175,6 +175,19 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	 * by VMRUN: load the guest's once. The hypervisor never uses them, so
 	 * they stay the guest's (no VMSAVE/VMLOAD on each exit). */
 	svm_vmload(pa);
+	/* The run loop starts on an empty stack: a vCPU that starts again
+	 * (restarted, or turned off and on) comes back here through the core
+	 * from inside the loop, and the frames below are not needed. */
+	vcpu_loop_launch(tessera_stacks[arch_pcpu_id()] + CONFIG_STACK_SIZE);
+}
+
+/* VMRUN, the #VMEXIT's handling, a kick's: until the vCPU stops (the core
+ * never returns then). Entered from vcpu_loop_launch (boot.S). */
+_Noreturn void vcpu_loop(void)
+{
+	struct svm_vcpu *s = this_vcpu();
+	uint64_t pa = (uint64_t)(uintptr_t)&s->vmcb;
+
 	for (;;) {
 		inject_interrupt(s);
 		svm_run(pa, &s->regs);

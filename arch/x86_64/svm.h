@@ -15,7 +15,7 @@ struct guest_regs {
 	uint64_t gpr[16];
 };
 
-struct vcpu_state {
+struct svm_vcpu {
 	struct vmcb vmcb;
 	struct guest_regs regs;
 	const struct vm_config *vm;
@@ -23,27 +23,30 @@ struct vcpu_state {
 };
 
 /* This pCPU's vCPU. */
-struct vcpu_state *this_vcpu(void);
+struct svm_vcpu *this_vcpu(void);
 /* Inject exception vector (with its error code) on the next VMRUN. */
-void inject_exception(struct vcpu_state *s, unsigned vector, bool has_error, uint32_t error);
+void inject_exception(struct svm_vcpu *s, unsigned vector, bool has_error, uint32_t error);
 /* Handle the #VMEXIT just taken (svm_exit.c). */
-void svm_exit(struct vcpu_state *s);
+void svm_exit(struct svm_vcpu *s);
 
 /* boot.S */
 void svm_run(uint64_t vmcb_pa, struct guest_regs *regs);
 void svm_vmload(uint64_t vmcb_pa);
+/* rsp = top (this CPU's stack top), then vcpu_loop(): never returns. */
+_Noreturn void vcpu_loop_launch(uint8_t *top);
+_Noreturn void vcpu_loop(void);
 
 
 /* General register n in the instruction set's numbering (0 RAX, 1 RCX, 2
  * RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15). svm_exit.c. */
-uint64_t gpr_read(struct vcpu_state *s, unsigned n);
-void gpr_write(struct vcpu_state *s, unsigned n, uint64_t v);
+uint64_t gpr_read(struct svm_vcpu *s, unsigned n);
+void gpr_write(struct svm_vcpu *s, unsigned n, uint64_t v);
 /* The guest goes on after the intercepted instruction of len bytes. */
-void skip_insn(struct vcpu_state *s, unsigned len);
+void skip_insn(struct svm_vcpu *s, unsigned len);
 /* A nested page fault: emulated MMIO, or a fault of the guest. mmio.c. */
-void npf_exit(struct vcpu_state *s);
+void npf_exit(struct svm_vcpu *s);
 /* Up to 15 bytes of the instruction at the guest's CS:RIP, fetched as the
  * guest would (its paging); how many it got. mmio.c. */
-unsigned guest_fetch_insn(struct vcpu_state *s, uint8_t *bytes);
+unsigned guest_fetch_insn(struct svm_vcpu *s, uint8_t *bytes);
 
 #endif

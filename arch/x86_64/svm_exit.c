@@ -41,12 +41,12 @@
  * 21). Not VMXE, SMXE, LA57, PKE and the reserved ones. */
 #define CR4_GUEST_BITS          0x370fffull
 
-uint64_t gpr_read(struct vcpu_state *s, unsigned n)
+uint64_t gpr_read(struct svm_vcpu *s, unsigned n)
 {
 	return n == RAX ? VMCB64(&s->vmcb, VMCB_RAX) : n == RSP ? VMCB64(&s->vmcb, VMCB_RSP) : s->regs.gpr[n & 15u];
 }
 
-void gpr_write(struct vcpu_state *s, unsigned n, uint64_t v)
+void gpr_write(struct svm_vcpu *s, unsigned n, uint64_t v)
 {
 	if (n == RAX)
 		VMCB64(&s->vmcb, VMCB_RAX) = v;
@@ -59,7 +59,7 @@ void gpr_write(struct vcpu_state *s, unsigned n, uint64_t v)
 /* The guest goes on after the intercepted instruction (len bytes). An
  * interrupt shadow (of an STI or MOV SS just before) covered only that
  * instruction: it ends with it. */
-void skip_insn(struct vcpu_state *s, unsigned len)
+void skip_insn(struct svm_vcpu *s, unsigned len)
 {
 	VMCB64(&s->vmcb, VMCB_RIP) += len;
 	VMCB64(&s->vmcb, VMCB_INTERRUPT_SHADOW) &= ~INTERRUPT_SHADOW;
@@ -67,7 +67,7 @@ void skip_insn(struct vcpu_state *s, unsigned len)
 
 /* A fault the guest caused: inject vector (a #GP or #UD) unless the
  * partition's policy stops it. */
-static void guest_fault(struct vcpu_state *s, const char *what, uint64_t addr, unsigned vector)
+static void guest_fault(struct svm_vcpu *s, const char *what, uint64_t addr, unsigned vector)
 {
 	if (core_guest_fault(what, addr, VMCB64(&s->vmcb, VMCB_RIP)))
 		inject_exception(s, vector, vector == X86_GP, 0);
@@ -77,7 +77,7 @@ static void guest_fault(struct vcpu_state *s, const char *what, uint64_t addr, u
  * hypervisor bit, no SVM, no MONITOR (not emulated), the x2APIC and the
  * TSC-deadline timer (its local APIC's), its vCPU count and this vCPU's
  * virtual APIC id. */
-static void do_cpuid(struct vcpu_state *s)
+static void do_cpuid(struct svm_vcpu *s)
 {
 	uint32_t leaf = (uint32_t)VMCB64(&s->vmcb, VMCB_RAX), sub = (uint32_t)s->regs.gpr[RCX], r[4];
 	uint32_t id = (uint32_t)s->vc->virt_id, n = s->vm->nr_vcpus;
@@ -140,7 +140,7 @@ static bool power_port(uint16_t port, uint32_t value)
 /* IN and OUT: the emulated devices on ports (the core's 16550), the power
  * ports; anything else is denied (a read gives all ones, a write is
  * dropped). INS/OUTS are not emulated: #GP. */
-static void do_ioio(struct vcpu_state *s)
+static void do_ioio(struct svm_vcpu *s)
 {
 	uint64_t info = VMCB64(&s->vmcb, VMCB_EXITINFO1);
 	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
@@ -168,7 +168,7 @@ static void do_ioio(struct vcpu_state *s)
  * x2APIC registers, TSC deadline: vlapic.c), and the MSRs VMRUN leaves live in the CPU (the
  * hypervisor never uses them, so the CPU's value is the guest's). Any
  * other: #GP, as a CPU without it would give. */
-static void do_msr(struct vcpu_state *s)
+static void do_msr(struct svm_vcpu *s)
 {
 	bool write = VMCB64(&s->vmcb, VMCB_EXITINFO1) & 1u;
 	uint32_t msr = (uint32_t)s->regs.gpr[RCX];
@@ -214,7 +214,7 @@ static void do_msr(struct vcpu_state *s)
 }
 
 /* VMMCALL: PSCI's power functions and Tessera's own (docs/hypercalls.md). */
-static void do_vmmcall(struct vcpu_state *s)
+static void do_vmmcall(struct svm_vcpu *s)
 {
 	uint32_t fn = (uint32_t)VMCB64(&s->vmcb, VMCB_RAX);
 	long ret = HC_NOT_SUPPORTED;
@@ -239,7 +239,7 @@ static void do_vmmcall(struct vcpu_state *s)
  * partition's CPU has are written, any other (VMXE, SMXE: no VMX or SMX
  * here; reserved ones) gets #GP, as on a CPU without them. Unchecked, a
  * reserved bit would make the next VMRUN fail. */
-static void cr4_write(struct vcpu_state *s)
+static void cr4_write(struct svm_vcpu *s)
 {
 	uint8_t b[X86_MAX_INSN];
 	unsigned n = guest_fetch_insn(s, b), i = 0, rex = 0;
@@ -265,7 +265,7 @@ static void cr4_write(struct vcpu_state *s)
 /* HLT: the pCPU waits until its vCPU has an interrupt it takes (an IPI,
  * its timer; with RFLAGS.IF clear none wakes it, as on hardware) or a kick
  * (a power change, core_kicked). */
-static void do_hlt(struct vcpu_state *s)
+static void do_hlt(struct svm_vcpu *s)
 {
 	core_guest_progress();
 	skip_insn(s, 1);
@@ -277,7 +277,7 @@ static void do_hlt(struct vcpu_state *s)
 	}
 }
 
-void svm_exit(struct vcpu_state *s)
+void svm_exit(struct svm_vcpu *s)
 {
 	uint32_t code = (uint32_t)VMCB64(&s->vmcb, VMCB_EXITCODE);
 
