@@ -277,7 +277,9 @@ static void print_line(unsigned vm, bool end)
 static char shown(char c)
 {
 	unsigned char u = (unsigned char)c;
-	return (u >= 0x20 && u < 0x7f) || c == '\t' ? c : '.';
+	if ((u >= 0x20 && u < 0x7f) || c == '\t')
+		return c;
+	return '.';     /* (not a conditional: its int result would narrow to a signed char on x86) */
 }
 
 void console_guest_putc(unsigned vm, char c)

@@ -11,9 +11,8 @@
 /* firmware (PSCI over SMC, answered by QEMU or EL3 firmware) */
 long firmware_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 
-/* guest PSCI calls (HVC or trapped SMC), and Tessera's own hypercalls */
+/* guest PSCI calls (HVC or trapped SMC); Tessera's own: tessera_hypercall (core.h) */
 void psci_guest_call(struct frame *f);
-bool tessera_hypercall(uint32_t fn, uint64_t a1, long *ret);
 
 /* fault injection into the guest at EL1 */
 void inject_abort(struct frame *f, int is_data, uint64_t far, uint64_t esr);

@@ -86,6 +86,10 @@ void core_timer_expired(void);
  * partition is no end of that channel. src/channel.c. */
 bool core_doorbell(uint64_t channel);
 
+/* Tessera's own hypercalls (docs/hypercalls.md): false if fn is none of
+ * them; else *ret is the result. src/hypercall.c. */
+bool tessera_hypercall(uint32_t fn, uint64_t a1, long *ret);
+
 /* The physical console's receive interrupt: what was typed goes to the
  * partition with the input focus, as far as it has room (src/console.c). */
 void core_console_rx(void);
