@@ -57,8 +57,9 @@ CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
 LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack $(ARCH_LDFLAGS)
 
 GUESTS := smp-hello irq-test ticker bench chan-demo probe
-# Guests built for riscv64 too, into build/guests/riscv64/<name>/.
+# Guests built for riscv64 and x86_64 too, into build/guests/<arch>/<name>/.
 RISCV_GUESTS := smp-hello irq-test ticker probe bench
+X86_GUESTS := smp-hello ticker probe
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
@@ -104,6 +105,8 @@ guests:
 	@for g in $(GUESTS); do $(MAKE) -s --no-print-directory -C guests/$$g O=$(CURDIR)/build/guests/$$g || exit 1; done
 	@for g in $(RISCV_GUESTS); do $(MAKE) -s --no-print-directory -C guests/$$g ARCH=riscv64 \
 		O=$(CURDIR)/build/guests/riscv64/$$g || exit 1; done
+	@for g in $(X86_GUESTS); do $(MAKE) -s --no-print-directory -C guests/$$g ARCH=x86_64 \
+		O=$(CURDIR)/build/guests/x86_64/$$g || exit 1; done
 
 # Debian's arm64 kernel and a busybox initramfs (guests/linux/init), fetched
 # and built into build/linux/ (cached: nothing is downloaded twice).
@@ -162,7 +165,20 @@ $(B)/obj/gen/guest_images.o: $(GEN)/stamp
 	@echo "  AS      $(GEN)/guest_images.S"
 	$(Q)$(CC) $(CFLAGS) -c $(GEN)/guest_images.S -o $@
 
-$(ELF): $(OBJS) $(GEN)/stamp
+# An architecture whose loader wants another ELF class sets ARCH_ELF_FORMAT
+# in its arch.mk (x86_64: QEMU's multiboot loader takes ELF32 only): the
+# link output is then tessera64.elf (symbols, gdb, size), and tessera.elf,
+# what QEMU boots, its copy in that format.
+ifdef ARCH_ELF_FORMAT
+LINK_ELF := $(B)/tessera64.elf
+$(ELF): $(LINK_ELF)
+	@echo "  OBJCOPY $@ ($(ARCH_ELF_FORMAT))"
+	$(Q)$(OBJCOPY) -O $(ARCH_ELF_FORMAT) $< $@
+else
+LINK_ELF := $(ELF)
+endif
+
+$(LINK_ELF): $(OBJS) $(GEN)/stamp
 	@echo "  LD      $@"
 	$(Q)$(LD) $(LDFLAGS) -T $(GEN)/tessera.ld -Map $(B)/tessera.map -o $@ $(OBJS)
 	@echo "built $@ (layout: $(GEN)/layout.txt)"
@@ -189,7 +205,7 @@ debug: $(ELF)
 # GICv3 and for GICv2, and of the riscv64 port's instruction decoder and
 # guest SBI on the same core (tests/unit/riscv/).
 UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
-	src/vuart_pl011.c src/vuart_ns16550.c arch/aarch64/psci.c arch/aarch64/hypercall.c $(wildcard tests/unit/*.c)
+	src/vuart_pl011.c src/vuart_ns16550.c arch/aarch64/psci.c src/hypercall.c $(wildcard tests/unit/*.c)
 VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic_regs_v2.c \
 	tests/unit/runner.c tests/unit/fake_system.c $(wildcard tests/unit/vgic/*.c)
 # The riscv64 port's decoder, virtual PLIC and guest SBI on the same core (tests/unit/riscv/).
@@ -201,9 +217,14 @@ RISCV_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console
 SCHED_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
 	src/vuart_pl011.c src/vuart_ns16550.c src/schedule.c tests/unit/runner.c tests/unit/fake_arch.c \
 	$(wildcard tests/unit/schedule/*.c)
+# The x86_64 port's decoder and virtual local APIC on the same core, in a
+# system of its own (tests/unit/x86/).
+X86_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
+	src/vuart_pl011.c src/vuart_ns16550.c src/hypercall.c arch/x86_64/insn.c arch/x86_64/vlapic.c \
+	tests/unit/runner.c tests/unit/fake_arch.c $(wildcard tests/unit/x86/*.c)
 UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h tests/unit/riscv/*.h include/tessera/*.h src/*.h \
 	arch/aarch64/vgic*.h arch/aarch64/gic.h arch/aarch64/arch.h arch/aarch64/board.h arch/aarch64/frame.h \
-	arch/riscv64/*.h tests/unit/schedule/*.h)
+	arch/riscv64/*.h arch/x86_64/insn.h arch/x86_64/vlapic.h tests/unit/schedule/*.h)
 UNIT_CC = $(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
 	-include tests/unit/autoconf.h
 build/unit/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS)
@@ -222,6 +243,9 @@ build/unit/schedule-tests: $(SCHED_UNIT_SRCS) $(UNIT_HDRS)
 build/unit/riscv-tests: $(RISCV_UNIT_SRCS) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(RISCV_UNIT_SRCS) -o $@
+build/unit/x86-tests: $(X86_UNIT_SRCS) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(X86_UNIT_SRCS) -o $@
 
 test:
 	@$(PYTHON) tests/run_all.py

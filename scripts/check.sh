@@ -19,8 +19,11 @@
 # (build/check/alt), so that code under CONFIG_GIC_V2 / CONFIG_GIC_V3 is
 # analysed whichever board .config selects; and riscv64: riscv-smp on the
 # riscv64 board (build/check/riscv64), src/ with arch/riscv64/, its own
-# cross compiler, stack entry points and W^X of its image. Findings are
-# merged.
+# cross compiler, stack entry points and W^X of its image; and x86_64:
+# x86-smp on the q35 board (build/check/x86_64), src/ with arch/x86_64/, the
+# host's gcc, its entry points (interrupts land on any stack: on top of the
+# deepest path) and W^X of its image (tessera64.elf, whose ELF32 copy QEMU
+# boots). Findings are merged.
 # The last line is the summary; the exit status is 0 only if all passed.
 # docs/safety.md describes the policy and the results.
 set -uo pipefail
@@ -39,12 +42,13 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 die() { echo "check.sh: $*" >&2; exit 1; }
 RV_CROSS=riscv64-linux-gnu-
 RV_CONFIG=riscv-smp
+X86_CONFIG=x86-smp
 for tool in cppcheck clang-tidy "$CC" "${CROSS_COMPILE}readelf" "${RV_CROSS}gcc" "$PYTHON"; do
     command -v "$tool" >/dev/null 2>&1 || die "missing $tool; run: sudo scripts/setup.sh"
 done
 
 rm -rf "$W/cppcheck" "$W/tidy" "$W/stack"
-mkdir -p "$W/cppcheck" "$W/tidy" "$W/stack" "$W/alt" "$W/riscv64"
+mkdir -p "$W/cppcheck" "$W/tidy" "$W/stack" "$W/alt" "$W/riscv64" "$W/x86_64"
 
 # --- the two builds -------------------------------------------------------
 
@@ -84,16 +88,33 @@ make -s --no-print-directory CONFIG=$RV_CONFIG B=$W/riscv64 KCONFIG_CONFIG=$W/ri
 RV_GEN=$W/riscv64/gen
 RV_ELF=$W/riscv64/tessera.elf
 
+# x86_64: the defaults with the q35 board (the config names it too)
+echo "check: building $X86_CONFIG (x86_64)"
+{
+    KCONFIG_CONFIG=$W/x86_64/kconfig.new "$PYTHON" -m alldefconfig Kconfig >/dev/null &&
+    echo "CONFIG_BOARD_QEMU_X86_64_Q35=y" >>"$W/x86_64/kconfig.new" &&
+    KCONFIG_CONFIG=$W/x86_64/kconfig.new "$PYTHON" -m olddefconfig Kconfig >/dev/null 2>&1
+} || die "could not make the Kconfig for the x86_64 board"
+cmp -s "$W/x86_64/kconfig.new" "$W/x86_64/kconfig" || mv "$W/x86_64/kconfig.new" "$W/x86_64/kconfig"
+rm -f "$W/x86_64/kconfig.new" "$W/x86_64/kconfig.new.old"
+make -s --no-print-directory CONFIG=$X86_CONFIG B=$W/x86_64 KCONFIG_CONFIG=$W/x86_64/kconfig build \
+    >"$W/build-x86_64.log" 2>&1 || { cat "$W/build-x86_64.log"; die "make CONFIG=$X86_CONFIG build failed"; }
+X86_GEN=$W/x86_64/gen
+X86_ELF=$W/x86_64/tessera64.elf
+
 # tag:gen-dir:B:arch:config of each analysed configuration
 CONFIGS="$MAIN_TAG:$MAIN_GEN:build/$CONFIG:aarch64:$CONFIG $ALT_TAG:$ALT_GEN:$W/alt:aarch64:$CONFIG"
 CONFIGS="$CONFIGS riscv64:$RV_GEN:$W/riscv64:riscv64:$RV_CONFIG"
+CONFIGS="$CONFIGS x86_64:$X86_GEN:$W/x86_64:x86_64:$X86_CONFIG"
 
 # The sources of an architecture's build: src/ and arch/<arch>/.
 srcs() { echo src/*.c arch/"$1"/*.c; }
 # What the analysers are told of the target, per architecture.
-cpp_arch() { [ "$1" = riscv64 ] && echo "-D__riscv -D__riscv_xlen=64" || echo "-D__aarch64__"; }
-tidy_target() { [ "$1" = riscv64 ] && echo riscv64-linux-gnu || echo aarch64-linux-gnu; }
-cross() { [ "$1" = riscv64 ] && echo "$RV_CROSS" || echo "$CROSS_COMPILE"; }
+cpp_arch() {
+    case $1 in riscv64) echo "-D__riscv -D__riscv_xlen=64" ;; x86_64) echo "-D__x86_64__" ;; *) echo "-D__aarch64__" ;; esac
+}
+tidy_target() { case $1 in riscv64 | x86_64) echo "$1-linux-gnu" ;; *) echo aarch64-linux-gnu ;; esac; }
+cross() { case $1 in riscv64) echo "$RV_CROSS" ;; x86_64) echo "" ;; *) echo "$CROSS_COMPILE" ;; esac; }
 
 # --- cppcheck and its MISRA addon -----------------------------------------
 
@@ -141,6 +162,7 @@ for c in $CONFIGS; do
     read -r -a SRCS <<<"$(srcs "$arch")"
     kc=$KCONFIG_CONFIG
     [ "$arch" = riscv64 ] && kc=$W/riscv64/kconfig
+    [ "$arch" = x86_64 ] && kc=$W/x86_64/kconfig
     cflags=$(make -s --no-print-directory CONFIG="$cfg" B="$bdir" KCONFIG_CONFIG="$kc" \
         --eval 'check-sh-print-cflags: ; @echo $(CFLAGS)' check-sh-print-cflags) || die "cannot read CFLAGS"
     CC=$(cross "$arch")gcc
@@ -156,19 +178,21 @@ done
 "${CROSS_COMPILE}readelf" -lW "$ELF" >"$W/segments.txt"
 "${RV_CROSS}readelf" -SW "$RV_ELF" >"$W/sections-riscv64.txt"
 "${RV_CROSS}readelf" -lW "$RV_ELF" >"$W/segments-riscv64.txt"
+readelf -SW "$X86_ELF" >"$W/sections-x86_64.txt"
+readelf -lW "$X86_ELF" >"$W/segments-x86_64.txt"
 
-exec "$PYTHON" - "$ROOT" "$W" "$KCONFIG_CONFIG" "$ELF" "$MAIN_TAG" "$ALT_TAG" "$RV_ELF" <<'EOF'
+exec "$PYTHON" - "$ROOT" "$W" "$KCONFIG_CONFIG" "$ELF" "$MAIN_TAG" "$ALT_TAG" "$RV_ELF" "$X86_ELF" <<'EOF'
 import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT, W, KCONFIG, ELF, MAIN, ALT, RV_ELF = sys.argv[1:8]
+ROOT, W, KCONFIG, ELF, MAIN, ALT, RV_ELF, X86_ELF = sys.argv[1:9]
 ROOT = Path(ROOT)
 W = Path(W)
-TAGS = [MAIN, ALT, "riscv64"]
+TAGS = [MAIN, ALT, "riscv64", "x86_64"]
 # the stack analysis: the configurations of each architecture
-ARCH_TAGS = {"aarch64": [MAIN, ALT], "riscv64": ["riscv64"]}
+ARCH_TAGS = {"aarch64": [MAIN, ALT], "riscv64": ["riscv64"], "x86_64": ["x86_64"]}
 failures = []
 
 
@@ -245,7 +269,7 @@ stale = sorted(deviations - core_rules, key=rule_key)
 print()
 print("== MISRA C:2012 (cppcheck misra addon): findings per rule")
 print("   src/ and include/tessera/ gate the check (each rule a deviation in docs/safety.md);")
-print("   arch/aarch64/ and arch/riscv64/ are reported only")
+print("   arch/aarch64/, arch/riscv64/ and arch/x86_64/ are reported only")
 print(f"   {'rule':<7} {'src':>5} {'include':>8} {'arch':>6}   src/include status")
 for rule in sorted(per_rule, key=rule_key):
     c = per_rule[rule]
@@ -370,6 +394,26 @@ STACK = {
                 ("src/main.c", r"arch_timer_start\("),
             ],
         },
+    ),
+    # x86_64: no trap frame from the guest (a #VMEXIT returns from svm_run
+    # into vcpu_loop, which vcpu_loop_launch starts on an empty stack); an
+    # interrupt lands on whatever stack runs (in arch_wait's HLT, or at
+    # svm_run's STGI): x86_interrupt on top of the deepest path, its frame
+    # struct irq_frame (frame.h).
+    "x86_64": dict(
+        frame=frame_size("x86_64"),
+        entries=["core_boot_main", "core_cpu_main", "vcpu_loop", "x86_interrupt"],
+        from_guest=set(),
+        fault="x86_interrupt",
+        asm={
+            "svm_run": (64, "pushes seven registers (56 B) and its return address (8 B); the guest's "
+                            "registers go to *regs, not the stack"),
+            "svm_vmload": (0, "vmload; ret: no stack"),
+            "vcpu_loop_launch": (0, "sets rsp to the top of this CPU's stack and calls vcpu_loop (an entry "
+                                    "point here, on an empty stack): everything below is abandoned"),
+        },
+        arg_context={},
+        once={},
     ),
 }
 for arch, st in STACK.items():
@@ -553,7 +597,7 @@ print(f"   worst {worst_total} of {LIMIT} B ({100 * worst_total // LIMIT}%)")
 sec_re = re.compile(r"^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+(\S*)\s+\d+\s+\d+\s+\d+\s*$")
 seg_re = re.compile(r"^\s*(\S+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+([RWE ]+?)\s+0x[0-9a-f]+\s*$")
 wx = []
-for elf, suffix in ((ELF, ""), (RV_ELF, "-riscv64")):
+for elf, suffix in ((ELF, ""), (RV_ELF, "-riscv64"), (X86_ELF, "-x86_64")):
     found = []
     nsec = 0
     for line in (W / f"sections{suffix}.txt").read_text().splitlines():

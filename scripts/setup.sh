@@ -4,13 +4,14 @@
 # riscv64: the cross compiler and glibc (the static /init), QEMU and OpenSBI,
 # and linux-source-6.1 with bc, flex and bison, from which
 # scripts/build-riscv-linux.sh builds the riscv64 Linux guest.
+# x86_64: qemu-system-x86 (the host gcc builds the hypervisor and its guests).
 set -eu
 
 PACKAGES="
   make gcc libc6-dev
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu
-  qemu-system-arm qemu-system-misc qemu-system-data
+  qemu-system-arm qemu-system-misc qemu-system-x86 qemu-system-data
   device-tree-compiler libfdt-dev
   python3 python3-jinja2 python3-yaml python3-kconfiglib python3-libfdt python3-pytest
   gdb-multiarch

@@ -13,7 +13,8 @@
 # Footprint: the hypervisor alone. Guest images and device trees (sections
 # .guest.*) and debug info are not counted; only .text, .rodata, .pgtables,
 # .data and .bss are, from `<cross>size -A` of the config's architecture
-# (aarch64-linux-gnu-, riscv64-linux-gnu-: the board decides).
+# (aarch64-linux-gnu-, riscv64-linux-gnu-, x86_64-linux-gnu-: the board
+# decides; x86_64's tessera.elf is the ELF32 copy, with the same sections).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -22,7 +23,7 @@ OUT=build/size.txt
 WORK=build/size
 KCONFIG_CONFIG=${KCONFIG_CONFIG:-.config}
 mkdir -p "$WORK"
-for SIZE in aarch64-linux-gnu-size riscv64-linux-gnu-size; do
+for SIZE in aarch64-linux-gnu-size riscv64-linux-gnu-size x86_64-linux-gnu-size; do
     command -v "$SIZE" >/dev/null || { echo "size.sh: $SIZE missing; run: sudo scripts/setup.sh" >&2; exit 1; }
 done
 
@@ -143,6 +144,8 @@ groups = [
     ("arch/aarch64/ (asm)", ["arch/aarch64/*.S"], True),
     ("arch/riscv64/ (C)", ["arch/riscv64/*.c", "arch/riscv64/*.h"], False),
     ("arch/riscv64/ (asm)", ["arch/riscv64/*.S"], True),
+    ("arch/x86_64/ (C)", ["arch/x86_64/*.c", "arch/x86_64/*.h"], False),
+    ("arch/x86_64/ (asm)", ["arch/x86_64/*.S"], True),
     ("include/tessera/ (C)", ["include/tessera/*.h"], False),
 ]
 loc = []
@@ -184,7 +187,7 @@ w("Source lines (the trusted base is src/ and one arch/<arch>/; include/tessera/
 w("  code = lines with something besides comments and blank space; raw = every line")
 w("")
 w(f"  {'':<22} {'files':>5} {'code':>7} {'raw':>7}")
-tb = {"aarch64": [0, 0], "riscv64": [0, 0]}
+tb = {"aarch64": [0, 0], "riscv64": [0, 0], "x86_64": [0, 0]}
 all_code = all_raw = 0
 for label, nfiles, code, raw in loc:
     w(f"  {label:<22} {nfiles:>5} {code:>7} {raw:>7}")

@@ -163,7 +163,9 @@ static void set_focus(unsigned vm)
 	log_printf("tessera: console input goes to vm %s\n", tessera_vms[vm].name);
 }
 
-void core_console_input(char c)
+/* One byte typed: false if the partition with the input focus has no room
+ * for it now (its UART's receive FIFO is full). */
+static bool console_input(char c)
 {
 	if (escaped) {
 		escaped = false;
@@ -172,15 +174,59 @@ void core_console_input(char c)
 			set_focus((focus + 1) % TESSERA_NR_VMS);
 		else if (c >= '0' && c < (char)('0' + TESSERA_NR_VMS))
 			set_focus((unsigned)(c - '0'));
-		else if (c == CONSOLE_ESCAPE)
-			vuart_input(focus, c);
-		return;
+		else if (c == CONSOLE_ESCAPE && !vuart_input(focus, c))
+			escaped = true;         /* not taken: the pair comes again */
+		return !escaped;
 	}
 	if (c == CONSOLE_ESCAPE) {
 		escaped = true;
-		return;
+		return true;
 	}
-	vuart_input(focus, c);
+	return vuart_input(focus, c);
+}
+
+/*
+ * The physical console is read only as far as the partition with the
+ * focus takes what comes: a byte it has no room for waits here, with the
+ * receive interrupt off (the rest waits in the UART, and QEMU's input
+ * behind it), until the partition reads from its UART (console_room).
+ */
+static spinlock_t rx_lock;
+static int held = -1;                   /* read, not taken yet */
+static bool rx_off;                     /* the receive interrupt is off */
+
+static void rx_drain(void)
+{
+	for (int c = held >= 0 ? held : arch_console_getc(); c >= 0; c = arch_console_getc()) {
+		held = c;
+		if (!console_input((char)c)) {
+			if (!rx_off)
+				arch_console_rx_irq(false);
+			__atomic_store_n(&rx_off, true, __ATOMIC_RELEASE);
+			return;
+		}
+		held = -1;
+	}
+	if (rx_off)
+		arch_console_rx_irq(true);
+	__atomic_store_n(&rx_off, false, __ATOMIC_RELEASE);
+}
+
+void core_console_rx(void)
+{
+	arch_spin_lock(&rx_lock);
+	rx_drain();
+	arch_spin_unlock(&rx_lock);
+}
+
+void console_room(void)
+{
+	if (!__atomic_load_n(&rx_off, __ATOMIC_ACQUIRE))
+		return;
+	arch_spin_lock(&rx_lock);
+	if (rx_off)
+		rx_drain();
+	arch_spin_unlock(&rx_lock);
 }
 
 /* --- guest output --- */
@@ -231,7 +277,9 @@ static void print_line(unsigned vm, bool end)
 static char shown(char c)
 {
 	unsigned char u = (unsigned char)c;
-	return (u >= 0x20 && u < 0x7f) || c == '\t' ? c : '.';
+	if ((u >= 0x20 && u < 0x7f) || c == '\t')
+		return c;
+	return '.';     /* (not a conditional: its int result would narrow to a signed char on x86) */
 }
 
 void console_guest_putc(unsigned vm, char c)

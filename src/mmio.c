@@ -60,20 +60,25 @@ static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, 
 		vuart_ns16550_access(&vuarts[vm].ns16550, vm, off, size, write, value) :
 		vuart_pl011_access(&vuarts[vm].pl011, vm, off, size, write, value);
 	vuart_done(vm, d);
+	if (!write)
+		console_room();                 /* a read may have made room for input */
 	return ok;
 }
 
-void vuart_input(unsigned vm, char c)
+bool vuart_input(unsigned vm, char c)
 {
 	const struct emu_device *d = console_of(&tessera_vms[vm]);
+	bool taken;
+
 	if (!d)
-		return;                         /* the partition has no console: dropped */
+		return true;                    /* the partition has no console: dropped */
 	arch_spin_lock(&vuart_locks[vm]);
 	if (d->kind == EMU_VUART_NS16550)
-		(void)vuart_ns16550_input(&vuarts[vm].ns16550, (uint8_t)c);
+		taken = vuart_ns16550_input(&vuarts[vm].ns16550, (uint8_t)c);
 	else
-		(void)vuart_pl011_input(&vuarts[vm].pl011, (uint8_t)c);
+		taken = vuart_pl011_input(&vuarts[vm].pl011, (uint8_t)c);
 	vuart_done(vm, d);
+	return taken;
 }
 
 /* A byte typed for the calling partition, as its console UART would give
@@ -92,6 +97,7 @@ int core_console_getc(void)
 	else
 		c = vuart_pl011_getc(&vuarts[vm].pl011);
 	vuart_done(vm, d);
+	console_room();
 	return c;
 }
 

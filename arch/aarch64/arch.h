@@ -11,9 +11,8 @@
 /* firmware (PSCI over SMC, answered by QEMU or EL3 firmware) */
 long firmware_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 
-/* guest PSCI calls (HVC or trapped SMC), and Tessera's own hypercalls */
+/* guest PSCI calls (HVC or trapped SMC); Tessera's own: tessera_hypercall (core.h) */
 void psci_guest_call(struct frame *f);
-bool tessera_hypercall(uint32_t fn, uint64_t a1, long *ret);
 
 /* A vCPU starts on a shared pCPU: clear what another left (switch.c). */
 void switch_vcpu_entering(unsigned vcpu);
@@ -36,7 +35,5 @@ void exit_report_failure(uint32_t psci_then);
 void exit_fault(void);
 
 /* The physical console's receive side */
-void console_rx_enable(void);
-int console_rx_getc(void);          /* a received byte, or -1 */
 
 #endif

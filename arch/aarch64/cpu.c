@@ -138,7 +138,7 @@ void arch_init_boot_cpu(void)
 {
 	gic_init_boot();
 	vgic_init();
-	console_rx_enable();
+	arch_console_rx_irq(true);
 }
 
 void arch_init_cpu(void)

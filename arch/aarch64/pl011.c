@@ -24,12 +24,15 @@ void arch_console_putc(char c)
 	uart()[UART_DR / 4] = (uint8_t)c;
 }
 
-void console_rx_enable(void)
+void arch_console_rx_irq(bool on)
 {
-	uart()[UART_IMSC / 4] |= INT_RX | INT_RT;
+	if (on)
+		uart()[UART_IMSC / 4] |= INT_RX | INT_RT;
+	else
+		uart()[UART_IMSC / 4] &= ~(INT_RX | INT_RT);
 }
 
-int console_rx_getc(void)
+int arch_console_getc(void)
 {
 	if (uart()[UART_FR / 4] & FR_RXFE) {
 		uart()[UART_ICR / 4] = INT_RX | INT_RT;

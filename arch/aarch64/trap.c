@@ -187,8 +187,7 @@ bool irq_dispatch(bool guest)
 				gic_deactivate(raw);
 			core_timer_expired();
 		} else if (id == tessera_board.uart_irq) {
-			for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
-				core_console_input((char)c);
+			core_console_rx();
 			gic_deactivate(raw);
 		} else if (TESSERA_SCHEDULED && id >= INTID_SPI_FIRST && core_pcpu_shared(arch_pcpu_id())) {
 			vgic_inject_spi(id);            /* for whichever vCPU here owns it, running or not */

@@ -62,7 +62,4 @@ long guest_fetch16(uint64_t addr);
 /* csrr stimecmp; -1 if the hart has no Sstc (illegal instruction). */
 long probe_stimecmp(void);
 
-/* The physical console's receive side: its interrupt on, a received byte or -1. */
-void console_rx_enable(void);
-int console_rx_getc(void);
 #endif

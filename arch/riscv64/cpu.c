@@ -19,6 +19,7 @@
 /* The SiFive test device: FAIL | status << 16 ends QEMU with that status. */
 #define TEST_FAIL       0x3333u
 #define NEVER           (~0ull)
+#define FAR_AHEAD       (1ull << 61)
 
 /* One stack per physical CPU; boot.S points sp below the PCPU_AREA at its top. */
 uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((aligned(16)));
@@ -133,6 +134,16 @@ static uint64_t now(void)
 	return csr_read(time);
 }
 
+/* A deadline as written to a timer compare register: one further than
+ * FAR_AHEAD (7,000 years at 10 MHz) from now becomes now + FAR_AHEAD.
+ * QEMU 7.2 turns a compare value near 2^64 ("never") into an expiry at an
+ * arbitrary time (its nanoseconds overflow): the spurious timer interrupts
+ * that follow would disturb the hart for nothing. */
+static uint64_t not_too_far(uint64_t when, uint64_t from)
+{
+	return when > from && when - from > FAR_AHEAD ? from + FAR_AHEAD : when;
+}
+
 /* The hart's one supervisor timer serves the hypervisor's deadline and,
  * without Sstc, the guest's: the earlier of the two. */
 static void timer_program(void)
@@ -140,7 +151,7 @@ static void timer_program(void)
 	unsigned p = arch_pcpu_id();
 	uint64_t next = hyp_deadline[p] < guest_deadline[p] ? hyp_deadline[p] : guest_deadline[p];
 
-	firmware_sbi(SBI_EXT_TIME, 0, next, 0, 0);
+	firmware_sbi(SBI_EXT_TIME, 0, not_too_far(next, now()), 0, 0);
 }
 
 void arch_timer_start(unsigned ms)
@@ -160,7 +171,8 @@ void guest_timer_set(uint64_t when)
 	unsigned p = arch_pcpu_id();
 
 	if (have_sstc) {
-		csr_write(vstimecmp, when);     /* compared with time + htimedelta */
+		/* compared with time + htimedelta */
+		csr_write(vstimecmp, not_too_far(when, csr_read(time) + csr_read(htimedelta)));
 		return;
 	}
 	csr_clear(hvip, HVIP_VSTIP);
@@ -218,7 +230,7 @@ void arch_init_boot_cpu(void)
 	have_sstc = probe_stimecmp() == 0;
 	plic_init_boot();
 	vplic_init();
-	console_rx_enable();
+	arch_console_rx_irq(true);
 }
 
 void arch_init_cpu(void)

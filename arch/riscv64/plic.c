@@ -80,8 +80,7 @@ void plic_dispatch(void)
 
 	for (unsigned irq = *reg(claim); irq != 0; irq = *reg(claim)) {
 		if (irq == tessera_board.uart_irq) {
-			for (int c = console_rx_getc(); c >= 0; c = console_rx_getc())
-				core_console_input((char)c);
+			core_console_rx();
 			*reg(claim) = irq;
 		} else if (irq < TESSERA_PLIC_SOURCES && route[irq].vm != NO_VM) {
 			vplic_raise(route[irq].vm, irq);        /* completed by the guest */

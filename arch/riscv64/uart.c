@@ -24,14 +24,14 @@ void arch_console_putc(char c)
 	uart()[UART_THR] = (uint8_t)c;
 }
 
-int console_rx_getc(void)
+int arch_console_getc(void)
 {
 	if (!(uart()[UART_LSR] & LSR_DR))
 		return -1;
 	return uart()[UART_RBR];
 }
 
-void console_rx_enable(void)
+void arch_console_rx_irq(bool on)
 {
-	uart()[UART_IER] = IER_ERBFI;
+	uart()[UART_IER] = on ? IER_ERBFI : 0;
 }

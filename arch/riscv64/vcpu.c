@@ -62,10 +62,10 @@ static _Noreturn void enter(const struct vm_config *vm, const struct vcpu_config
 	csr_write(vstval, 0);
 	csr_write(vsatp, 0);
 	/* Its virtual PLIC context's line, as the partition's PLIC has it. */
-	csr_write(hvip, vplic_line((unsigned)(vcpu - tessera_vcpus)) ? HVIP_VSEIP : 0);
-	if (have_sstc)
-		csr_write(vstimecmp, ~0ull);
-	guest_timer_set(~0ull);
+	csr_clear(hvip, HVIP_VSSIP | HVIP_VSEIP);
+	if (vplic_line((unsigned)(vcpu - tessera_vcpus)))
+		csr_set(hvip, HVIP_VSEIP);
+	guest_timer_set(~0ull);         /* no timer; clears hvip.VSTIP without Sstc */
 
 	/* sret goes to VS mode (SPV, SPP); HLVX reads as VS (SPVP); 64-bit VS. */
 	csr_write(hstatus, HSTATUS_VSXL_64 | HSTATUS_SPV | HSTATUS_SPVP);

@@ -28,7 +28,7 @@ def read_kconfig(kconfig_file, dotconfig, autoconf_out=None):
 
 def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT / "boards"):
     from .board import load_board
-    from .dtb import guest_dtb
+    from .dtb import guest_dtb, multiboot_info
     from .emit import build_tables, emit, hyp_layout
     from .load import load_system
     from .channels import check_channels, place_channels
@@ -63,6 +63,8 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     for vm in vms:
         vm.dtb_bytes = vm.dtb_path.read_bytes() if vm.dtb_path else guest_dtb(vm, board)
         place_dtb(vm, len(vm.dtb_bytes), board.arch)
+        if board.arch == "x86_64" and not vm.dtb_path:     # its addresses are where it lies
+            vm.dtb_bytes = multiboot_info(vm, vm.dtb.gpa)
     place_copies(vms, board, used)
     hyp = hyp_layout(board)
     pool = build_tables(system, hyp, config)

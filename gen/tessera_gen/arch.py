@@ -19,6 +19,13 @@ ARCH = {
         ld_arch="riscv",
         ipa_bits=41,               # G-stage Sv39x4: a 16 KiB root of 2048 entries
     ),
+    "x86_64": SimpleNamespace(
+        cpu_id="apic",
+        cpu_id_long="virtual local APIC id",
+        cpu_on="INIT-SIPI",
+        ld_arch="i386:x86-64",
+        ipa_bits=39,               # nested paging: PML4 entry 0 only, the low 512 GiB
+    ),
 }
 
 

@@ -113,7 +113,7 @@ def _join(cells):
     return value
 
 
-ARCHES = ["aarch64", "riscv64"]
+ARCHES = ["aarch64", "riscv64", "x86_64"]
 
 
 def walk_devices(fdt):
@@ -199,6 +199,9 @@ def load_board(name, boards_dir):
                   firmware_cpus=firmware_cpus)
     if arch == "riscv64":
         return Board(**common, **_riscv64_parts(fdt, dts, cpu_offs, console, uart_off, exit_node))
+    if arch == "x86_64":
+        common.update(_x86_64_parts(fdt, dts, console, uart_off, exit_node))
+        return Board(**common)
     return Board(**common, **_aarch64_parts(fdt, dts, console, uart_off, exit_node))
 
 
@@ -336,6 +339,43 @@ def _plic_s_contexts(fdt, dts, plic_off, cpu_offs):
                                                    f"(<&its-intc {IRQ_S_EXT}>): Tessera takes its "
                                                    "interrupts there")
     return contexts
+
+
+ISA_IO_SPACE = 1                        # isa bus: reg = <1 port size> is an I/O port range
+X86_EXIT_COMPATIBLE = "qemu,isa-debug-exit"
+X86_PM_COMPATIBLE = "intel,ich9-pm"
+
+
+def io_ports(fdt, off):
+    """[(port, count)] of a node on an isa bus (reg = <1 port size>)."""
+    return [(base & 0xFFFF, size) for base, size in fdt.reg(off) if base >> 32 == ISA_IO_SPACE]
+
+
+def _x86_64_parts(fdt, dts, console, uart_off, exit_node):
+    """The local APIC timer's clock, the console 16550's I/O ports, the
+    ACPI PM registers (power-off) and the exit device (isa-debug-exit)."""
+    timebase = (fdt.cells(fdt.node("/cpus"), "timebase-frequency") or [0])[0]
+    if not timebase:
+        raise ConfigError(dts, "/cpus", "needs timebase-frequency: the local APIC timer's input clock")
+    if any(hw > 0xFE for hw in [_join(fdt.cells(off, "reg")) for off in fdt.subnodes(fdt.node("/cpus"))]):
+        raise ConfigError(dts, "/cpus", "an APIC id above 0xfe: Tessera starts CPUs through the xAPIC "
+                                        "(8-bit ids, 0xff is the broadcast)")
+    ports = io_ports(fdt, uart_off)
+    if "ns16550a" not in fdt.strings(uart_off, "compatible") or not ports:
+        raise ConfigError(dts, console, "the console must be an ns16550a on the isa bus (reg = <1 port 8>): "
+                                        "the hypervisor's x86_64 console driver")
+    pm = exit_port = None
+    for off in fdt.subnodes(fdt.fdt.parent_offset(uart_off)):
+        if X86_PM_COMPATIBLE in fdt.strings(off, "compatible") and io_ports(fdt, off):
+            pm = io_ports(fdt, off)[0][0]
+    if exit_node is not None:
+        off = fdt.node(exit_node)
+        if X86_EXIT_COMPATIBLE not in fdt.strings(off, "compatible") or not io_ports(fdt, off):
+            raise ConfigError(dts, exit_node, "the exit device (board.toml hypervisor.exit) must be QEMU's "
+                                              f"isa-debug-exit (compatible = \"{X86_EXIT_COMPATIBLE}\", "
+                                              "reg = <1 port size>), which ends QEMU with an exit status")
+        exit_port = (io_ports(fdt, off)[0][0], fdt.path(off))
+    return dict(uart_base=ports[0][0], timebase=timebase, acpi_pm=pm, exit_port=exit_port)
 
 
 PCI_SPACE_MEM32 = 2                     # phys.hi bits 25:24 of a PCI address: 32-bit memory

@@ -31,6 +31,8 @@ def _strings(*values):
 def guest_dtb(vm, board):
     if board.arch == "riscv64":
         return _riscv64_dtb(vm, board)
+    if board.arch == "x86_64":
+        return multiboot_info(vm)
     sw = libfdt.FdtSw()
     sw.finish_reservemap()
     sw.begin_node("")
@@ -298,3 +300,39 @@ def _finish(sw, vm, stdout):
     fdt = sw.as_fdt()
     fdt.pack()
     return bytes(fdt.as_bytearray())
+
+
+# --- x86_64: no device tree, a multiboot (v1) information block -------------
+
+MBI_FLAG_MEM, MBI_FLAG_CMDLINE, MBI_FLAG_MMAP = 1 << 0, 1 << 2, 1 << 6
+MBI_SIZE = 0x60                          # the fixed part, up to the framebuffer fields
+MMAP_ENTRY = 24                          # size (u32, not counting itself), base, length, type
+MMAP_AVAILABLE = 1
+LOW_MEMORY_TOP, HIGH_MEMORY = 0xA0000, 0x100000
+
+
+def multiboot_info(vm, gpa=None):
+    """What QEMU's multiboot loader gives a kernel in EBX, for the
+    partition's own RAM: mem_lower/mem_upper and a memory map of its
+    regions, and the command line. Addresses inside it are guest-physical,
+    so it is built for where place_dtb puts it (gpa; None: a first pass to
+    learn its size)."""
+    base = gpa or 0
+    ram = sorted((r.gpa, r.size) for r in vm.regions if not r.flags & MEM_DEVICE)
+    mmap = b"".join((MMAP_ENTRY - 4).to_bytes(4, "little") + b.to_bytes(8, "little") + n.to_bytes(8, "little")
+                    + MMAP_AVAILABLE.to_bytes(4, "little") for b, n in ram)
+    lower = sum(min(b + n, LOW_MEMORY_TOP) - b for b, n in ram if b < LOW_MEMORY_TOP)
+    upper = next((n - (HIGH_MEMORY - b) for b, n in ram if b <= HIGH_MEMORY < b + n), 0)
+    cmdline = vm.cmdline.encode() + b"\0"
+    flags = MBI_FLAG_MEM | MBI_FLAG_MMAP | MBI_FLAG_CMDLINE
+    head = bytearray(MBI_SIZE)
+
+    def u32(off, v):
+        head[off:off + 4] = v.to_bytes(4, "little")
+    u32(0, flags)
+    u32(4, lower // 1024)
+    u32(8, upper // 1024)
+    u32(16, base + MBI_SIZE + len(mmap))      # cmdline
+    u32(44, len(mmap))                        # mmap_length
+    u32(48, base + MBI_SIZE)                  # mmap_addr
+    return bytes(head) + mmap + cmdline

@@ -35,20 +35,23 @@ def hyp_layout(board):
 
 def build_tables(system, hyp, config_file):
     board = system.board
-    riscv = board.arch == "riscv64"
+    riscv, x86 = board.arch == "riscv64", board.arch == "x86_64"
     pool = pt.TablePool(hyp.pgtables, MAX_TABLES, pt.FORMATS[board.arch])
-    hyp_attrs = pt.rv_hyp_attrs if riscv else pt.el2_attrs
+    hyp_attrs = pt.rv_hyp_attrs if riscv else pt.x86_hyp_attrs if x86 else pt.el2_attrs
 
     def guest_attrs(flags):
-        return pt.rv_gstage_attrs(flags) if riscv else pt.s2_attrs(flags)
+        return pt.rv_gstage_attrs(flags) if riscv else pt.x86_npt_attrs(flags) if x86 else pt.s2_attrs(flags)
 
     def guest_map(root, gpa, hpa, size, flags, note):
         attrs = guest_attrs(flags)
-        if attrs is not None:       # riscv64: no rights at all is no mapping
+        if attrs is not None:       # riscv64, x86_64: no rights at all is no mapping
             pool.map(root, gpa, hpa, size, attrs, note)
 
     try:
-        root = pool.new("hypervisor HS-mode Sv39 root (satp)" if riscv else "hypervisor EL2 stage 1, level 1")
+        if x86:     # CR3 = the PML4 (table 0, TESSERA_HYP_PT_ROOT); maps go into its PDPT
+            root = pool.new_pml4("hypervisor CR3")[1]
+        else:
+            root = pool.new("hypervisor HS-mode Sv39 root (satp)" if riscv else "hypervisor EL2 stage 1, level 1")
         # Devices, rounded out to 2 MiB blocks: the hypervisor is trusted with
         # them, and forwards partitions' accesses to the devices it shares.
         # Not the exit device's ECAM (up to 256 MiB of configuration space):
@@ -69,14 +72,15 @@ def build_tables(system, hyp, config_file):
         # of its BAR0, each a 4 KiB device page (unless a device block
         # above holds it already). Written too: the BAR, the command
         # register, the event register.
-        for page in exit_dev.pages() if exit_dev else []:
+        for page in exit_dev.pages() if exit_dev else []:  # aarch64 only: x86's and riscv64's are ports, devices
             if not any(lo <= page < hi for lo, hi in merged):
                 pool.map(root, page, page, PAGE, pt.el2_attrs("device"), "exit device")
         # RAM: the hypervisor's own parts with their rights, the rest data.
         parts = [(hyp.base, hyp.rodata, "text"), (hyp.rodata, hyp.data, "rodata"),
                  (hyp.data, hyp.base + hyp.size, "data")]
         for base, size in board.ram:
-            for lo, hi in [(base, hyp.base), (hyp.base + hyp.size, base + size)]:
+            # each bank around the hypervisor (x86's RAM has two banks)
+            for lo, hi in [(base, min(hyp.base, base + size)), (max(hyp.base + hyp.size, base), base + size)]:
                 if hi > lo:
                     pool.map(root, lo, lo, hi - lo, hyp_attrs("data"), "RAM")
         for lo, hi, kind in parts:
@@ -85,9 +89,13 @@ def build_tables(system, hyp, config_file):
         for vm in system.vms:
             if riscv:
                 s2 = pool.new(f"{vm.name} G-stage Sv39x4 root (hgatp)", pt.GSTAGE_ROOT_TABLES)
+                vm.s2_root = pool.addr(s2)
+            elif x86:
+                pml4, s2 = pool.new_pml4(f"{vm.name} nested paging (nCR3)")
+                vm.s2_root = pool.addr(pml4)
             else:
                 s2 = pool.new(f"{vm.name} stage 2, level 1")
-            vm.s2_root = pool.addr(s2)
+                vm.s2_root = pool.addr(s2)
             for r in vm.regions:
                 guest_map(s2, r.gpa, r.hpa, r.size, r.flags, vm.name)
             # Devices whose pages the partition owns; a forwarded device's
@@ -102,6 +110,25 @@ def build_tables(system, hyp, config_file):
     except OverflowError as e:
         raise ConfigError(config_file, "", f"{e}; use fewer or larger, 2 MiB-aligned regions") from None
     return pool
+
+
+X86_IOPM_BYTES = 3 * 4096                # AMD APM 15.10.1: 12 KiB, 4 KiB-aligned
+X86_IOPM_ROW = 64
+
+
+def x86_iopm_rows(ports):
+    """The I/O permission map of a partition that owns ports: a bit per
+    port, set (intercepted) but for its own; in rows of 64 bytes (512
+    ports) as C initializer text, None for a row of only set bits."""
+    bitmap = bytearray(b"\xff" * X86_IOPM_BYTES)
+    for p in ports:
+        for port in range(p.hpa, p.hpa + p.size):
+            bitmap[port // 8] &= ~(1 << (port % 8)) & 0xFF
+    rows = []
+    for off in range(0, X86_IOPM_BYTES, X86_IOPM_ROW):
+        row = bytes(bitmap[off:off + X86_IOPM_ROW])
+        rows.append((off, None if row == b"\xff" * X86_IOPM_ROW else ", ".join(f"{b:#04x}" for b in row)))
+    return rows
 
 
 def console_kind(board):
@@ -175,7 +202,8 @@ def emit(system, hyp, pool, out, final, config_name):
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
-    env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images)
+    env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images,
+                       x86_iopm_rows=x86_iopm_rows)
     env.filters["asm_string"] = asm_string
 
     owner = {}

@@ -123,6 +123,7 @@ class Vm:
     irqs: list = field(default_factory=list)   # [(INTID or PLIC source, from hardware?)] the partition owns
     device_maps: list = field(default_factory=list)   # [(gpa, hpa, size, note)]: devices stage 2 maps
     forwarded: list = field(default_factory=list)     # [Passthrough] whose accesses the core forwards
+    ports: list = field(default_factory=list)         # x86_64: [Passthrough] I/O port ranges it owns
 
     def key(self, path):
         return self.prefix + path
@@ -150,7 +151,7 @@ class ExitDevice:
 class Board:
     name: str
     dir: Path
-    arch: str                          # "aarch64" or "riscv64" (board.toml arch)
+    arch: str                          # "aarch64", "riscv64" or "x86_64" (board.toml arch)
     dtb: bytes                         # compiled board.dts
     cpus: list                         # the CPUs' hardware ids (MPIDRs, hart ids), in /cpus order
     cpu_compatible: str
@@ -184,10 +185,13 @@ class Board:
     exit_test: Optional[tuple] = None  # hypervisor.exit: (base, node path) of the SiFive test device
     plic_ndev: int = 0                 # the PLIC's highest source number (riscv,ndev)
     plic_contexts: list = field(default_factory=list)  # per hart: its supervisor-level PLIC context
+    # x86_64 (timebase above: the local APIC timer's clock; uart_base: an I/O port)
+    acpi_pm: Optional[int] = None      # I/O port of the ACPI PM registers (PM1a_CNT at +4)
+    exit_port: Optional[tuple] = None  # hypervisor.exit: (I/O port, node path) of isa-debug-exit
 
     @property
     def has_exit(self):
-        return self.exit is not None or self.exit_test is not None
+        return self.exit is not None or self.exit_test is not None or self.exit_port is not None
 
 
 @dataclass

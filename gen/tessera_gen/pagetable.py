@@ -1,5 +1,6 @@
-"""Translation tables built as data, 4 KiB granule: VMSAv8-64 (aarch64) and
-Sv39 / Sv39x4 (riscv64).
+"""Translation tables built as data, 4 KiB granule: VMSAv8-64 (aarch64),
+Sv39 / Sv39x4 (riscv64) and x86-64 4-level paging (x86_64: the hypervisor's
+CR3 and each partition's nested page table, nCR3).
 
 Two regimes: the hypervisor's own (EL2 stage 1; HS-mode satp) and each
 partition's second stage (stage 2; G-stage, hgatp). The tables live in one
@@ -7,7 +8,9 @@ array at a fixed host address the linker script enforces, so every
 next-level pointer is known here and the hypervisor never writes a
 descriptor. Both architectures walk 3 levels of 512 entries with 1 GiB,
 2 MiB and 4 KiB leaves; only the descriptors differ, and riscv64's G-stage
-root is 4 tables (2048 entries, 41-bit guest-physical addresses).
+root is 4 tables (2048 entries, 41-bit guest-physical addresses). x86-64
+walks 4 levels: its root (a PML4) has one entry, pointing at the page
+directory pointer table that is the pool's level 1 (the low 512 GiB).
 """
 
 ENTRIES = 512
@@ -77,6 +80,36 @@ def rv_gstage_attrs(flags):
     return RV_V | rwx | RV_U | RV_A | RV_D if rwx else None
 
 
+# --- x86_64: 4-level paging (AMD64 APM vol. 2, 5.3), the same entries for CR3
+# and for nested paging (nCR3, APM 15.25) ---------------------------------------
+
+X86_P, X86_RW, X86_US, X86_PWT, X86_PCD, X86_A, X86_D, X86_PS = 1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80
+X86_NX = 1 << 63
+# A table entry allows everything; the leaf decides. US: nested page table
+# walks are user accesses (APM 15.25.5), so every level of an nCR3 table has it.
+X86_TABLE = X86_P | X86_RW | X86_US | X86_A
+
+
+def x86_hyp_attrs(kind):
+    """The hypervisor's own leaf: 'text' (RX), 'rodata' (R), 'data' (RW),
+    'device' (RW, uncached: PCD|PWT). A and D set: the tables are
+    read-only, nothing may update them. Supervisor pages (no US)."""
+    return X86_P | X86_A | X86_D | {"text": 0, "rodata": X86_NX, "data": X86_RW | X86_NX,
+                                    "device": X86_RW | X86_PCD | X86_PWT | X86_NX}[kind]
+
+
+def x86_npt_attrs(flags):
+    """A nested-page-table leaf with the region's rights. x86 has no
+    write-only or execute-only page: no READ means no mapping (None)."""
+    from .model import MEM_DEVICE, MEM_EXEC, MEM_READ, MEM_WRITE
+    if not flags & MEM_READ:
+        return None
+    attrs = X86_P | X86_US | X86_A | X86_D
+    attrs |= X86_RW if flags & MEM_WRITE else 0
+    attrs |= X86_PCD | X86_PWT if flags & MEM_DEVICE else 0
+    return attrs | (X86_NX if not flags & MEM_EXEC or flags & MEM_DEVICE else 0)
+
+
 class Aarch64Format:
     name = "aarch64"
 
@@ -101,7 +134,20 @@ class Riscv64Format:
         return (addr >> 12) << RV_PPN_SHIFT | RV_V
 
 
-FORMATS = {"aarch64": Aarch64Format, "riscv64": Riscv64Format}
+class X86_64Format:
+    name = "x86_64"
+
+    @staticmethod
+    def leaf(pa, attrs, level):
+        # levels 1 and 2 (1 GiB, 2 MiB) are large pages: PS
+        return pa | attrs | (X86_PS if level < 3 else 0)
+
+    @staticmethod
+    def table(addr):
+        return addr | X86_TABLE
+
+
+FORMATS = {"aarch64": Aarch64Format, "riscv64": Riscv64Format, "x86_64": X86_64Format}
 
 
 class TablePool:
@@ -129,6 +175,14 @@ class TablePool:
             self.notes.append(note if i == 0 else f"{note}, part {i + 1} of {tables}")
         self.root_tables[first] = tables
         return first
+
+    def new_pml4(self, note):
+        """x86_64: a PML4 whose entry 0 points at a new level-1 table (a
+        PDPT); returns (PML4 index, PDPT index). Map into the PDPT."""
+        pml4 = self.new(f"{note}, PML4")
+        pdpt = self.new(f"{note}, PDPT (the low 512 GiB)")
+        self.tables[pml4][0] = self.fmt.table(self.addr(pdpt))
+        return pml4, pdpt
 
     def addr(self, index):
         return self.base + index * TABLE_SIZE

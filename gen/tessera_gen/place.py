@@ -137,6 +137,7 @@ def gpa_to_hpa(vm, gpa):
 
 
 MIB = 0x100000
+X86_MBI_GPA = 0x9000
 ARM64_MAGIC = b"ARM\x64"        # at offset 56 of an arm64 Image header
 
 
@@ -191,6 +192,16 @@ def place_dtb(vm, dtb_size, arch="aarch64"):
         key = vm.key("kernel")
         fix = f"set {vm.key('kernel.dtb_load_addr')}"
         region = region_of(vm, vm.kernel.gpa, vm.kernel.size)
+        if arch == "x86_64":
+            # Where QEMU's multiboot loader puts its information block: in
+            # real-mode memory, at ADDR_MBI 0x9500 (here its page).
+            gpa = X86_MBI_GPA
+            if region_of(vm, gpa, size) is None:
+                raise ConfigError(vm.file, key, f"the multiboot information's default place, {rng(gpa, size)} "
+                                                f"(QEMU's), is in no memory region; map guest RAM from 0x0 or {fix}")
+            vm.dtb = Image("dtb", None, gpa, dtb_size, key, gpa_to_hpa(vm, gpa))
+            vm.dtb_how = "where QEMU's multiboot loader puts it"
+            return
         if arch == "riscv64":
             top, below = qemu_riscv_dtb_addr(region)
             gpa = below(size)

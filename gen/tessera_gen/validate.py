@@ -10,6 +10,7 @@ from .arch import info
 from .schema import keypath
 
 MPIDR_AFF_MASK = 0xFF00FFFFFF          # Aff3 [39:32], Aff2..Aff0 [23:0]
+X86_MAX_APIC_ID = 0xFE                 # xAPIC: 8-bit ids, 0xff is the broadcast
 
 
 def rng(base, size):
@@ -26,6 +27,8 @@ def check_system(system):
     for vm in vms:
         _check_vcpus(vm, board)
         _check_regions(vm, board)
+        if board.arch == "x86_64":
+            _check_x86_memory(vm)
         _check_devices(vm, board, system.kconfig)
         _check_interrupts(vm, board, system.kconfig)
         _check_images(vm)
@@ -58,6 +61,13 @@ def _check_vcpus(vm, board):
         ids_key = vm.key(keypath("base.phys_cpu_ids", v.index))
         if board.arch == "riscv64":
             _check_hart_id(vm, board, v, ids_key, seen)
+        elif board.arch == "x86_64":
+            if v.virt_id > X86_MAX_APIC_ID:
+                raise ConfigError(vm.file, ids_key, f"{v.virt_id:#x} is not an xAPIC id; virtual APIC ids are "
+                                                    f"0-{X86_MAX_APIC_ID:#x} (0xff is the broadcast)")
+            if v.virt_id in seen:
+                raise ConfigError(vm.file, ids_key, f"{v.virt_id:#x} repeats phys_cpu_ids[{seen[v.virt_id]}]; "
+                                                    "each vCPU needs its own virtual APIC id")
         else:
             if v.virt_id & ~MPIDR_AFF_MASK:
                 raise ConfigError(vm.file, ids_key,
@@ -121,9 +131,9 @@ def _check_regions(vm, board):
             raise ConfigError(vm.file, vm.key(r.key),
                               f"{what} {value:#x} is not 4 KiB-aligned; round it to a multiple of 0x1000")
         _check_ipa(vm, vm.key(r.key), r.gpa, r.size, board)
-        if board.arch == "riscv64" and r.flags & MEM_WRITE and not r.flags & MEM_READ:
+        if board.arch in ("riscv64", "x86_64") and r.flags & MEM_WRITE and not r.flags & MEM_READ:
             raise ConfigError(vm.file, vm.key(keypath(r.key, 2)),
-                              f"flags {r.flags:#x} make memory writable but not readable, which riscv64 page "
+                              f"flags {r.flags:#x} make memory writable but not readable, which {board.arch} page "
                               "tables cannot express; add READ 0x1")
         for r2 in vm.regions[:i]:
             if overlaps(r.gpa, r.size, r2.gpa, r2.size):
@@ -170,9 +180,32 @@ def _plic_as_virtual(vm, board):
         vm.passthrough.remove(p)
 
 
+X86_APIC_DEVICES = ((0xFEE0_0000, 0x1000, "local APIC", "each vCPU gets Tessera's virtual local APIC there "
+                                                        "instead (one passed through would let the partition "
+                                                        "signal any CPU)"),
+                    (0xFEC0_0000, 0x1000, "I/O APIC", "Tessera has no virtual I/O APIC yet, and one passed "
+                                                      "through would route every device's interrupts"),
+                    (0xFED0_0000, 0x1000, "HPET", "Tessera has no virtual HPET, and one passed through "
+                                                  "would be every partition's timer"))
+
+
+def _apics_as_virtual(vm):
+    """x86_64: an ArceOS hypervisor VM file passes the local APIC, the I/O
+    APIC and the HPET through; here none is (each would reach beyond the
+    partition): the entries are dropped with a notice each."""
+    for p in list(vm.passthrough):
+        for base, size, what, why in X86_APIC_DEVICES:
+            if overlaps(p.hpa, p.size, base, size):
+                notice(vm.file, vm.key(p.key), f"the physical {what} is not passed through: {why}")
+                vm.passthrough.remove(p)
+                break
+
+
 def _check_devices(vm, board, kconfig):
     if board.arch == "riscv64":
         _plic_as_virtual(vm, board)
+    if board.arch == "x86_64":
+        _apics_as_virtual(vm)
     consoles = syscons = 0
     for i, d in enumerate(vm.emu):
         key = vm.key(d.key)
@@ -190,6 +223,9 @@ def _check_devices(vm, board, kconfig):
             consoles += 1
             if consoles > 1:
                 raise ConfigError(vm.file, key, "a partition has at most one emulated console")
+        if board.arch == "x86_64":
+            _check_io_ports(vm, key, d)
+            continue
         _check_aligned(vm, key, d.gpa, d.size)
         _check_ipa(vm, key, d.gpa, d.size, board)
         _check_not_ram(vm, key, d.gpa, d.size)
@@ -197,6 +233,8 @@ def _check_devices(vm, board, kconfig):
             if overlaps(d.gpa, d.size, d2.gpa, d2.size):
                 raise ConfigError(vm.file, key, f"guest range {rng(d.gpa, d.size)} overlaps emulated device "
                                                 f"{d2.name} ({rng(d2.gpa, d2.size)})")
+    if board.arch == "x86_64":
+        _check_x86_ports(vm, board)
     for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
         if p.size % PAGE == 0:
@@ -241,6 +279,88 @@ EXIT_IS = "it reports how the run ended (board.toml hypervisor.exit)"
 GUEST_GETS_RISCV = "a partition gets a console as an emulated device and a virtual PLIC"
 
 
+IO_PORTS = 0x10000                     # x86: the I/O port space
+NS16550_PORTS = 8
+# x86: guest-physical pages a partition's RAM may not cover: its virtual
+# I/O APIC and local APIC (the xAPIC MMIO page the guest's INIT-SIPI uses).
+X86_APIC_PAGES = ((0xFEC0_0000, PAGE, "the I/O APIC page"), (0xFEE0_0000, PAGE, "the local APIC page"))
+REAL_MODE_TOP = 0x10_0000              # a SIPI's start page (vector << 12) lies below 1 MiB
+
+
+def _check_io_ports(vm, key, d):
+    """x86_64: an emulated console is a 16550 at I/O ports (its base in the
+    gpa place of emu_devices): 8 ports, 8-aligned, inside the port space."""
+    if d.size != NS16550_PORTS or d.gpa % NS16550_PORTS or d.gpa + d.size > IO_PORTS:
+        raise ConfigError(vm.file, key, f"ports {rng(d.gpa, d.size)}: on x86_64 an emulated console is a 16550 "
+                                        f"at 8 I/O ports (base 8-aligned, below {IO_PORTS:#x}), e.g. "
+                                        "[\"com1\", 0x3f8, 0x8, 0, 0x2, []]")
+
+
+def x86_hypervisor_ports(board):
+    """[(what, base, size, why)]: the I/O ports the hypervisor keeps."""
+    out = [("the hypervisor's console", board.uart_base, NS16550_PORTS, "a partition gets an emulated console"),
+           ("the 8259 PICs", 0x20, 2, "the hypervisor keeps them masked"),
+           ("the 8259 PICs", 0xa0, 2, "the hypervisor keeps them masked"),
+           ("PCI configuration space and the reset control register", 0xcf8, 8,
+            "they reach every device and the whole machine")]
+    if board.acpi_pm is not None:
+        out.append(("the ACPI PM registers", board.acpi_pm, 0x80, "they power the whole machine off"))
+    if board.exit_port:
+        out.append((f"the exit device ({board.exit_port[1]})", board.exit_port[0], 4,
+                    "it ends the whole machine"))
+    return out
+
+
+def _check_x86_ports(vm, board):
+    """x86_64: a passthrough device is a range of I/O ports (base < 0x10000)
+    the partition accesses directly (its I/O permission map lets them
+    through): at the same port for guest and host, none the hypervisor
+    keeps, none its emulated console has, each listed once. They move to
+    vm.ports; memory-mapped passthrough is refused (not there yet)."""
+    for i, p in enumerate(vm.passthrough):
+        key = vm.key(p.key)
+        if p.hpa >= IO_PORTS or p.gpa >= IO_PORTS:
+            raise ConfigError(vm.file, key, "on x86_64 a passthrough device is a range of I/O ports (below "
+                                            f"{IO_PORTS:#x}); memory-mapped devices cannot be passed through yet")
+        if p.gpa != p.hpa:
+            raise ConfigError(vm.file, key, f"guest port {p.gpa:#x} is not host port {p.hpa:#x}: I/O ports cannot be "
+                                            "moved; give the same port twice")
+        if not p.size or p.hpa + p.size > IO_PORTS:
+            raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} are not a non-empty range of the I/O "
+                                            f"port space (0x0-{IO_PORTS:#x})")
+        for what, base, size, why in x86_hypervisor_ports(board):
+            if overlaps(p.hpa, p.size, base, size):
+                raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} are {what} ({rng(base, size)}), which "
+                                                f"the hypervisor keeps to itself; {why}")
+        for d in vm.emu:
+            if overlaps(p.hpa, p.size, d.gpa, d.size):
+                raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} overlap its emulated {d.name} "
+                                                f"({rng(d.gpa, d.size)})")
+        for p2 in vm.passthrough[:i]:
+            if overlaps(p.hpa, p.size, p2.hpa, p2.size):
+                raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} are already given to this partition "
+                                                f"by {vm.key(p2.key)}; list each range once")
+    vm.ports = vm.passthrough
+    vm.passthrough = []
+
+
+def _check_x86_memory(vm):
+    """x86_64: RAM may not hide the partition's APIC pages, and a partition
+    of several vCPUs needs RAM below 1 MiB for the real-mode page its
+    guest's STARTUP IPI names."""
+    for r in vm.regions:
+        for base, size, what in X86_APIC_PAGES:
+            if overlaps(r.gpa, r.size, base, size):
+                raise ConfigError(vm.file, vm.key(r.key), f"guest range {rng(r.gpa, r.size)} covers {what} "
+                                                          f"({rng(base, size)}), which Tessera emulates; end the "
+                                                          f"region below {0xFEC0_0000:#x}")
+    if len(vm.vcpus) > 1 and not any(r.gpa < REAL_MODE_TOP and r.flags & MEM_EXEC and not r.flags & MEM_DEVICE
+                                     for r in vm.regions):
+        raise ConfigError(vm.file, vm.key("base.memory_regions"),
+                          f"the partition has {len(vm.vcpus)} vCPUs but no executable RAM below 1 MiB, where "
+                          "its other vCPUs start (a STARTUP IPI names a real-mode page); map guest RAM from 0x0")
+
+
 def _check_transport(vm, key, p, board):
     """A passthrough range that is not whole pages: only exactly the
     registers of one device of the board, such as one of QEMU's
@@ -265,6 +385,8 @@ def _hypervisors_devices(board):
     machine off or resets it). [(what, base, size, why)]"""
     out = [("the hypervisor's console UART", b, s, GUEST_GETS) for _, b, s in board.devices
            if b <= board.uart_base < b + s]
+    if board.arch == "x86_64":
+        return out + [("the physical APICs", b, s, "a partition gets a virtual local APIC") for _, b, s in board.devices]
     if board.arch == "riscv64":
         out += [("the physical PLIC", *board.plic, GUEST_GETS_RISCV)]
         if board.clint:
@@ -298,6 +420,12 @@ def _check_interrupts(vm, board, kconfig):
     frame mapped where the guest expects GICC)."""
     sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + \
               [(p.irq, p.key, True) for p in vm.passthrough if p.irq]
+    if board.arch == "x86_64":
+        if sources:
+            raise ConfigError(vm.file, vm.key(sources[0][1]),
+                              f"gives the partition interrupt {sources[0][0]}, but on x86_64 Tessera has no "
+                              "virtual I/O APIC yet; set the irq to 0")
+        return
     riscv = board.arch == "riscv64"
     vgic_on = riscv or kconfig.get("VGIC") == "y"
     if sources and not vgic_on:
@@ -424,6 +552,15 @@ def _check_between_vms(vms, board):
                 raise ConfigError(vm.file, vm.key(p.key), f"irq {p.irq} is also given to vm {other.name!r} "
                                                           f"({other.key(key)}); an interrupt belongs to one partition")
             hw_irqs.setdefault(p.irq, (vm, p.key))
+    ports = []
+    for vm in vms:
+        for p in vm.ports:
+            for vm2, p2 in ports:
+                if vm2 is not vm and overlaps(p.hpa, p.size, p2.hpa, p2.size):
+                    raise ConfigError(vm.file, vm.key(p.key), f"ports {rng(p.hpa, p.size)} are also given to vm "
+                                                              f"{vm2.name!r} ({vm2.key(p2.key)}); a port belongs to "
+                                                              "one partition")
+            ports.append((vm, p))
     owners = []
     for vm in vms:
         for r in vm.regions:

@@ -2,7 +2,7 @@
 # Makefile sets GUEST (its name) and OBJS (its own objects) and includes
 # this; it gets the objects of guests/common/ (COMMON, if it sets one, picks
 # among them) and the architecture's linker script. ARCH (aarch64, the
-# default, or riscv64) picks the cross compiler and the architecture's part
+# default, riscv64 or x86_64) picks the cross compiler and the architecture's part
 # of guests/common/: a name is looked up in common/$(ARCH)/ first, then in
 # common/; a guest's own sources likewise in <guest>/$(ARCH)/ first.
 #   start.S    entry code, stacks, vectors (aarch64: the identity map; see
@@ -20,12 +20,19 @@
 # O is relative to the guest's directory (make -C changes into it first).
 
 ARCH ?= aarch64
-O ?= ../../build/guests/$(if $(filter riscv64,$(ARCH)),riscv64/)$(GUEST)
+O ?= ../../build/guests/$(if $(filter riscv64 x86_64,$(ARCH)),$(ARCH)/)$(GUEST)
 
 SRC := $(patsubst %/,%,$(dir $(firstword $(MAKEFILE_LIST))))
 LIB := $(SRC)/../common
 
-ifeq ($(ARCH),riscv64)
+ifeq ($(ARCH),x86_64)
+# The host's own gcc. No red zone and no SSE (nothing saves them around a
+# trap), no PIC: start.S's 32-bit code takes absolute addresses below 4 GiB.
+CROSS_COMPILE ?=
+COMMON ?= start.o uart.o console.o multiboot.o vectors.o trap.o
+ARCH_CFLAGS := -m64 -mno-red-zone -mgeneral-regs-only -mcmodel=small -fcf-protection=none
+ARCH_LDFLAGS :=
+else ifeq ($(ARCH),riscv64)
 CROSS_COMPILE ?= riscv64-linux-gnu-
 COMMON ?= start.o fdt.o dt.o sbi.o uart.o console.o trap.o bootargs.o
 # No F/D registers used (the trap path saves only integer ones); .insn for

@@ -102,6 +102,11 @@ void arch_timer_stop(void);
 /* --- Console and locks ------------------------------------------------ */
 
 void arch_console_putc(char c);
+/* Its receive side: a received byte or -1; its receive interrupt on or
+ * off (off while the partition with the input focus has no room for what
+ * was typed: src/console.c). */
+int arch_console_getc(void);
+void arch_console_rx_irq(bool on);
 
 typedef struct { volatile uint32_t locked; } spinlock_t;
 void arch_spin_lock(spinlock_t *lock);

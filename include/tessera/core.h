@@ -94,8 +94,13 @@ void core_window_boundary(bool from_guest);
  * partition is no end of that channel. src/channel.c. */
 bool core_doorbell(uint64_t channel);
 
-/* A byte typed on the physical console (arch's receive interrupt). */
-void core_console_input(char c);
+/* Tessera's own hypercalls (docs/hypercalls.md): false if fn is none of
+ * them; else *ret is the result. src/hypercall.c. */
+bool tessera_hypercall(uint32_t fn, uint64_t a1, long *ret);
+
+/* The physical console's receive interrupt: what was typed goes to the
+ * partition with the input focus, as far as it has room (src/console.c). */
+void core_console_rx(void);
 
 /* Hypervisor console and log. panic: a hypervisor bug; prints one line and
  * stops this CPU only (the others run on), and the run counts as failed. */

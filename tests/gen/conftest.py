@@ -72,6 +72,21 @@ def dotconfig(tmp_path, default_dotconfig_text):
 
 
 @pytest.fixture
+def board_dotconfig(tmp_path, dotconfig):
+    """board_dotconfig(board) -> a .config for that board, made as make
+    makes it: the default one with the board chosen (tessera_gen.which
+    --board-config)."""
+    def make(board):
+        out = tmp_path / f"{board}.config"
+        proc = subprocess.run([PYTHON, "-m", "tessera_gen.which", "--board-config", board, str(dotconfig), str(out)],
+                              cwd=ROOT, capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT / "gen")))
+        assert proc.returncode == 0, proc.stderr
+        return out
+    return make
+
+
+@pytest.fixture
 def make_dotconfig(tmp_path, default_dotconfig_text):
     """make_dotconfig(name, VUART=None, BOARD='"x"') -> path of a changed .config."""
     def make(name, **symbols):

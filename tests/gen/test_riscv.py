@@ -44,15 +44,9 @@ emu_devices = [["serial@10000000", 0x1000_0000, 0x1000, 0, 0x2, []]]
 
 
 @pytest.fixture
-def riscv_config(root, tmp_path, dotconfig):
-    """A .config for the riscv64 board, made as make makes it: the default
-    one with that board chosen (tessera_gen.which --board-config)."""
-    out = tmp_path / "riscv.config"
-    proc = subprocess.run([PYTHON, "-m", "tessera_gen.which", "--board-config", "qemu-riscv64-virt",
-                           str(dotconfig), str(out)], cwd=root, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(root / "gen")))
-    assert proc.returncode == 0, proc.stderr
-    return out
+def riscv_config(board_dotconfig):
+    """A .config for the riscv64 board (conftest.board_dotconfig)."""
+    return board_dotconfig("qemu-riscv64-virt")
 
 
 def run(gen, riscv_config, text, name="system.toml"):

@@ -56,6 +56,19 @@ void arch_console_putc(char c)
 	}
 }
 
+struct fake_rx fake_rx;
+
+int arch_console_getc(void)
+{
+	return fake_rx.next < fake_rx.len ? (unsigned char)fake_rx.typed[fake_rx.next++] : -1;
+}
+
+void arch_console_rx_irq(bool on)
+{
+	fake_rx.irq_on = on;
+	fake_rx.switches++;
+}
+
 struct fake_irq fake_irq;
 void arch_irq_level(unsigned vm, unsigned intid, bool level)
 {

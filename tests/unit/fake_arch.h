@@ -14,6 +14,9 @@ extern bool fake_failed;                /* arch_system_off(failed), arch_system_
 extern unsigned fake_kicks[4];          /* arch_kick() per pCPU */
 extern char fake_console[4096];         /* what reached the physical UART */
 extern unsigned fake_console_len;
+/* The physical console's receive side: bytes "typed" (arch_console_getc
+ * takes them in order) and its receive interrupt (arch_console_rx_irq). */
+extern struct fake_rx { char typed[256]; unsigned len, next; bool irq_on; unsigned switches; } fake_rx;
 extern struct fake_entry { uint64_t entry, arg; } fake_entered;
 extern struct fake_edge { unsigned vm, intid, calls; } fake_edge;     /* arch_irq_edge() */
 extern struct fake_restore { uint64_t hpa, size; unsigned vm_resets; } fake_restore;

@@ -41,18 +41,25 @@ TEST(faults_are_injected_and_reported_a_bounded_number_of_times)
 
 static void do_write_imsc(void) { value = 1 << 4; handled = core_mmio(0x9000038, 4, true, &value); }
 
+/* Keys typed on the physical console, taken by its receive interrupt. */
+static void type(const char *keys)
+{
+	while (*keys)
+		fake_rx.typed[fake_rx.len++] = *keys++;
+	core_console_rx();
+}
+
 TEST(console_input_goes_to_the_focused_partition_and_raises_its_irq)
 {
 	fake_reset();
 	on_pcpu(3, do_write_imsc);              /* vm b unmasks RX */
 	CHECK(handled);
-	core_console_input('a');                /* focus starts at vm a */
+	type("a");                              /* focus starts at vm a */
 	CHECK_EQ(fake_irq.vm, 0);
 	CHECK(!fake_irq.level);                 /* vm a did not unmask RX */
-	core_console_input(0x1d);               /* Ctrl-] n: next partition */
-	core_console_input('n');
+	type("\x1dn");                          /* Ctrl-] n: next partition */
 	CHECK(strstr(fake_console, "tessera: console input goes to vm b"));
-	core_console_input('z');
+	type("z");
 	CHECK_EQ(fake_irq.vm, 1);
 	CHECK_EQ(fake_irq.intid, 33);
 	CHECK(fake_irq.level);
@@ -60,8 +67,7 @@ TEST(console_input_goes_to_the_focused_partition_and_raises_its_irq)
 	on_pcpu(3, do_read);
 	CHECK_EQ(value, 'z');
 	CHECK(!fake_irq.level);                 /* FIFO empty: line down */
-	core_console_input(0x1d);               /* Ctrl-] 0: back to vm a */
-	core_console_input('0');
+	type("\x1d" "0");                       /* Ctrl-] 0: back to vm a */
 	CHECK(strstr(fake_console, "tessera: console input goes to vm a"));
 }
 
@@ -70,19 +76,39 @@ TEST(console_input_goes_to_the_focused_partition_and_raises_its_irq)
 TEST(console_escape_twice_sends_it_other_keys_are_dropped)
 {
 	fake_reset();
-	core_console_input(0x1d);
-	core_console_input(0x1d);
-	core_console_input(0x1d);
-	core_console_input('7');                /* there are 2 partitions */
-	core_console_input(0x1d);
-	core_console_input('x');
-	core_console_input('q');
+	type("\x1d\x1d\x1d" "7\x1dxq");          /* there are 2 partitions */
 	CHECK(!strstr(fake_console, "console input goes to"));
 	addr = 0x9000000;                       /* vm a's UARTDR */
 	on_pcpu(0, do_read);
 	CHECK_EQ(value, 0x1d);
 	on_pcpu(0, do_read);
 	CHECK_EQ(value, 'q');
+	addr = 0x9000018;                       /* UARTFR: RXFE, nothing more */
+	on_pcpu(0, do_read);
+	CHECK(value & 0x10);
+}
+
+/* More typed than the focused partition's FIFO holds: the rest waits
+ * (the receive interrupt off) and comes, in order, as the guest reads;
+ * once nothing waits, the receive interrupt is on again. A Ctrl-] pair
+ * that arrives while the FIFO is full is one Ctrl-], not lost. */
+TEST(console_input_waits_for_room_with_the_receive_interrupt_off)
+{
+	fake_reset();
+	for (unsigned i = 0; i < 40; i++)
+		fake_rx.typed[fake_rx.len++] = (char)('a' + i % 26);
+	type("\x1d\x1d");
+	CHECK(!fake_rx.irq_on && fake_rx.switches == 1);
+	CHECK(fake_rx.next < fake_rx.len);      /* not all read from the UART */
+	addr = 0x9000000;                       /* vm a reads them all */
+	for (unsigned i = 0; i < 40; i++) {
+		on_pcpu(0, do_read);
+		CHECK_EQ(value, 'a' + i % 26);
+	}
+	on_pcpu(0, do_read);
+	CHECK_EQ(value, 0x1d);
+	CHECK(fake_rx.irq_on && fake_rx.switches == 2);
+	CHECK_EQ(fake_rx.next, fake_rx.len);
 	addr = 0x9000018;                       /* UARTFR: RXFE, nothing more */
 	on_pcpu(0, do_read);
 	CHECK(value & 0x10);
@@ -174,6 +200,8 @@ const struct test mmio_tests[] = {
 	  forwarded_device_refuses_what_would_reach_past_it },
 	{ "console: input goes to the focused partition, raises its irq",
 	  console_input_goes_to_the_focused_partition_and_raises_its_irq },
+	{ "console: input waits for room with the receive interrupt off",
+	  console_input_waits_for_room_with_the_receive_interrupt_off },
 	{ "console: Ctrl-] twice sends one, other keys after it are dropped",
 	  console_escape_twice_sends_it_other_keys_are_dropped },
 	{ 0, 0 },

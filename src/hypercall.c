@@ -1,10 +1,10 @@
 /*
  * Tessera's own hypercalls, in the SMCCC range of vendor-specific hypervisor
- * services (Owning Entity Number 6), over HVC (or a trapped SMC). The ABI is
- * in docs/hypercalls.md. x0 = function id, x1.. = arguments; x0 = result.
+ * services (Owning Entity Number 6): over HVC (or a trapped SMC) on aarch64,
+ * over VMMCALL on x86_64; the ABI is in docs/hypercalls.md. The function id,
+ * its first argument and the result, whatever registers carry them.
  */
 #include <tessera/core.h>
-#include "arch.h"
 
 #define TESSERA_HC_VERSION      0xc6000000u     /* -> 0x00010000 (1.0) */
 #define TESSERA_HC_DOORBELL     0xc6000001u     /* x1 = channel id -> 0 */

@@ -1,0 +1,39 @@
+/* Declarations shared between the files of arch/x86_64 only. */
+#ifndef ARCH_X86_64_ARCH_H
+#define ARCH_X86_64_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "board.h"
+#include "frame.h"
+
+/* --- boot.S --- */
+/* The real-mode start-up code the APs run after INIT-SIPI-SIPI, copied
+ * below 1 MiB (TRAMPOLINE_PA) before the first SIPI. */
+extern const uint8_t trampoline_start[], trampoline_end[];
+#define TRAMPOLINE_PA           0x8000u         /* SIPI vector 0x08 */
+/* Interrupt entry stubs: { vector, address } pairs, ending with vector 0. */
+struct idt_stub { uint64_t vector; void (*entry)(void); };
+extern const struct idt_stub idt_stubs[];
+
+/* What an interrupt or exception pushed, and the stub's saves (boot.S). */
+struct irq_frame {
+	uint64_t r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct irq_frame) == FRAME_SIZE, "boot.S's stubs push FRAME_SIZE bytes");
+void x86_interrupt(struct irq_frame *f);
+
+/* --- cpu.c --- */
+/* One stack per physical CPU; boot.S points rsp at its top. */
+extern uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE];
+/* This pCPU's pending kick (set by the kick interrupt), taken and cleared. */
+bool take_kick(void);
+/* Wait about us microseconds (the TSC, calibrated at boot). */
+void udelay(unsigned us);
+
+/* --- svm.c --- */
+void svm_init_cpu(void);
+
+#endif

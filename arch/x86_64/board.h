@@ -1,0 +1,42 @@
+/* The board as arch/x86_64 needs it at run time: its console's I/O ports and
+ * its local APIC timer's clock, from boards/NAME/board.dts; the generator
+ * emits tessera_board (gen/templates/x86_64/board.c.j2). The core never
+ * looks at it. */
+#ifndef ARCH_X86_64_BOARD_H
+#define ARCH_X86_64_BOARD_H
+
+#include <stdint.h>
+#include <tessera/tables.h>
+
+/* A partition's I/O ports, as the core's emulated devices see them: a
+ * guest-physical window above anything nested paging maps (39 bits), so an
+ * emulated 16550 on ports is an emu_device like any other and the core's
+ * console (src/vuart_ns16550.c) serves it unchanged. */
+#define X86_IO_PORT_SPACE       (1ull << 40)
+#define X86_IO_PORT(port)       (X86_IO_PORT_SPACE + (port))
+
+/* The architecture's emulated-device kinds (struct emu_device.kind), from
+ * EMU_ARCH_FIRST on: the partition's local APICs (arch/x86_64/vlapic.c),
+ * at their architectural address. */
+enum x86_emu_kind {
+	EMU_VLAPIC = EMU_ARCH_FIRST,
+};
+#define X86_LAPIC_GPA           0xfee00000u
+
+/* I/O permission maps (AMD APM 15.10.1): 12 KiB, a bit per port (set:
+ * intercepted). A partition owning ports has its own, generated; the others
+ * share x86_iopm_deny_all (svm.c). */
+#define X86_IOPM_SIZE           (3 * 4096)
+#define X86_FF8                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+#define X86_IOPM_DENY_ROW       X86_FF8, X86_FF8, X86_FF8, X86_FF8, X86_FF8, X86_FF8, X86_FF8, X86_FF8
+extern const uint8_t x86_iopm_deny_all[X86_IOPM_SIZE];
+extern const uint8_t *const tessera_x86_iopm[TESSERA_NR_VMS];
+
+struct board_config {
+	uint16_t uart_port;             /* the hypervisor's console, a 16550 */
+	uint64_t lapic_timer_hz;        /* the local APIC timer's input clock */
+};
+
+extern const struct board_config tessera_board;
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * AMD SVM: each pCPU's host save area, its vCPU's VMCB, entering a guest
+ * and the #VMEXIT loop. A guest runs until an intercept; what it may not do
+ * becomes a fault in the guest (core_guest_fault), never a hypervisor crash.
+ * QEMU emulates no NRIPS: the guest's RIP is advanced here by the length of
+ * the intercepted instruction (CPUID and RDMSR/WRMSR 2 bytes, HLT 1,
+ * VMMCALL 3; an IOIO exit gives the next RIP in EXITINFO2).
+ */
+#include <tessera/arch.h>
+#include <tessera/core.h>
+#include "arch.h"
+#include "svm.h"
+#include "vlapic.h"
+#include "vmcb.h"
+#include "x86.h"
+
+/* Each pCPU's host save area (VM_HSAVE_PA) and its one vCPU. */
+static uint8_t hsave[TESSERA_NR_PCPUS][4096] __attribute__((aligned(4096)));
+static struct svm_vcpu svm_vcpus[TESSERA_NR_PCPUS];
+
+/* The I/O permission map of a partition that owns no ports, and every
+ * partition's MSR permission map (8 KiB): every bit set, so each port and
+ * MSR access is intercepted and emulated, denied, or answered with #GP
+ * (svm_exit.c). A partition that owns ports has its generated map
+ * (tessera_x86_iopm), with their bits clear. */
+const uint8_t x86_iopm_deny_all[X86_IOPM_SIZE] __attribute__((aligned(4096))) = { [0 ... X86_IOPM_SIZE - 1] = 0xff };
+static const uint8_t msrpm[2 * 4096] __attribute__((aligned(4096))) = { [0 ... 2 * 4096 - 1] = 0xff };
+
+struct svm_vcpu *this_vcpu(void)
+{
+	return &svm_vcpus[arch_pcpu_id()];
+}
+
+void svm_init_cpu(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x80000001u, 0, r);
+	if (!(r[2] & (1u << 2)))
+		panic("this CPU has no SVM (run QEMU with -cpu EPYC)");
+	cpuid(0x8000000au, 0, r);
+	if (!(r[3] & 1u))
+		panic("this CPU's SVM has no nested paging (run QEMU with -cpu EPYC)");
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)hsave[arch_pcpu_id()]);
+}
+
+void inject_exception(struct svm_vcpu *s, unsigned vector, bool has_error, uint32_t error)
+{
+	VMCB64(&s->vmcb, VMCB_EVENTINJ) = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID |
+		(has_error ? EVENT_ERROR_VALID | (uint64_t)error << 32 : 0);
+}
+
+static void set_segment(struct vmcb *v, unsigned seg, uint16_t sel, uint16_t attrib, uint32_t limit,
+			uint64_t base)
+{
+	VMCB16(v, seg + SEG_SELECTOR) = sel;
+	VMCB16(v, seg + SEG_ATTRIB) = attrib;
+	VMCB32(v, seg + SEG_LIMIT) = limit;
+	VMCB64(v, seg + SEG_BASE) = base;
+}
+
+/* VMCB segment attributes: descriptor bits 40-47 (type, S, DPL, P) in 0-7,
+ * bits 52-55 (AVL, L, D/B, G) in 8-11. */
+#define ATTR_CODE16     0x09bu  /* present, code, readable, accessed */
+#define ATTR_DATA16     0x093u  /* present, data, writable, accessed */
+#define ATTR_CODE32     0xc9bu  /* ... with D and G: 32-bit, 4 GiB */
+#define ATTR_DATA32     0xc93u
+#define ATTR_LDT        0x082u
+#define ATTR_TSS_BUSY   0x08bu
+
+#define MULTIBOOT_EAX   0x2badb002u
+#define CR0_PE          (1ull << 0)
+#define CR0_ET          (1ull << 4)
+#define PAT_DEFAULT     0x0007040600070406ull
+
+/* The guest-visible state out of reset, then: vCPU 0 as QEMU's multiboot
+ * loader leaves a kernel (32-bit protected mode, flat segments, paging off,
+ * EAX = 0x2BADB002, EBX = the multiboot information at arg); any other
+ * vCPU as a STARTUP IPI leaves an AP (real mode, CS = entry >> 4, IP = 0). */
+static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const struct vcpu_config *vc,
+			uint64_t entry, uint64_t arg)
+{
+	struct vmcb *v = &s->vmcb;
+
+	for (unsigned i = 0; i < sizeof(v->bytes); i++)
+		v->bytes[i] = 0;
+	for (unsigned i = 0; i < 16; i++)
+		s->regs.gpr[i] = 0;
+
+	VMCB32(v, VMCB_INTERCEPT_CR) = INTERCEPT_CR4_WRITE;
+	VMCB32(v, VMCB_INTERCEPT_MISC1) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_INIT | INTERCEPT_CPUID |
+					  INTERCEPT_INVD | INTERCEPT_INVLPGA | INTERCEPT_HLT | INTERCEPT_IOIO_PROT |
+					  INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+	VMCB32(v, VMCB_INTERCEPT_MISC2) = INTERCEPT_SVM_INSNS | INTERCEPT_VMMCALL;
+	VMCB64(v, VMCB_IOPM_BASE_PA) = (uint64_t)(uintptr_t)tessera_x86_iopm[vc->vm];
+	VMCB64(v, VMCB_MSRPM_BASE_PA) = (uint64_t)(uintptr_t)msrpm;
+	VMCB32(v, VMCB_GUEST_ASID) = vm->vmid;
+	VMCB8(v, VMCB_TLB_CONTROL) = TLB_CONTROL_FLUSH_ALL;     /* a restarted partition's stale entries */
+	/* Physical interrupts stay the host's (its RFLAGS.IF) while the guest runs. */
+	VMCB64(v, VMCB_VINTR) = V_INTR_MASKING;
+	VMCB64(v, VMCB_NP_ENABLE) = 1;
+	VMCB64(v, VMCB_N_CR3) = vm->s2_root;
+
+	if (vc->index == 0) {
+		set_segment(v, VMCB_CS, 0x10, ATTR_CODE32, 0xffffffffu, 0);
+		set_segment(v, VMCB_DS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
+		set_segment(v, VMCB_ES, 0x18, ATTR_DATA32, 0xffffffffu, 0);
+		set_segment(v, VMCB_SS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
+		set_segment(v, VMCB_FS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
+		set_segment(v, VMCB_GS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
+		VMCB64(v, VMCB_CR0) = CR0_PE | CR0_ET;
+		VMCB64(v, VMCB_RIP) = entry;
+		VMCB64(v, VMCB_RAX) = MULTIBOOT_EAX;
+		s->regs.gpr[RBX] = arg;
+	} else {
+		set_segment(v, VMCB_CS, (uint16_t)(entry >> 4), ATTR_CODE16, 0xffffu, entry & ~0xfull);
+		set_segment(v, VMCB_DS, 0, ATTR_DATA16, 0xffffu, 0);
+		set_segment(v, VMCB_ES, 0, ATTR_DATA16, 0xffffu, 0);
+		set_segment(v, VMCB_SS, 0, ATTR_DATA16, 0xffffu, 0);
+		set_segment(v, VMCB_FS, 0, ATTR_DATA16, 0xffffu, 0);
+		set_segment(v, VMCB_GS, 0, ATTR_DATA16, 0xffffu, 0);
+		VMCB64(v, VMCB_CR0) = CR0_ET;
+		VMCB64(v, VMCB_RIP) = entry & 0xfu;
+		s->regs.gpr[RDX] = arg;
+	}
+	set_segment(v, VMCB_GDTR, 0, 0, 0xffffu, 0);
+	set_segment(v, VMCB_IDTR, 0, 0, 0x3ffu, 0);
+	set_segment(v, VMCB_LDTR, 0, ATTR_LDT, 0xffffu, 0);
+	set_segment(v, VMCB_TR, 0, ATTR_TSS_BUSY, 0xffffu, 0);
+	VMCB64(v, VMCB_EFER) = EFER_SVME;       /* VMRUN requires it; the guest reads it clear */
+	VMCB64(v, VMCB_RFLAGS) = 2;
+	VMCB64(v, VMCB_DR6) = 0xffff0ff0u;
+	VMCB64(v, VMCB_DR7) = 0x400u;
+	VMCB64(v, VMCB_G_PAT) = PAT_DEFAULT;
+	s->vm = vm;
+	s->vc = vc;
+}
+
+/* The vCPU's local APIC has an interrupt for it: injected now if the guest
+ * takes interrupts (RFLAGS.IF, no interrupt shadow) and no other event is
+ * being injected; else a virtual interrupt request (V_IRQ, TPR ignored:
+ * vlapic.c decided priority) with the VINTR intercept, which exits as soon
+ * as the guest can take it, to inject it then. */
+static void inject_interrupt(struct svm_vcpu *s)
+{
+	struct vmcb *v = &s->vmcb;
+	int vector = vlapic_pending(s->vc);
+
+	VMCB64(v, VMCB_VINTR) &= ~(V_IRQ | V_IGN_TPR);
+	VMCB32(v, VMCB_INTERCEPT_MISC1) &= ~INTERCEPT_VINTR;
+	if (vector < 0)
+		return;
+	if (!(VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) && (VMCB64(v, VMCB_RFLAGS) & RFLAGS_IF) &&
+	    !(VMCB64(v, VMCB_INTERRUPT_SHADOW) & INTERRUPT_SHADOW)) {
+		vlapic_ack(s->vc, (unsigned)vector);
+		VMCB64(v, VMCB_EVENTINJ) = (unsigned)vector | EVENT_TYPE_INTR | EVENT_VALID;
+		return;
+	}
+	VMCB64(v, VMCB_VINTR) = (VMCB64(v, VMCB_VINTR) & ~(0xffull << V_INTR_VECTOR_SHIFT)) | V_IRQ | V_IGN_TPR |
+				(uint64_t)vector << V_INTR_VECTOR_SHIFT;
+	VMCB32(v, VMCB_INTERCEPT_MISC1) |= INTERCEPT_VINTR;
+}
+
+_Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_config *vcpu,
+			       uint64_t entry, uint64_t arg)
+{
+	struct svm_vcpu *s = this_vcpu();
+	uint64_t pa = (uint64_t)(uintptr_t)&s->vmcb;
+
+	ASSERT(vcpu->pcpu == arch_pcpu_id() && vcpu->vm == vm - tessera_vms);
+	reset_state(s, vm, vcpu, entry, arg);
+	vlapic_vcpu_start(vcpu);
+	/* FS, GS, TR, LDTR, KernelGsBase and the SYSCALL MSRs are not switched
+	 * by VMRUN: load the guest's once. The hypervisor never uses them, so
+	 * they stay the guest's (no VMSAVE/VMLOAD on each exit). */
+	svm_vmload(pa);
+	/* The run loop starts on an empty stack: a vCPU that starts again
+	 * (restarted, or turned off and on) comes back here through the core
+	 * from inside the loop, and the frames below are not needed. */
+	vcpu_loop_launch(tessera_stacks[arch_pcpu_id()] + CONFIG_STACK_SIZE);
+}
+
+/* VMRUN, the #VMEXIT's handling, a kick's: until the vCPU stops (the core
+ * never returns then). Entered from vcpu_loop_launch (boot.S). */
+_Noreturn void vcpu_loop(void)
+{
+	struct svm_vcpu *s = this_vcpu();
+	uint64_t pa = (uint64_t)(uintptr_t)&s->vmcb;
+
+	for (;;) {
+		inject_interrupt(s);
+		svm_run(pa, &s->regs);
+		VMCB8(&s->vmcb, VMCB_TLB_CONTROL) = 0;
+		svm_exit(s);
+		if (take_kick())
+			core_kicked();
+	}
+}

@@ -1,0 +1,52 @@
+/* The vCPU as arch/x86_64's SVM code keeps it (svm.c, svm_exit.c). */
+#ifndef ARCH_X86_64_SVM_H
+#define ARCH_X86_64_SVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <tessera/tables.h>
+#include "vmcb.h"
+
+/* The guest's general registers by the instruction set's numbers. VMRUN
+ * keeps RAX and RSP in the VMCB (gpr_read, gpr_write): their slots here
+ * are unused. boot.S's svm_run knows this layout (register n at n * 8). */
+enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+struct guest_regs {
+	uint64_t gpr[16];
+};
+
+struct svm_vcpu {
+	struct vmcb vmcb;
+	struct guest_regs regs;
+	const struct vm_config *vm;
+	const struct vcpu_config *vc;
+};
+
+/* This pCPU's vCPU. */
+struct svm_vcpu *this_vcpu(void);
+/* Inject exception vector (with its error code) on the next VMRUN. */
+void inject_exception(struct svm_vcpu *s, unsigned vector, bool has_error, uint32_t error);
+/* Handle the #VMEXIT just taken (svm_exit.c). */
+void svm_exit(struct svm_vcpu *s);
+
+/* boot.S */
+void svm_run(uint64_t vmcb_pa, struct guest_regs *regs);
+void svm_vmload(uint64_t vmcb_pa);
+/* rsp = top (this CPU's stack top), then vcpu_loop(): never returns. */
+_Noreturn void vcpu_loop_launch(uint8_t *top);
+_Noreturn void vcpu_loop(void);
+
+
+/* General register n in the instruction set's numbering (0 RAX, 1 RCX, 2
+ * RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15). svm_exit.c. */
+uint64_t gpr_read(struct svm_vcpu *s, unsigned n);
+void gpr_write(struct svm_vcpu *s, unsigned n, uint64_t v);
+/* The guest goes on after the intercepted instruction of len bytes. */
+void skip_insn(struct svm_vcpu *s, unsigned len);
+/* A nested page fault: emulated MMIO, or a fault of the guest. mmio.c. */
+void npf_exit(struct svm_vcpu *s);
+/* Up to 15 bytes of the instruction at the guest's CS:RIP, fetched as the
+ * guest would (its paging); how many it got. mmio.c. */
+unsigned guest_fetch_insn(struct svm_vcpu *s, uint8_t *bytes);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * The partition's virtual local APICs, xAPIC MMIO (Intel SDM vol. 3, 10.4-
+ * 10.8; AMD APM vol. 2, 16.3-16.4): each vCPU sees its own at 0xfee00000.
+ * ID and version, TPR and PPR, EOI, LDR and DFR, SVR, ISR/TMR/IRR, the LVT
+ * entries, the timer (one-shot and periodic, on the bus clock of the
+ * board's local APICs divided as TDCR says) and the ICR: a FIXED IPI sets
+ * the vector in the target's IRR, INIT then STARTUP starts a vCPU of the
+ * same partition on its own pinned pCPU in real mode at vector << 12
+ * (core_vcpu_on, as PSCI CPU_ON does). An IPI naming an APIC id outside
+ * the partition reaches nobody. x2APIC mode (MSRs, 32-bit ids) and the
+ * TSC-deadline timer too. svm.c injects what vlapic_pending gives.
+ */
+#include <tessera/arch.h>
+#include <tessera/core.h>
+#include "vlapic.h"
+
+static struct vlapic vlapics[TESSERA_NR_VCPUS];
+
+static struct vlapic *of(const struct vcpu_config *vc)
+{
+	return &vlapics[vc - tessera_vcpus];
+}
+
+void vlapic_reset(struct vlapic *l, uint32_t apic_id)
+{
+	*l = (struct vlapic){ 0 };
+	l->id = apic_id << 24;
+	l->svr = 0xff;
+	l->dfr = 0xffffffffu;
+	l->deadline = VLAPIC_NEVER;
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+		l->lvt[i] = APIC_LVT_MASKED;
+}
+
+/* The highest vector set in a 256-bit register, or -1. */
+static int highest(const uint32_t *reg)
+{
+	for (int w = 7; w >= 0; w--) {
+		uint32_t bits = __atomic_load_n(&reg[w], __ATOMIC_ACQUIRE);
+		if (bits)
+			return w * 32 + 31 - __builtin_clz(bits);
+	}
+	return -1;
+}
+
+/* PPR: the TPR, or the class of the highest interrupt in service if higher. */
+static uint32_t ppr(const struct vlapic *l)
+{
+	int isr = highest(l->isr);
+	uint32_t isr_class = isr < 0 ? 0 : (uint32_t)isr & 0xf0u;
+
+	return (l->tpr & 0xf0u) >= isr_class ? l->tpr & 0xffu : isr_class;
+}
+
+static void set_irr(struct vlapic *l, unsigned vector)
+{
+	__atomic_fetch_or(&l->irr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
+}
+
+/* Does a destination of the ICR name the vCPU with APIC id `id`? Physical:
+ * its id or the broadcast (0xff; x2APIC 0xffffffff); logical: xAPIC's flat
+ * model, a bit of its LDR; x2APIC's clusters of 16, id >> 4 in the upper
+ * half and a bit for id & 15 in the lower. */
+static bool names(uint32_t icr_lo, uint32_t dest, bool x2apic, const struct vlapic *target, uint32_t id,
+		  bool self)
+{
+	switch ((icr_lo >> APIC_ICR_SHORTHAND_SHIFT) & 3u) {
+	case APIC_SHORTHAND_SELF:
+		return self;
+	case APIC_SHORTHAND_ALL:
+		return true;
+	case APIC_SHORTHAND_ALL_BUT_SELF:
+		return !self;
+	default:
+		break;
+	}
+	if (x2apic) {       /* the sender's mode says how to read the destination */
+		if (icr_lo & APIC_ICR_LOGICAL)
+			return dest >> 16 == id >> 4 && (dest & (1u << (id & 15u))) != 0;
+		return dest == 0xffffffffu || dest == id;
+	}
+	if (icr_lo & APIC_ICR_LOGICAL)
+		return (dest & (target->ldr >> 24)) != 0;
+	return dest == 0xffu || dest == id;
+}
+
+enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config *vc, uint32_t icr_lo)
+{
+	unsigned vector = icr_lo & 0xffu;
+
+	switch (icr_lo & APIC_ICR_DELIVERY_MASK) {
+	case APIC_DELIVERY_FIXED:
+		if (vector < 16)
+			return POWER_DENIED;    /* illegal vector: the SDM's send-illegal-vector error */
+		set_irr(target, vector);
+		if (vc->pcpu != arch_pcpu_id())
+			arch_kick(vc->pcpu);    /* out of its guest or its HLT: it injects it */
+		return POWER_OK;
+	case APIC_DELIVERY_INIT:
+		/* An INIT arms it (a running vCPU is not reset: it just waits
+		 * for no STARTUP); INIT level de-assert does nothing. */
+		if ((icr_lo & APIC_ICR_LEVEL_ASSERT) || !(icr_lo & APIC_ICR_TRIGGER_LEVEL))
+			__atomic_store_n(&target->wait_for_sipi, true, __ATOMIC_RELEASE);
+		return POWER_OK;
+	case APIC_DELIVERY_STARTUP:
+		/* Once per INIT: a later one is ignored, as on hardware. */
+		if (!__atomic_exchange_n(&target->wait_for_sipi, false, __ATOMIC_ACQ_REL))
+			return POWER_ALREADY_ON;
+		return core_vcpu_on(vc->virt_id, (uint64_t)vector << 12, 0);
+	default:
+		return POWER_DENIED;    /* lowest priority, SMI, NMI: not delivered */
+	}
+}
+
+static void icr_write(const struct vcpu_config *self, struct vlapic *l)
+{
+	const struct vm_config *vm = &tessera_vms[self->vm];
+	uint32_t dest = l->x2apic ? l->icr_hi : l->icr_hi >> 24;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		unsigned v = vm->first_vcpu + i;
+		const struct vcpu_config *vc = &tessera_vcpus[v];
+		if (names(l->icr_lo, dest, l->x2apic, &vlapics[v], (uint32_t)vc->virt_id, vc == self)) {
+			enum power_result r = vlapic_deliver(&vlapics[v], vc, l->icr_lo);
+			if (r != POWER_OK && r != POWER_ALREADY_ON)
+				log_debug("tessera: vm %s: IPI %#x to apic %#llx not delivered (%d)\n", vm->name,
+					  l->icr_lo, (unsigned long long)vc->virt_id, (int)r);
+		}
+	}
+}
+
+/* TDCR: bits 0, 1 and 3 give divide by 2, 4, ... 128, or 1 (0b111). */
+static uint64_t timer_divisor(const struct vlapic *l)
+{
+	uint32_t v = (l->timer_div & 3u) | ((l->timer_div >> 1) & 4u);
+
+	return v == 7u ? 1u : 2ull << v;
+}
+
+/* Writing the initial count (re)starts the timer; 0 stops it (not in
+ * TSC-deadline mode, where IA32_TSC_DEADLINE does). */
+static void timer_start(struct vlapic *l)
+{
+	if ((l->lvt[0] & APIC_LVT_TIMER_MODE) == APIC_LVT_TSC_DEADLINE)
+		return;
+	uint64_t length = x86_bus_ticks_to_time((uint64_t)l->timer_init * timer_divisor(l));
+
+	l->period = (l->lvt[0] & APIC_LVT_PERIODIC) ? length : 0;
+	l->deadline = l->timer_init ? x86_now() + length : VLAPIC_NEVER;
+	guest_timer_set(l->deadline);
+}
+
+static uint32_t timer_current(const struct vlapic *l)
+{
+	uint64_t now = x86_now();
+
+	if (l->deadline == VLAPIC_NEVER || now >= l->deadline ||
+	    (l->lvt[0] & APIC_LVT_TIMER_MODE) == APIC_LVT_TSC_DEADLINE)
+		return 0;
+	return (uint32_t)(x86_time_to_bus_ticks(l->deadline - now) / timer_divisor(l));
+}
+
+void vlapic_timer_expired(const struct vcpu_config *self)
+{
+	struct vlapic *l = of(self);
+
+	if (l->deadline == VLAPIC_NEVER)
+		return;
+	if (!(l->lvt[0] & APIC_LVT_MASKED) && (l->svr & APIC_SVR_ENABLE))
+		set_irr(l, l->lvt[0] & 0xffu);
+	l->deadline = l->period ? l->deadline + l->period : VLAPIC_NEVER;
+	guest_timer_set(l->deadline);
+}
+
+bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, uint64_t *value)
+{
+	uint32_t *reg = 0, v = (uint32_t)*value;
+
+	if (size != 4 || (off & 0xfu) || off >= 0x1000)
+		return false;           /* registers are 32-bit, 16-byte aligned */
+	switch (off) {
+	case APIC_ID:       reg = &l->id; break;
+	case APIC_TPR:      reg = &l->tpr; break;
+	case APIC_LDR:      reg = &l->ldr; break;
+	case APIC_DFR:      reg = &l->dfr; break;
+	case APIC_SVR:      reg = &l->svr; break;
+	case APIC_ESR:      reg = &l->esr; break;
+	case APIC_ICR_LO:   reg = &l->icr_lo; break;
+	case APIC_ICR_HI:   reg = &l->icr_hi; break;
+	case APIC_TIMER_INIT: reg = &l->timer_init; break;
+	case APIC_TIMER_DIV: reg = &l->timer_div; break;
+	case APIC_EOI:
+		if (write) {            /* the highest in service is done */
+			int isr = highest(l->isr);
+			if (isr >= 0)
+				l->isr[isr / 32] &= ~(1u << (isr % 32));
+		} else {
+			*value = 0;
+		}
+		return true;
+	default:
+		if (off >= APIC_LVT_TIMER && off <= APIC_LVT_ERROR) {
+			reg = &l->lvt[(off - APIC_LVT_TIMER) >> 4];
+			break;
+		}
+		if (write)
+			return true;    /* read-only registers: a write does nothing */
+		if (off >= APIC_ISR && off < APIC_ISR + 0x80)
+			*value = l->isr[(off - APIC_ISR) >> 4];
+		else if (off >= APIC_IRR && off < APIC_IRR + 0x80)
+			*value = __atomic_load_n(&l->irr[(off - APIC_IRR) >> 4], __ATOMIC_ACQUIRE);
+		else if (off == APIC_PPR)
+			*value = ppr(l);
+		else if (off == APIC_TIMER_CUR)
+			*value = timer_current(l);
+		else    /* version; TMR (every interrupt here is edge), APR: 0 */
+			*value = off == APIC_VERSION ? APIC_VERSION_VALUE : 0;
+		return true;
+	}
+	if (!write) {
+		*value = *reg;
+		return true;
+	}
+	if (off == APIC_ID || off == APIC_ESR)
+		return true;    /* fixed here: the id is the partition's configuration */
+	*reg = v;
+	if (off == APIC_TIMER_INIT)
+		timer_start(l);
+	return true;
+}
+
+bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bool write, uint64_t *value)
+{
+	struct vlapic *l = of(self);
+
+	if (!vlapic_access(l, off, size, write, value))
+		return false;
+	if (write && off == APIC_ICR_LO)
+		icr_write(self, l);
+	return true;
+}
+
+bool vlapic_has_msr(uint32_t msr)
+{
+	return msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_TSC_DEADLINE ||
+	       (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+
+/* IA32_APIC_BASE: the base stays 0xfee00000 and the APIC enabled; EXTD
+ * switches xAPIC to x2APIC mode, and back only through disabling, which
+ * is not offered (#GP, as a transition the SDM calls invalid). */
+static bool apic_base(const struct vcpu_config *self, struct vlapic *l, bool write, uint64_t *value)
+{
+	uint64_t now = APIC_BASE_ADDR | APIC_BASE_EN | (l->x2apic ? APIC_BASE_EXTD : 0) |
+		       (self->index == 0 ? APIC_BASE_BSP : 0);
+
+	if (!write) {
+		*value = now;
+		return true;
+	}
+	if ((*value & ~(uint64_t)APIC_BASE_BSP) != (APIC_BASE_ADDR | APIC_BASE_EN) &&
+	    (*value & ~(uint64_t)APIC_BASE_BSP) != (APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_EXTD))
+		return false;
+	if (l->x2apic && !(*value & APIC_BASE_EXTD))
+		return false;
+	if (!l->x2apic && (*value & APIC_BASE_EXTD)) {
+		l->x2apic = true;
+		/* x2APIC's LDR follows from the id: cluster, bit in it */
+		l->ldr = (uint32_t)(self->virt_id >> 4) << 16 | 1u << (self->virt_id & 15u);
+	}
+	return true;
+}
+
+bool vlapic_msr(const struct vcpu_config *self, uint32_t msr, bool write, uint64_t *value)
+{
+	struct vlapic *l = of(self);
+	uint64_t v32;
+
+	if (msr == MSR_IA32_APIC_BASE)
+		return apic_base(self, l, write, value);
+	if (msr == MSR_IA32_TSC_DEADLINE) {     /* the guest's TSC is the host's (no offset) */
+		bool mode = (l->lvt[0] & APIC_LVT_TIMER_MODE) == APIC_LVT_TSC_DEADLINE;
+		if (!write) {
+			*value = mode && l->deadline != VLAPIC_NEVER ? l->deadline : 0;
+		} else if (mode) {      /* outside its mode a write is ignored */
+			l->period = 0;
+			l->deadline = *value ? *value : VLAPIC_NEVER;
+			guest_timer_set(l->deadline);
+		}
+		return true;
+	}
+	if (!l->x2apic || msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
+		return false;
+	uint64_t off = (uint64_t)(msr - MSR_X2APIC_FIRST) << 4;
+	switch (msr) {
+	case MSR_X2APIC_ICR:            /* one 64-bit register: destination in 63:32 */
+		if (!write) {
+			*value = (uint64_t)l->icr_hi << 32 | l->icr_lo;
+			return true;
+		}
+		l->icr_hi = (uint32_t)(*value >> 32);
+		l->icr_lo = (uint32_t)*value;
+		icr_write(self, l);
+		return true;
+	case MSR_X2APIC_SELF_IPI:
+		if (!write || (*value & ~0xffull) || (*value & 0xffu) < 16)
+			return false;
+		set_irr(l, (unsigned)(*value & 0xffu));
+		return true;
+	case MSR_X2APIC_FIRST + (APIC_ID >> 4):
+		if (write)
+			return false;
+		*value = self->virt_id;
+		return true;
+	case MSR_X2APIC_FIRST + (APIC_LDR >> 4):
+		if (write)
+			return false;   /* read-only in x2APIC mode */
+		*value = l->ldr;
+		return true;
+	case MSR_X2APIC_FIRST + (APIC_DFR >> 4):
+	case MSR_X2APIC_FIRST + (APIC_ICR_HI >> 4):
+		return false;           /* no such register in x2APIC mode */
+	default:
+		if (write && (*value >> 32))
+			return false;   /* reserved bits */
+		v32 = *value;
+		if (!vlapic_access(l, off, 4, write, &v32))
+			return false;
+		if (!write)
+			*value = v32;
+		return true;
+	}
+}
+
+int vlapic_pending(const struct vcpu_config *self)
+{
+	const struct vlapic *l = of(self);
+	int v = highest(l->irr);
+
+	if (v < 0 || !(l->svr & APIC_SVR_ENABLE) || ((uint32_t)v & 0xf0u) <= (ppr(l) & 0xf0u))
+		return -1;
+	return v;
+}
+
+void vlapic_ack(const struct vcpu_config *self, unsigned vector)
+{
+	struct vlapic *l = of(self);
+
+	__atomic_fetch_and(&l->irr[vector / 32], ~(1u << (vector % 32)), __ATOMIC_ACQ_REL);
+	l->isr[vector / 32] |= 1u << (vector % 32);
+}
+
+void vlapic_vcpu_start(const struct vcpu_config *vc)
+{
+	vlapic_reset(of(vc), (uint32_t)vc->virt_id);
+	if (vc->pcpu == arch_pcpu_id())
+		guest_timer_set(VLAPIC_NEVER);
+}
+
+void vlapic_vm_reset(unsigned vm)
+{
+	const struct vm_config *c = &tessera_vms[vm];
+
+	for (unsigned i = 0; i < c->nr_vcpus; i++)
+		vlapic_vcpu_start(&tessera_vcpus[c->first_vcpu + i]);
+}

@@ -1,0 +1,209 @@
+/*
+ * smp-hello, x86_64: the boot vCPU learns the vCPU count from CPUID (leaf
+ * 1, EBX[23:16]), starts the others by INIT-SIPI-SIPI through its local
+ * APIC (APIC ids 0..n-1, start page AP_START), each checks its APIC id
+ * (CPUID against the local APIC's ID register, an MMIO read) and reports,
+ * all meet. Then interrupts: the boot vCPU sends each other vCPU a fixed
+ * IPI (each waits for it in HLT and acknowledges it with an EOI), and runs
+ * its local APIC timer one-shot, then periodic. The boot vCPU powers off
+ * through ACPI. The same image
+ * boots bare on QEMU's q35 (-kernel). Its console is COM1 (0x3f8), or the
+ * port a "console=0x2f8" word of the multiboot command line names (COM2,
+ * where the ArceOS hypervisor's second x86 guest prints).
+ */
+#include <stdatomic.h>
+
+#include "console.h"
+#include "cpu.h"
+#include "multiboot.h"
+#include "trap.h"
+#include "uart.h"
+
+#define VEC_IPI		IRQ_FIRST
+#define VEC_TIMER	(IRQ_FIRST + 1)
+#define LAPIC_EOI	0x0b0
+#define LAPIC_LVT_TIMER	0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR	0x390
+#define LAPIC_TIMER_DIV	0x3e0
+#define LVT_PERIODIC	(1u << 17)
+#define LVT_MASKED	(1u << 16)
+#define WAIT_LIMIT	100000000u	/* spins before a wait counts as failed */
+
+static atomic_uint arrived;
+static unsigned int failures;
+static atomic_uint ipis[MAX_VCPUS];	/* by APIC id */
+static atomic_uint ticks;
+
+static uint32_t cpuid_apic_id(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, r);
+	return r[1] >> 24;
+}
+
+static void icr_send(uint32_t apic_id, uint32_t icr)
+{
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_LO, icr);
+	while (lapic_read(LAPIC_ICR_LO) & ICR_BUSY)
+		cpu_relax();
+}
+
+static void on_irq(unsigned vector)
+{
+	uint32_t r[4];
+
+	cpuid(1, r);
+	if (vector == VEC_IPI && (r[1] >> 24) < MAX_VCPUS)
+		atomic_fetch_add(&ipis[r[1] >> 24], 1);
+	else if (vector == VEC_TIMER)
+		atomic_fetch_add(&ticks, 1);
+	lapic_write(LAPIC_EOI, 0);
+}
+
+/* Take interrupts until *counter reaches want (or give up). */
+static int wait_for(atomic_uint *counter, unsigned want, int halt)
+{
+	for (unsigned i = 0; i < WAIT_LIMIT && atomic_load(counter) < want; i++) {
+		if (halt)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		else
+			cpu_relax();
+	}
+	return atomic_load(counter) >= want;
+}
+
+static void check(const char *what, int ok)
+{
+	if (!ok)
+		failures++;
+	say("smp-hello: %s %s\n", what, ok ? "ok" : "failed");
+}
+
+/* Fixed IPIs to every other vCPU, then the local APIC timer. */
+static void interrupts(unsigned int n)
+{
+	int ok = 1;
+
+	for (uint32_t id = 1; id < n && id < MAX_VCPUS; id++) {
+		icr_send(id, VEC_IPI);
+		ok &= wait_for(&ipis[id], 1, 0);
+	}
+	check("ipi to each vcpu", ok);
+
+	lapic_write(LAPIC_TIMER_DIV, 0xb);		/* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);	/* one-shot */
+	lapic_write(LAPIC_TIMER_INIT, 2000000);
+	uint32_t c1 = lapic_read(LAPIC_TIMER_CUR), c2 = lapic_read(LAPIC_TIMER_CUR);
+	check("apic timer counts down", c1 <= 2000000 && c2 <= c1);
+	check("apic timer one-shot", wait_for(&ticks, 1, 1));
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
+	lapic_write(LAPIC_TIMER_INIT, 1000000);
+	check("apic timer periodic", wait_for(&ticks, 5, 1));
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+#define MSR_APIC_BASE		0x1b
+#define MSR_TSC_DEADLINE	0x6e0
+#define MSR_X2APIC_ID		0x802
+#define MSR_X2APIC_ICR		0x830
+#define APIC_BASE_EXTD		(1u << 10)
+#define LVT_TSC_DEADLINE	(2u << 17)
+
+/* Where CPUID offers them: the TSC-deadline timer, then x2APIC mode (the
+ * boot vCPU's APIC switched, its id and an IPI to vCPU 1 through MSRs). */
+static void x2apic_and_tsc_deadline(unsigned int n)
+{
+	uint32_t r[4];
+	uint64_t t;
+
+	cpuid(1, r);
+	if (r[2] & (1u << 24)) {
+		unsigned int before = atomic_load(&ticks);
+		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_TSC_DEADLINE);
+		__asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
+		t = (uint64_t)r[1] << 32 | r[0];
+		wrmsr(MSR_TSC_DEADLINE, t + 2000000);
+		check("tsc-deadline timer", wait_for(&ticks, before + 1, 1));
+		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
+	}
+	cpuid(1, r);
+	if (!(r[2] & (1u << 21)) || n < 2)
+		return;
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	check("x2apic mode", (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) && rdmsr(MSR_X2APIC_ID) == 0);
+	wrmsr(MSR_X2APIC_ICR, (uint64_t)1 << 32 | VEC_IPI);    /* fixed, to APIC id 1 */
+	check("x2apic ipi to vcpu 1", wait_for(&ipis[1], 2, 0));
+}
+
+/* Each vCPU: its APIC id as CPUID and its local APIC's ID register say. */
+static void report(unsigned long vcpu, uint32_t apic_id)
+{
+	uint32_t reg = lapic_read(LAPIC_ID) >> 24;
+
+	if (reg != apic_id) {
+		say("smp-hello: vcpu %lu: local APIC ID register says 0x%x, CPUID 0x%x\n", vcpu, reg, apic_id);
+		failures++;
+	}
+	say("smp-hello: vcpu %lu up (apic 0x%x)\n", vcpu, apic_id);
+	atomic_fetch_add_explicit(&arrived, 1, memory_order_acq_rel);
+}
+
+void boot_main(uint32_t multiboot_info)
+{
+	uint32_t r[4];
+
+	mb_console(multiboot_info);
+	trap_init();
+	irq_handler = on_irq;
+	lapic_write(0x0f0, 0x1ff);	/* SVR: the local APIC enabled, spurious vector 0xff */
+	cpuid(1, r);
+	unsigned int n = (r[3] & (1u << 28)) ? (r[1] >> 16) & 0xff : 1;
+	say("smp-hello: %u vcpus (multiboot info at 0x%x)\n", n, multiboot_info);
+	cpuid(0x80000001u, r);
+	if (r[2] & (1u << 2)) {
+		say("smp-hello: CPUID offers SVM\n");
+		failures++;
+	}
+	report(0, cpuid_apic_id());
+	ap_start_install();
+	for (uint32_t id = 1; id < n && id < MAX_VCPUS; id++) {
+		icr_send(id, ICR_INIT | ICR_ASSERT);
+		icr_send(id, ICR_STARTUP | ICR_ASSERT | (AP_START >> 12));
+		icr_send(id, ICR_STARTUP | ICR_ASSERT | (AP_START >> 12));
+		/* One at a time: the start page's code is shared. */
+		while (atomic_load_explicit(&arrived, memory_order_acquire) < id + 1)
+			cpu_relax();
+	}
+	interrupts(n);
+	x2apic_and_tsc_deadline(n);
+	if (failures)
+		say("smp-hello: %u checks failed\n", failures);
+	else
+		say("smp-hello: all %u vcpus up\n", n);
+	power_off();
+}
+
+void secondary_main(unsigned long vcpu, unsigned long apic_id)
+{
+	trap_init();
+	lapic_write(0x0f0, 0x1ff);
+	report(vcpu, (uint32_t)apic_id);
+	for (;;)		/* the boot vCPU's IPI wakes it; on_irq counts it */
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}

@@ -1,0 +1,17 @@
+/* What arch/x86_64/vlapic.c needs of the rest of its port (cpu.c), faked
+ * for the host: a clock the tests set, 1 time unit per bus tick times 2
+ * (so conversions are visible), and the guest timer it arms. */
+#include "../../../arch/x86_64/vlapic.h"
+#include "fake_x86.h"
+
+struct fake_x86 fake_x86;
+
+uint64_t x86_now(void) { return fake_x86.now; }
+uint64_t x86_bus_ticks_to_time(uint64_t ticks) { return ticks * 2; }
+uint64_t x86_time_to_bus_ticks(uint64_t time) { return time / 2; }
+
+void guest_timer_set(uint64_t deadline)
+{
+	fake_x86.timer = deadline;
+	fake_x86.timer_calls++;
+}

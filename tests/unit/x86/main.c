@@ -1,0 +1,12 @@
+/* The x86_64 port's host tests: its MMIO instruction decoder
+ * (arch/x86_64/insn.c) and its virtual local APIC (arch/x86_64/vlapic.c)
+ * on the core, with the fake arch and system of tests/unit/. */
+#include "../check.h"
+
+extern const struct test insn_tests[], vlapic_tests[];
+static const struct test *const suites[] = { insn_tests, vlapic_tests };
+
+int main(void)
+{
+	return run_suites(suites, sizeof(suites) / sizeof(suites[0]));
+}
