@@ -5,6 +5,7 @@
 #   make CONFIG=arceos-smp         generate and build build/arceos-smp/tessera.elf
 #   make CONFIG=arceos-smp run     ... and boot it under QEMU
 #   make CONFIG=arceos-smp debug   ... QEMU waits for gdb (see docs/debugging.md)
+#   make CONFIG=arceos-smp layout  only generate: build/arceos-smp/layout.svg, its picture
 #   make test                      every test layer; ends with "N passed, N failed"
 #   make bench | size | check      benchmarks, footprint, static analysis
 #
@@ -68,10 +69,17 @@ Q := @
 endif
 
 .PHONY: all build run debug guests linux-guest riscv-linux-guest test test-gen test-unit test-qemu fuzz deps \
-	menuconfig defconfig olddefconfig clean help check-config size check
+	menuconfig defconfig olddefconfig clean help check-config size check layout
 .DEFAULT_GOAL := all
 
-all build: $(ELF)
+all build: $(ELF) $(B)/layout.svg
+
+# The picture of the whole layout (CPUs and schedules, memory map,
+# interrupts and devices), written by the generator with the tables.
+layout: $(B)/layout.svg
+	@echo "layout: $(B)/layout.svg (and $(GEN)/layout.txt)"
+$(B)/layout.svg: $(GEN)/stamp
+	$(Q)cp $(GEN)/layout.svg $@
 
 # --- configuration --------------------------------------------------------
 
@@ -204,6 +212,11 @@ VGIC_UNIT_SRCS := arch/aarch64/vgic.c arch/aarch64/vgic_regs.c arch/aarch64/vgic
 RISCV_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
 	src/vuart_pl011.c src/vuart_ns16550.c arch/riscv64/sbi.c arch/riscv64/insn.c arch/riscv64/vplic.c \
 	tests/unit/runner.c tests/unit/fake_arch.c tests/unit/fake_system.c $(wildcard tests/unit/riscv/*.c)
+# The schedule of a shared pCPU on the same core, with its own small system
+# (tests/unit/schedule/: its layout.h defines TESSERA_SCHEDULED).
+SCHED_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
+	src/vuart_pl011.c src/vuart_ns16550.c src/schedule.c tests/unit/runner.c tests/unit/fake_arch.c \
+	$(wildcard tests/unit/schedule/*.c)
 # The x86_64 port's decoder and virtual local APIC on the same core, in a
 # system of its own (tests/unit/x86/).
 X86_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
@@ -211,7 +224,7 @@ X86_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c
 	tests/unit/runner.c tests/unit/fake_arch.c $(wildcard tests/unit/x86/*.c)
 UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h tests/unit/riscv/*.h include/tessera/*.h src/*.h \
 	arch/aarch64/vgic*.h arch/aarch64/gic.h arch/aarch64/arch.h arch/aarch64/board.h arch/aarch64/frame.h \
-	arch/riscv64/*.h arch/x86_64/insn.h arch/x86_64/vlapic.h)
+	arch/riscv64/*.h arch/x86_64/insn.h arch/x86_64/vlapic.h tests/unit/schedule/*.h)
 UNIT_CC = $(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
 	-include tests/unit/autoconf.h
 build/unit/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS)
@@ -223,6 +236,10 @@ build/unit/vgic-tests: $(VGIC_UNIT_SRCS) $(UNIT_HDRS)
 build/unit/vgic2-tests: $(VGIC_UNIT_SRCS) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) -DUNIT_GIC_V2 $(VGIC_UNIT_SRCS) -o $@
+build/unit/schedule-tests: $(SCHED_UNIT_SRCS) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit/schedule \
+		-Itests/unit -include tests/unit/autoconf.h $(SCHED_UNIT_SRCS) -o $@
 build/unit/riscv-tests: $(RISCV_UNIT_SRCS) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(RISCV_UNIT_SRCS) -o $@

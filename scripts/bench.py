@@ -10,8 +10,10 @@ guest image bare (qemu -kernel bench.bin) and under Tessera, N times each
 instructions. Prints a table (figure, bare, Tessera, difference), checks
 that every run gave the same instruction counts, and writes
 build/bench/results.json. It also boots configs/channels.toml (doorbell round
-trip between two partitions) and configs/bench-pair.toml (boot cost of each
-of two partitions) under the same -icount. --load runs one more round of both while another
+trip between two partitions), configs/bench-pair.toml (boot cost of each
+of two partitions) and configs/bench-shared.toml (time partitioning: window
+start after the table's time, and the vCPU switch's instructions from a
+profiled run) under the same -icount. --load runs one more round of both while another
 process keeps a host CPU busy, to show that the figures do not move.
 --profile also runs Tessera once with QEMU logging every instruction at EL2
 (about a minute) and prints where each kind of trap spends its instructions,
@@ -278,6 +280,7 @@ def differences(runs):
 
 # A trap's kind, from the functions it ran (first match wins).
 TRAP_KINDS = [
+    ("arch_vcpu_save", "IRQ: window boundary (vCPU switch)"),
     ("psci_guest_call", "HVC/SMC (PSCI)"),
     ("vgic_sgi", "ICC_SGI1R_EL1 write (SGI send)"),
     ("vgic_dist_access", "MMIO: vGIC distributor"),
@@ -436,6 +439,31 @@ def boot_per_partition(icount, runs, no_build):
         values.append(found)
     return {"partitions": values[0], "runs": values, "identical": all(v == values[0] for v in values),
             "command": " ".join(cmd)}
+
+
+WINDOWS = re.compile(r"\[probe\] ticker: window starts after the table's time: earliest (\d+) ns, "
+                     r"latest (\d+) ns over (\d+) windows")
+
+
+def shared_cpu(icount, runs, no_build):
+    """configs/bench-shared.toml: one pCPU shared by the window probe and a
+    masked spinner. With one CPU running under -icount shift=0, 1 ns of
+    virtual time is one instruction: how late the probe's windows start
+    after the table's time (earliest, latest: their spread is the jitter),
+    per run; and, from one run with every EL2 instruction logged, the
+    hypervisor's instructions per window boundary (the switch)."""
+    cmd = config_command("bench-shared", icount, no_build)
+    values = []
+    for _ in range(max(runs, 1)):
+        text = boot(cmd)[0]
+        m = WINDOWS.search(text)
+        if not m or "error" in text:
+            sys.exit("bench: the bench-shared run printed no window figures:\n" + text[-2000:])
+        values.append({"earliest": int(m.group(1)), "latest": int(m.group(2)), "windows": int(m.group(3))})
+    prof = profile(cmd, ROOT / "build" / "bench-shared" / "tessera.elf")
+    switch = prof.get("IRQ: window boundary (vCPU switch)")
+    return {"window_start": values[0], "runs": values, "identical": all(v == values[0] for v in values),
+            "switch": switch, "command": " ".join(cmd)}
 
 
 def riscv_commands(icount, cpu=None):
@@ -612,6 +640,15 @@ def aarch64_bench(args):
           "; ".join(f"{vm}: 1st instruction {fmt(f['boot_entry'])}, 1st line {fmt(f['boot_first_line'])}"
                     for vm, f in sorted(boots["partitions"].items())) +
           f"; runs {'identical' if boots['identical'] else 'DIFFER: ' + str(boots['runs'])}")
+    shared = shared_cpu(args.icount, args.runs, args.no_build)
+    ws, sw = shared["window_start"], shared["switch"]
+    print(f"time partitioning (configs/bench-shared.toml: pCPU 0 shared by the window probe and a masked "
+          f"spinner, {ws['windows']} windows): window start after the table's time {fmt(ws['earliest'])} to "
+          f"{fmt(ws['latest'])} instructions (jitter {fmt(ws['latest'] - ws['earliest'])}); runs "
+          f"{'identical' if shared['identical'] else 'DIFFER: ' + str(shared['runs'])}; vCPU switch at a "
+          f"window boundary: " + (f"{fmt(sw['insns_per_trap'])} EL2 instructions per boundary ({sw['traps']} "
+                                   "boundaries profiled)" if sw else "not seen in the profile") +
+          "; dedicated counterpart: the virtual timer row (deadline -> handler)")
     prof = None
     if args.profile:
         print("bench: profiling Tessera (every EL2 instruction logged; about a minute)", flush=True)
@@ -633,6 +670,7 @@ def aarch64_bench(args):
         "bare_notes": BARE_NOTES,
         "doorbell_round_trip": doorbell,
         "boot_per_partition": boots,
+        "shared_cpu": shared,
         "determinism": {"runs": len(runs), "identical": not diffs, "differences": diffs},
         "profile": prof,
         "runs": [{"load": r["load"],

@@ -9,6 +9,7 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "power.h"
+#include "schedule.h"
 
 /* A started CPU's way in: PENDING -> ARRIVED -> READY (set by the CPU), or
  * PENDING -> ABANDONED (by the boot CPU, at the deadline). Both sides move it
@@ -23,6 +24,8 @@ static unsigned run_timer_pcpu = TESSERA_NR_PCPUS;      /* keeps run_time_ms; no
 
 static _Noreturn void run_pcpu(unsigned pcpu)
 {
+	if (TESSERA_SCHEDULED && sched_shared(pcpu))    /* its timer marks the windows */
+		sched_run(pcpu, pcpu == run_timer_pcpu);
 	if (TESSERA_RUN_TIME_MS && pcpu == run_timer_pcpu)
 		arch_timer_start(TESSERA_RUN_TIME_MS);
 	power_pcpu_run(pcpu);
@@ -34,6 +37,8 @@ void core_timer_expired(void)
 		__atomic_store_n(&start_deadline_passed, true, __ATOMIC_RELEASE);
 		return;
 	}
+	if (TESSERA_SCHEDULED && sched_shared(arch_pcpu_id()) && sched_timer_expired())
+		return;                 /* a window boundary, not the run-time limit */
 	log_info("tessera: run time of %u ms over, powering off\n", (unsigned)TESSERA_RUN_TIME_MS);
 	system_end(false);
 }
@@ -58,6 +63,23 @@ static bool pcpu_arrived(unsigned p)
 	return true;
 }
 
+/* What the system is: partitions, and the CPUs their vCPUs use (fewer than
+ * the vCPUs where some share a CPU by a schedule). */
+static void log_boot_line(void)
+{
+	if (TESSERA_SCHEDULED) {
+		unsigned used = 0;
+		for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
+			if (tessera_pcpus[p].vcpu >= 0)
+				used++;
+		log_info("tessera: %u partition%s, %u vCPUs on %u of %u CPUs\n", TESSERA_NR_VMS,
+			 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, used, TESSERA_NR_PCPUS);
+	} else {
+		log_info("tessera: %u partition%s on %u of %u CPUs\n", TESSERA_NR_VMS,
+			 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, TESSERA_NR_PCPUS);
+	}
+}
+
 _Noreturn void core_boot_main(unsigned pcpu)
 {
 	bool started[TESSERA_NR_PCPUS] = { 0 };
@@ -66,8 +88,7 @@ _Noreturn void core_boot_main(unsigned pcpu)
 	arch_init_boot_cpu();
 	arch_init_cpu();                /* before the others can kick it */
 	power_init();
-	log_info("tessera: %u partition%s on %u of %u CPUs\n", TESSERA_NR_VMS,
-		 TESSERA_NR_VMS == 1 ? "" : "s", TESSERA_NR_VCPUS, TESSERA_NR_PCPUS);
+	log_boot_line();
 	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++) {
 		if (p == pcpu)
 			continue;

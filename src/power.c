@@ -6,6 +6,7 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "power.h"
+#include "schedule.h"
 
 struct vcpu_state {
 	volatile uint32_t power;        /* enum power_state */
@@ -30,7 +31,12 @@ static unsigned vcpu_id(const struct vcpu_config *v)
 
 const struct vcpu_config *core_this_vcpu(void)
 {
+#if TESSERA_SCHEDULED
+	unsigned p = arch_pcpu_id();
+	int v = sched_shared(p) ? sched_current(p) : tessera_pcpus[p].vcpu;
+#else
 	int16_t v = tessera_pcpus[arch_pcpu_id()].vcpu;
+#endif
 	ASSERT(v >= 0 && v < TESSERA_NR_VCPUS);     /* an unused pCPU never runs a guest */
 	return &tessera_vcpus[v];
 }
@@ -68,8 +74,11 @@ _Noreturn void vcpu_run_when_on(void)
 	if (waiter)
 		arch_kick((unsigned)waiter - 1);
 
-	while (s->power != POWER_STATE_ON_PENDING)
+	while (s->power != POWER_STATE_ON_PENDING) {
 		arch_wait();
+		if (TESSERA_SCHEDULED && sched_shared(arch_pcpu_id()))
+			core_window_boundary(false);    /* its window may end while it is off */
+	}
 	arch_spin_lock(&vms[vc->vm].lock);
 	s->power = POWER_STATE_ON;
 	s->in_guest = true;
@@ -78,6 +87,19 @@ _Noreturn void vcpu_run_when_on(void)
 		 (unsigned long long)vc->virt_id, arch_pcpu_id());
 	arch_vcpu_enter(vm, vc, s->entry, s->arg);
 }
+
+#if TESSERA_SCHEDULED
+_Noreturn void power_vcpu_continue(void)
+{
+	const struct vcpu_config *vc = core_this_vcpu();
+	const struct vcpu_state *s = &vcpus[vcpu_id(vc)];
+
+	/* Switched out in the guest and still on: back where it was. */
+	if (s->in_guest && s->power == POWER_STATE_ON)
+		arch_vcpu_resume(vcpu_id(vc));
+	vcpu_run_when_on();
+}
+#endif
 
 _Noreturn void power_pcpu_run(unsigned pcpu)
 {
@@ -230,6 +252,14 @@ bool power_stop_partition(unsigned vm)
 
 void power_pcpu_missing(unsigned pcpu)
 {
+#if TESSERA_SCHEDULED
+	const struct pcpu_schedule *s = &tessera_schedules[pcpu];
+	for (unsigned i = 0; i < s->nr_vcpus; i++) {     /* a shared pCPU: each partition on it */
+		unsigned vm = tessera_vcpus[s->vcpus[i]].vm;
+		if (power_stop_partition(vm))
+			partition_ended(vm, "one of its pCPUs did not start", END_NO_PCPU);
+	}
+#endif
 	unsigned vm = tessera_vcpus[tessera_pcpus[pcpu].vcpu].vm;
 	if (power_stop_partition(vm))
 		partition_ended(vm, "one of its pCPUs did not start", END_NO_PCPU);

@@ -10,6 +10,10 @@ void power_init(void);
 /* Park this pCPU until its vCPU is to run, then run it. */
 _Noreturn void vcpu_run_when_on(void);
 
+/* A shared pCPU's window begins (src/schedule.c): resume its vCPU in the
+ * guest where it was switched out, or run it when it is on. */
+_Noreturn void power_vcpu_continue(void);
+
 /* After boot: run pCPU pcpu's vCPU when it is on; a pCPU no partition uses
  * is powered off again. */
 _Noreturn void power_pcpu_run(unsigned pcpu);

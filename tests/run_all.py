@@ -59,7 +59,7 @@ def summary_of(proc):
 
 def layer_unit():
     binaries = ["build/unit/unit-tests", "build/unit/vgic-tests", "build/unit/vgic2-tests",
-                "build/unit/riscv-tests", "build/unit/x86-tests"]
+                "build/unit/riscv-tests", "build/unit/x86-tests", "build/unit/schedule-tests"]
     build = run(["make", "-s"] + binaries)
     if build.returncode != 0:
         return 0, 1

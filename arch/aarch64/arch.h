@@ -14,6 +14,9 @@ long firmware_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 /* guest PSCI calls (HVC or trapped SMC); Tessera's own: tessera_hypercall (core.h) */
 void psci_guest_call(struct frame *f);
 
+/* A vCPU starts on a shared pCPU: clear what another left (switch.c). */
+void switch_vcpu_entering(unsigned vcpu);
+
 /* fault injection into the guest at EL1 */
 void inject_abort(struct frame *f, int is_data, uint64_t far, uint64_t esr);
 void inject_undef(struct frame *f);

@@ -73,10 +73,28 @@ void arch_wait(void)
 void arch_timer_start(unsigned ms)
 {
 	uint64_t ticks = read_sysreg(cntfrq_el0) * ms / 1000;
-	write_sysreg(cnthp_cval_el2, read_sysreg(cntpct_el0) + ticks);
+	arch_timer_at(read_sysreg(cntpct_el0) + ticks);
+}
+
+void arch_timer_at(uint64_t at)
+{
+	write_sysreg(cnthp_cval_el2, at);
 	write_sysreg(cnthp_ctl_el2, 1);         /* ENABLE, not masked */
 	gic_enable_private(INTID_HYPTIMER);
 }
+
+#if TESSERA_SCHEDULED
+uint64_t arch_counter(void)
+{
+	isb();                  /* not read ahead of what came before */
+	return read_sysreg(cntpct_el0);
+}
+
+uint64_t arch_counter_hz(void)
+{
+	return read_sysreg(cntfrq_el0);
+}
+#endif
 
 void arch_timer_stop(void)
 {

@@ -57,6 +57,16 @@ struct lr_load {
 	unsigned source;        /* GICv2 SGIs: the sending vCPU's CPU interface number */
 	bool eoi_irq;           /* not with hw: a maintenance interrupt when the guest's EOI completes it */
 };
+/* A vCPU's virtual CPU interface while another vCPU has its pCPU (time
+ * partitioning): list registers, control, VMCR, active priorities.
+ * gich_save leaves the interface reset and off. */
+struct gich_context {
+	uint64_t lr[16];
+	uint64_t hcr, vmcr, apr[2];     /* GICv3: ICH_AP0R0, ICH_AP1R0; GICv2: GICH_APR */
+};
+void gich_save(struct gich_context *c);
+void gich_restore(const struct gich_context *c);
+bool gic_irq_active(unsigned pcpu, unsigned intid);    /* at the physical GIC, as gic_irq_pending */
 unsigned gich_nr_lrs(void);
 unsigned gich_lr_state(unsigned n);
 void gich_lr_set_state(unsigned n, unsigned state);     /* keeps the rest; 0 frees it */

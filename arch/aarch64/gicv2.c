@@ -115,6 +115,14 @@ bool gic_irq_pending(unsigned pcpu, unsigned intid)
 	return (GICD(GICD_ISPENDR + intid / 32 * 4) >> (intid % 32)) & 1;
 }
 
+#if TESSERA_SCHEDULED
+bool gic_irq_active(unsigned pcpu, unsigned intid)
+{
+	(void)pcpu;
+	return (GICD(GICD_ISACTIVER + intid / 32 * 4) >> (intid % 32)) & 1;
+}
+#endif
+
 void gic_irq_set_pending(unsigned pcpu, unsigned intid, bool on)
 {
 	(void)pcpu;
@@ -198,5 +206,27 @@ void gich_disable(void)
 {
 	GICH(GICH_HCR) = 0;
 }
+
+#if TESSERA_SCHEDULED
+void gich_save(struct gich_context *c)
+{
+	c->hcr = GICH(GICH_HCR);
+	gich_disable();
+	for (unsigned n = 0; n < gich_nr_lrs() && n < 16; n++)
+		c->lr[n] = GICH(GICH_LR + 4 * n);
+	c->vmcr = GICH(GICH_VMCR);
+	c->apr[0] = GICH(GICH_APR);
+	gich_reset();
+}
+
+void gich_restore(const struct gich_context *c)
+{
+	for (unsigned n = 0; n < gich_nr_lrs() && n < 16; n++)
+		GICH(GICH_LR + 4 * n) = (uint32_t)c->lr[n];
+	GICH(GICH_VMCR) = (uint32_t)c->vmcr;
+	GICH(GICH_APR) = (uint32_t)c->apr[0];
+	GICH(GICH_HCR) = (uint32_t)c->hcr;
+}
+#endif
 
 #endif /* CONFIG_GIC_V2 */

@@ -97,6 +97,13 @@ bool gic_irq_pending(unsigned pcpu, unsigned intid)
 	return (*irq_reg(pcpu, intid, GICD_ISPENDR) >> (intid % 32)) & 1;
 }
 
+#if TESSERA_SCHEDULED
+bool gic_irq_active(unsigned pcpu, unsigned intid)
+{
+	return (*irq_reg(pcpu, intid, GICD_ISACTIVER) >> (intid % 32)) & 1;
+}
+#endif
+
 void gic_irq_set_pending(unsigned pcpu, unsigned intid, bool on)
 {
 	*irq_reg(pcpu, intid, on ? GICD_ISPENDR : GICD_ICPENDR) = 1u << (intid % 32);
@@ -274,5 +281,30 @@ void gich_disable(void)
 	write_sysreg(ICH_HCR_EL2, 0);
 	isb();
 }
+
+#if TESSERA_SCHEDULED
+void gich_save(struct gich_context *c)
+{
+	c->hcr = read_sysreg(ICH_HCR_EL2);
+	gich_disable();
+	for (unsigned n = 0; n < gich_nr_lrs() && n < 16; n++)
+		c->lr[n] = read_lr(n);
+	c->vmcr = read_sysreg(ICH_VMCR_EL2);
+	c->apr[0] = read_sysreg(ICH_AP0R0_EL2);
+	c->apr[1] = read_sysreg(ICH_AP1R0_EL2);
+	gich_reset();
+}
+
+void gich_restore(const struct gich_context *c)
+{
+	for (unsigned n = 0; n < gich_nr_lrs() && n < 16; n++)
+		write_lr(n, c->lr[n]);
+	write_sysreg(ICH_VMCR_EL2, c->vmcr);
+	write_sysreg(ICH_AP0R0_EL2, c->apr[0]);
+	write_sysreg(ICH_AP1R0_EL2, c->apr[1]);
+	write_sysreg(ICH_HCR_EL2, c->hcr);
+	isb();
+}
+#endif
 
 #endif /* CONFIG_GIC_V3 */

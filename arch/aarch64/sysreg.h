@@ -87,6 +87,7 @@
 
 /* PMUv3 (ID_AA64DFR0_EL1.PMUVer 0 = none, 0xf = IMPLEMENTATION DEFINED). */
 #define ID_AA64DFR0_PMUVER(v) (((v) >> 8) & 0xf)
+#define PMCR_E              (1ULL << 0)     /* counters enabled */
 #define PMCR_P              (1ULL << 1)     /* reset the event counters */
 #define PMCR_C              (1ULL << 2)     /* reset the cycle counter */
 #define PMCR_N(pmcr)        (((pmcr) >> 11) & 0x1f)

@@ -183,10 +183,14 @@ bool irq_dispatch(bool guest)
 			maintenance = true;             /* deactivated once handled, below */
 		} else if (id == INTID_HYPTIMER) {
 			write_sysreg(cnthp_ctl_el2, 0);
+			if (TESSERA_SCHEDULED)          /* a schedule's timer fires again and again */
+				gic_deactivate(raw);
 			core_timer_expired();
 		} else if (id == tessera_board.uart_irq) {
 			core_console_rx();
 			gic_deactivate(raw);
+		} else if (TESSERA_SCHEDULED && id >= INTID_SPI_FIRST && core_pcpu_shared(arch_pcpu_id())) {
+			vgic_inject_spi(id);            /* for whichever vCPU here owns it, running or not */
 		} else if (guest) {
 			vgic_inject_hw(id);             /* the guest's EOI deactivates it */
 		} else {
@@ -221,6 +225,8 @@ void arch_trap_irq(struct frame *f)
 	core_guest_progress();
 	if (irq_dispatch(true))
 		core_kicked();
+	if (TESSERA_SCHEDULED)
+		core_window_boundary(true);     /* a shared pCPU's window may have ended */
 	vgic_flush();
 }
 

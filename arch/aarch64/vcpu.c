@@ -64,6 +64,8 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(vmpidr_el2, MPIDR_RES1 | (vcpu->virt_id & MPIDR_AFF_MASK));
 
+	if (TESSERA_SCHEDULED && core_pcpu_shared(vcpu->pcpu))
+		switch_vcpu_entering((unsigned)(vcpu - tessera_vcpus));
 	/* The EL1 state a CPU has after reset, as far as a kernel relies on it. */
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
 	write_sysreg(cpacr_el1, 0);

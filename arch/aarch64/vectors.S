@@ -2,10 +2,12 @@
  * EL2 exception vectors. Traps from the guest (lower EL, AArch64) save its
  * general-purpose registers in a struct frame on this CPU's stack, call C,
  * restore and return. The guest's EL1 system registers stay live in the CPU:
- * every pCPU runs exactly one vCPU, so nothing is ever switched.
+ * a pCPU that runs one vCPU never switches them; a shared pCPU switches
+ * them at window boundaries only (switch.c).
  * Exceptions taken from EL2 itself are hypervisor bugs: report and stop.
  */
 #include "frame.h"
+#include "layout.h"      /* TESSERA_SCHEDULED where some pCPU is shared */
 
 .macro save_frame
 	sub	sp, sp, #FRAME_SIZE
@@ -113,6 +115,15 @@ frame_launch:
 	subs	x3, x3, #16
 	b.ne	1b
 	b	guest_return
+
+#ifdef TESSERA_SCHEDULED
+/* stack_call(fn, stack_top): call fn on this CPU's stack emptied (a
+ * shared pCPU starting a window, switch.c); fn never returns. */
+	.global stack_call
+stack_call:
+	mov	sp, x1
+	br	x0
+#endif
 
 hyp_sync:
 	save_frame

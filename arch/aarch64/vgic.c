@@ -262,7 +262,8 @@ unsigned vgic_lr_view(unsigned vcpu, unsigned intid, const struct virq *v)
 		return 0;
 	unsigned state = v->lr_state;
 	const struct vgic_vcpu *c = &vgic_vcpus[vcpu];
-	if (tessera_vcpus[vcpu].pcpu == arch_pcpu_id())
+	if (tessera_vcpus[vcpu].pcpu == arch_pcpu_id() &&
+	    (!TESSERA_SCHEDULED || core_this_vcpu() == &tessera_vcpus[vcpu]))   /* not switched out */
 		for (unsigned n = 0; n < nr_lrs; n++)
 			if ((c->lr_used & (1u << n)) && c->lr_intid[n] == intid)
 				state = gich_lr_state(n);
@@ -319,6 +320,32 @@ void vgic_inject_hw(unsigned intid)
 	if (target)
 		vgic_notify(target, intid);
 }
+
+#if TESSERA_SCHEDULED
+/* A shared pCPU runs several partitions' vCPUs, and a device's SPI routed
+ * here may be for one outside its window: made pending for the partition
+ * that owns it, it waits for its vCPU's window (its flush). */
+void vgic_inject_spi(unsigned intid)
+{
+	for (unsigned vm = 0; vm < TESSERA_NR_VMS; vm++) {
+		struct virq *v = virq_of(vm, 0, intid);
+		arch_spin_lock(&vgic_vms[vm].lock);
+		bool ours = v && v->hw;
+		if (ours) {
+			v->pending = true;      /* acknowledged just now: its line is up */
+			v->stale = false;
+		}
+		const struct vcpu_config *target = ours ? target_of(vm, 0, intid) : 0;
+		arch_spin_unlock(&vgic_vms[vm].lock);
+		if (target)
+			vgic_notify(target, intid);
+		if (ours)
+			return;
+	}
+	gic_spi_enable(intid, false);   /* nobody's: silence it */
+	gic_deactivate(intid);
+}
+#endif
 
 void arch_irq_level(unsigned vm, unsigned irq, bool level)
 {

@@ -14,6 +14,7 @@ void vgic_vm_reset(unsigned vm);                /* a partition restarts */
 void vgic_vcpu_reset(void);                     /* this pCPU's vCPU is about to start */
 void vgic_flush(void);                          /* before returning to the guest */
 void vgic_inject_hw(unsigned intid);            /* a physical interrupt for this pCPU's vCPU */
+void vgic_inject_spi(unsigned intid);           /* a device's, on a shared pCPU: for its owner */
 void vgic_sgi(uint64_t icc_sgi1r);              /* the guest wrote ICC_SGI1R_EL1 */
 bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value);
 bool vgic_redist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value);

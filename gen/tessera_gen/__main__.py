@@ -34,6 +34,7 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     from .channels import check_channels, place_channels
     from .place import find_free, place_copies, place_cpus, place_devices, place_dtb, place_memory
     from .validate import check_system
+    from .schedule import check_schedules
     from .model import System
 
     config, out = Path(config), Path(out)
@@ -51,10 +52,11 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     if want and kconfig.get(want) != "y":
         raise ConfigError(dotconfig, f"CONFIG_{want}", f"board {board_name} has a GICv{board.gic_version} but "
                                                        f"CONFIG_{want} is off; choose the board in make menuconfig")
-    system = System(config, board, vms, kconfig, options["run_time_ms"], options["channels"], options["qemu"])
+    system = System(config, board, vms, kconfig, options["run_time_ms"], options["channels"], options["qemu"],
+                    options["schedules"])
     check_system(system)
     check_channels(system.channels, vms, board)
-    place_cpus(vms, board)
+    place_cpus(vms, board, check_schedules(system.schedules, vms, board))
     place_devices(vms)
     used = place_memory(vms, board)
     place_channels(system.channels, board, used, find_free)

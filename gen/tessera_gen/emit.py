@@ -11,6 +11,8 @@ from . import pagetable as pt
 from .arch import info
 from .errors import ConfigError
 from .model import EMU_SYSCON, MEM_DEVICE, PAGE
+from .picture import layout_svg
+from .schedule import slots as schedule_slots
 from .validate import rng
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -183,6 +185,18 @@ def make_escape(text):
                   str(text).replace("$", "$$"))
 
 
+def _schedules(system):
+    """Each shared CPU's schedule as the templates write it: its frame as
+    consecutive slots (windows and idle gaps) and its member vCPUs, by
+    global vCPU index (vm.first_vcpu is set)."""
+    first = {vm.name: vm.first_vcpu for vm in system.vms}
+    return [SimpleNamespace(cpu=s.cpu, key=s.key, frame_us=s.major_frame_us, derived=s.derived,
+                            slots=schedule_slots(s, first),
+                            vcpus=[first[vm.name] + v.index for vm, v in s.members],
+                            names=[f"vm {vm.name} vcpu {v.index}" for vm, v in s.members])
+            for s in sorted(system.schedules, key=lambda s: s.cpu)]
+
+
 def emit(system, hyp, pool, out, final, config_name):
     """Write into out; files name each other by their place in final."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
@@ -199,6 +213,9 @@ def emit(system, hyp, pool, out, final, config_name):
         for v in vm.vcpus:
             owner[v.pcpu] = (first + v.index, f"vm {vm.name} vcpu {v.index}")
         first += len(vm.vcpus)
+    schedules = _schedules(system)
+    for s in schedules:
+        owner[s.cpu] = (s.vcpus[0], f"shared by {s.key}: " + ", ".join(s.names))
     pcpus = [SimpleNamespace(hw_id=m, vcpu=owner.get(p, (-1, ""))[0], owner=owner.get(p, (-1, ""))[1])
              for p, m in enumerate(system.board.cpus)]
 
@@ -207,9 +224,10 @@ def emit(system, hyp, pool, out, final, config_name):
     ctx = dict(config_name=config_name, nr_spis=nr_spis, run_time_ms=system.run_time_ms, arch=info(system.board),
                emu_kind=lambda d: emu_kind(system.board, d),
                channels=system.channels, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
-               pcpus=pcpus, nr_vcpus=first, images=_images(system, final))
+               pcpus=pcpus, nr_vcpus=first, schedules=schedules, images=_images(system, final))
     for vm in system.vms:
         (out / f"{vm.name}.dtb").write_bytes(vm.dtb_bytes)
     for name in ("layout.h", "partitions.c", "pagetables.c", "guest_images.S", "tessera.ld", "layout.txt"):
         text = env.get_template(name + ".j2").render(ctx)
         (out / name).write_text(text)
+    (out / "layout.svg").write_text(layout_svg(system, hyp, pcpus, schedules, config_name))

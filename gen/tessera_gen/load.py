@@ -15,6 +15,7 @@ import yaml
 
 from .channels import load_channels
 from .errors import ConfigError
+from .schedule import load_schedules
 from .model import (MAP_ALLOC, MAP_IDENTICAL, MEM_FLAGS_ALL, Disk, EmuDevice, Image,
                     MemRegion, Passthrough, QemuOptions, Vcpu, Vm)
 from .schema import Table, check_int, check_list_of_ints, keypath, type_name
@@ -115,14 +116,15 @@ def load_system(path, default_board):
         raise ConfigError(path, "(top level)", f"must be a table, not {type_name(data)}")
     if "base" in data:                          # an ArceOS-format VM file
         return default_board, [load_vm(data, path, "")], {"run_time_ms": 0, "channels": [],
-                                                           "qemu": QemuOptions()}
+                                                           "qemu": QemuOptions(), "schedules": []}
 
     top = Table(data, path, "")
     board = top.str("board")
     options = {"run_time_ms": top.int("run_time_ms", required=False, default=0,     # arch_timer_start(unsigned)
                                       maximum=0xFFFF_FFFF),
                "channels": load_channels(top, path),
-               "qemu": _qemu_options(top, path)}
+               "qemu": _qemu_options(top, path),
+               "schedules": load_schedules(top, path)}
     vms = []
     for i, name in enumerate(top.list("vms", required=False) or []):
         key = keypath("vms", i)

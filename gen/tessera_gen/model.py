@@ -203,6 +203,7 @@ class System:
     run_time_ms: int = 0               # power off after this long (0: when every partition ended)
     channels: list = field(default_factory=list)
     qemu: Optional["QemuOptions"] = None   # the system config's [qemu]
+    schedules: list = field(default_factory=list)   # [schedule.Schedule]: the shared CPUs
 
 
 @dataclass

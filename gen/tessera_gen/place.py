@@ -11,9 +11,10 @@ from .validate import overlaps, region_of, rng
 BLOCK = 0x200000        # 2 MiB: keep guest and host offsets congruent for block mappings
 
 
-def place_cpus(vms, board):
+def place_cpus(vms, board, shared=frozenset()):
     """Static pinning as a bipartite matching: every vCPU gets exactly one CPU
-    from its set, no CPU gets two vCPUs. Deterministic: vCPUs are taken in
+    from its set, no CPU gets two vCPUs. The CPUs in shared run the vCPUs
+    their schedules name (pinned already, schedule.py) and no others. Deterministic: vCPUs are taken in
     config order and each tries its CPUs from the lowest; a vCPU whose CPUs
     are all taken takes one over from an earlier vCPU that has another
     choice (augmenting path)."""
@@ -21,7 +22,7 @@ def place_cpus(vms, board):
     ncpu = len(board.cpus)
 
     def cpus_of(v):
-        return [p for p in range(ncpu) if v.cpu_set >> p & 1]
+        return [p for p in range(ncpu) if v.cpu_set >> p & 1 and p not in shared]
 
     def try_assign(vm, v, visited, why):
         # A free CPU first (lowest), then one whose vCPU can move elsewhere.
@@ -40,6 +41,8 @@ def place_cpus(vms, board):
 
     for vm in vms:
         for v in vm.vcpus:
+            if v.pcpu is not None:              # a shared CPU's member
+                continue
             if not try_assign(vm, v, set(), f"lowest free CPU of set {v.cpu_set:#x}"):
                 key = vm.key(keypath("base.phys_cpu_sets", v.index))
                 cpus = cpus_of(v)

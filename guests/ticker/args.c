@@ -34,6 +34,16 @@ static void parse_word(const char *w, size_t wlen)
 			cfg.period_ms = 50;
 	} else if ((v = bootargs_value(w, wlen, "after", &vlen))) {
 		ok = bootargs_dec(v, vlen, &cfg.after);
+	} else if ((v = bootargs_value(w, wlen, "spin_ms", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.spin_ms);
+	} else if ((v = bootargs_value(w, wlen, "windows", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.windows);
+	} else if ((v = bootargs_value(w, wlen, "frame_us", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.frame_us) && cfg.frame_us > 0;
+	} else if ((v = bootargs_value(w, wlen, "at_us", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.at_us);
+	} else if ((v = bootargs_value(w, wlen, "bound_us", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.bound_us);
 	} else if ((v = bootargs_value(w, wlen, "virtio", &vlen))) {
 		ok = bootargs_hex(v, vlen, &cfg.virtio);
 	} else if ((v = bootargs_value(w, wlen, "peek", &vlen))) {

@@ -12,12 +12,23 @@
  *     abort-loop  VBAR_EL1 and a load both outside its RAM: every exception
  *                 faults again, forever (each one a stage-2 fault under a
  *                 hypervisor)
- *     spin        all interrupts masked, a branch to itself, forever
+ *     spin        all interrupts masked, a branch to itself, forever; with
+ *                 spin_ms=<n>, reading the counter for n ms, then power off
  *     off         PSCI CPU_OFF of its only running vCPU
  *     wild-write  a store just past its RAM; the synchronous external abort
  *                 it expects is reported and the beats go on
  *   virtio=<addr>  a virtio-mmio transport of its own: at start, read its
  *                 MagicValue, Version and DeviceID
+ *   windows=<n> frame_us=<f> at_us=<s> bound_us=<b>  instead of beating:
+ *                 the window probe. Its vCPU shares a CPU by a cyclic
+ *                 schedule (major frame f us, its window from s us into
+ *                 each frame; frames start at multiples of f in the physical
+ *                 count, so its partition needs virtual_counter = "physical").
+ *                 It spins reading the counter with interrupts masked; a
+ *                 gap in the count is a window it did not have, and the
+ *                 first read after it the start of its next window: each of
+ *                 n window starts must be at most b us after the table's
+ *                 time. Then it powers off.
  *   peek=<addr>, poke=<addr>  (up to 4 of each) after=<n> beats, a 32-bit
  *                 load from, or a store of 0 to, an address it must not
  *                 reach (another partition's device): each must abort, and
@@ -31,6 +42,9 @@
  *   ticker: beat <i> t=<ms>                     (virtual time since start)
  *   ticker: done beats=<n> max_gap_ms=<g>       (then PSCI SYSTEM_OFF)
  *   ticker: <fault kind>, ticker: abort at 0x<addr>
+ *   ticker: its state kept across <n> windows (TPIDR_EL0, V31, DBGBVR0_EL1)
+ *   ticker: window starts after the table's time: earliest <e> ns, latest <l> ns over <n> windows
+ *   ticker: windows <n> started within <b> us of the table (latest <t> ns)
  *   ticker: virtio 0x<addr> magic 0x<m> version <v> device <d>
  *   ticker: read 0x<addr>: abort, ticker: write 0x<addr>: abort
  * Anything wrong prints a line with "ticker: error".
@@ -193,6 +207,14 @@ static void misbehave(void)
 		break;
 	case FAULT_SPIN:
 		/* The point of this one: burn the CPU, never trap. */
+		if (cfg.spin_ms) {
+			uint64_t until = cntvct() + cfg.spin_ms * freq / 1000;
+			irq_mask();
+			while (cntvct() < until)
+				;
+			uart_printf("ticker: spun %lu ms with interrupts masked\n", cfg.spin_ms);
+			power_off();
+		}
 		__asm__ volatile("msr daifset, #0xf\n"
 				 "1:\tb 1b" ::: "memory");
 		break;
@@ -255,6 +277,86 @@ static void forbidden_accesses(void)
 		forbidden_access(cfg.peek[i], false);
 	for (unsigned int i = 0; i < cfg.npoke; i++)
 		forbidden_access(cfg.poke[i], true);
+}
+
+/* --- the window probe --- */
+
+static uint64_t us_to_ticks(uint64_t us)
+{
+	return us / 1000000 * freq + us % 1000000 * freq / 1000000;
+}
+
+/*
+ * Measure when its windows start, against the table: frames begin at
+ * multiples of the frame length in the physical count, its window at_us
+ * into each. With interrupts masked and nothing but counter reads, only
+ * the hypervisor's window boundary can take the CPU away: a gap of more
+ * than half the time outside its window is a switch (a shorter one, a
+ * host hiccup under QEMU without -icount, is not counted).
+ */
+static void window_probe(void)
+{
+	uint64_t frame = us_to_ticks(cfg.frame_us), at = us_to_ticks(cfg.at_us);
+	uint64_t bound = us_to_ticks(cfg.bound_us), latest = 0, earliest = ~0ull;
+	uint64_t prev, now, away = frame / 4;
+	unsigned long seen = 0;
+	uint64_t pct_before = cntpct(), vct = cntvct(), pct_after = cntpct();
+
+	if (vct < pct_before || vct > pct_after) {
+		uart_printf("ticker: error: the window probe needs the physical count (virtual_counter)\n");
+		return;
+	}
+	/* Guest state that only a full switch keeps: values of its own in a
+	 * thread register, an FP/SIMD register and a breakpoint value register
+	 * (its control register leaves it disabled), read back at the end. */
+	uint64_t mark = 0x5a5a000000000000ull | at, bvr = 0x40081234, back_tpidr, back_v31, back_bvr;
+	write_sysreg(tpidr_el0, mark);
+	write_sysreg(cpacr_el1, 3ull << 20);		/* CPACR_EL1.FPEN: FP/SIMD not trapped */
+	__asm__ volatile("isb" ::: "memory");
+	__asm__ volatile(".arch_extension fp\n\tfmov d31, %0" : : "r"(mark) : "memory");
+	write_sysreg(dbgbvr0_el1, bvr);
+	irq_mask();
+	prev = cntvct();
+	while (seen < cfg.windows) {
+		now = cntvct();
+		if (now - prev > away) {
+			uint64_t late = (now + frame - at % frame) % frame;     /* since its window's start */
+			if (late > frame / 2) {
+				uart_printf("ticker: error: window started %lu ns before the table's time\n",
+					    (unsigned long)((frame - late) * 1000000000 / freq));
+				break;
+			}
+			if (late > latest)
+				latest = late;
+			if (late < earliest)
+				earliest = late;
+			if (late > bound)
+				uart_printf("ticker: error: window %lu started %lu ns after the table's time, "
+					    "over the bound of %lu us\n", seen, (unsigned long)(late * 1000000000 / freq),
+					    cfg.bound_us);
+			seen++;
+		}
+		prev = now;
+	}
+	irq_unmask();
+	back_tpidr = read_sysreg(tpidr_el0);
+	__asm__ volatile(".arch_extension fp\n\tfmov %0, d31" : "=r"(back_v31));
+	back_bvr = read_sysreg(dbgbvr0_el1);
+	if (back_tpidr == mark && back_v31 == mark && back_bvr == bvr)
+		uart_printf("ticker: its state kept across %lu windows (TPIDR_EL0, V31, DBGBVR0_EL1)\n", seen);
+	else
+		uart_printf("ticker: error: state lost across windows: TPIDR_EL0 0x%lx V31 0x%lx DBGBVR0_EL1 0x%lx\n",
+			    (unsigned long)back_tpidr, (unsigned long)back_v31, (unsigned long)back_bvr);
+	if (seen)
+		uart_printf("ticker: window starts after the table's time: earliest %lu ns, latest %lu ns "
+			    "over %lu windows\n", (unsigned long)(earliest * 1000000000 / freq),
+			    (unsigned long)(latest * 1000000000 / freq), seen);
+	if (seen == cfg.windows && latest <= bound)
+		uart_printf("ticker: windows %lu started within %lu us of the table (latest %lu ns)\n", seen,
+			    cfg.bound_us, (unsigned long)(latest * 1000000000 / freq));
+	else
+		uart_printf("ticker: error: windows %lu, latest start %lu ns after the table's time\n", seen,
+			    (unsigned long)(latest * 1000000000 / freq));
 }
 
 /* --- entry points --- */
@@ -327,6 +429,11 @@ void boot_main(uintptr_t dtb)
 		power_off();
 	}
 	gic_cpu_init();
+
+	if (cfg.windows) {
+		window_probe();
+		power_off();
+	}
 
 	uint64_t start = cntvct(), last = start, max_gap = 0;
 	unsigned long seen = ticks, done = 0;

@@ -45,6 +45,31 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm,
 			       const struct vcpu_config *vcpu,
 			       uint64_t entry, uint64_t arg);
 
+/* --- vCPU switching (time partitioning; aarch64 so far) ----------------
+ * Only a pCPU shared by a cyclic schedule (TESSERA_SCHEDULED builds) uses
+ * these; src/schedule.c decides when, at window boundaries only. vcpu is
+ * an index into tessera_vcpus[]. riscv64 and x86_64 get them later. */
+
+/* The vCPU running on this pCPU trapped to the hypervisor with an
+ * interrupt and leaves its window: keep every part of its guest state
+ * (general and system registers of the guest's exception level, FP/SIMD,
+ * virtual interrupt controller, guest timers, stage-2 root) and leave the
+ * pCPU with none of it (its timers silenced, the CPU interface off). */
+void arch_vcpu_save(unsigned vcpu);
+
+/* Load what arch_vcpu_save kept of vcpu, deliver the interrupts that
+ * became pending for it meanwhile, and resume it in the guest. */
+_Noreturn void arch_vcpu_resume(unsigned vcpu);
+
+/* Call fn on this pCPU's stack emptied (what ran before is abandoned). */
+_Noreturn void arch_restart_on_empty_stack(void (*fn)(void));
+
+/* The system counter: its value and its frequency in Hz; and this pCPU's
+ * hypervisor timer (as arch_timer_start) set to the counter value `at`. */
+uint64_t arch_counter(void);
+uint64_t arch_counter_hz(void);
+void arch_timer_at(uint64_t at);
+
 /* --- Emulated devices and interrupts ---------------------------------- */
 
 /* An access to an emulated device of the architecture's kinds

@@ -81,6 +81,14 @@ void core_guest_progress(void);
  * run_time_ms (powers off). src/main.c. */
 void core_timer_expired(void);
 
+/* Time partitioning (src/schedule.c, built where TESSERA_SCHEDULED): is
+ * pCPU pcpu shared by a cyclic schedule; and the point where the arch lets
+ * a due window boundary switch vCPUs: from_guest, in an interrupt trap
+ * from the guest (its state is saved); else, idle in the hypervisor.
+ * Returns if no boundary is due, or the window's vCPU stays the same. */
+bool core_pcpu_shared(unsigned pcpu);
+void core_window_boundary(bool from_guest);
+
 /* Ring the doorbell of channel `channel` (the guest's id from its DTB):
  * raises the doorbell interrupt of every other end. False if the caller's
  * partition is no end of that channel. src/channel.c. */

@@ -106,11 +106,38 @@ struct vm_config {
 struct pcpu_config {
 	uint64_t hw_id;         /* its hardware id: MPIDR affinity (Aff3..Aff0) on
 				 * aarch64, hart id on riscv64 */
-	int16_t vcpu;           /* index into tessera_vcpus[], or -1: stays off */
+	int16_t vcpu;           /* index into tessera_vcpus[], or -1: stays off;
+				 * a shared pCPU: its schedule's first vCPU */
 };
+
+/* Time partitioning: a physical CPU shared by several vCPUs runs a cyclic
+ * schedule fixed at build time. Its major frame is a run of slots covering
+ * [0, major_frame_us), each a window owned by one vCPU or idle time. */
+struct sched_slot {
+	uint32_t start_us;      /* from the start of the major frame */
+	uint32_t end_us;        /* the next slot's start_us, or the frame's end */
+	int16_t vcpu;           /* index into tessera_vcpus[], or -1: idle */
+};
+
+struct pcpu_schedule {
+	uint32_t major_frame_us;
+	uint16_t nr_slots;      /* 0: the pCPU is not shared */
+	uint16_t nr_vcpus;
+	const struct sched_slot *slots;
+	const uint16_t *vcpus;  /* the vCPUs sharing it (indices into tessera_vcpus[]) */
+};
+
+/* layout.h defines TESSERA_SCHEDULED only where some pCPU is shared: a
+ * config that pins each vCPU to its own pCPU builds no schedule code. */
+#ifndef TESSERA_SCHEDULED
+#define TESSERA_SCHEDULED 0
+#endif
 
 extern const struct vm_config tessera_vms[TESSERA_NR_VMS];
 extern const struct vcpu_config tessera_vcpus[TESSERA_NR_VCPUS];
 extern const struct pcpu_config tessera_pcpus[TESSERA_NR_PCPUS];
+#if TESSERA_SCHEDULED
+extern const struct pcpu_schedule tessera_schedules[TESSERA_NR_PCPUS];
+#endif
 
 #endif

@@ -74,7 +74,7 @@ def yaml_vm(vm_id, name, cpu_set):
 TWO_VMS_YAML = "board: qemu-aarch64-virt\nvm:\n" + yaml_vm(1, "left", 0x1) + yaml_vm(2, "right", 0x2)
 
 GENERATED = ["partitions.c", "pagetables.c", "layout.h", "tessera.ld", "guest_images.S",
-             "layout.txt", "autoconf.h", "qemu.flags", "deps.mk", "debug.gdb"]
+             "layout.txt", "layout.svg", "autoconf.h", "qemu.flags", "deps.mk", "debug.gdb"]
 
 
 def edit(text, old, new, count=1):

@@ -107,3 +107,16 @@ void arch_spin_lock(spinlock_t *lock) { lock->locked = 1; }
 void arch_spin_unlock(spinlock_t *lock) { lock->locked = 0; }
 void arch_init_boot_cpu(void) {}
 void arch_init_cpu(void) {}
+
+#if TESSERA_SCHEDULED
+uint64_t fake_counter, fake_timer_at;
+int fake_saved = -1, fake_resumed = -1;
+void fake_sched_reset(void) { fake_saved = fake_resumed = -1; fake_timer_at = 0; }
+uint64_t arch_counter(void) { return fake_counter; }
+uint64_t arch_counter_hz(void) { return 1000000; }
+void arch_timer_at(uint64_t when) { fake_timer_at = when; }
+void arch_vcpu_save(unsigned vcpu) { fake_saved = (int)vcpu; }
+_Noreturn void arch_vcpu_resume(unsigned vcpu) { fake_resumed = (int)vcpu; longjmp(back, RESUMED_GUEST); }
+/* The host has no stack to empty: fn runs on this one (it never returns). */
+_Noreturn void arch_restart_on_empty_stack(void (*fn)(void)) { fn(); __builtin_unreachable(); }
+#endif

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum leave { STILL_HERE, ENTERED_GUEST, WOULD_WAIT, SYSTEM_OFF, SYSTEM_RESET, PCPU_OFF };
+enum leave { STILL_HERE, ENTERED_GUEST, WOULD_WAIT, SYSTEM_OFF, SYSTEM_RESET, PCPU_OFF, RESUMED_GUEST };
 
 extern unsigned fake_pcpu;              /* arch_pcpu_id() */
 extern bool fake_failed;                /* arch_system_off(failed), arch_system_reset(failed) */
@@ -26,5 +26,11 @@ extern struct fake_irq { unsigned vm, intid, calls; bool level; } fake_irq;   /*
  * ends in one of the arch calls above, which jumps back here). */
 enum leave on_pcpu(unsigned pcpu, void (*fn)(void));
 void fake_reset(void);
+
+/* Time partitioning (tests/unit/schedule/): the counter (1 MHz), the
+ * hypervisor timer's deadline, the last vCPU saved and resumed (-1: none). */
+extern uint64_t fake_counter, fake_timer_at;
+extern int fake_saved, fake_resumed;
+void fake_sched_reset(void);
 
 #endif
