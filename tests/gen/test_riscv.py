@@ -237,6 +237,16 @@ def test_an_arceos_plic_is_the_virtual_plic(gen, riscv_config, tmp_path):
     assert "EMU_VPLIC" in (result.outdir / "partitions.c").read_text()
 
 
+def test_a_schedule_is_refused_on_riscv(gen, riscv_config, tmp_path):
+    """Time partitioning is aarch64's so far: a [[schedule]] on the riscv64
+    board is one line saying so, not a half-built riscv64 image."""
+    text = RISCV_TOML + "\n[[schedule]]\ncpu = 1\nmajor_frame_us = 10000\n"
+    result = run(gen, riscv_config, text)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: schedule[0]: time partitioning is "
+                                  "implemented on aarch64 only so far; board qemu-riscv64-virt is riscv64: "
+                                  "give each vCPU its own CPU")
+
+
 def test_a_channel_is_refused_on_riscv(gen, riscv_config, tmp_path):
     text = RISCV_TOML.replace("[[vm]]", """\
 [[channel]]
