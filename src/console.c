@@ -212,6 +212,11 @@ static void rx_drain(void)
 	__atomic_store_n(&rx_off, false, __ATOMIC_RELEASE);
 }
 
+unsigned core_console_pcpu(void)
+{
+	return tessera_vcpus[0].pcpu;
+}
+
 void core_console_rx(void)
 {
 	arch_spin_lock(&rx_lock);

@@ -146,7 +146,7 @@ void arch_init_cpu(void)
 	gic_init_cpu();
 	/* Console input arrives on the pCPU of the first partition's vCPU 0,
 	 * routed from there: a GICv2 target is known only to its own CPU. */
-	if (arch_pcpu_id() == tessera_vcpus[0].pcpu) {
+	if (arch_pcpu_id() == core_console_pcpu()) {
 		gic_spi_route(tessera_board.uart_irq, arch_pcpu_id());
 		gic_spi_enable(tessera_board.uart_irq, true);
 	}

@@ -1,8 +1,8 @@
 /*
  * The physical PLIC. The hypervisor takes, on each hart's supervisor
- * context, its console's interrupt (on the hart of the first partition's
- * vCPU 0, as on aarch64) and the interrupts of passthrough devices, each on
- * the hart of its partition's vCPU 0. A device's interrupt stays claimed
+ * context, its console's interrupt (on core_console_pcpu(), as on
+ * aarch64) and the interrupts of passthrough devices, each on the hart of
+ * its partition's vCPU 0. A device's interrupt stays claimed
  * here until the guest completes it at its virtual PLIC, so a level
  * interrupt is not taken again while the guest has not handled it.
  */
@@ -30,11 +30,6 @@ static volatile uint32_t *reg(uint64_t off)
 static uint64_t context_reg(unsigned pcpu, uint64_t off)
 {
 	return PLIC_CONTEXT + (uint64_t)tessera_board.plic_context[pcpu] * PLIC_CONTEXT_STRIDE + off;
-}
-
-static unsigned console_pcpu(void)
-{
-	return tessera_vcpus[0].pcpu;
 }
 
 void plic_init_boot(void)
@@ -65,7 +60,7 @@ void plic_init_cpu(void)
 		for (unsigned b = 0; b < 32; b++) {
 			unsigned irq = w * 32 + b;
 			if ((route[irq].vm != NO_VM && route[irq].pcpu == me) ||
-			    (irq == tessera_board.uart_irq && me == console_pcpu()))
+			    (irq == tessera_board.uart_irq && me == core_console_pcpu()))
 				mine |= 1u << b;
 		}
 		*reg(enable + (uint64_t)w * 4u) = mine;

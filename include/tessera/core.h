@@ -101,6 +101,9 @@ bool tessera_hypercall(uint32_t fn, uint64_t a1, long *ret);
 /* The physical console's receive interrupt: what was typed goes to the
  * partition with the input focus, as far as it has room (src/console.c). */
 void core_console_rx(void);
+/* The pCPU that takes that interrupt: the one of the first partition's
+ * vCPU 0, which every configuration has. */
+unsigned core_console_pcpu(void);
 
 /* Hypervisor console and log. panic: a hypervisor bug; prints one line and
  * stops this CPU only (the others run on), and the run counts as failed. */
