@@ -93,7 +93,7 @@ RISCV_CROSS = "riscv64-linux-gnu-"
 RISCV_BARE_QEMU = ["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64", "-smp", "2", "-m", "1G",
                    "-bios", "default", "-nic", "none", "-nographic"]
 RISCV_NO_SSTC = "rv64,sstc=off"
-RISCV_PROFILE_QUIET = 5_000_000         # --profile: logged guest instructions in a row that end it         # the timer through the firmware's / hypervisor's own
+RISCV_PROFILE_QUIET = 5_000_000         # --profile: logged guest instructions in a row that end it
 RISCV_FIGURES = [
     ("sbi", "null SBI call: ECALL BASE get_spec_version", "op"),
     ("mmio_uart_read", "MMIO read 16550 LSR", "op"),
