@@ -7,14 +7,24 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "arch.h"
 #include "tables.h"
 
 /* Boot: the boot CPU and every started CPU end up here, with a stack. */
 _Noreturn void core_boot_main(unsigned pcpu);
 _Noreturn void core_cpu_main(unsigned pcpu);
 
+/* The vCPU each physical CPU runs now (NULL: none, or an idle window of a
+ * shared pCPU). Every trap asks for it, hence a pointer per pCPU kept up
+ * to date (src/power.c, src/schedule.c) rather than worked out of the
+ * tables each time. */
+extern const struct vcpu_config *core_pcpu_vcpu[TESSERA_NR_PCPUS];
+
 /* The partition and vCPU running on this physical CPU. */
-const struct vcpu_config *core_this_vcpu(void);
+static inline const struct vcpu_config *core_this_vcpu(void)
+{
+	return core_pcpu_vcpu[arch_pcpu_id()];
+}
 const struct vm_config *core_this_vm(void);
 
 /* vCPU power management (PSCI on aarch64, SBI HSM on riscv64). */
