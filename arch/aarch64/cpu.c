@@ -16,11 +16,6 @@ uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((align
 
 void secondary_entry(void);
 
-unsigned arch_pcpu_id(void)
-{
-	return (unsigned)read_sysreg(tpidr_el2);
-}
-
 bool arch_pcpu_start(unsigned pcpu)
 {
 	/* Affinity fields only: QEMU rejects an MPIDR with bit 31 set. */

@@ -33,13 +33,6 @@ static volatile uint32_t requests[TESSERA_NR_PCPUS];
 static uint64_t hyp_deadline[TESSERA_NR_PCPUS];
 static uint64_t guest_deadline[TESSERA_NR_PCPUS];       /* without Sstc only */
 
-unsigned arch_pcpu_id(void)
-{
-	unsigned long tp;
-	__asm__ volatile("mv %0, tp" : "=r"(tp));
-	return (unsigned)tp;
-}
-
 bool arch_pcpu_start(unsigned pcpu)
 {
 	struct sbiret r = firmware_sbi(SBI_EXT_HSM, SBI_HSM_HART_START, tessera_pcpus[pcpu].hw_id,

@@ -50,13 +50,6 @@ static uint64_t tsc_per_ms;
 static uint64_t hyp_deadline[TESSERA_NR_PCPUS];
 static uint64_t guest_deadline[TESSERA_NR_PCPUS];
 
-unsigned arch_pcpu_id(void)
-{
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-
-	return (unsigned)((sp - (uintptr_t)tessera_stacks) / CONFIG_STACK_SIZE);
-}
-
 /* --- the local APIC: IPIs and the timer --- */
 
 static void icr_send(uint32_t apic_id, uint32_t icr)
