@@ -83,8 +83,14 @@ int core_console_getc(void);
 bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc);
 
 /* The guest did something legitimate that trapped (a hypercall, an emulated
- * access, an interrupt): it is not stuck in an exception loop. */
-void core_guest_progress(void);
+ * access, an interrupt): it is not stuck in an exception loop. Inline, as
+ * nearly every trap says so: it clears the vCPU's count of faults in a row
+ * (src/health.c). */
+extern unsigned core_faults_in_a_row[TESSERA_NR_VCPUS];
+static inline void core_guest_progress(void)
+{
+	core_faults_in_a_row[core_this_vcpu() - tessera_vcpus] = 0;
+}
 
 /* The hypervisor timer (arch_timer_start) expired on this pCPU: during boot
  * the start deadline of the other CPUs, then the system config's
