@@ -22,7 +22,8 @@
 #define FAR_AHEAD       (1ull << 61)
 
 /* One stack per physical CPU; boot.S points sp below the PCPU_AREA at its top. */
-uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((aligned(16)));
+uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE]
+	__attribute__((section(".bss.stacks"), aligned(16)));     /* not cleared: tessera.ld.j2 */
 
 void secondary_entry(void);
 

@@ -36,7 +36,8 @@
 
 /* One stack per physical CPU; boot.S points rsp at its top. The pCPU
  * index follows from rsp, which no guest can change. */
-uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((aligned(16)));
+uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE]
+	__attribute__((section(".bss.stacks"), aligned(16)));     /* not cleared: tessera.ld.j2 */
 
 /* 256 gates of 16 bytes; filled once by the boot CPU. */
 static uint64_t idt[256][2] __attribute__((aligned(16)));
