@@ -31,10 +31,11 @@
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
+#include "report.h"
 #include "sbi.h"
 #include "trap.h"
 #include "uart.h"
-#include "workload.h"
+#include "workload_dt.h"
 
 #define ITERS			1000	/* every averaged figure */
 #define WARMUP			16	/* iterations of the timer and IPI tests not counted */
@@ -77,28 +78,6 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	say_line("bench: FAIL ", fmt, ap);
 	va_end(ap);
 	power_off();
-}
-
-/* total / n with two decimals (total may be negative). */
-static void put_avg(int64_t total, uint64_t n)
-{
-	uint64_t a = total < 0 ? -(uint64_t)total : (uint64_t)total;
-	uint64_t hundredths = (a * 100 + n / 2) / n;
-
-	uart_printf("%s%lu.%lu%lu", total < 0 ? "-" : "", (unsigned long)(hundredths / 100),
-		    (unsigned long)(hundredths / 10 % 10), (unsigned long)(hundredths % 10));
-}
-
-/* One figure: "BENCH name=N iters=I ticks=avg ticks_total=T insns=avg insns_total=S". */
-static void report(const char *name, uint64_t iters, int64_t ticks, int64_t insns)
-{
-	console_lock();
-	uart_printf("BENCH name=%s iters=%lu ticks=", name, (unsigned long)iters);
-	put_avg(ticks, iters);
-	uart_printf(" ticks_total=%ld insns=", (long)ticks);
-	put_avg(insns, iters);
-	uart_printf(" insns_total=%ld\n", (long)insns);
-	console_unlock();
 }
 
 /* --- the clocks --- */
@@ -180,7 +159,7 @@ static void bench_op(const char *name, loop_fn *fn, uint64_t arg, uint64_t addr)
 	struct sample m = run_loop(fn, ITERS, arg, addr);
 	struct sample e = run_loop(loop_empty, ITERS, arg, addr);
 
-	report(name, ITERS, m.ticks - e.ticks, m.insns - e.insns);
+	report_op(name, ITERS, m.ticks - e.ticks, m.insns - e.insns);
 }
 
 /*
@@ -210,7 +189,7 @@ static void bench_timer(void)
 		insns += (int64_t)timer_stamp - insn_clock_at(deadline);
 	}
 	csr_clear(sie, SIE_STIE);
-	report("timer_latency", ITERS, ticks, insns);
+	report_op("timer_latency", ITERS, ticks, insns);
 }
 
 /*
@@ -241,7 +220,7 @@ static void bench_ipi_roundtrip(void)
 		insns += (int64_t)(pong_stamp - i0);
 	}
 	atomic_store_explicit(&pong_mode, false, memory_order_release);
-	report("ipi_roundtrip", ITERS, ticks, insns);
+	report_op("ipi_roundtrip", ITERS, ticks, insns);
 }
 
 static void bench_workload(uintptr_t dtb)
