@@ -9,6 +9,7 @@
 #include "arch.h"
 #include "svm.h"
 #include "insn.h"
+#include "msr.h"
 #include "vlapic.h"
 #include "x86.h"
 
@@ -165,9 +166,10 @@ static void do_ioio(struct svm_vcpu *s)
 }
 
 /* RDMSR/WRMSR: EFER (SVME hidden and kept), PAT, the local APIC's (base,
- * x2APIC registers, TSC deadline: vlapic.c), and the MSRs VMRUN leaves live in the CPU (the
- * hypervisor never uses them, so the CPU's value is the guest's). Any
- * other: #GP, as a CPU without it would give. */
+ * x2APIC registers, TSC deadline: vlapic.c), the MSRs VMRUN leaves live in the CPU (the
+ * hypervisor never uses them, so the CPU's value is the guest's), those
+ * the partition's config has emulated or denied (msr.c; the ones it owns
+ * do not exit). Any other: #GP, as a CPU without it would give. */
 static void do_msr(struct svm_vcpu *s)
 {
 	bool write = VMCB64(&s->vmcb, VMCB_EXITINFO1) & 1u;
@@ -197,13 +199,22 @@ static void do_msr(struct svm_vcpu *s)
 			wrmsr(msr, value);
 		value = rdmsr(msr);
 		break;
-	default:
-		if (!vlapic_has_msr(msr) || !vlapic_msr(s->vc, msr, write, &value)) {
+	default: {
+		/* The config's rules (msr.c) first: an emulated MSR answers,
+		 * a denied one gets #GP; the generator names none of the above
+		 * or the local APIC's. */
+		enum msr_answer answer = x86_msr_config(s->vc, msr, write, &value);
+		if (answer == MSR_DENIED) {
+			guest_fault(s, "an MSR its config denies", msr, X86_GP);
+			return;
+		}
+		if (answer == MSR_UNNAMED && (!vlapic_has_msr(msr) || !vlapic_msr(s->vc, msr, write, &value))) {
 			guest_fault(s, write ? "WRMSR of an MSR it does not have" : "RDMSR of an MSR it does not have",
 				    msr, X86_GP);
 			return;
 		}
 		break;
+	}
 	}
 	core_guest_progress();
 	if (!write) {

@@ -7,6 +7,7 @@ from .errors import ConfigError, notice
 from .model import (EMU_CONSOLE, EMU_PLIC, EMU_SYSCON, SYSCON_SIZE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS,
                     MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
 from .arch import info
+from .msrs import check_msrs
 from .schema import keypath
 
 MPIDR_AFF_MASK = 0xFF00FFFFFF          # Aff3 [39:32], Aff2..Aff0 [23:0]
@@ -33,6 +34,7 @@ def check_system(system):
         _check_interrupts(vm, board, system.kconfig)
         _check_images(vm)
     _check_between_vms(vms, board)
+    check_msrs(vms, board)
     if system.qemu:
         _check_disks(system.qemu.disks, vms, board, system.file)
 

@@ -135,6 +135,32 @@ REFUSALS = [
     ("the-exit-device-port", X86_TOML + 'passthrough_devices = [["exit", 0xf4, 0xf4, 0x1, 0]]\n',
      "vm[0].devices.passthrough_devices[0]: ports 0xf4-0xf5 are the exit device (/isa/debug-exit@f4) (0xf4-0xf8), "
      "which the hypervisor keeps to itself; it ends the whole machine"),
+    ("an-msr-the-hypervisor-needs-efer", X86_TOML + 'msrs = [[0xc0000080, "owned"]]\n',
+     "vm[0].devices.msrs[0]: MSR 0xc0000080 (EFER) is the hypervisor's: EFER.SVME must stay set under the guest "
+     "and hidden from it"),
+    ("an-msr-the-hypervisor-needs-hsave", X86_TOML + 'msrs = [[0xc0010117, "emulated", 0x0]]\n',
+     "vm[0].devices.msrs[0]: MSR 0xc0010117 (SVM's VM_CR, IGNNE, SMM_CTL, VM_HSAVE_PA, SVM_KEY) is the "
+     "hypervisor's: SVM is the hypervisor's (a guest that reached them could leave its partition)"),
+    ("an-msr-the-hypervisor-needs-apic-base", X86_TOML + 'msrs = [[0x1b, "denied"]]\n',
+     "vm[0].devices.msrs[0]: MSR 0x1b (IA32_APIC_BASE) is the hypervisor's: each partition's local APIC is "
+     "virtual (vlapic.c)"),
+    ("an-x2apic-msr", X86_TOML + 'msrs = [[0x830, "owned"]]\n',
+     "vm[0].devices.msrs[0]: MSR 0x830 (x2APIC registers) is the hypervisor's: each partition's local APIC is "
+     "virtual (vlapic.c)"),
+    ("an-msr-named-twice", X86_TOML + 'msrs = [[0x1a0, "emulated"], [0x1a0, "denied"]]\n',
+     "vm[0].devices.msrs[1]: MSR 0x1a0 is already named by vm[0].devices.msrs[0]; give each MSR one policy"),
+    ("an-msr-outside-the-map-owned", X86_TOML + 'msrs = [[0x4000_0000, "owned"]]\n',
+     "vm[0].devices.msrs[0]: MSR 0x40000000 cannot be owned: the MSR permission map covers 0x0-0x1fff, "
+     "0xc0000000-0xc0001fff and 0xc0010000-0xc0011fff only; have it emulated or denied"),
+    ("an-msr-policy-unknown", X86_TOML + 'msrs = [[0x1a0, "shared"]]\n',
+     "vm[0].devices.msrs[0][1]: 'shared' is no MSR policy; use \"owned\" (passed through to this partition "
+     "alone), \"emulated\" or \"denied\""),
+    ("an-msr-reset-value-not-emulated", X86_TOML + 'msrs = [[0x1a0, "owned", 0x1]]\n',
+     "vm[0].devices.msrs[0][2]: a reset value is for an emulated MSR; an owned one has none"),
+    ("an-msr-entry-not-a-list", X86_TOML + 'msrs = [0x1a0]\n',
+     'vm[0].devices.msrs[0]: must be [msr, "owned"], [msr, "denied"] or [msr, "emulated", reset value]'),
+    ("an-msr-beyond-32-bits", X86_TOML + 'msrs = [[0x1_0000_0000, "denied"]]\n',
+     "vm[0].devices.msrs[0][0]: is 0x100000000; it must be at most 0xffffffff (32 bits)"),
     ("ports-listed-twice", X86_TOML + 'passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0], ["rtc2", 0x71, 0x71, 0x1, 0]]\n',
      "vm[0].devices.passthrough_devices[1]: ports 0x71-0x72 are already given to this partition by "
      "vm[0].devices.passthrough_devices[0]; list each range once"),
@@ -196,3 +222,46 @@ def test_a_port_belongs_to_one_partition(gen, x86_config, tmp_path):
 def test_x86_refusals(gen, x86_config, tmp_path, text, expected):
     result = gen(text, "system.toml", kconfig=x86_config)
     assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: " + expected)
+
+
+def test_a_partitions_msrs_in_its_msrpm_and_rules(gen, x86_config):
+    """An MSR a partition owns has both bits clear in its generated MSR
+    permission map (APM 15.11: two bits per MSR, MSR 0xc0000000 + n at
+    byte 0x800 + n / 4); its rules list every MSR it names, sorted, each
+    emulated one with a slot and its reset value, and room for a value per
+    vCPU; a partition naming none shares the map that intercepts all."""
+    text = TWO_PARTITIONS.replace('passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0]]\n',
+                                  'msrs = [[0xc0000103, "owned"], [0x1a0, "emulated", 0x1], [0x174, "denied"], '
+                                  '[0x8b, "emulated"]]\n')
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert "static const uint8_t vm0_msrpm[X86_MSRPM_SIZE]" in c and "vm1_msrpm" not in c
+    assert "\tvm0_msrpm,\t/* solo */\n\tx86_msrpm_deny_all,\t/* other */" in c
+    row = next(ln for ln in c.splitlines() if ln.endswith("/* bytes 0x840-0x87f */"))
+    assert row.split(",")[0x103 // 4 - 0x40].strip() == "0x3f"     # MSR 0xc0000103: bits 6 and 7 clear
+    assert row.count("0xff") == 63
+    assert c.count("X86_IOPM_DENY_ROW,\t/* bytes") == 2 * 4096 // 64 - 1
+    assert ("\t{ .msr = 0x8bu, .policy = X86_MSR_EMULATED, .slot = 0, .reset = 0x0ull },\n"
+            "\t{ .msr = 0x174u, .policy = X86_MSR_DENIED, .slot = 0, .reset = 0x0ull },\n"
+            "\t{ .msr = 0x1a0u, .policy = X86_MSR_EMULATED, .slot = 1, .reset = 0x1ull },\n"
+            "\t{ .msr = 0xc0000103u, .policy = X86_MSR_OWNED, .slot = 0, .reset = 0x0ull },\n") in c
+    assert "static uint64_t vm0_msr_values[1][2];" in c
+    assert "{ .rule = 0, .nr_rules = 0, .nr_emulated = 0, .values = 0 },\t/* other */" in c
+
+
+def test_an_msr_belongs_to_one_partition(gen, x86_config, tmp_path):
+    text = TWO_PARTITIONS.replace('passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0]]\n',
+                                  'msrs = [[0xc0000103, "owned"]]\n') + 'msrs = [[0xc0000103, "owned"]]\n'
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[1].devices.msrs[0]: MSR 0xc0000103 is "
+                                  "also owned by vm 'solo' (vm[0].devices.msrs[0]); an MSR belongs to one partition")
+
+
+def test_msrs_are_x86s(gen, board_dotconfig, tmp_path):
+    """msrs on another architecture's board: refused in one line."""
+    from test_riscv import RISCV_TOML
+    text = RISCV_TOML + 'msrs = [[0x1a0, "denied"]]\n'
+    result = gen(text, "system.toml", kconfig=board_dotconfig("qemu-riscv64-virt"))
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[0].devices.msrs[0]: model-specific "
+                                  "registers are x86_64's; board qemu-riscv64-virt is riscv64")
