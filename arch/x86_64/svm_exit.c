@@ -138,9 +138,19 @@ static bool power_port(uint16_t port, uint32_t value)
 	return port == GUEST_PM1A_CNT || port == GUEST_RESET_CONTROL;
 }
 
+void ioio_port(uint16_t port, unsigned size, bool in, uint64_t *value)
+{
+	if (in) {
+		if (!core_mmio(X86_IO_PORT(port), size, false, value))
+			*value = ~0ull;
+	} else if (!power_port(port, (uint32_t)*value)) {
+		(void)core_mmio(X86_IO_PORT(port), size, true, value);
+	}
+}
+
 /* IN and OUT: the emulated devices on ports (the core's 16550), the power
  * ports; anything else is denied (a read gives all ones, a write is
- * dropped). INS/OUTS are not emulated: #GP. */
+ * dropped). INS/OUTS: string_io.c. */
 static void do_ioio(struct svm_vcpu *s)
 {
 	uint64_t info = VMCB64(&s->vmcb, VMCB_EXITINFO1);
@@ -148,19 +158,17 @@ static void do_ioio(struct svm_vcpu *s)
 	unsigned size = (info >> IOIO_SZ_SHIFT) & 1u ? 1u : (info >> IOIO_SZ_SHIFT) & 2u ? 2u : 4u;
 	uint64_t mask = (1ull << (size * 8)) - 1, value;
 
-	if (info & (IOIO_STR | IOIO_REP)) {
-		guest_fault(s, "string port I/O", port, X86_GP);
+	if (info & IOIO_STR) {
+		string_io(s, port);
 		return;
 	}
 	core_guest_progress();
 	if (info & IOIO_TYPE_IN) {
-		if (!core_mmio(X86_IO_PORT(port), size, false, &value))
-			value = ~0ull;
+		ioio_port(port, size, true, &value);
 		VMCB64(&s->vmcb, VMCB_RAX) = (VMCB64(&s->vmcb, VMCB_RAX) & ~mask) | (value & mask);
 	} else {
 		value = VMCB64(&s->vmcb, VMCB_RAX) & mask;
-		if (!power_port(port, (uint32_t)value))
-			(void)core_mmio(X86_IO_PORT(port), size, true, &value);
+		ioio_port(port, size, false, &value);
 	}
 	skip_insn(s, (unsigned)(VMCB64(&s->vmcb, VMCB_EXITINFO2) - VMCB64(&s->vmcb, VMCB_RIP)));
 }
