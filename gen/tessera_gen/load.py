@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from .channels import load_channels
-from .errors import ConfigError
+from .errors import ConfigError, notice
 from .schedule import load_schedules
 from .model import (MAP_ALLOC, MAP_IDENTICAL, MEM_FLAGS_ALL, Disk, EmuDevice, Image,
                     MemRegion, MsrRule, Passthrough, QemuOptions, Vcpu, Vm)
@@ -221,7 +221,15 @@ def load_vm(data, file, prefix):
     base.finish()
 
     entry = kernel.int("entry_point")
-    kernel.str("image_location", required=False, default="memory", choices=["memory"])
+    location = kernel.str("image_location", required=False, default="memory", choices=["memory", "fs"])
+    if location == "fs":
+        notice(file, kernel.key("image_location"), '"fs": Tessera has no file system at run time; the images '
+                                                   'are read at build time (relative paths start at '
+                                                   f'{file.parent}) and linked in, as with "memory"')
+    # axvisor's x86 boot stub (axvm-bios): real mode to the multiboot entry.
+    # Its work is what Tessera does itself (validate: x86_64 only).
+    bios_path = kernel.str("bios_path", required=False)
+    kernel.int("bios_load_addr", required=False)
     kpath = kernel.str("kernel_path")
     kaddr = kernel.int("kernel_load_addr")
     dtb_path = kernel.str("dtb_path", required=False)
@@ -276,7 +284,7 @@ def load_vm(data, file, prefix):
               entry=entry, kernel=kimage, regions=regions, emu=emu,
               passthrough=passthrough, msrs=msrs, dtb_path=dtb_file, dtb_load_addr=dtb_addr,
               ramdisk=ramdisk, cmdline=cmdline, restart=restart, max_restarts=max_restarts,
-              virtual_counter=virtual_counter)
+              virtual_counter=virtual_counter, bios_path=bios_path)
 
 
 def _virtual_counter(base):

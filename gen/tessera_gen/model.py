@@ -136,6 +136,7 @@ class Vm:
     forwarded: list = field(default_factory=list)     # [Passthrough] whose accesses the core forwards
     ports: list = field(default_factory=list)         # x86_64: [Passthrough] I/O port ranges it owns
     msrs: list = field(default_factory=list)          # x86_64: [MsrRule] from [devices] msrs
+    bios_path: Optional[str] = None    # an axvisor x86 file's boot stub (not loaded: validate)
 
     def key(self, path):
         return self.prefix + path

@@ -30,6 +30,7 @@ def check_system(system):
         _check_regions(vm, board)
         if board.arch == "x86_64":
             _check_x86_memory(vm)
+        _check_bios(vm, board)
         _check_devices(vm, board, system.kconfig)
         _check_interrupts(vm, board, system.kconfig)
         _check_images(vm)
@@ -344,6 +345,22 @@ def _check_x86_ports(vm, board):
                                                 f"by {vm.key(p2.key)}; list each range once")
     vm.ports = vm.passthrough
     vm.passthrough = []
+
+
+def _check_bios(vm, board):
+    """An axvisor x86 VM file's bios_path names axvm-bios, the stub that
+    takes the guest from real mode to its multiboot entry: Tessera enters
+    the kernel that way itself, so the stub is not loaded (a notice). Other
+    architectures have no such stub."""
+    if vm.bios_path is None:
+        return
+    key = vm.key("kernel.bios_path")
+    if board.arch != "x86_64":
+        raise ConfigError(vm.file, key, f"a boot stub is for x86_64 guests (axvisor's axvm-bios); board "
+                                        f"{board.name} is {board.arch}: remove bios_path")
+    notice(vm.file, key, f"{vm.bios_path} is not loaded: Tessera enters the kernel as axvm-bios would, in "
+                         "32-bit protected mode at entry_point with EAX = 0x2BADB002 and EBX = the multiboot "
+                         "information it writes (at 0x9000)")
 
 
 def _check_x86_memory(vm):

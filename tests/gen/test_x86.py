@@ -265,3 +265,71 @@ def test_msrs_are_x86s(gen, board_dotconfig, tmp_path):
     result = gen(text, "system.toml", kconfig=board_dotconfig("qemu-riscv64-virt"))
     assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[0].devices.msrs[0]: model-specific "
                                   "registers are x86_64's; board qemu-riscv64-virt is riscv64")
+
+
+# An ArceOS hypervisor (axvisor) x86_64 VM file as it ships, kernel read
+# from its file system and started through axvm-bios: no board line (the
+# .config's board decides), no phys_cpu_ids.
+AXVISOR_X86 = """\
+[base]
+id = 1
+name = "arceos"
+vm_type = 1
+cpu_num = 1
+phys_cpu_sets = [1]
+
+[kernel]
+entry_point = 0x20_0000
+image_location = "fs"
+bios_path = "axvm-bios.bin"
+bios_load_addr = 0x8000
+kernel_path = "kernel.bin"
+kernel_load_addr = 0x20_0000
+memory_regions = [
+  [0x0000_0000, 0x100_0000, 0x7, 0],
+]
+
+[devices]
+emu_devices = []
+passthrough_devices = [
+  ["IO APIC", 0xfec0_0000, 0xfec0_0000, 0x1000, 0x1],
+  ["Local APIC", 0xfee0_0000, 0xfee0_0000, 0x1000, 0x1],
+  ["HPET", 0xfed0_0000, 0xfed0_0000, 0x1000, 0x1],
+]
+"""
+
+
+def test_an_axvisor_x86_file_with_fs_and_bios_builds(gen, x86_config, tmp_path):
+    """image_location "fs" and bios_path each get a one-line notice: the
+    image is read at build time relative to the file, axvm-bios is not
+    loaded (Tessera enters the multiboot kernel as it would); the image is
+    linked in at kernel_load_addr and vCPU 0 starts at entry_point."""
+    result = gen(AXVISOR_X86, "arceos-x86_64.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    file = tmp_path / "arceos-x86_64.toml"
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == (f'notice: {file}: kernel.image_location: "fs": Tessera has no file system at run time; the '
+                        f'images are read at build time (relative paths start at {tmp_path}) and linked in, as '
+                        'with "memory"')
+    assert (f"notice: {file}: kernel.bios_path: axvm-bios.bin is not loaded: Tessera enters the kernel as axvm-bios "
+            "would, in 32-bit protected mode at entry_point with EAX = 0x2BADB002 and EBX = the multiboot "
+            "information it writes (at 0x9000)") in lines
+    assert len(lines) == 5            # and the three APIC/HPET notices
+    c = (result.outdir / "partitions.c").read_text()
+    assert ".entry = 0x200000" in c
+
+
+def test_an_fs_image_that_is_missing_names_the_folder(gen, x86_config, tmp_path):
+    result = gen(AXVISOR_X86.replace('"kernel.bin"', '"guest-test_x86-pc.bin"'), "vm.toml", kconfig=x86_config)
+    assert result.returncode != 0
+    assert (f"error: {tmp_path / 'vm.toml'}: kernel.kernel_path: guest-test_x86-pc.bin: no such file (build it first, "
+            f"or fix the path; relative paths start at {tmp_path})") in result.stderr
+
+
+def test_a_bios_path_is_x86s(gen, board_dotconfig, tmp_path):
+    from test_riscv import RISCV_TOML
+    text = RISCV_TOML.replace("[vm.kernel]\n", '[vm.kernel]\nbios_path = "axvm-bios.bin"\n')
+    result = gen(text, "system.toml", kconfig=board_dotconfig("qemu-riscv64-virt"))
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[0].kernel.bios_path: a boot stub is for "
+                                  "x86_64 guests (axvisor's axvm-bios); board qemu-riscv64-virt is riscv64: remove "
+                                  "bios_path")
