@@ -119,10 +119,33 @@ REFUSALS = [
     ("an-interrupt-before-the-virtual-ioapic", edit(X86_TOML, "0x8, 0, 0x2, []", "0x8, 4, 0x2, []"),
      "vm[0].devices.emu_devices[0]: gives the partition interrupt 4, but on x86_64 Tessera has no virtual "
      "I/O APIC yet; set the irq to 0"),
-    ("a-memory-mapped-passthrough-device",
+    ("mmio-passthrough-no-device",
      X86_TOML + 'passthrough_devices = [["pcie", 0xe000_0000, 0xe000_0000, 0x1000, 0]]\n',
-     "vm[0].devices.passthrough_devices[0]: on x86_64 a passthrough device is a range of I/O ports (below 0x10000); "
-     "memory-mapped devices cannot be passed through yet"),
+     "vm[0].devices.passthrough_devices[0]: host range 0xe0000000-0xe0001000 is no device of board qemu-x86_64-q35"),
+    ("mmio-passthrough-in-the-vga-hole",
+     X86_TOML + 'passthrough_devices = [["vga", 0xa_0000, 0xa_0000, 0x2_0000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: host range 0xa0000-0xc0000 is no device of board qemu-x86_64-q35"),
+    ("mmio-passthrough-over-the-ioapic",
+     X86_TOML + 'passthrough_devices = [["chipset", 0x8000_0000, 0xfec0_0000, 0x2000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: host range 0xfec00000-0xfec02000 covers the physical I/O APIC "
+     "(0xfec00000-0xfec01000): Tessera has no virtual I/O APIC yet, and one passed through would route every "
+     "device's interrupts"),
+    ("mmio-passthrough-at-the-local-apic-page",
+     X86_TOML + 'passthrough_devices = [["fb", 0xfee0_0000, 0xfd00_0000, 0x1000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: guest range 0xfee00000-0xfee01000 covers the local APIC page "
+     "(0xfee00000-0xfee01000), which Tessera emulates; map the device elsewhere"),
+    ("mmio-passthrough-not-whole-pages",
+     X86_TOML + 'passthrough_devices = [["fb", 0xfd00_0000, 0xfd00_0000, 0x200, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: host range 0xfd000000-0xfd000200: on x86_64 a memory-mapped "
+     "passthrough device is whole 4 KiB pages (page-aligned guest and host addresses)"),
+    ("mmio-passthrough-port-and-address",
+     X86_TOML + 'passthrough_devices = [["fb", 0x70, 0xfd00_0000, 0x1000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: one of guest 0x70 and host 0xfd000000 is an I/O port (below "
+     "0x10000) and the other a memory address; a passthrough device is either"),
+    ("mmio-passthrough-over-its-ram",
+     X86_TOML + 'passthrough_devices = [["fb", 0x80_0000, 0xfd00_0000, 0x1000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: guest range 0x800000-0x801000 overlaps vm[0].kernel.memory_regions[0] "
+     "(0x0-0x1000000)"),
     ("ports-moved", X86_TOML + 'passthrough_devices = [["rtc", 0x70, 0x170, 0x2, 0]]\n',
      "vm[0].devices.passthrough_devices[0]: guest port 0x70 is not host port 0x170: I/O ports cannot be moved; "
      "give the same port twice"),
@@ -333,3 +356,26 @@ def test_a_bios_path_is_x86s(gen, board_dotconfig, tmp_path):
     assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[0].kernel.bios_path: a boot stub is for "
                                   "x86_64 guests (axvisor's axvm-bios); board qemu-riscv64-virt is riscv64: remove "
                                   "bios_path")
+
+
+def test_a_memory_mapped_device_in_its_nested_page_table(gen, x86_config, tmp_path):
+    """A memory-mapped passthrough device (whole pages) is mapped into its
+    partition's nested page table alone, uncached (PWT|PCD) and never
+    executable; another partition owning another page of the same device
+    gets only its own; one page given to two partitions is refused."""
+    fb = 'passthrough_devices = [["fb", 0x8000_0000, 0xfd00_0000, 0x1000, 0]]\n'
+    text = TWO_PARTITIONS.replace('passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0]]\n', fb) + \
+        'passthrough_devices = [["fb1", 0xfd00_1000, 0xfd00_1000, 0x1000, 0]]\n'
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    tables = (result.outdir / "pagetables.c").read_text()
+    leaf = pt.X86_64Format.leaf(0xfd00_0000, pt.x86_npt_attrs(0x3 | MEM_DEVICE), 3)
+    assert f"{leaf:#018x}" in tables and leaf & 0x18 == 0x18 and leaf & pt.X86_NX
+    assert f"{pt.X86_64Format.leaf(0xfd00_1000, pt.x86_npt_attrs(0x3 | MEM_DEVICE), 3):#018x}" in tables
+    layout = (result.outdir / "layout.txt").read_text()
+    assert "device fb guest 0x80000000-0x80001000 -> host 0xfd000000-0xfd001000" in layout
+    assert "device fb1 guest 0xfd001000-0xfd002000 -> host 0xfd001000-0xfd002000" in layout
+    twice = text.replace('["fb1", 0xfd00_1000, 0xfd00_1000', '["fb1", 0xfd00_0000, 0xfd00_0000')
+    result = gen(twice, "system.toml", kconfig=x86_config)
+    assert result.returncode != 0 and "0xfd000000-0xfd001000" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

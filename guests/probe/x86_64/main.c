@@ -17,7 +17,10 @@
  * own_msrs=<0|1> (its config owns TSC_AUX and has IA32_MISC_ENABLE
  * emulated with reset value 1: a value written to TSC_AUX reads back, the
  * emulated one reads 1, then what was written; else both give #GP), and
- * the partner's own SYSENTER_ESP gives #GP either way, triple=<0|1>,
+ * the partner's own SYSENTER_ESP gives #GP either way, own_fb=<0|1> (its
+ * config gives it a page of the VGA framebuffer at guest 0x80000000: a
+ * pattern written there reads back; else the access faults), and the
+ * partner's framebuffer page at 0xfd001000 faults either way, triple=<0|1>,
  * console=0x<port>.
  */
 #include "console.h"
@@ -93,6 +96,23 @@ static void msr(const char *what, uint32_t index, int write, uint64_t value)
 {
 	int gp = msr_try(index, write, &value);
 	result(what, index, gp ? "fault" : "done", gp);
+}
+
+#define FB_OWN_GPA		0x80000000ull	/* x86-probe.toml: host 0xfd000000 */
+#define FB_PARTNER_GPA		0xfd001000ull	/* the partner's page of the framebuffer */
+
+/* A memory-mapped device page its config passes through (own_fb): a
+ * pattern written reads back, through the nested page table; without it
+ * the access faults. The partner's page faults either way. */
+static void device_pages(int owned)
+{
+	uint64_t v = 0, pattern = 0x5a5aa5a512345678ull;
+	int faulted = TRY_INSN("movq %1, (%2)\n\tmovq (%2), %0", : "+r"(v) : "r"(pattern), "r"(FB_OWN_GPA)
+			       : "r11", "memory");
+	result(owned ? "framebuffer page it owns" : "framebuffer page it does not own", FB_OWN_GPA,
+	       faulted ? "fault" : v == pattern ? "read back" : "another value",
+	       owned ? !faulted && v == pattern : faulted && trap_vector == VEC_GP);
+	memory("read the partner's framebuffer page", FB_PARTNER_GPA, 0);
 }
 
 /* The MSRs its config names (own_msrs): one it owns passes to the CPU (a
@@ -183,6 +203,7 @@ void boot_main(uint32_t multiboot_info)
 	port_read("read COM3's line status", 0x3ed, 1);
 
 	config_msrs((int)mb_arg(multiboot_info, "own_msrs", 0));
+	device_pages((int)mb_arg(multiboot_info, "own_fb", 0));
 	msr("rdmsr VM_HSAVE_PA", MSR_VM_HSAVE_PA, 0, 0);
 	msr("wrmsr VM_HSAVE_PA", MSR_VM_HSAVE_PA, 1, 0x1000);
 	msr("rdmsr VM_CR", MSR_VM_CR, 0, 0);
