@@ -414,6 +414,9 @@ def profile(cmd, elf, arch="aarch64"):
         return where[pc]
 
     traps = collections.Counter()
+    # x86_64: each CPU's instructions from its start to its first VMRUN
+    # (the boot; the guest's own addresses lie below the hypervisor's).
+    boot, booted = collections.defaultdict(collections.Counter), set()
     insns = collections.defaultdict(collections.Counter)
     current = {}
 
@@ -447,6 +450,11 @@ def profile(cmd, elf, arch="aarch64"):
                     break
                 cpu = int(line[6:line.index(":")])
                 pc = int(line.split("/")[1], 16)
+                if arch == "x86_64" and cpu not in booted:
+                    boot[cpu][func(pc)] += 1
+                    if pc in trap_ends:
+                        booted.add(cpu)
+                    continue
                 in_vector = entry[0] <= pc < entry[1]
                 if in_vector and any(f != vec_name for f in current.get(cpu, ())):
                     close(cpu)
@@ -462,6 +470,9 @@ def profile(cmd, elf, arch="aarch64"):
     for cpu in list(current):
         close(cpu)
     result = {}
+    for cpu, funcs in sorted(boot.items()):
+        result[f"boot of pCPU {cpu}, to its first VMRUN"] = {
+            "traps": 1, "insns_per_trap": sum(funcs.values()), "functions": dict(funcs.most_common())}
     for kind, n in traps.most_common():
         total = sum(insns[kind].values())
         result[kind] = {"traps": n, "insns_per_trap": round(total / n, 1),

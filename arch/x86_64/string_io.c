@@ -110,7 +110,7 @@ void string_io(struct svm_vcpu *s, uint16_t port)
 	core_guest_progress();
 	for (unsigned i = 0; i < STRING_IO_BATCH && count > 0; i++) {
 		uint64_t la = base + x86_addr_reg(gpr_read(s, index), io.addr_size), fault_la = 0, value = 0;
-		uint8_t buf[4];
+		uint8_t buf[4] = { 0, 0, 0, 0 };
 		if (mode != MODE_64)
 			la &= 0xffffffffull;
 		/* INS: the destination checked before the port is read, whose
