@@ -482,9 +482,11 @@ def profile(cmd, elf, arch="aarch64"):
 
 def print_profile(prof):
     print("Where the hypervisor's instructions go (per trap, by kind; --profile):")
+    def num(v):
+        return f"{v:,.1f}".removesuffix(".0")
     for kind, p in prof.items():
-        top = ", ".join(f"{f} {c:g}" for f, c in list(p["functions"].items())[:8])
-        print(f"  {kind}: {p['traps']} traps, {p['insns_per_trap']:g} instructions each: {top}")
+        top = ", ".join(f"{f} {num(c)}" for f, c in list(p["functions"].items())[:8])
+        print(f"  {kind}: {p['traps']} traps, {num(p['insns_per_trap'])} instructions each: {top}")
 
 
 def config_command(config, icount, no_build):

@@ -98,16 +98,6 @@ static void __attribute__((noreturn)) power_off(void)
 	cpu_park();
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say_line("bench: FAIL ", fmt, ap);
-	va_end(ap);
-	power_off();
-}
-
 /*
  * One figure: "BENCH name=N iters=I ticks=avg ticks_total=T [insns=avg
  * insns_total=S] [el1_insns_total=E]". have_el1: E was measured (the

@@ -70,16 +70,6 @@ static void __attribute__((noreturn)) power_off(void)
 	sbi_power_off("bench: FAIL ");
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say_line("bench: FAIL ", fmt, ap);
-	va_end(ap);
-	power_off();
-}
-
 /* --- the clocks --- */
 
 /*
@@ -234,10 +224,7 @@ static void bench_workload(uintptr_t dtb)
 	uint32_t crc = workload(buf);
 	uint64_t i1 = rdinstret(), t1 = read_time();
 
-	console_lock();
-	uart_printf("BENCH name=workload iters=1 ticks_total=%lu insns_total=%lu bytes=%lu passes=%u crc=0x%x\n",
-		    (unsigned long)(t1 - t0), (unsigned long)(i1 - i0), WL_BYTES, WL_PASSES, crc);
-	console_unlock();
+	report_workload(t1 - t0, i1 - i0, crc);
 }
 
 /* --- vCPU 1: answers IPIs until told to stop --- */

@@ -70,16 +70,6 @@ static volatile uint64_t pong_stamp;
 static atomic_uint pong_count;
 static volatile uint32_t other_irqs;
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say_line("bench: FAIL ", fmt, ap);
-	va_end(ap);
-	power_off();
-}
-
 /* --- interrupts: the timer and IPIs, stamped first thing --- */
 
 static void ipi_send(uint32_t apic_id, uint32_t vector)
@@ -203,10 +193,7 @@ static void bench_workload(uint32_t mbi)
 	uint32_t crc = workload(buf);
 	uint64_t t1 = rdtsc();
 
-	console_lock();
-	uart_printf("BENCH name=workload iters=1 ticks_total=%lu insns_total=%lu bytes=%lu passes=%u crc=0x%x\n",
-		    (unsigned long)(t1 - t0), (unsigned long)(t1 - t0), WL_BYTES, WL_PASSES, crc);
-	console_unlock();
+	report_workload(t1 - t0, t1 - t0, crc);
 }
 
 /* --- vCPU 1: answers IPIs until told to stop --- */
