@@ -1,10 +1,10 @@
-/* The x86_64 port's host tests: its MMIO instruction decoder
- * (arch/x86_64/insn.c) and its virtual local APIC (arch/x86_64/vlapic.c)
+/* The x86_64 port's host tests: its MMIO and string I/O instruction
+ * decoder (arch/x86_64/insn.c) and its virtual local APIC (arch/x86_64/vlapic.c)
  * on the core, with the fake arch and system of tests/unit/. */
 #include "../check.h"
 
-extern const struct test insn_tests[], vlapic_tests[];
-static const struct test *const suites[] = { insn_tests, vlapic_tests };
+extern const struct test insn_tests[], string_io_tests[], vlapic_tests[];
+static const struct test *const suites[] = { insn_tests, string_io_tests, vlapic_tests };
 
 int main(void)
 {
