@@ -1,6 +1,7 @@
 /* What arch/x86_64/vlapic.c needs of the rest of its port (cpu.c), faked
  * for the host: a clock the tests set, 1 time unit per bus tick times 2
  * (so conversions are visible), and the guest timer it arms. */
+#include "../../../arch/x86_64/vioapic.h"
 #include "../../../arch/x86_64/vlapic.h"
 #include "fake_x86.h"
 
@@ -14,4 +15,15 @@ void guest_timer_set(uint64_t deadline)
 {
 	fake_x86.timer = deadline;
 	fake_x86.timer_calls++;
+}
+
+/* The board's I/O APIC (ioapic.c): what the virtual one last asked of a
+ * physical device's pin. */
+void ioapic_mirror(unsigned vm, unsigned pin, uint64_t entry, bool busy)
+{
+	fake_x86.mirror_vm = vm;
+	fake_x86.mirror_pin = pin;
+	fake_x86.mirror_entry = entry;
+	fake_x86.mirror_busy = busy;
+	fake_x86.mirror_calls++;
 }

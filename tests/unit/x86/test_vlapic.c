@@ -76,13 +76,14 @@ TEST(init_then_startup_starts_the_vcpu_at_vector_times_4k)
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
 	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
+	CHECK_EQ(fake_kicks[1], 1);             /* the INIT: its pCPU looks (the vCPU is off: nothing to reset) */
 	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON_PENDING);
-	CHECK_EQ(fake_kicks[1], 1);             /* its pCPU, woken to enter it */
+	CHECK_EQ(fake_kicks[1], 2);             /* its pCPU, woken to enter it */
 	CHECK_EQ(fake_kicks[3], 0);             /* b's vCPU: another partition */
 	/* the second STARTUP of the pair: the vCPU waits for none any more */
 	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
-	CHECK_EQ(fake_kicks[1], 1);
+	CHECK_EQ(fake_kicks[1], 2);
 }
 
 TEST(startup_reaches_the_entry_vector_names)
@@ -101,8 +102,9 @@ TEST(startup_reaches_the_entry_vector_names)
 	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_STARTUP | 0x0c), POWER_OK);
 	CHECK(!l.wait_for_sipi);
 	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_STARTUP | 0x0c), POWER_ALREADY_ON);
-	/* NMI (and lowest priority, SMI) IPIs are not delivered: refused */
-	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_NMI), POWER_DENIED);
+	/* SMI and ExtINT IPIs are not delivered: refused */
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], 2u << 8), POWER_DENIED);
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], 7u << 8), POWER_DENIED);
 }
 
 TEST(an_ipi_outside_the_partition_reaches_nobody)
@@ -289,7 +291,7 @@ const struct test vlapic_tests[] = {
 	{ "vlapic: registers out of reset, the id fixed, register-sized accesses only", registers_out_of_reset },
 	{ "vlapic: INIT then STARTUP starts the vCPU, a STARTUP alone or again does nothing",
 	  init_then_startup_starts_the_vcpu_at_vector_times_4k },
-	{ "vlapic: the INIT/STARTUP state machine, NMI IPIs not delivered",
+	{ "vlapic: the INIT/STARTUP state machine, SMI and ExtINT IPIs not delivered",
 	  startup_reaches_the_entry_vector_names },
 	{ "vlapic: an IPI naming an APIC id outside the partition reaches nobody", an_ipi_outside_the_partition_reaches_nobody },
 	{ "vlapic: logical destinations by the LDR", logical_destinations_match_the_ldr },
