@@ -203,6 +203,7 @@ def test_a_partitions_interrupts_are_pins_of_its_ioapic(gen, x86_config):
     assert result.returncode == 0, result.stderr
     c = (result.outdir / "partitions.c").read_text()
     assert ".gpa = X86_IOAPIC_GPA, .size = 0x1000, .kind = EMU_VIOAPIC" in c
+    assert ".nr_emu = 3," in c                   # the console, the local APICs, the I/O APIC
     assert "{ .irq = 4 },  /* raised by an emulated device */" in c and "{ .irq = 8, .hw = 1 }" in c
     assert ".uart_irq = 4," in c and ".ioapic_base = 0xfec00000," in c
 

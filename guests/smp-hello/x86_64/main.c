@@ -5,8 +5,10 @@
  * (CPUID against the local APIC's ID register, an MMIO read) and reports,
  * all meet. Then interrupts: the boot vCPU sends each other vCPU a fixed
  * IPI (each waits for it in HLT and acknowledges it with an EOI), and runs
- * its local APIC timer one-shot, then periodic. The boot vCPU powers off
- * through ACPI. The same image
+ * its local APIC timer one-shot, then periodic. With "echo=1" on its
+ * command line it then reads a typed line through its UART's receive
+ * interrupt (routed by the I/O APIC) and says it back. The boot vCPU
+ * powers off through ACPI. The same image
  * boots bare on QEMU's q35 (-kernel). Its console is COM1 (0x3f8), or the
  * port a "console=0x2f8" word of the multiboot command line names (COM2,
  * where the ArceOS hypervisor's second x86 guest prints).
@@ -21,6 +23,7 @@
 
 #define VEC_IPI		IRQ_FIRST
 #define VEC_TIMER	(IRQ_FIRST + 1)
+#define VEC_UART	(IRQ_FIRST + 2)
 #define LAPIC_EOI	0x0b0
 #define LAPIC_LVT_TIMER	0x320
 #define LAPIC_TIMER_INIT 0x380
@@ -34,6 +37,9 @@ static atomic_uint arrived;
 static unsigned int failures;
 static atomic_uint ipis[MAX_VCPUS];	/* by APIC id */
 static atomic_uint ticks;
+static uint16_t uart_port = 0x3f8;
+static char typed[80];
+static atomic_uint typed_len, typed_done, uart_irqs;
 
 static uint32_t cpuid_apic_id(void)
 {
@@ -51,6 +57,21 @@ static void icr_send(uint32_t apic_id, uint32_t icr)
 		cpu_relax();
 }
 
+/* The UART's receive interrupt: its line is up while a byte waits
+ * (level-triggered at the I/O APIC), so every byte is read here. */
+static void uart_rx(void)
+{
+	atomic_fetch_add(&uart_irqs, 1);
+	while (inb(uart_port + 5) & 1u) {	/* LSR.DR */
+		char c = (char)inb(uart_port);
+		unsigned n = atomic_load(&typed_len);
+		if (c == '\r' || c == '\n')
+			atomic_store(&typed_done, 1);
+		else if (n + 1 < sizeof(typed) && !atomic_load(&typed_done))
+			typed[atomic_fetch_add(&typed_len, 1)] = c;
+	}
+}
+
 static void on_irq(unsigned vector)
 {
 	uint32_t r[4];
@@ -60,6 +81,8 @@ static void on_irq(unsigned vector)
 		atomic_fetch_add(&ipis[r[1] >> 24], 1);
 	else if (vector == VEC_TIMER)
 		atomic_fetch_add(&ticks, 1);
+	else if (vector == VEC_UART)
+		uart_rx();
 	lapic_write(LAPIC_EOI, 0);
 }
 
@@ -104,6 +127,34 @@ static void interrupts(unsigned int n)
 	check("apic timer periodic", wait_for(&ticks, 5, 1));
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
+#define IOAPIC_BASE	0xfec00000UL
+#define IOREDTBL_LEVEL	(1u << 15)
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+	*(volatile uint32_t *)IOAPIC_BASE = reg;
+	*(volatile uint32_t *)(IOAPIC_BASE + 0x10) = v;
+}
+
+/* A typed line, through the UART's receive interrupt: its I/O APIC pin
+ * (COM1's ISA IRQ 4, COM2's 3), level-triggered, to this vCPU. */
+static void echo(void)
+{
+	unsigned pin = uart_port == 0x2f8 ? 3u : 4u;
+
+	ioapic_write(0x10 + 2 * pin + 1, cpuid_apic_id() << 24);
+	ioapic_write(0x10 + 2 * pin, IOREDTBL_LEVEL | VEC_UART);
+	outb(uart_port + 4, 0x0b);		/* MCR: DTR, RTS, OUT2 (the line to the interrupt controller) */
+	outb(uart_port + 1, 0x01);		/* IER: received data available */
+	say("smp-hello: type a line\n");
+	while (!atomic_load(&typed_done))
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	outb(uart_port + 1, 0);
+	ioapic_write(0x10 + 2 * pin, 1u << 16);
+	typed[atomic_load(&typed_len)] = 0;
+	say("smp-hello: got '%s' (%u receive interrupts)\n", typed, atomic_load(&uart_irqs));
 }
 
 static uint64_t rdmsr(uint32_t msr)
@@ -191,6 +242,9 @@ void boot_main(uint32_t multiboot_info)
 			cpu_relax();
 	}
 	interrupts(n);
+	uart_port = (uint16_t)mb_arg(multiboot_info, "console", 0x3f8);
+	if (mb_arg(multiboot_info, "echo", 0))
+		echo();
 	x2apic_and_tsc_deadline(n);
 	if (failures)
 		say("smp-hello: %u checks failed\n", failures);
