@@ -14,4 +14,9 @@ extern struct fake_x86 {
 	bool mirror_busy;
 } fake_x86;
 
+/* vCPU v's write of its local APIC's register off; an IPI of vCPU from
+ * (ICR high, then low). */
+void lapic_wr(unsigned v, unsigned off, uint32_t x);
+void lapic_ipi(unsigned from, uint32_t dest, uint32_t icr_lo);
+
 #endif

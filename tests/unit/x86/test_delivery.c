@@ -35,19 +35,6 @@ static void boot_all(void)
 	}
 }
 
-static void wr(unsigned v, unsigned off, uint32_t x)
-{
-	uint64_t value = x;
-
-	CHECK(vlapic_mmio(&tessera_vcpus[v], off, 4, true, &value));
-}
-
-static void ipi(unsigned from, uint32_t dest, uint32_t icr_lo)
-{
-	wr(from, APIC_ICR_HI, dest << 24);
-	wr(from, APIC_ICR_LO, icr_lo);
-}
-
 /* Is vector set in vCPU v's IRR? */
 static bool has(unsigned v, unsigned vector)
 {
@@ -62,7 +49,7 @@ static void clear_irrs(void)
 	for (unsigned v = 0; v < TESSERA_NR_VCPUS; v++)
 		for (int vec; (vec = vlapic_pending(&tessera_vcpus[v])) >= 0;) {
 			vlapic_ack(&tessera_vcpus[v], (unsigned)vec);
-			wr(v, APIC_EOI, 0);
+			lapic_wr(v, APIC_EOI, 0);
 		}
 }
 
@@ -72,7 +59,7 @@ TEST(nmi_ipi_is_pending_until_taken_and_wakes_a_halt)
 
 	boot_all();
 	CHECK(!vlapic_wakes(a1, false));
-	ipi(0, 0x1, APIC_DELIVERY_NMI);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_NMI);
 	CHECK_EQ(fake_kicks[1], 1);
 	CHECK(vlapic_wakes(a1, false));         /* an NMI ends HLT whatever RFLAGS.IF */
 	CHECK_EQ(vlapic_pending(a1), -1);       /* not a maskable interrupt */
@@ -88,20 +75,20 @@ TEST(nmi_ipi_is_pending_until_taken_and_wakes_a_halt)
 TEST(lowest_priority_reaches_one_vcpu_of_lowest_tpr)
 {
 	boot_all();
-	wr(0, APIC_TPR, 0x20);
-	wr(1, APIC_TPR, 0x10);
-	ipi(0, 0xff, APIC_DELIVERY_LOWEST | 0x50);      /* broadcast: both named */
+	lapic_wr(0, APIC_TPR, 0x20);
+	lapic_wr(1, APIC_TPR, 0x10);
+	lapic_ipi(0, 0xff, APIC_DELIVERY_LOWEST | 0x50);      /* broadcast: both named */
 	CHECK(!has(0, 0x50));
 	CHECK(has(1, 0x50));
 	CHECK(!has(2, 0x50));                           /* never b's */
 	clear_irrs();
-	wr(1, APIC_TPR, 0x30);
-	ipi(1, 0xff, APIC_DELIVERY_LOWEST | 0x51);
+	lapic_wr(1, APIC_TPR, 0x30);
+	lapic_ipi(1, 0xff, APIC_DELIVERY_LOWEST | 0x51);
 	CHECK(has(0, 0x51));
 	CHECK(!has(1, 0x51));
 	clear_irrs();
-	wr(0, APIC_TPR, 0x30);                          /* equal: the first */
-	ipi(1, 0x1, APIC_DELIVERY_LOWEST | 0x52);       /* physical: only vCPU 1 is named */
+	lapic_wr(0, APIC_TPR, 0x30);                          /* equal: the first */
+	lapic_ipi(1, 0x1, APIC_DELIVERY_LOWEST | 0x52);       /* physical: only vCPU 1 is named */
 	CHECK(!has(0, 0x52));
 	CHECK(has(1, 0x52));
 }
@@ -110,27 +97,27 @@ TEST(logical_flat_and_cluster_models)
 {
 	boot_all();
 	/* flat (DFR 0xffffffff out of reset): a bit of LDR[31:24] each */
-	wr(0, APIC_LDR, 0x01u << 24);
-	wr(1, APIC_LDR, 0x02u << 24);
-	ipi(0, 0x02, APIC_ICR_LOGICAL | 0x40);
+	lapic_wr(0, APIC_LDR, 0x01u << 24);
+	lapic_wr(1, APIC_LDR, 0x02u << 24);
+	lapic_ipi(0, 0x02, APIC_ICR_LOGICAL | 0x40);
 	CHECK(!has(0, 0x40) && has(1, 0x40));
-	ipi(0, 0x03, APIC_ICR_LOGICAL | 0x41);
+	lapic_ipi(0, 0x03, APIC_ICR_LOGICAL | 0x41);
 	CHECK(has(0, 0x41) && has(1, 0x41));
-	ipi(0, 0x04, APIC_ICR_LOGICAL | 0x42);
+	lapic_ipi(0, 0x04, APIC_ICR_LOGICAL | 0x42);
 	CHECK(!has(0, 0x42) && !has(1, 0x42) && !has(2, 0x42));
 	clear_irrs();
 	/* cluster: LDR[31:28] the cluster, LDR[27:24] a bit in it */
-	wr(0, APIC_DFR, 0x0fffffffu);
-	wr(1, APIC_DFR, 0x0fffffffu);
-	wr(0, APIC_LDR, 0x11u << 24);           /* cluster 1, bit 0 */
-	wr(1, APIC_LDR, 0x22u << 24);           /* cluster 2, bit 1 */
-	ipi(0, 0x22, APIC_ICR_LOGICAL | 0x43);
+	lapic_wr(0, APIC_DFR, 0x0fffffffu);
+	lapic_wr(1, APIC_DFR, 0x0fffffffu);
+	lapic_wr(0, APIC_LDR, 0x11u << 24);           /* cluster 1, bit 0 */
+	lapic_wr(1, APIC_LDR, 0x22u << 24);           /* cluster 2, bit 1 */
+	lapic_ipi(0, 0x22, APIC_ICR_LOGICAL | 0x43);
 	CHECK(!has(0, 0x43) && has(1, 0x43));
-	ipi(0, 0x13, APIC_ICR_LOGICAL | 0x44);  /* cluster 1, bits 0 and 1 */
+	lapic_ipi(0, 0x13, APIC_ICR_LOGICAL | 0x44);  /* cluster 1, bits 0 and 1 */
 	CHECK(has(0, 0x44) && !has(1, 0x44));
-	ipi(0, 0x12, APIC_ICR_LOGICAL | 0x45);  /* cluster 1, bit 1: nobody */
+	lapic_ipi(0, 0x12, APIC_ICR_LOGICAL | 0x45);  /* cluster 1, bit 1: nobody */
 	CHECK(!has(0, 0x45) && !has(1, 0x45));
-	ipi(0, 0xff, APIC_ICR_LOGICAL | 0x46);  /* the broadcast */
+	lapic_ipi(0, 0xff, APIC_ICR_LOGICAL | 0x46);  /* the broadcast */
 	CHECK(has(0, 0x46) && has(1, 0x46) && !has(2, 0x46));
 }
 
@@ -155,17 +142,17 @@ TEST(x2apic_logical_clusters_and_broadcast)
 TEST(shorthands_stay_in_the_partition)
 {
 	boot_all();
-	ipi(1, 0x0, APIC_SHORTHAND_SELF << APIC_ICR_SHORTHAND_SHIFT | 0x60);
+	lapic_ipi(1, 0x0, APIC_SHORTHAND_SELF << APIC_ICR_SHORTHAND_SHIFT | 0x60);
 	CHECK(!has(0, 0x60) && has(1, 0x60) && !has(2, 0x60));
-	ipi(1, 0x0, APIC_SHORTHAND_ALL << APIC_ICR_SHORTHAND_SHIFT | 0x61);
+	lapic_ipi(1, 0x0, APIC_SHORTHAND_ALL << APIC_ICR_SHORTHAND_SHIFT | 0x61);
 	CHECK(has(0, 0x61) && has(1, 0x61) && !has(2, 0x61));
-	ipi(1, 0x0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | 0x62);
+	lapic_ipi(1, 0x0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | 0x62);
 	CHECK(has(0, 0x62) && !has(1, 0x62) && !has(2, 0x62));
 	/* from b: all its partition has is itself */
 	fake_pcpu = 3;
-	ipi(2, 0x0, APIC_SHORTHAND_ALL << APIC_ICR_SHORTHAND_SHIFT | 0x63);
+	lapic_ipi(2, 0x0, APIC_SHORTHAND_ALL << APIC_ICR_SHORTHAND_SHIFT | 0x63);
 	CHECK(!has(0, 0x63) && !has(1, 0x63) && has(2, 0x63));
-	ipi(2, 0x0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_NMI);
+	lapic_ipi(2, 0x0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_NMI);
 	CHECK(!vlapic_take_nmi(&tessera_vcpus[0]) && !vlapic_take_nmi(&tessera_vcpus[1]));
 	CHECK(!vlapic_take_nmi(&tessera_vcpus[2]));
 }
@@ -177,7 +164,7 @@ TEST(init_resets_a_running_vcpu_to_wait_for_sipi)
 
 	boot_all();
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON);
-	ipi(0, 0x1, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
 	CHECK_EQ(fake_kicks[1], 1);             /* out of its guest */
 	CHECK(vlapic_wakes(a1, false));         /* out of HLT too */
 	CHECK(vlapic_take_init(a1));            /* its pCPU takes it ... */
@@ -185,14 +172,14 @@ TEST(init_resets_a_running_vcpu_to_wait_for_sipi)
 	fake_pcpu = 0;
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
 	CHECK(!vlapic_sipi_started(a1));
-	ipi(0, 0x1, APIC_DELIVERY_STARTUP | 0x09);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_STARTUP | 0x09);
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON_PENDING);
 	CHECK(vlapic_sipi_started(a1));
 	CHECK_EQ(on_pcpu(1, cpu1_main), ENTERED_GUEST);
 	CHECK_EQ(fake_entered.entry, 0x9000);
 	/* INIT level de-assert: nothing */
 	fake_pcpu = 0;
-	ipi(0, 0x1, APIC_DELIVERY_INIT | APIC_ICR_TRIGGER_LEVEL);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_INIT | APIC_ICR_TRIGGER_LEVEL);
 	CHECK(!vlapic_take_init(a1));
 }
 
@@ -202,7 +189,7 @@ TEST(cr8_is_tpr_bits_7_to_4)
 	uint64_t tpr = 0;
 
 	boot_all();
-	wr(0, APIC_TPR, 0x35);
+	lapic_wr(0, APIC_TPR, 0x35);
 	CHECK_EQ(vlapic_cr8(a0), 3);
 	vlapic_set_cr8(a0, 3);                  /* unchanged CR8: TPR[3:0] stay */
 	CHECK(vlapic_mmio(a0, APIC_TPR, 4, false, &tpr));
@@ -210,7 +197,7 @@ TEST(cr8_is_tpr_bits_7_to_4)
 	vlapic_set_cr8(a0, 5);                  /* MOV to CR8: TPR = CR8 << 4 */
 	CHECK(vlapic_mmio(a0, APIC_TPR, 4, false, &tpr));
 	CHECK_EQ(tpr, 0x50);
-	ipi(0, 0x0, APIC_SHORTHAND_SELF << APIC_ICR_SHORTHAND_SHIFT | 0x55);
+	lapic_ipi(0, 0x0, APIC_SHORTHAND_SELF << APIC_ICR_SHORTHAND_SHIFT | 0x55);
 	CHECK_EQ(vlapic_pending(a0), -1);       /* held back by the CR8 the guest wrote */
 	vlapic_set_cr8(a0, 4);
 	CHECK_EQ(vlapic_pending(a0), 0x55);
