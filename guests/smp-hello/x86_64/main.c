@@ -15,6 +15,7 @@
  */
 #include <stdatomic.h>
 
+#include "apic.h"
 #include "console.h"
 #include "cpu.h"
 #include "multiboot.h"
@@ -24,13 +25,6 @@
 #define VEC_IPI		IRQ_FIRST
 #define VEC_TIMER	(IRQ_FIRST + 1)
 #define VEC_UART	(IRQ_FIRST + 2)
-#define LAPIC_EOI	0x0b0
-#define LAPIC_LVT_TIMER	0x320
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR	0x390
-#define LAPIC_TIMER_DIV	0x3e0
-#define LVT_PERIODIC	(1u << 17)
-#define LVT_MASKED	(1u << 16)
 #define WAIT_LIMIT	100000000u	/* spins before a wait counts as failed */
 
 static atomic_uint arrived;
@@ -40,22 +34,6 @@ static atomic_uint ticks;
 static uint16_t uart_port = 0x3f8;
 static char typed[80];
 static atomic_uint typed_len, typed_done, uart_irqs;
-
-static uint32_t cpuid_apic_id(void)
-{
-	uint32_t r[4];
-
-	cpuid(1, r);
-	return r[1] >> 24;
-}
-
-static void icr_send(uint32_t apic_id, uint32_t icr)
-{
-	lapic_write(LAPIC_ICR_HI, apic_id << 24);
-	lapic_write(LAPIC_ICR_LO, icr);
-	while (lapic_read(LAPIC_ICR_LO) & ICR_BUSY)
-		cpu_relax();
-}
 
 /* The UART's receive interrupt: its line is up while a byte waits
  * (level-triggered at the I/O APIC), so every byte is read here. */
@@ -129,52 +107,28 @@ static void interrupts(unsigned int n)
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
 
-#define IOAPIC_BASE	0xfec00000UL
-#define IOREDTBL_LEVEL	(1u << 15)
-
-static void ioapic_write(uint32_t reg, uint32_t v)
-{
-	*(volatile uint32_t *)IOAPIC_BASE = reg;
-	*(volatile uint32_t *)(IOAPIC_BASE + 0x10) = v;
-}
-
 /* A typed line, through the UART's receive interrupt: its I/O APIC pin
  * (COM1's ISA IRQ 4, COM2's 3), level-triggered, to this vCPU. */
 static void echo(void)
 {
 	unsigned pin = uart_port == 0x2f8 ? 3u : 4u;
 
-	ioapic_write(0x10 + 2 * pin + 1, cpuid_apic_id() << 24);
-	ioapic_write(0x10 + 2 * pin, IOREDTBL_LEVEL | VEC_UART);
+	ioapic_route(pin, VEC_UART, cpuid_apic_id(), IOREDTBL_LEVEL);
 	outb(uart_port + 4, 0x0b);		/* MCR: DTR, RTS, OUT2 (the line to the interrupt controller) */
 	outb(uart_port + 1, 0x01);		/* IER: received data available */
 	say("smp-hello: type a line\n");
 	while (!atomic_load(&typed_done))
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	outb(uart_port + 1, 0);
-	ioapic_write(0x10 + 2 * pin, 1u << 16);
+	ioapic_mask(pin);
 	typed[atomic_load(&typed_len)] = 0;
 	say("smp-hello: got '%s' (%u receive interrupts)\n", typed, atomic_load(&uart_irqs));
 }
 
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 #define MSR_APIC_BASE		0x1b
-#define MSR_TSC_DEADLINE	0x6e0
 #define MSR_X2APIC_ID		0x802
 #define MSR_X2APIC_ICR		0x830
 #define APIC_BASE_EXTD		(1u << 10)
-#define LVT_TSC_DEADLINE	(2u << 17)
 
 /* Where CPUID offers them: the TSC-deadline timer, then x2APIC mode (the
  * boot vCPU's APIC switched, its id and an IPI to vCPU 1 through MSRs). */
@@ -221,6 +175,7 @@ void boot_main(uint32_t multiboot_info)
 
 	mb_console(multiboot_info);
 	trap_init();
+	pic_mask();
 	irq_handler = on_irq;
 	lapic_write(0x0f0, 0x1ff);	/* SVR: the local APIC enabled, spurious vector 0xff */
 	cpuid(1, r);
@@ -232,15 +187,7 @@ void boot_main(uint32_t multiboot_info)
 		failures++;
 	}
 	report(0, cpuid_apic_id());
-	ap_start_install();
-	for (uint32_t id = 1; id < n && id < MAX_VCPUS; id++) {
-		icr_send(id, ICR_INIT | ICR_ASSERT);
-		icr_send(id, ICR_STARTUP | ICR_ASSERT | (AP_START >> 12));
-		icr_send(id, ICR_STARTUP | ICR_ASSERT | (AP_START >> 12));
-		/* One at a time: the start page's code is shared. */
-		while (atomic_load_explicit(&arrived, memory_order_acquire) < id + 1)
-			cpu_relax();
-	}
+	start_aps(n, &arrived);
 	interrupts(n);
 	uart_port = (uint16_t)mb_arg(multiboot_info, "console", 0x3f8);
 	if (mb_arg(multiboot_info, "echo", 0))
