@@ -26,7 +26,7 @@ static bool level_pin[IOAPIC_PINS];
 static uint16_t pin_pcpu[IOAPIC_PINS];
 static spinlock_t lock;         /* IOREGSEL then IOWIN: one access at a time */
 
-static void write_reg(uint32_t reg, uint32_t v)
+static void ioapic_write(uint32_t reg, uint32_t v)
 {
 	*(volatile uint32_t *)(uintptr_t)(tessera_board.ioapic_base + IOAPIC_IOREGSEL) = reg;
 	*(volatile uint32_t *)(uintptr_t)(tessera_board.ioapic_base + IOAPIC_IOWIN) = v;
@@ -39,9 +39,9 @@ static void program(unsigned pin, unsigned pcpu, bool level, bool masked)
 		     (masked ? IOREDTBL_MASK : 0) | tessera_pcpus[pcpu].hw_id << IOREDTBL_DEST_SHIFT;
 
 	arch_spin_lock(&lock);
-	write_reg(IOAPIC_REDTBL + 2 * pin, (uint32_t)IOREDTBL_MASK);    /* masked while it changes */
-	write_reg(IOAPIC_REDTBL + 2 * pin + 1, (uint32_t)(e >> 32));
-	write_reg(IOAPIC_REDTBL + 2 * pin, (uint32_t)e);
+	ioapic_write(IOAPIC_REDTBL + 2 * pin, (uint32_t)IOREDTBL_MASK);    /* masked while it changes */
+	ioapic_write(IOAPIC_REDTBL + 2 * pin + 1, (uint32_t)(e >> 32));
+	ioapic_write(IOAPIC_REDTBL + 2 * pin, (uint32_t)e);
 	arch_spin_unlock(&lock);
 }
 
