@@ -29,7 +29,6 @@
 
 enum { V_TIMER, V_SELF, V_TO_BOOT, V_LOGICAL, V_ALL, V_LOWEST, V_RTC, V_COUNT };
 #define VEC(v)		(IRQ_FIRST + (v))
-#define WAIT_LIMIT	200000000u	/* spins before a wait counts as failed */
 #define RTC_PIN		8u		/* ISA IRQ 8 */
 #define RTC_INDEX	0x70
 #define RTC_DATA	0x71
@@ -92,18 +91,6 @@ static void on_irq(unsigned vector)
 	lapic_write(LAPIC_EOI, 0);
 }
 
-/* Take interrupts (halted, or spinning) until *counter reaches want. */
-static int wait_for(atomic_uint *counter, unsigned want, int halt)
-{
-	for (unsigned i = 0; i < WAIT_LIMIT && atomic_load(counter) < want; i++) {
-		if (halt)
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
-		else
-			__asm__ volatile("sti; nop; nop; cli" ::: "memory");
-	}
-	return atomic_load(counter) >= want;
-}
-
 static void check(unsigned vcpu, const char *what, int ok)
 {
 	if (!ok)
@@ -123,10 +110,10 @@ static void own_turn(unsigned id)
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
 	lapic_write(LAPIC_LVT_TIMER, VEC(V_TIMER));
 	lapic_write(LAPIC_TIMER_INIT, 3000000);
-	check(id, "timer one-shot", wait_for(t, 1, 1));
+	check(id, "timer one-shot", irq_wait(t, 1, 1));
 	lapic_write(LAPIC_LVT_TIMER, VEC(V_TIMER) | LVT_PERIODIC);
 	lapic_write(LAPIC_TIMER_INIT, 1000000);
-	check(id, "timer periodic", wait_for(t, 5, 1));
+	check(id, "timer periodic", irq_wait(t, 5, 1));
 	lapic_write(LAPIC_LVT_TIMER, VEC(V_TIMER) | LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, 0);
 	cpuid(1, r);
@@ -134,11 +121,11 @@ static void own_turn(unsigned id)
 		unsigned before = atomic_load(t);
 		lapic_write(LAPIC_LVT_TIMER, VEC(V_TIMER) | LVT_TSC_DEADLINE);
 		wrmsr(MSR_TSC_DEADLINE, rdtsc() + 2000000);
-		check(id, "timer tsc-deadline", wait_for(t, before + 1, 1));
+		check(id, "timer tsc-deadline", irq_wait(t, before + 1, 1));
 		lapic_write(LAPIC_LVT_TIMER, VEC(V_TIMER) | LVT_MASKED);
 	}
 	icr_send(0, ICR_SELF | VEC(V_SELF));
-	check(id, "self ipi", wait_for(&taken[id][V_SELF], 1, 0));
+	check(id, "self ipi", irq_wait(&taken[id][V_SELF], 1, 0));
 	if (id != 0) {		/* taken before the next vCPU sends its own (one IRR bit) */
 		icr_send(0, VEC(V_TO_BOOT));
 		while (atomic_load(&taken[0][V_TO_BOOT]) < id)
@@ -153,24 +140,24 @@ static void ipis(unsigned n)
 	uint32_t others = ((1u << n) - 1) & ~1u;
 	int ok = 1;
 
-	check(~0u, "ipis to the boot vcpu", wait_for(&taken[0][V_TO_BOOT], n - 1, 0));
+	check(~0u, "ipis to the boot vcpu", irq_wait(&taken[0][V_TO_BOOT], n - 1, 0));
 	icr_send(others, ICR_LOGICAL | VEC(V_LOGICAL));
 	for (unsigned id = 1; id < n; id++)
-		ok &= wait_for(&taken[id][V_LOGICAL], 1, 0);
+		ok &= irq_wait(&taken[id][V_LOGICAL], 1, 0);
 	check(~0u, "logical ipi", ok && !atomic_load(&taken[0][V_LOGICAL]));
 	icr_send(0, ICR_ALL | VEC(V_ALL));
-	ok = wait_for(&taken[0][V_ALL], 1, 0);
+	ok = irq_wait(&taken[0][V_ALL], 1, 0);
 	for (unsigned id = 1; id < n; id++)
-		ok &= wait_for(&taken[id][V_ALL], 1, 0);
+		ok &= irq_wait(&taken[id][V_ALL], 1, 0);
 	icr_send(0, ICR_ALL_BUT_SELF | VEC(V_ALL));	/* once the first is taken everywhere */
 	for (unsigned id = 1; id < n; id++)
-		ok &= wait_for(&taken[id][V_ALL], 2, 0);
+		ok &= irq_wait(&taken[id][V_ALL], 2, 0);
 	for (unsigned i = 0; i < 100000; i++)
 		cpu_relax();
 	check(~0u, "shorthands all and all-but-self", ok && atomic_load(&taken[0][V_ALL]) == 1);
 	icr_send(others, ICR_LOGICAL | ICR_LOWEST | VEC(V_LOWEST));
 	unsigned got = 0;
-	for (unsigned i = 0; i < WAIT_LIMIT / 100 && !got; i++)
+	for (unsigned i = 0; i < IRQ_WAIT_LIMIT / 100 && !got; i++)
 		for (unsigned id = 0; id < n; id++)
 			got += atomic_load(&taken[id][V_LOWEST]);
 	for (unsigned i = 0; i < 1000000; i++)
@@ -182,9 +169,9 @@ static void ipis(unsigned n)
 	ok = 1;
 	for (unsigned id = 1; id < n; id++) {
 		icr_send(id, ICR_NMI);
-		ok &= wait_for(&nmis[id], 1, 0);
+		ok &= irq_wait(&nmis[id], 1, 0);
 		icr_send(id, ICR_NMI);		/* after the first one's IRET */
-		ok &= wait_for(&nmis[id], 2, 0);
+		ok &= irq_wait(&nmis[id], 2, 0);
 	}
 	check(~0u, "nmi to each vcpu, twice", ok && !atomic_load(&nmis[0]));
 }
@@ -196,7 +183,7 @@ static void rtc(void)
 	ioapic_route(RTC_PIN, VEC(V_RTC), 0, IOREDTBL_LEVEL);
 	rtc_write(RTC_REG_A, (uint8_t)((rtc_read(RTC_REG_A) & 0xf0) | RTC_RATE_2HZ));
 	rtc_write(RTC_REG_B, rtc_read(RTC_REG_B) | RTC_B_PIE);
-	check(~0u, "rtc periodic interrupt (io apic pin 8)", wait_for(&rtc_count, 2, 1));
+	check(~0u, "rtc periodic interrupt (io apic pin 8)", irq_wait(&rtc_count, 2, 1));
 	/* the next one leaves REG_C unread over its EOI: the line stays up,
 	 * and the interrupt comes again at once, long before the next period */
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
@@ -204,7 +191,7 @@ static void rtc(void)
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
 	unsigned before = atomic_load(&rtc_count);
 	atomic_store(&rtc_leave_flag, 1);
-	int again = wait_for(&rtc_count, before + 2, 1) && rtc_again_at;
+	int again = irq_wait(&rtc_count, before + 2, 1) && rtc_again_at;
 	uint32_t ns = rtc_left_at - rtc_again_at;	/* the count runs down at 1 GHz */
 	check(~0u, "rtc level re-trigger after an eoi", again && ns < 100000000u);
 	rtc_write(RTC_REG_B, rtc_read(RTC_REG_B) & (uint8_t)~RTC_B_PIE);
@@ -231,7 +218,7 @@ void boot_main(uint32_t multiboot_info)
 	start_aps(n, &arrived);
 	own_turn(0);
 	atomic_store(&turn, 1);
-	wait_for(&turn, n, 0);
+	irq_wait(&turn, n, 0);
 	if (n > 1)
 		ipis(n);
 	rtc();

@@ -25,7 +25,6 @@
 #define VEC_IPI		IRQ_FIRST
 #define VEC_TIMER	(IRQ_FIRST + 1)
 #define VEC_UART	(IRQ_FIRST + 2)
-#define WAIT_LIMIT	100000000u	/* spins before a wait counts as failed */
 
 static atomic_uint arrived;
 static unsigned int failures;
@@ -64,18 +63,6 @@ static void on_irq(unsigned vector)
 	lapic_write(LAPIC_EOI, 0);
 }
 
-/* Take interrupts until *counter reaches want (or give up). */
-static int wait_for(atomic_uint *counter, unsigned want, int halt)
-{
-	for (unsigned i = 0; i < WAIT_LIMIT && atomic_load(counter) < want; i++) {
-		if (halt)
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
-		else
-			cpu_relax();
-	}
-	return atomic_load(counter) >= want;
-}
-
 static void check(const char *what, int ok)
 {
 	if (!ok)
@@ -90,7 +77,7 @@ static void interrupts(unsigned int n)
 
 	for (uint32_t id = 1; id < n && id < MAX_VCPUS; id++) {
 		icr_send(id, VEC_IPI);
-		ok &= wait_for(&ipis[id], 1, 0);
+		ok &= irq_wait(&ipis[id], 1, 0);
 	}
 	check("ipi to each vcpu", ok);
 
@@ -99,10 +86,10 @@ static void interrupts(unsigned int n)
 	lapic_write(LAPIC_TIMER_INIT, 2000000);
 	uint32_t c1 = lapic_read(LAPIC_TIMER_CUR), c2 = lapic_read(LAPIC_TIMER_CUR);
 	check("apic timer counts down", c1 <= 2000000 && c2 <= c1);
-	check("apic timer one-shot", wait_for(&ticks, 1, 1));
+	check("apic timer one-shot", irq_wait(&ticks, 1, 1));
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
 	lapic_write(LAPIC_TIMER_INIT, 1000000);
-	check("apic timer periodic", wait_for(&ticks, 5, 1));
+	check("apic timer periodic", irq_wait(&ticks, 5, 1));
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
@@ -144,7 +131,7 @@ static void x2apic_and_tsc_deadline(unsigned int n)
 		__asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
 		t = (uint64_t)r[1] << 32 | r[0];
 		wrmsr(MSR_TSC_DEADLINE, t + 2000000);
-		check("tsc-deadline timer", wait_for(&ticks, before + 1, 1));
+		check("tsc-deadline timer", irq_wait(&ticks, before + 1, 1));
 		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
 	}
 	cpuid(1, r);
@@ -153,7 +140,7 @@ static void x2apic_and_tsc_deadline(unsigned int n)
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
 	check("x2apic mode", (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) && rdmsr(MSR_X2APIC_ID) == 0);
 	wrmsr(MSR_X2APIC_ICR, (uint64_t)1 << 32 | VEC_IPI);    /* fixed, to APIC id 1 */
-	check("x2apic ipi to vcpu 1", wait_for(&ipis[1], 2, 0));
+	check("x2apic ipi to vcpu 1", irq_wait(&ipis[1], 2, 0));
 }
 
 /* Each vCPU: its APIC id as CPUID and its local APIC's ID register say. */
