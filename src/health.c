@@ -27,7 +27,7 @@
 #define FAULT_LOOP 64
 
 static unsigned fault_count[TESSERA_NR_VCPUS];
-static unsigned faults_in_a_row[TESSERA_NR_VCPUS];
+unsigned core_faults_in_a_row[TESSERA_NR_VCPUS];
 static unsigned restarts[TESSERA_NR_VMS];
 static spinlock_t system_lock;
 static unsigned vms_ended;
@@ -73,7 +73,7 @@ static void restore(unsigned vm)
 	vuart_reset(vm);
 	arch_vm_reset(vm);
 	for (unsigned i = 0; i < c->nr_vcpus; i++)
-		faults_in_a_row[c->first_vcpu + i] = 0;
+		core_faults_in_a_row[c->first_vcpu + i] = 0;
 }
 
 void partition_ended(unsigned vm, const char *cause, enum end_kind kind)
@@ -136,11 +136,6 @@ _Noreturn void core_vm_reset(const char *cause)
 	end_this_partition(cause, END_RESET);
 }
 
-void core_guest_progress(void)
-{
-	faults_in_a_row[this_vcpu_index()] = 0;
-}
-
 bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc)
 {
 	const struct vcpu_config *vc = core_this_vcpu();
@@ -148,7 +143,7 @@ bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc)
 	unsigned v = this_vcpu_index();
 	unsigned n = fault_count[v]++;
 
-	if (++faults_in_a_row[v] == FAULT_LOOP) {
+	if (++core_faults_in_a_row[v] == FAULT_LOOP) {
 		log_warn("tessera: vm %s vcpu %u: %u faults in a row, last %s at %#llx (pc %#llx)\n",
 			 vm->name, vc->index, FAULT_LOOP, what, (unsigned long long)addr,
 			 (unsigned long long)pc);

@@ -18,6 +18,7 @@
 static struct vuart {
 	struct vuart_pl011 pl011;
 	struct vuart_ns16550 ns16550;
+	bool line;                      /* its interrupt line as last driven */
 } vuarts[TESSERA_NR_VMS];
 static spinlock_t vuart_locks[TESSERA_NR_VMS];
 
@@ -42,14 +43,18 @@ static bool vuart_irq(unsigned vm, const struct emu_device *d)
 	return vuart_pl011_irq(&vuarts[vm].pl011);
 }
 
-/* After an access or input under the console's lock: drop the lock and
- * drive the console's interrupt line as the model now says. */
+/* After an access or input under the console's lock: drive the console's
+ * interrupt line as the model now says, if that changed (most accesses,
+ * a status poll above all, change nothing), and drop the lock. Driven
+ * under the lock, so that two pCPUs cannot leave it in the older level. */
 static void vuart_done(unsigned vm, const struct emu_device *d)
 {
 	bool line = vuart_irq(vm, d);
-	arch_spin_unlock(&vuart_locks[vm]);
-	if (d->irq)
+	if (d->irq && line != vuarts[vm].line) {
+		vuarts[vm].line = line;
 		arch_irq_level(vm, d->irq, line);
+	}
+	arch_spin_unlock(&vuart_locks[vm]);
 }
 
 static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
@@ -199,7 +204,6 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value)
 void vuart_reset(unsigned vm)
 {
 	arch_spin_lock(&vuart_locks[vm]);
-	vuarts[vm].pl011 = (struct vuart_pl011){ 0 };
-	vuarts[vm].ns16550 = (struct vuart_ns16550){ 0 };
+	vuarts[vm] = (struct vuart){ 0 };
 	arch_spin_unlock(&vuart_locks[vm]);
 }

@@ -29,27 +29,18 @@ static unsigned vcpu_id(const struct vcpu_config *v)
 	return (unsigned)(v - tessera_vcpus);
 }
 
-const struct vcpu_config *core_this_vcpu(void)
-{
-#if TESSERA_SCHEDULED
-	unsigned p = arch_pcpu_id();
-	int v = sched_shared(p) ? sched_current(p) : tessera_pcpus[p].vcpu;
-#else
-	int16_t v = tessera_pcpus[arch_pcpu_id()].vcpu;
-#endif
-	ASSERT(v >= 0 && v < TESSERA_NR_VCPUS);     /* an unused pCPU never runs a guest */
-	return &tessera_vcpus[v];
-}
-
-const struct vm_config *core_this_vm(void)
-{
-	return &tessera_vms[core_this_vcpu()->vm];
-}
+const struct vcpu_config *core_pcpu_vcpu[TESSERA_NR_PCPUS];
 
 void power_init(void)
 {
-	/* Before any other CPU runs: every vCPU off but each partition's first,
-	 * which is to start at the partition's entry with its device tree. */
+	/* Before any other CPU runs: each pCPU's vCPU (a shared one's is set
+	 * by its schedule, src/schedule.c); every vCPU off but each
+	 * partition's first, which is to start at the partition's entry with
+	 * its device tree. */
+	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++) {
+		int v = tessera_pcpus[p].vcpu;
+		core_pcpu_vcpu[p] = v >= 0 && !sched_shared(p) ? &tessera_vcpus[v] : 0;
+	}
 	for (unsigned v = 0; v < TESSERA_NR_VCPUS; v++) {
 		const struct vm_config *vm = &tessera_vms[tessera_vcpus[v].vm];
 		if (tessera_vcpus[v].index == 0) {

@@ -46,9 +46,10 @@ bool core_pcpu_shared(unsigned pcpu)
 	return tessera_schedules[pcpu].nr_slots != 0;
 }
 
-int sched_current(unsigned pcpu)
+static void set_current(struct sched_pcpu *sp, unsigned pcpu, int vcpu)
 {
-	return pcpus[pcpu].current;
+	sp->current = vcpu;
+	core_pcpu_vcpu[pcpu] = vcpu >= 0 ? &tessera_vcpus[vcpu] : 0;
 }
 
 static void arm(const struct sched_pcpu *sp)
@@ -93,7 +94,7 @@ _Noreturn void sched_run(unsigned pcpu, bool run_limit)
 	sp->frame_start = (now / sp->frame + 1) * sp->frame - sp->frame;  /* the frame before the first */
 	sp->slot = s->nr_slots - 1u;
 	sp->slot_end = sp->frame_start + sp->frame;
-	sp->current = -1;
+	set_current(sp, pcpu, -1);
 	if (run_limit && TESSERA_RUN_TIME_MS)
 		sp->run_end = now + us_to_ticks((uint64_t)TESSERA_RUN_TIME_MS * 1000);
 	log_info("tessera: pcpu %u shared by %u vCPUs, major frame %u us in %u slots\n", pcpu,
@@ -150,7 +151,7 @@ void core_window_boundary(bool from_guest)
 		return;                 /* the same vCPU's next window: it runs on */
 	if (from_guest && sp->current >= 0)
 		arch_vcpu_save((unsigned)sp->current);
-	sp->current = next;
+	set_current(sp, arch_pcpu_id(), next);
 	arch_restart_on_empty_stack(enter_slot);
 }
 

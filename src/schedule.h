@@ -16,10 +16,6 @@ static inline bool sched_shared(unsigned pcpu)
 #endif
 }
 
-/* The vCPU that owns shared pCPU pcpu now (index into tessera_vcpus[]),
- * or -1 (an idle slot). */
-int sched_current(unsigned pcpu);
-
 /* After boot, on a shared pCPU: run its schedule for ever. run_limit: this
  * pCPU keeps the run-time limit (TESSERA_RUN_TIME_MS), if there is one. */
 _Noreturn void sched_run(unsigned pcpu, bool run_limit);

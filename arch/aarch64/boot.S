@@ -34,7 +34,7 @@ _start:
 	b	1b
 2:	bl	el2_mmu_on
 
-	/* Clear .bss (stacks included) once, with caches on. */
+	/* Clear .bss (the stacks are not in it) once, with caches on. */
 	adrp	x1, __bss_start
 	add	x1, x1, :lo12:__bss_start
 	adrp	x2, __bss_end

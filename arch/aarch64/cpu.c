@@ -12,14 +12,10 @@
 #define PSCI_SYSTEM_RESET   0x84000009u
 
 /* One stack per physical CPU; boot.S points sp at the top of its own. */
-uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((aligned(16)));
+uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE]
+	__attribute__((section(".bss.stacks"), aligned(16)));     /* not cleared: tessera.ld.j2 */
 
 void secondary_entry(void);
-
-unsigned arch_pcpu_id(void)
-{
-	return (unsigned)read_sysreg(tpidr_el2);
-}
 
 bool arch_pcpu_start(unsigned pcpu)
 {

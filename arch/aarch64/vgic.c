@@ -120,9 +120,8 @@ static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
 static void sync_lrs(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
 {
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
-	for (unsigned n = 0; n < nr_lrs; n++) {
-		if (!(c->lr_used & (1u << n)))
-			continue;
+	for (uint32_t used = c->lr_used; used; used &= used - 1) {
+		unsigned n = (unsigned)__builtin_ctz(used);
 		unsigned intid = c->lr_intid[n];
 		struct virq *v = virq_of(vm, vcpu, intid);     /* loaded ones exist */
 		if (!v || sync_lr(vm, n, intid, v))
@@ -136,9 +135,8 @@ static void sync_lrs(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
 
 static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v, unsigned state)
 {
-	for (unsigned n = 0; n < nr_lrs; n++) {
-		if (c->lr_used & (1u << n))
-			continue;
+	unsigned n = (unsigned)__builtin_ctz(~c->lr_used);     /* the lowest free one */
+	if (n < nr_lrs) {
 		unsigned source = 0;
 		if (intid < 16 && (state & LR_STATE_PENDING)) {   /* GICv2 SGIs name their source */
 			uint8_t *src = &c->sgi_sources[intid];
@@ -169,8 +167,9 @@ static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v, unsigne
  * guest's EOI of that one bring us back to load this one. */
 static void pend_behind(struct vgic_vcpu *c, unsigned intid, struct virq *v)
 {
-	for (unsigned n = 0; n < nr_lrs; n++) {
-		if (!(c->lr_used & (1u << n)) || c->lr_intid[n] != intid)
+	for (uint32_t used = c->lr_used; used; used &= used - 1) {
+		unsigned n = (unsigned)__builtin_ctz(used);
+		if (c->lr_intid[n] != intid)
 			continue;
 		bool other_source = intid < 16 && IS_GICV2;
 		if ((gich_lr_state(n) & LR_STATE_PENDING) && !other_source) {
@@ -264,9 +263,9 @@ unsigned vgic_lr_view(unsigned vcpu, unsigned intid, const struct virq *v)
 	const struct vgic_vcpu *c = &vgic_vcpus[vcpu];
 	if (tessera_vcpus[vcpu].pcpu == arch_pcpu_id() &&
 	    (!TESSERA_SCHEDULED || core_this_vcpu() == &tessera_vcpus[vcpu]))   /* not switched out */
-		for (unsigned n = 0; n < nr_lrs; n++)
-			if ((c->lr_used & (1u << n)) && c->lr_intid[n] == intid)
-				state = gich_lr_state(n);
+		for (uint32_t used = c->lr_used; used; used &= used - 1)
+			if (c->lr_intid[__builtin_ctz(used)] == intid)
+				state = gich_lr_state((unsigned)__builtin_ctz(used));
 	return (state & ~(unsigned)v->lr_clear) | v->lr_set;
 }
 

@@ -15,7 +15,9 @@
 #define GICR_TYPER_LAST (1ull << 4)
 #define IROUTER_IRM     (1ull << 31)
 
-/* bits_access kicks a partition's vCPUs through a 64-bit mask. */
+/* bits_access kicks a partition's vCPUs through a 64-bit mask, and reads a
+ * register's 32 INTIDs from one array: GICD_TYPER counts them by 32. */
+_Static_assert(NR_INTIDS % 32 == 0, "INTIDs in whole registers");
 _Static_assert(TESSERA_NR_PCPUS <= 64, "a partition has at most 64 vCPUs");
 
 
@@ -186,6 +188,19 @@ static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg
 {
 	uint32_t out = 0;
 	uint64_t kick = 0;                      /* by vCPU index in the partition */
+
+	if (!write && (reg == ISENABLER || reg == ICENABLER)) {
+		/* The common poll: 32 flags of one array (the register's INTIDs
+		 * are all private or all SPIs), not 32 lookups. */
+		const struct virq *v = virq_of(vm, vcpu, first);
+		if (v) {
+#pragma GCC unroll 32
+			for (unsigned b = 0; b < 32; b++)
+				out |= (uint32_t)v[b].enabled << b;
+		}
+		*value = out;
+		return;
+	}
 	for (unsigned b = 0; b < 32; b++) {
 		unsigned intid = first + b;
 		struct virq *v = virq_of(vm, vcpu, intid);

@@ -32,7 +32,7 @@ _start:
 	addi	s1, s1, 1
 	j	1b
 2:	call	hs_mmu_on
-	/* Clear .bss (stacks included) once. */
+	/* Clear .bss (the stacks are not in it) once. */
 	la	t0, __bss_start
 	la	t1, __bss_end
 3:	bgeu	t0, t1, 4f

@@ -22,7 +22,8 @@
 #define FAR_AHEAD       (1ull << 61)
 
 /* One stack per physical CPU; boot.S points sp below the PCPU_AREA at its top. */
-uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((aligned(16)));
+uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE]
+	__attribute__((section(".bss.stacks"), aligned(16)));     /* not cleared: tessera.ld.j2 */
 
 void secondary_entry(void);
 
@@ -32,13 +33,6 @@ bool have_sstc;
 static volatile uint32_t requests[TESSERA_NR_PCPUS];
 static uint64_t hyp_deadline[TESSERA_NR_PCPUS];
 static uint64_t guest_deadline[TESSERA_NR_PCPUS];       /* without Sstc only */
-
-unsigned arch_pcpu_id(void)
-{
-	unsigned long tp;
-	__asm__ volatile("mv %0, tp" : "=r"(tp));
-	return (unsigned)tp;
-}
 
 bool arch_pcpu_start(unsigned pcpu)
 {

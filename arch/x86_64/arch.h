@@ -27,7 +27,6 @@ void x86_interrupt(struct irq_frame *f);
 
 /* --- cpu.c --- */
 /* One stack per physical CPU; boot.S points rsp at its top. */
-extern uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE];
 /* This pCPU's pending kick (set by the kick interrupt), taken and cleared. */
 bool take_kick(void);
 /* Wait about us microseconds (the TSC, calibrated at boot). */

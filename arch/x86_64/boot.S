@@ -89,7 +89,7 @@ long_mode:
 2:	mov	%ecx, %r12d
 	test	%edi, %edi
 	jz	3f
-	/* Clear .bss (stacks included) once, on the boot CPU. */
+	/* Clear .bss (the stacks are not in it) once, on the boot CPU. */
 	lea	__bss_start(%rip), %rdi
 	lea	__bss_end(%rip), %rcx
 	sub	%rdi, %rcx

@@ -39,7 +39,8 @@
 
 /* One stack per physical CPU; boot.S points rsp at its top. The pCPU
  * index follows from rsp, which no guest can change. */
-uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE] __attribute__((aligned(16)));
+uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE]
+	__attribute__((section(".bss.stacks"), aligned(16)));     /* not cleared: tessera.ld.j2 */
 
 /* 256 gates of 16 bytes; filled once by the boot CPU. */
 static uint64_t idt[256][2] __attribute__((aligned(16)));
@@ -52,13 +53,6 @@ static volatile uint32_t kicked[TESSERA_NR_PCPUS];
 static uint64_t tsc_per_ms;
 static uint64_t hyp_deadline[TESSERA_NR_PCPUS];
 static uint64_t guest_deadline[TESSERA_NR_PCPUS];
-
-unsigned arch_pcpu_id(void)
-{
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-
-	return (unsigned)((sp - (uintptr_t)tessera_stacks) / CONFIG_STACK_SIZE);
-}
 
 /* --- the local APIC: IPIs and the timer --- */
 

@@ -12,8 +12,18 @@
 
 /* --- CPUs ------------------------------------------------------------- */
 
-/* Index of the physical CPU running this code (into tessera_pcpus[]). */
+/* Index of the physical CPU running this code (into tessera_pcpus[]).
+ * Every trap asks for it, so each arch defines it inline in its pcpu.h;
+ * the host unit tests' fake arch, as a function. */
+#if defined(CONFIG_ARCH_AARCH64)
+#include <aarch64/pcpu.h>
+#elif defined(CONFIG_ARCH_RISCV64)
+#include <riscv64/pcpu.h>
+#elif defined(CONFIG_ARCH_X86_64)
+#include <x86_64/pcpu.h>
+#else
 unsigned arch_pcpu_id(void);
+#endif
 
 /* Ask the firmware to power on physical CPU pcpu; it enters the core at
  * core_cpu_main(pcpu). Returns false if the firmware refused. */

@@ -7,15 +7,29 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "arch.h"
 #include "tables.h"
 
 /* Boot: the boot CPU and every started CPU end up here, with a stack. */
 _Noreturn void core_boot_main(unsigned pcpu);
 _Noreturn void core_cpu_main(unsigned pcpu);
 
+/* The vCPU each physical CPU runs now (NULL: none, or an idle window of a
+ * shared pCPU). Every trap asks for it, hence a pointer per pCPU kept up
+ * to date (src/power.c, src/schedule.c) rather than worked out of the
+ * tables each time. */
+extern const struct vcpu_config *core_pcpu_vcpu[TESSERA_NR_PCPUS];
+
 /* The partition and vCPU running on this physical CPU. */
-const struct vcpu_config *core_this_vcpu(void);
-const struct vm_config *core_this_vm(void);
+static inline const struct vcpu_config *core_this_vcpu(void)
+{
+	return core_pcpu_vcpu[arch_pcpu_id()];
+}
+
+static inline const struct vm_config *core_this_vm(void)
+{
+	return &tessera_vms[core_this_vcpu()->vm];
+}
 
 /* vCPU power management (PSCI on aarch64, SBI HSM on riscv64). */
 enum power_result {
@@ -73,8 +87,14 @@ int core_console_getc(void);
 bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc);
 
 /* The guest did something legitimate that trapped (a hypercall, an emulated
- * access, an interrupt): it is not stuck in an exception loop. */
-void core_guest_progress(void);
+ * access, an interrupt): it is not stuck in an exception loop. Inline, as
+ * nearly every trap says so: it clears the vCPU's count of faults in a row
+ * (src/health.c). */
+extern unsigned core_faults_in_a_row[TESSERA_NR_VCPUS];
+static inline void core_guest_progress(void)
+{
+	core_faults_in_a_row[core_this_vcpu() - tessera_vcpus] = 0;
+}
 
 /* The hypervisor timer (arch_timer_start) expired on this pCPU: during boot
  * the start deadline of the other CPUs, then the system config's

@@ -8,6 +8,11 @@
 
 int check_failures;
 
+/* The boot CPU's power_init (src/power.c), where a suite links it: each
+ * test starts after it, as every guest does (it says which vCPU each pCPU
+ * runs). */
+__attribute__((weak)) void power_init(void);
+
 int run_suites(const struct test *const suites[], unsigned n)
 {
 	unsigned passed = 0, failed = 0;
@@ -16,6 +21,8 @@ int run_suites(const struct test *const suites[], unsigned n)
 			fflush(NULL);
 			pid_t pid = fork();
 			if (pid == 0) {
+				if (power_init)
+					power_init();
 				t->fn();
 				fflush(NULL);
 				_exit(check_failures ? 1 : 0);

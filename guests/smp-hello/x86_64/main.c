@@ -143,6 +143,45 @@ static void x2apic_and_tsc_deadline(unsigned int n)
 	check("x2apic ipi to vcpu 1", irq_wait(&ipis[1], 2, 0));
 }
 
+#define MSR_FS_BASE		0xc0000100
+#define UART_LSR		5
+#define LSR_THRE_TEMT		0x60	/* an idle transmitter */
+
+/*
+ * String port I/O on the console's ports (emulated under Tessera: each
+ * INS/OUTS decoded by the hypervisor): REP OUTSB of a line forwards, of
+ * one stored backwards with the direction flag set, of one through an FS
+ * override with 32-bit addressing (ESI, FS's base from its MSR); REP INSB
+ * of the line status register, which must read as an idle transmitter.
+ */
+static void string_port_io(uint16_t port)
+{
+	static const char fwd[] = "smp-hello: rep outsb ok\r\n";
+	static const char back[] = "\n\rko sdrawkcab bstuo per :olleh-pms";
+	static const char fs_line[] = "smp-hello: rep outsb with fs and addr32 ok\r\n";
+	uint8_t lsr[4] = { 0 };
+	const void *src = fwd;
+	void *dst = lsr;
+	uint64_t n = sizeof(fwd) - 1;
+
+	console_lock();
+	__asm__ volatile("rep outsb" : "+S"(src), "+c"(n) : "d"(port) : "memory");
+	src = back + sizeof(back) - 2;
+	n = sizeof(back) - 1;
+	__asm__ volatile("std; rep outsb; cld" : "+S"(src), "+c"(n) : "d"(port) : "memory");
+	wrmsr(MSR_FS_BASE, (uint64_t)(uintptr_t)fs_line - 0x100);
+	uint32_t esi = 0x100, ecx = sizeof(fs_line) - 1;
+	__asm__ volatile("addr32 rep outsb %%fs:(%%esi), (%%dx)" : "+S"(esi), "+c"(ecx) : "d"(port) : "memory");
+	wrmsr(MSR_FS_BASE, 0);
+	console_unlock();
+	n = sizeof(lsr);
+	__asm__ volatile("rep insb" : "+D"(dst), "+c"(n) : "d"(port + UART_LSR) : "memory");
+	int ok = n == 0 && dst == lsr + sizeof(lsr);
+	for (unsigned i = 0; i < sizeof(lsr); i++)
+		ok &= (lsr[i] & LSR_THRE_TEMT) == LSR_THRE_TEMT;
+	check("rep insb of the line status", ok);
+}
+
 /* Each vCPU: its APIC id as CPUID and its local APIC's ID register say. */
 static void report(unsigned long vcpu, uint32_t apic_id)
 {
@@ -174,9 +213,10 @@ void boot_main(uint32_t multiboot_info)
 		failures++;
 	}
 	report(0, cpuid_apic_id());
+	uart_port = (uint16_t)mb_arg(multiboot_info, "console", UART_DEFAULT_BASE);
+	string_port_io(uart_port);
 	start_aps(n, &arrived);
 	interrupts(n);
-	uart_port = (uint16_t)mb_arg(multiboot_info, "console", 0x3f8);
 	if (mb_arg(multiboot_info, "echo", 0))
 		echo();
 	x2apic_and_tsc_deadline(n);

@@ -11,6 +11,12 @@
 #include "../../../src/power.h"
 #include "../../../src/schedule.h"
 
+/* The vCPU pCPU p runs now, as an index into tessera_vcpus[], or -1. */
+static int running_on(unsigned p)
+{
+	return core_pcpu_vcpu[p] ? (int)(core_pcpu_vcpu[p] - tessera_vcpus) : -1;
+}
+
 static void start(void) { sched_run(1, false); }
 static void boundary_from_guest(void) { if (sched_timer_expired()) core_window_boundary(true); }
 static void boundary_idle(void) { if (sched_timer_expired()) core_window_boundary(false); }
@@ -38,7 +44,7 @@ static enum leave at(uint64_t t, bool from_guest)
 TEST(frame_starts_at_a_multiple_of_the_frame)
 {
 	run_from(12345);
-	CHECK_EQ(sched_current(1), -1);
+	CHECK_EQ(running_on(1), -1);
 }
 
 TEST(windows_in_turn_and_the_frame_wraps)
@@ -46,16 +52,16 @@ TEST(windows_in_turn_and_the_frame_wraps)
 	run_from(12345);
 	/* 20000: a.1's window; a.1 is off (only vCPU 0 starts): it waits. */
 	CHECK_EQ(at(20000, false), WOULD_WAIT);
-	CHECK_EQ(sched_current(1), 1);
+	CHECK_EQ(running_on(1), 1);
 	CHECK_EQ(fake_timer_at, 24000);
 	/* 24000: b.0's window: b's first vCPU starts at its entry. */
 	CHECK_EQ(at(24000, false), ENTERED_GUEST);
-	CHECK_EQ(sched_current(1), 2);
+	CHECK_EQ(running_on(1), 2);
 	CHECK_EQ(fake_timer_at, 26000);
 	/* 26000: idle; b.0 was in the guest: saved. */
 	CHECK_EQ(at(26000, true), WOULD_WAIT);
 	CHECK_EQ(fake_saved, 2);
-	CHECK_EQ(sched_current(1), -1);
+	CHECK_EQ(running_on(1), -1);
 	CHECK_EQ(fake_timer_at, 27000);
 	/* 27000: b.0 again: resumed where it was, not started afresh. */
 	CHECK_EQ(at(27000, false), RESUMED_GUEST);
@@ -65,7 +71,7 @@ TEST(windows_in_turn_and_the_frame_wraps)
 	fake_saved = -1;
 	CHECK_EQ(at(30000, true), WOULD_WAIT);
 	CHECK_EQ(fake_saved, 2);
-	CHECK_EQ(sched_current(1), 1);
+	CHECK_EQ(running_on(1), 1);
 	CHECK_EQ(fake_timer_at, 34000);
 }
 
@@ -74,7 +80,7 @@ TEST(early_timer_rearms_and_switches_nothing)
 	run_from(0);
 	CHECK_EQ(at(10000, false), WOULD_WAIT);         /* a.1's window, a.1 off */
 	CHECK_EQ(at(13000, true), STILL_HERE);          /* before 14000: nothing due */
-	CHECK_EQ(sched_current(1), 1);
+	CHECK_EQ(running_on(1), 1);
 	CHECK_EQ(fake_timer_at, 14000);
 }
 
@@ -88,13 +94,13 @@ TEST(cpu_on_outside_its_window_waits_for_it)
 	CHECK_EQ(on_pcpu(0, cpu_on_a1), STILL_HERE);
 	CHECK_EQ(fake_kicks[1], 1);
 	CHECK_EQ(on_pcpu(1, kicked), STILL_HERE);
-	CHECK_EQ(sched_current(1), 2);
+	CHECK_EQ(running_on(1), 2);
 	CHECK_EQ(at(16000, true), WOULD_WAIT);          /* idle slot */
 	CHECK_EQ(at(17000, false), RESUMED_GUEST);      /* b.0 */
 	/* 20000: a.1's window: it starts now, at the entry CPU_ON gave. */
 	fake_entered.entry = 0;
 	CHECK_EQ(at(20000, true), ENTERED_GUEST);
-	CHECK_EQ(sched_current(1), 1);
+	CHECK_EQ(running_on(1), 1);
 	CHECK_EQ(fake_entered.entry, 0x40081000);
 	CHECK_EQ(fake_entered.arg, 7);
 }
@@ -109,7 +115,7 @@ TEST(a_waiting_vcpu_keeps_its_window)
 	CHECK_EQ(at(14000, false), ENTERED_GUEST);      /* b.0 */
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ(on_pcpu(1, kicked), STILL_HERE);
-	CHECK_EQ(sched_current(1), 2);
+	CHECK_EQ(running_on(1), 2);
 	CHECK_EQ(fake_saved, -1);
 }
 
@@ -119,7 +125,7 @@ TEST(held_up_for_frames_skips_to_the_right_slot)
 	CHECK_EQ(at(10000, false), WOULD_WAIT);
 	/* 5 frames and a bit later (a debugger): slot 3 of frame 15. */
 	CHECK_EQ(at(157500, false), ENTERED_GUEST);
-	CHECK_EQ(sched_current(1), 2);
+	CHECK_EQ(running_on(1), 2);
 	CHECK_EQ(fake_timer_at, 160000);
 }
 

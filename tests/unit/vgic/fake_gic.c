@@ -58,9 +58,14 @@ void arch_kick(unsigned pcpu) { fake_kicks[pcpu]++; }
 void arch_spin_lock(spinlock_t *lock) { lock->locked = 1; }
 void arch_spin_unlock(spinlock_t *lock) { lock->locked = 0; }
 
-const struct vcpu_config *core_this_vcpu(void)
+/* Each pCPU runs its vCPU of the tables (src/power.c is not linked here). */
+const struct vcpu_config *core_pcpu_vcpu[TESSERA_NR_PCPUS];
+
+__attribute__((constructor)) static void fake_pcpu_vcpus(void)
 {
-	return &tessera_vcpus[tessera_pcpus[fake_pcpu].vcpu];
+	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
+		if (tessera_pcpus[p].vcpu >= 0)
+			core_pcpu_vcpu[p] = &tessera_vcpus[tessera_pcpus[p].vcpu];
 }
 
 bool fake_hw_taken(unsigned pcpu, unsigned intid)
