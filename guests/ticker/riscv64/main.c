@@ -19,9 +19,10 @@
  *                     with marks of its own in sscratch, scounteren and
  *                     f31 read back at the end: "ticker: its state kept
  *                     across <n> windows (sscratch, scounteren, f31)"
- *   frame_us=, at_us=, until_us=  beating on a shared hart: each beat must
- *                     come inside its windows (at_us to until_us of each
- *                     frame), and the same marks must hold at each beat:
+ *   frame_us=         beating on a shared hart: the same marks must hold
+ *                     at each beat ("ticker: beats <n>, state kept"); with
+ *                     at_us= and until_us= each beat must also come inside
+ *                     its windows (at_us to until_us of each frame):
  *                     "ticker: beats <n> inside its windows, state kept"
  * Output as ../main.c's, "ticker: counter 0x<time> at start" with the time
  * CSR's value, and with fault=panic or warm-reset "ticker: sscratch as
@@ -337,7 +338,8 @@ void boot_main(uintptr_t dtb, unsigned long hartid)
 	const struct window_counter c = our_counter();
 	const struct marks m = marks_wanted();
 	unsigned long outside = 0, lost = 0;
-	if (cfg.until_us)
+	bool shared = cfg.frame_us != 0;	/* on a shared hart: marks kept across windows */
+	if (shared)
 		marks_set(&m);
 
 	uint64_t start = read_time(), last = start, max_gap = 0;
@@ -367,12 +369,14 @@ void boot_main(uintptr_t dtb, unsigned long hartid)
 			uart_printf("ticker: error: beat %lu at %lu us into its frame, outside its window\n", done,
 				    (unsigned long)(at % (cfg.frame_us * freq / 1000000) * 1000000 / freq));
 		}
-		if (cfg.until_us && !marks_kept(&m))
+		if (shared && !marks_kept(&m))
 			lost++;
 	}
 	timer_stop();
 	if (cfg.until_us && !outside && !lost)
 		uart_printf("ticker: beats %lu inside its windows, state kept\n", done);
+	else if (shared && !lost)
+		uart_printf("ticker: beats %lu, state kept\n", done);
 	uart_printf("ticker: done beats=%lu max_gap_ms=%lu\n", done, (unsigned long)ticks_to_ms(max_gap));
 	sbi_power_off("ticker: error: ");
 }
