@@ -44,7 +44,9 @@
 
 /* f0-f31, fcsr (fp.S) */
 struct fp_regs {
+	// cppcheck-suppress unusedStructMember ; written and read by fp.S
 	uint64_t f[32];
+	// cppcheck-suppress unusedStructMember ; written and read by fp.S
 	uint64_t fcsr;
 };
 void fp_save(struct fp_regs *fp);
@@ -54,7 +56,7 @@ void fp_load(const struct fp_regs *fp);
 #define GUEST_CSRS(X) X(vsstatus) X(vsie) X(vstvec) X(vsscratch) X(vsepc) X(vscause) X(vstval) \
 	X(vsatp) X(scounteren) X(senvcfg)
 #define CSR_INDEX(r) CSR_##r,
-enum { GUEST_CSRS(CSR_INDEX) NR_GUEST_CSRS };
+enum guest_csr { GUEST_CSRS(CSR_INDEX) NR_GUEST_CSRS };
 
 struct vcpu_context {
 	struct frame frame;             /* x1-x31, sepc */
@@ -110,7 +112,7 @@ void arch_vcpu_save(unsigned vcpu)
 	struct vcpu_context *c = &contexts[vcpu];
 	uint64_t sstatus = csr_read(sstatus);
 
-	c->frame = *(const struct frame *)(const void *)(stack_top() - FRAME_SIZE);
+	c->frame = *(const struct frame *)(const void *)(stack_top() - sizeof(struct frame));
 	GUEST_CSRS(CSR_SAVE)
 	c->hstatus = csr_read(hstatus);
 	c->spp = sstatus & SSTATUS_SPP;
