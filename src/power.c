@@ -3,6 +3,7 @@
  * Each vCPU is pinned to one pCPU: "turning a vCPU on" means telling its
  * pCPU, which waits in arch_wait(), to enter the guest.
  */
+#include <stddef.h>
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "power.h"
@@ -39,7 +40,7 @@ void power_init(void)
 	 * its device tree. */
 	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++) {
 		int v = tessera_pcpus[p].vcpu;
-		core_pcpu_vcpu[p] = v >= 0 && !sched_shared(p) ? &tessera_vcpus[v] : 0;
+		core_pcpu_vcpu[p] = v >= 0 && !sched_shared(p) ? &tessera_vcpus[v] : NULL;
 	}
 	for (unsigned v = 0; v < TESSERA_NR_VCPUS; v++) {
 		const struct vm_config *vm = &tessera_vms[tessera_vcpus[v].vm];

@@ -16,6 +16,7 @@
  * Built only where some pCPU is shared (TESSERA_SCHEDULED): a config that
  * pins every vCPU to its own pCPU has none of this on its path.
  */
+#include <stddef.h>
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "power.h"
@@ -49,7 +50,7 @@ bool core_pcpu_shared(unsigned pcpu)
 static void set_current(struct sched_pcpu *sp, unsigned pcpu, int vcpu)
 {
 	sp->current = vcpu;
-	core_pcpu_vcpu[pcpu] = vcpu >= 0 ? &tessera_vcpus[vcpu] : 0;
+	core_pcpu_vcpu[pcpu] = vcpu >= 0 ? &tessera_vcpus[vcpu] : NULL;
 }
 
 static void arm(const struct sched_pcpu *sp)

@@ -93,7 +93,8 @@ bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc);
 extern unsigned core_faults_in_a_row[TESSERA_NR_VCPUS];
 static inline void core_guest_progress(void)
 {
-	core_faults_in_a_row[core_this_vcpu() - tessera_vcpus] = 0;
+	const struct vcpu_config *vc = core_this_vcpu();
+	core_faults_in_a_row[tessera_vms[vc->vm].first_vcpu + vc->index] = 0;
 }
 
 /* The hypervisor timer (arch_timer_start) expired on this pCPU: during boot
