@@ -431,14 +431,20 @@ void vlapic_ack(const struct vcpu_config *self, unsigned vector)
 	l->isr[vector / 32] |= 1u << (vector % 32);
 }
 
+/* A plain load first: on almost every exit there is nothing, and the
+ * locked exchange costs more than the look. */
 bool vlapic_take_init(const struct vcpu_config *self)
 {
-	return __atomic_exchange_n(&of(self)->init_pending, false, __ATOMIC_ACQ_REL);
+	bool *p = &of(self)->init_pending;
+
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE) && __atomic_exchange_n(p, false, __ATOMIC_ACQ_REL);
 }
 
 bool vlapic_take_nmi(const struct vcpu_config *self)
 {
-	return __atomic_exchange_n(&of(self)->nmi_pending, false, __ATOMIC_ACQ_REL);
+	bool *p = &of(self)->nmi_pending;
+
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE) && __atomic_exchange_n(p, false, __ATOMIC_ACQ_REL);
 }
 
 bool vlapic_wakes(const struct vcpu_config *self, bool if_set)
