@@ -25,18 +25,17 @@
 #define DR6_BS          (1ull << 14)    /* the #DB came from a single step */
 
 /* Each runs on every exit: one look-up of the local APIC, its fields read
- * here, the locked exchanges only when something is pending. */
+ * here. */
 void events_before_vmrun(struct svm_vcpu *s)
 {
 	struct vmcb *v = &s->vmcb;
 	struct vlapic *l = vlapic_of(s->vc);
 
-	if (__atomic_load_n(&l->init_pending, __ATOMIC_ACQUIRE) &&
-	    __atomic_exchange_n(&l->init_pending, false, __ATOMIC_ACQ_REL))
+	if (vlapic_take(&l->init_pending))
 		core_vcpu_off();        /* wait-for-SIPI; STARTUP turns it on again */
 	VMCB64(v, VMCB_VINTR) = (VMCB64(v, VMCB_VINTR) & ~V_TPR_MASK) | ((l->tpr >> 4) & V_TPR_MASK);
 	if (!__atomic_load_n(&l->nmi_pending, __ATOMIC_ACQUIRE) || l->nmi_blocked ||
-	    (VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) || !__atomic_exchange_n(&l->nmi_pending, false, __ATOMIC_ACQ_REL))
+	    (VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) || !vlapic_take(&l->nmi_pending))
 		return;
 	VMCB64(v, VMCB_EVENTINJ) = X86_NMI | EVENT_TYPE_NMI | EVENT_VALID;
 	l->nmi_blocked = true;

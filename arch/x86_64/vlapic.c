@@ -136,7 +136,7 @@ enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config
 	case APIC_DELIVERY_INIT:
 		/* INIT level de-assert does nothing. An INIT arms the next
 		 * STARTUP; a vCPU running meanwhile is reset to wait for it, as
-		 * the processor is (its pCPU leaves the guest: vlapic_take_init). */
+		 * the processor is (its pCPU leaves the guest: vevent.c). */
 		if (!(icr_lo & APIC_ICR_LEVEL_ASSERT) && (icr_lo & APIC_ICR_TRIGGER_LEVEL))
 			return POWER_OK;
 		__atomic_store_n(&target->wait_for_sipi, true, __ATOMIC_RELEASE);
@@ -429,22 +429,6 @@ void vlapic_ack(const struct vcpu_config *self, unsigned vector)
 
 	__atomic_fetch_and(&l->irr[vector / 32], ~(1u << (vector % 32)), __ATOMIC_ACQ_REL);
 	l->isr[vector / 32] |= 1u << (vector % 32);
-}
-
-/* A plain load first: on almost every exit there is nothing, and the
- * locked exchange costs more than the look. */
-bool vlapic_take_init(const struct vcpu_config *self)
-{
-	bool *p = &of(self)->init_pending;
-
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE) && __atomic_exchange_n(p, false, __ATOMIC_ACQ_REL);
-}
-
-bool vlapic_take_nmi(const struct vcpu_config *self)
-{
-	bool *p = &of(self)->nmi_pending;
-
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE) && __atomic_exchange_n(p, false, __ATOMIC_ACQ_REL);
 }
 
 bool vlapic_wakes(const struct vcpu_config *self, bool if_set)
