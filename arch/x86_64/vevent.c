@@ -24,24 +24,32 @@
 #define RFLAGS_TF       (1ull << 8)
 #define DR6_BS          (1ull << 14)    /* the #DB came from a single step */
 
+/* Each runs on every exit: one look-up of the local APIC, its fields read
+ * here. */
 void events_before_vmrun(struct svm_vcpu *s)
 {
 	struct vmcb *v = &s->vmcb;
 	struct vlapic *l = vlapic_of(s->vc);
 
-	if (vlapic_take_init(s->vc))
+	if (vlapic_take(&l->init_pending))
 		core_vcpu_off();        /* wait-for-SIPI; STARTUP turns it on again */
-	VMCB64(v, VMCB_VINTR) = (VMCB64(v, VMCB_VINTR) & ~V_TPR_MASK) | vlapic_cr8(s->vc);
-	if (l->nmi_blocked || (VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) || !vlapic_take_nmi(s->vc))
+	VMCB64(v, VMCB_VINTR) = (VMCB64(v, VMCB_VINTR) & ~V_TPR_MASK) | ((l->tpr >> 4) & V_TPR_MASK);
+	if (!__atomic_load_n(&l->nmi_pending, __ATOMIC_ACQUIRE) || l->nmi_blocked ||
+	    (VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) || !vlapic_take(&l->nmi_pending))
 		return;
 	VMCB64(v, VMCB_EVENTINJ) = X86_NMI | EVENT_TYPE_NMI | EVENT_VALID;
 	l->nmi_blocked = true;
 	VMCB32(v, VMCB_INTERCEPT_MISC1) |= INTERCEPT_IRET;
 }
 
+/* A MOV to CR8 sets TPR = CR8 << 4; an unchanged CR8 keeps TPR[3:0]. */
 void events_after_vmexit(struct svm_vcpu *s)
 {
-	vlapic_set_cr8(s->vc, (uint32_t)(VMCB64(&s->vmcb, VMCB_VINTR) & V_TPR_MASK));
+	struct vlapic *l = vlapic_of(s->vc);
+	uint32_t cr8 = (uint32_t)(VMCB64(&s->vmcb, VMCB_VINTR) & V_TPR_MASK);
+
+	if (((l->tpr >> 4) & 0xfu) != cr8)
+		l->tpr = cr8 << 4;
 }
 
 /* The intercept comes before the IRET executes: step over it. */

@@ -136,7 +136,7 @@ enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config
 	case APIC_DELIVERY_INIT:
 		/* INIT level de-assert does nothing. An INIT arms the next
 		 * STARTUP; a vCPU running meanwhile is reset to wait for it, as
-		 * the processor is (its pCPU leaves the guest: vlapic_take_init). */
+		 * the processor is (its pCPU leaves the guest: vevent.c). */
 		if (!(icr_lo & APIC_ICR_LEVEL_ASSERT) && (icr_lo & APIC_ICR_TRIGGER_LEVEL))
 			return POWER_OK;
 		__atomic_store_n(&target->wait_for_sipi, true, __ATOMIC_RELEASE);
@@ -429,16 +429,6 @@ void vlapic_ack(const struct vcpu_config *self, unsigned vector)
 
 	__atomic_fetch_and(&l->irr[vector / 32], ~(1u << (vector % 32)), __ATOMIC_ACQ_REL);
 	l->isr[vector / 32] |= 1u << (vector % 32);
-}
-
-bool vlapic_take_init(const struct vcpu_config *self)
-{
-	return __atomic_exchange_n(&of(self)->init_pending, false, __ATOMIC_ACQ_REL);
-}
-
-bool vlapic_take_nmi(const struct vcpu_config *self)
-{
-	return __atomic_exchange_n(&of(self)->nmi_pending, false, __ATOMIC_ACQ_REL);
 }
 
 bool vlapic_wakes(const struct vcpu_config *self, bool if_set)

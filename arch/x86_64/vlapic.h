@@ -123,10 +123,14 @@ void vlapic_vm_reset(unsigned vm);
  * its processor priority), or -1; vlapic_ack: it is being delivered. */
 int vlapic_pending(const struct vcpu_config *self);
 void vlapic_ack(const struct vcpu_config *self, unsigned vector);
-/* What else its pCPU must act on: an INIT that arrived while it ran (taken:
- * the vCPU goes to wait-for-SIPI), an NMI to inject (taken). */
-bool vlapic_take_init(const struct vcpu_config *self);
-bool vlapic_take_nmi(const struct vcpu_config *self);
+/* What else its pCPU must act on (vevent.c), taken: an INIT that arrived
+ * while it ran (&l->init_pending: the vCPU goes to wait-for-SIPI), an NMI
+ * to inject (&l->nmi_pending). A plain load first: on almost every exit
+ * there is nothing, and the locked exchange costs more than the look. */
+static inline bool vlapic_take(bool *flag)
+{
+	return __atomic_load_n(flag, __ATOMIC_ACQUIRE) && __atomic_exchange_n(flag, false, __ATOMIC_ACQ_REL);
+}
 /* Anything that ends its HLT: an NMI or INIT always, an interrupt if
  * RFLAGS.IF (if_set) lets it in. */
 bool vlapic_wakes(const struct vcpu_config *self, bool if_set);

@@ -41,3 +41,13 @@ void lapic_ipi(unsigned from, uint32_t dest, uint32_t icr_lo)
 	lapic_wr(from, APIC_ICR_HI, dest << 24);
 	lapic_wr(from, APIC_ICR_LO, icr_lo);
 }
+
+bool took_nmi(unsigned v)
+{
+	return vlapic_take(&vlapic_of(&tessera_vcpus[v])->nmi_pending);
+}
+
+bool took_init(unsigned v)
+{
+	return vlapic_take(&vlapic_of(&tessera_vcpus[v])->init_pending);
+}

@@ -18,5 +18,8 @@ extern struct fake_x86 {
  * (ICR high, then low). */
 void lapic_wr(unsigned v, unsigned off, uint32_t x);
 void lapic_ipi(unsigned from, uint32_t dest, uint32_t icr_lo);
+/* vCPU v's pCPU takes its pending NMI or INIT (vevent.c would): was there one? */
+bool took_nmi(unsigned v);
+bool took_init(unsigned v);
 
 #endif

@@ -66,10 +66,10 @@ TEST(nmi_ipi_is_pending_until_taken_and_wakes_a_halt)
 	vlapic_of(a1)->nmi_blocked = true;      /* in its NMI handler: the next waits */
 	CHECK(!vlapic_wakes(a1, false));
 	vlapic_of(a1)->nmi_blocked = false;
-	CHECK(vlapic_take_nmi(a1));
-	CHECK(!vlapic_take_nmi(a1));            /* one NMI, taken once */
-	CHECK(!vlapic_take_nmi(&tessera_vcpus[0]));
-	CHECK(!vlapic_take_nmi(&tessera_vcpus[2]));
+	CHECK(took_nmi(1));
+	CHECK(!took_nmi(1));            /* one NMI, taken once */
+	CHECK(!took_nmi(0));
+	CHECK(!took_nmi(2));
 }
 
 TEST(lowest_priority_reaches_one_vcpu_of_lowest_tpr)
@@ -153,8 +153,8 @@ TEST(shorthands_stay_in_the_partition)
 	lapic_ipi(2, 0x0, APIC_SHORTHAND_ALL << APIC_ICR_SHORTHAND_SHIFT | 0x63);
 	CHECK(!has(0, 0x63) && !has(1, 0x63) && has(2, 0x63));
 	lapic_ipi(2, 0x0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_NMI);
-	CHECK(!vlapic_take_nmi(&tessera_vcpus[0]) && !vlapic_take_nmi(&tessera_vcpus[1]));
-	CHECK(!vlapic_take_nmi(&tessera_vcpus[2]));
+	CHECK(!took_nmi(0) && !took_nmi(1));
+	CHECK(!took_nmi(2));
 }
 
 TEST(init_resets_a_running_vcpu_to_wait_for_sipi)
@@ -167,7 +167,7 @@ TEST(init_resets_a_running_vcpu_to_wait_for_sipi)
 	lapic_ipi(0, 0x1, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
 	CHECK_EQ(fake_kicks[1], 1);             /* out of its guest */
 	CHECK(vlapic_wakes(a1, false));         /* out of HLT too */
-	CHECK(vlapic_take_init(a1));            /* its pCPU takes it ... */
+	CHECK(took_init(1));            /* its pCPU takes it ... */
 	CHECK_EQ(on_pcpu(1, vcpu_off), WOULD_WAIT);     /* ... and parks it (vevent.c) */
 	fake_pcpu = 0;
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
@@ -180,7 +180,7 @@ TEST(init_resets_a_running_vcpu_to_wait_for_sipi)
 	/* INIT level de-assert: nothing */
 	fake_pcpu = 0;
 	lapic_ipi(0, 0x1, APIC_DELIVERY_INIT | APIC_ICR_TRIGGER_LEVEL);
-	CHECK(!vlapic_take_init(a1));
+	CHECK(!took_init(1));
 }
 
 TEST(cr8_is_tpr_bits_7_to_4)

@@ -156,8 +156,8 @@ TEST(edge_pin_and_delivery_modes)
 	/* NMI */
 	entry(0, 4, 0x01ull << 56 | APIC_DELIVERY_NMI);
 	vioapic_edge(0, 4);
-	CHECK(vlapic_take_nmi(&tessera_vcpus[1]));
-	CHECK(!vlapic_take_nmi(&tessera_vcpus[0]));
+	CHECK(took_nmi(1));
+	CHECK(!took_nmi(0));
 	/* lowest priority over the broadcast: one of them */
 	entry(0, 4, 0xffull << 56 | APIC_DELIVERY_LOWEST | 0x44);
 	vioapic_edge(0, 4);
