@@ -52,11 +52,6 @@ _Noreturn void system_end(bool reset)
 	arch_system_off(why != NULL);
 }
 
-static unsigned this_vcpu_index(void)
-{
-	return (unsigned)(core_this_vcpu() - tessera_vcpus);
-}
-
 /* Put the images back as they were at boot and forget the partition's
  * device state; its vCPUs are out of the guest. */
 static void restore(unsigned vm)
@@ -140,7 +135,7 @@ bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc)
 {
 	const struct vcpu_config *vc = core_this_vcpu();
 	const struct vm_config *vm = &tessera_vms[vc->vm];
-	unsigned v = this_vcpu_index();
+	unsigned v = core_this_vcpu_index();
 	unsigned n = fault_count[v]++;
 
 	if (++core_faults_in_a_row[v] == FAULT_LOOP) {

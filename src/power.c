@@ -3,7 +3,6 @@
  * Each vCPU is pinned to one pCPU: "turning a vCPU on" means telling its
  * pCPU, which waits in arch_wait(), to enter the guest.
  */
-#include <stddef.h>
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "power.h"
@@ -30,7 +29,7 @@ static unsigned vcpu_id(const struct vcpu_config *v)
 	return (unsigned)(v - tessera_vcpus);
 }
 
-const struct vcpu_config *core_pcpu_vcpu[TESSERA_NR_PCPUS];
+int16_t core_pcpu_vcpu[TESSERA_NR_PCPUS];
 
 void power_init(void)
 {
@@ -39,8 +38,9 @@ void power_init(void)
 	 * partition's first, which is to start at the partition's entry with
 	 * its device tree. */
 	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++) {
-		int v = tessera_pcpus[p].vcpu;
-		core_pcpu_vcpu[p] = v >= 0 && !sched_shared(p) ? &tessera_vcpus[v] : NULL;
+		core_pcpu_vcpu[p] = tessera_pcpus[p].vcpu;
+		if (sched_shared(p))
+			core_pcpu_vcpu[p] = -1;
 	}
 	for (unsigned v = 0; v < TESSERA_NR_VCPUS; v++) {
 		const struct vm_config *vm = &tessera_vms[tessera_vcpus[v].vm];

@@ -16,7 +16,6 @@
  * Built only where some pCPU is shared (TESSERA_SCHEDULED): a config that
  * pins every vCPU to its own pCPU has none of this on its path.
  */
-#include <stddef.h>
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "power.h"
@@ -50,7 +49,7 @@ bool core_pcpu_shared(unsigned pcpu)
 static void set_current(struct sched_pcpu *sp, unsigned pcpu, int vcpu)
 {
 	sp->current = vcpu;
-	core_pcpu_vcpu[pcpu] = vcpu >= 0 ? &tessera_vcpus[vcpu] : NULL;
+	core_pcpu_vcpu[pcpu] = (int16_t)vcpu;
 }
 
 static void arm(const struct sched_pcpu *sp)

@@ -244,12 +244,12 @@ static __attribute__((noinline)) void flush(const struct vcpu_config *vc, struct
 
 void vgic_flush(void)
 {
-	const struct vcpu_config *vc = core_this_vcpu();
-	struct vgic_vcpu *c = &vgic_vcpus[vcpu_index(vc)];
+	unsigned v = core_this_vcpu_index();
+	struct vgic_vcpu *c = &vgic_vcpus[v];
 
 	/* The common case, a trap with no interrupt news: nothing to do. */
 	if (c->lr_used || __atomic_load_n(&c->dirty, __ATOMIC_SEQ_CST))
-		flush(vc, c);
+		flush(&tessera_vcpus[v], c);
 }
 
 /* The list-register state of an interrupt as the registers show it: live

@@ -14,16 +14,22 @@
 _Noreturn void core_boot_main(unsigned pcpu);
 _Noreturn void core_cpu_main(unsigned pcpu);
 
-/* The vCPU each physical CPU runs now (NULL: none, or an idle window of a
- * shared pCPU). Every trap asks for it, hence a pointer per pCPU kept up
- * to date (src/power.c, src/schedule.c) rather than worked out of the
- * tables each time. */
-extern const struct vcpu_config *core_pcpu_vcpu[TESSERA_NR_PCPUS];
+/* The vCPU each physical CPU runs now, an index into tessera_vcpus[] (-1:
+ * none, or an idle window of a shared pCPU). Every trap asks for it, hence
+ * kept up to date per pCPU (src/power.c, src/schedule.c) rather than
+ * worked out of the tables each time. */
+extern int16_t core_pcpu_vcpu[TESSERA_NR_PCPUS];
 
-/* The partition and vCPU running on this physical CPU. */
+/* The vCPU running on this physical CPU (one runs: this is a trap from
+ * it, or its start), its index into tessera_vcpus[], and its partition. */
+static inline unsigned core_this_vcpu_index(void)
+{
+	return (unsigned)core_pcpu_vcpu[arch_pcpu_id()];
+}
+
 static inline const struct vcpu_config *core_this_vcpu(void)
 {
-	return core_pcpu_vcpu[arch_pcpu_id()];
+	return &tessera_vcpus[core_this_vcpu_index()];
 }
 
 static inline const struct vm_config *core_this_vm(void)
@@ -93,8 +99,7 @@ bool core_guest_fault(const char *what, uint64_t addr, uint64_t pc);
 extern unsigned core_faults_in_a_row[TESSERA_NR_VCPUS];
 static inline void core_guest_progress(void)
 {
-	const struct vcpu_config *vc = core_this_vcpu();
-	core_faults_in_a_row[tessera_vms[vc->vm].first_vcpu + vc->index] = 0;
+	core_faults_in_a_row[core_this_vcpu_index()] = 0;
 }
 
 /* The hypervisor timer (arch_timer_start) expired on this pCPU: during boot

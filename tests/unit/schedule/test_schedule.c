@@ -14,7 +14,7 @@
 /* The vCPU pCPU p runs now, as an index into tessera_vcpus[], or -1. */
 static int running_on(unsigned p)
 {
-	return core_pcpu_vcpu[p] ? (int)(core_pcpu_vcpu[p] - tessera_vcpus) : -1;
+	return core_pcpu_vcpu[p];
 }
 
 static void start(void) { sched_run(1, false); }

@@ -59,13 +59,12 @@ void arch_spin_lock(spinlock_t *lock) { lock->locked = 1; }
 void arch_spin_unlock(spinlock_t *lock) { lock->locked = 0; }
 
 /* Each pCPU runs its vCPU of the tables (src/power.c is not linked here). */
-const struct vcpu_config *core_pcpu_vcpu[TESSERA_NR_PCPUS];
+int16_t core_pcpu_vcpu[TESSERA_NR_PCPUS];
 
 __attribute__((constructor)) static void fake_pcpu_vcpus(void)
 {
 	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++)
-		if (tessera_pcpus[p].vcpu >= 0)
-			core_pcpu_vcpu[p] = &tessera_vcpus[tessera_pcpus[p].vcpu];
+		core_pcpu_vcpu[p] = tessera_pcpus[p].vcpu;
 }
 
 bool fake_hw_taken(unsigned pcpu, unsigned intid)
