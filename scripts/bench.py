@@ -351,6 +351,7 @@ TRAP_KINDS = [
     ("core_kicked", "IRQ: kick SGI (virtual SGI delivery)"),
 ]
 RISCV_TRAP_KINDS = [
+    ("arch_vcpu_save", "IRQ: window boundary (vCPU switch)"),
     ("sbi_guest_call", "ECALL from VS (SBI)"),
     ("vuart_ns16550_access", "MMIO: virtual 16550"),
     ("syscon_access", "MMIO: power switch (syscon)"),
@@ -539,22 +540,23 @@ WINDOWS = re.compile(r"\[probe\] ticker: window starts after the table's time: e
                      r"latest (\d+) ns over (\d+) windows")
 
 
-def shared_cpu(icount, runs, no_build):
-    """configs/bench-shared.toml: one pCPU shared by the window probe and a
-    masked spinner. With one CPU running under -icount shift=0, 1 ns of
-    virtual time is one instruction: how late the probe's windows start
-    after the table's time (earliest, latest: their spread is the jitter),
-    per run; and, from one run with every EL2 instruction logged, the
-    hypervisor's instructions per window boundary (the switch)."""
-    cmd = config_command("bench-shared", icount, no_build)
+def shared_cpu(icount, runs, no_build, config="bench-shared", arch="aarch64"):
+    """configs/bench-shared.toml (riscv64: riscv-bench-shared.toml): one pCPU
+    shared by the window probe and a masked spinner. With one CPU running
+    under -icount shift=0, 1 ns of virtual time is one instruction: how late
+    the probe's windows start after the table's time (earliest, latest:
+    their spread is the jitter), per run; and, from one run with every
+    hypervisor instruction logged, its instructions per window boundary (the
+    switch)."""
+    cmd = config_command(config, icount, no_build)
     values = []
     for _ in range(max(runs, 1)):
         text = boot(cmd)[0]
         m = WINDOWS.search(text)
         if not m or "error" in text:
-            sys.exit("bench: the bench-shared run printed no window figures:\n" + text[-2000:])
+            sys.exit(f"bench: the {config} run printed no window figures:\n" + text[-2000:])
         values.append({"earliest": int(m.group(1)), "latest": int(m.group(2)), "windows": int(m.group(3))})
-    prof = profile(cmd, ROOT / "build" / "bench-shared" / "tessera.elf")
+    prof = profile(cmd, ROOT / "build" / config / "tessera.elf", arch)
     switch = prof.get("IRQ: window boundary (vCPU switch)")
     return {"window_start": values[0], "runs": values, "identical": all(v == values[0] for v in values),
             "switch": switch, "command": " ".join(cmd)}
@@ -616,6 +618,15 @@ def arch_bench(args, spec):
         print(f"determinism: {len(diffs)} values differ across runs:")
         for d in diffs:
             print(f"  {d['system']} {d['figure']} {d['key']}: {d['values']}")
+    shared = shared_cpu(args.icount, args.runs, args.no_build, "riscv-bench-shared", "riscv64")
+    ws, sw = shared["window_start"], shared["switch"]
+    print(f"time partitioning (configs/riscv-bench-shared.toml: hart 0 shared by the window probe and a "
+          f"masked spinner, {ws['windows']} windows): window start after the table's time {fmt(ws['earliest'])} "
+          f"to {fmt(ws['latest'])} instructions (jitter {fmt(ws['latest'] - ws['earliest'])}; the time CSR "
+          f"counts 100 ns); runs {'identical' if shared['identical'] else 'DIFFER: ' + str(shared['runs'])}; "
+          f"vCPU switch at a window boundary: " +
+          (f"{fmt(sw['insns_per_trap'])} HS instructions per boundary ({sw['traps']} boundaries profiled)"
+           if sw else "not seen in the profile"))
     prof = None
     if args.profile:
         elf = spec.build / spec.elf
@@ -635,6 +646,7 @@ def arch_bench(args, spec):
                     for name, label, kind in spec.figures},
         "bare_notes": spec.notes,
         "determinism": {"runs": len(runs), "identical": not diffs, "differences": diffs},
+        "shared_cpu": shared,
         "profile": prof,
         "runs": [{s: {"figures": r[s]["figures"], "wall_s": r[s]["wall_s"]} for s in ("bare", "tessera")}
                  for r in runs],
