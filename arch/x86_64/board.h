@@ -20,8 +20,10 @@
  * at their architectural address. */
 enum x86_emu_kind {
 	EMU_VLAPIC = EMU_ARCH_FIRST,
+	EMU_VIOAPIC,            /* its I/O APIC (arch/x86_64/vioapic.c) */
 };
 #define X86_LAPIC_GPA           0xfee00000u
+#define X86_IOAPIC_GPA          0xfec00000u
 
 /* I/O permission maps (AMD APM 15.10.1): 12 KiB, a bit per port (set:
  * intercepted). A partition owning ports has its own, generated; the others
@@ -34,6 +36,8 @@ extern const uint8_t *const tessera_x86_iopm[TESSERA_NR_VMS];
 
 struct board_config {
 	uint16_t uart_port;             /* the hypervisor's console, a 16550 */
+	uint16_t uart_irq;              /* ... its interrupt: a pin of the I/O APIC */
+	uint64_t ioapic_base;           /* the board's I/O APIC */
 	uint64_t lapic_timer_hz;        /* the local APIC timer's input clock */
 };
 

@@ -3,6 +3,7 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "arch.h"
+#include "vioapic.h"
 #include "vlapic.h"
 #include "x86.h"
 
@@ -22,10 +23,12 @@
 #define UART_THR                0u
 #define UART_RBR                0u
 #define UART_IER                1u
+#define UART_MCR                4u
 #define UART_LSR                5u
 #define UART_LSR_DR             (1u << 0)
 #define UART_LSR_THRE           (1u << 5)
 #define UART_IER_ERBFI          (1u << 0)
+#define UART_MCR_DTR_RTS_OUT2   0x0bu   /* OUT2 gates the UART's line to the interrupt controller */
 
 /* The local APIC timer counts its input clock divided by 16 (TDCR 0x3). */
 #define TIMER_DIVIDE_16         0x3u
@@ -242,6 +245,8 @@ void x86_interrupt(struct irq_frame *f)
 	case VECTOR_SPURIOUS:
 		return;         /* no EOI for a spurious interrupt */
 	default:
+		if (ioapic_interrupt((unsigned)f->vector))
+			return;
 		{
 			uint64_t cr2;
 			__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
@@ -279,10 +284,9 @@ void arch_console_putc(char c)
 	outb((uint16_t)(port + UART_THR), (uint8_t)c);
 }
 
-/* The receive side, for the core's console input (src/console.c). No
- * interrupt of the UART reaches the hypervisor yet on x86_64 (that comes
- * with the I/O APIC), so nothing calls core_console_rx and the partition's
- * console gets no input. */
+/* The receive side, for the core's console input (src/console.c): its
+ * receive interrupt comes through the board's I/O APIC (ioapic.c), which
+ * calls core_console_rx. */
 int arch_console_getc(void)
 {
 	uint16_t port = tessera_board.uart_port;
@@ -294,6 +298,7 @@ int arch_console_getc(void)
 
 void arch_console_rx_irq(bool on)
 {
+	outb((uint16_t)(tessera_board.uart_port + UART_MCR), UART_MCR_DTR_RTS_OUT2);
 	outb((uint16_t)(tessera_board.uart_port + UART_IER), on ? UART_IER_ERBFI : 0u);
 }
 
@@ -314,6 +319,9 @@ void arch_init_boot_cpu(void)
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
 	calibrate_tsc();
+	vioapic_init();
+	ioapic_init();
+	arch_console_rx_irq(true);
 	/* SeaBIOS leaves its "Booting from ROM.." line unfinished: start ours on a line of their own. */
 	arch_console_putc('\r');
 	arch_console_putc('\n');

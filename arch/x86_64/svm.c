@@ -10,6 +10,7 @@
 #include <tessera/core.h>
 #include "arch.h"
 #include "svm.h"
+#include "vevent.h"
 #include "vlapic.h"
 #include "vmcb.h"
 #include "x86.h"
@@ -77,7 +78,8 @@ static void set_segment(struct vmcb *v, unsigned seg, uint16_t sel, uint16_t att
 /* The guest-visible state out of reset, then: vCPU 0 as QEMU's multiboot
  * loader leaves a kernel (32-bit protected mode, flat segments, paging off,
  * EAX = 0x2BADB002, EBX = the multiboot information at arg); any other
- * vCPU as a STARTUP IPI leaves an AP (real mode, CS = entry >> 4, IP = 0). */
+ * vCPU, or vCPU 0 after an INIT, as a STARTUP IPI leaves an AP (real mode,
+ * CS = entry >> 4, IP = 0). */
 static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const struct vcpu_config *vc,
 			uint64_t entry, uint64_t arg)
 {
@@ -102,7 +104,7 @@ static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const st
 	VMCB64(v, VMCB_NP_ENABLE) = 1;
 	VMCB64(v, VMCB_N_CR3) = vm->s2_root;
 
-	if (vc->index == 0) {
+	if (vc->index == 0 && !vlapic_sipi_started(vc)) {
 		set_segment(v, VMCB_CS, 0x10, ATTR_CODE32, 0xffffffffu, 0);
 		set_segment(v, VMCB_DS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
 		set_segment(v, VMCB_ES, 0x18, ATTR_DATA32, 0xffffffffu, 0);
@@ -189,8 +191,10 @@ _Noreturn void vcpu_loop(void)
 	uint64_t pa = (uint64_t)(uintptr_t)&s->vmcb;
 
 	for (;;) {
+		events_before_vmrun(s);
 		inject_interrupt(s);
 		svm_run(pa, &s->regs);
+		events_after_vmexit(s);
 		VMCB8(&s->vmcb, VMCB_TLB_CONTROL) = 0;
 		svm_exit(s);
 		if (take_kick())

@@ -9,6 +9,7 @@
 #include "arch.h"
 #include "svm.h"
 #include "insn.h"
+#include "vevent.h"
 #include "vlapic.h"
 #include "x86.h"
 
@@ -263,13 +264,13 @@ static void cr4_write(struct svm_vcpu *s)
 }
 
 /* HLT: the pCPU waits until its vCPU has an interrupt it takes (an IPI,
- * its timer; with RFLAGS.IF clear none wakes it, as on hardware) or a kick
- * (a power change, core_kicked). */
+ * its timer; with RFLAGS.IF clear none wakes it, as on hardware), an NMI
+ * or INIT, or a kick (a power change, core_kicked). */
 static void do_hlt(struct svm_vcpu *s)
 {
 	core_guest_progress();
 	skip_insn(s, 1);
-	while (!(VMCB64(&s->vmcb, VMCB_RFLAGS) & RFLAGS_IF) || vlapic_pending(s->vc) < 0) {
+	while (!vlapic_wakes(s->vc, (VMCB64(&s->vmcb, VMCB_RFLAGS) & RFLAGS_IF) != 0)) {
 		if (take_kick())
 			core_kicked();
 		else
@@ -320,6 +321,12 @@ void svm_exit(struct svm_vcpu *s)
 		break;
 	case VMEXIT_NPF:
 		npf_exit(s);
+		break;
+	case VMEXIT_IRET:
+		iret_exit(s);
+		break;
+	case VMEXIT_DB:
+		db_exit(s);
 		break;
 	case VMEXIT_CR4_WRITE:
 		cr4_write(s);

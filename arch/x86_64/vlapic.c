@@ -23,7 +23,7 @@ static struct vlapic *of(const struct vcpu_config *vc)
 
 void vlapic_reset(struct vlapic *l, uint32_t apic_id)
 {
-	*l = (struct vlapic){ 0 };
+	*l = (struct vlapic){ 0 };     /* INIT, NMI, blocking: none pending */
 	l->id = apic_id << 24;
 	l->svr = 0xff;
 	l->dfr = 0xffffffffu;
@@ -57,31 +57,66 @@ static void set_irr(struct vlapic *l, unsigned vector)
 	__atomic_fetch_or(&l->irr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
 }
 
-/* Does a destination of the ICR name the vCPU with APIC id `id`? Physical:
- * its id or the broadcast (0xff; x2APIC 0xffffffff); logical: xAPIC's flat
- * model, a bit of its LDR; x2APIC's clusters of 16, id >> 4 in the upper
- * half and a bit for id & 15 in the lower. */
-static bool names(uint32_t icr_lo, uint32_t dest, bool x2apic, const struct vlapic *target, uint32_t id,
-		  bool self)
+/* Does destination `dest` name the vCPU with APIC id `id`, local APIC
+ * target (Intel SDM vol. 3, 10.6.2)? Physical: its id, or the broadcast
+ * (0xff; x2APIC 0xffffffff). Logical, xAPIC: by the target's LDR and DFR,
+ * the flat model (a bit of LDR[31:24]) or the cluster model (LDR[31:28]
+ * the cluster, equal to dest[7:4]; a bit of LDR[27:24] in dest[3:0]);
+ * 0xff names all. Logical, x2APIC: clusters of 16, id >> 4 in dest[31:16]
+ * and a bit for id & 15 in dest[15:0]. The sender's mode says which
+ * format dest is in. */
+static bool names(uint32_t icr_lo, uint32_t dest, bool x2apic, const struct vlapic *target, uint32_t id)
 {
-	switch ((icr_lo >> APIC_ICR_SHORTHAND_SHIFT) & 3u) {
+	if (x2apic) {
+		if (dest == 0xffffffffu)
+			return true;
+		if (icr_lo & APIC_ICR_LOGICAL)
+			return dest >> 16 == id >> 4 && (dest & (1u << (id & 15u))) != 0;
+		return dest == id;
+	}
+	if (dest == 0xffu)
+		return true;
+	if (!(icr_lo & APIC_ICR_LOGICAL))
+		return dest == id;
+	uint32_t ldr = target->ldr >> 24;
+	if ((target->dfr & APIC_DFR_FLAT) == APIC_DFR_FLAT)
+		return (dest & ldr) != 0;
+	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xfu) != 0;
+}
+
+/* Does the ICR's destination shorthand (or, without one, its
+ * destination) reach vc, whose local APIC is target? */
+static bool reaches(uint32_t icr_lo, uint32_t dest, bool x2apic, const struct vlapic *target,
+		    const struct vcpu_config *vc, const struct vcpu_config *self)
+{
+	switch (self ? (icr_lo >> APIC_ICR_SHORTHAND_SHIFT) & 3u : 0u) {
 	case APIC_SHORTHAND_SELF:
-		return self;
+		return vc == self;
 	case APIC_SHORTHAND_ALL:
 		return true;
 	case APIC_SHORTHAND_ALL_BUT_SELF:
-		return !self;
+		return vc != self;
 	default:
-		break;
+		return names(icr_lo, dest, x2apic, target, (uint32_t)vc->virt_id);
 	}
-	if (x2apic) {       /* the sender's mode says how to read the destination */
-		if (icr_lo & APIC_ICR_LOGICAL)
-			return dest >> 16 == id >> 4 && (dest & (1u << (id & 15u))) != 0;
-		return dest == 0xffffffffu || dest == id;
-	}
-	if (icr_lo & APIC_ICR_LOGICAL)
-		return (dest & (target->ldr >> 24)) != 0;
-	return dest == 0xffu || dest == id;
+}
+
+/* A FIXED or LOWEST interrupt lands in the IRR; a level-triggered one
+ * marks the TMR too, so that its EOI reaches the I/O APIC. */
+static enum power_result deliver_vector(struct vlapic *target, const struct vcpu_config *vc, uint32_t icr_lo)
+{
+	unsigned vector = icr_lo & 0xffu;
+
+	if (vector < 16)
+		return POWER_DENIED;    /* illegal vector: the SDM's send-illegal-vector error */
+	if (icr_lo & APIC_ICR_TRIGGER_LEVEL)
+		__atomic_fetch_or(&target->tmr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&target->tmr[vector / 32], ~(1u << (vector % 32)), __ATOMIC_RELEASE);
+	set_irr(target, vector);
+	if (vc->pcpu != arch_pcpu_id())
+		arch_kick(vc->pcpu);    /* out of its guest or its HLT: it injects it */
+	return POWER_OK;
 }
 
 enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config *vc, uint32_t icr_lo)
@@ -90,43 +125,64 @@ enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config
 
 	switch (icr_lo & APIC_ICR_DELIVERY_MASK) {
 	case APIC_DELIVERY_FIXED:
-		if (vector < 16)
-			return POWER_DENIED;    /* illegal vector: the SDM's send-illegal-vector error */
-		set_irr(target, vector);
+	case APIC_DELIVERY_LOWEST:
+		return deliver_vector(target, vc, icr_lo);
+	case APIC_DELIVERY_NMI:
+		/* The vector is ignored; its pCPU injects it (vevent.c). */
+		__atomic_store_n(&target->nmi_pending, true, __ATOMIC_RELEASE);
 		if (vc->pcpu != arch_pcpu_id())
-			arch_kick(vc->pcpu);    /* out of its guest or its HLT: it injects it */
+			arch_kick(vc->pcpu);
 		return POWER_OK;
 	case APIC_DELIVERY_INIT:
-		/* An INIT arms it (a running vCPU is not reset: it just waits
-		 * for no STARTUP); INIT level de-assert does nothing. */
-		if ((icr_lo & APIC_ICR_LEVEL_ASSERT) || !(icr_lo & APIC_ICR_TRIGGER_LEVEL))
-			__atomic_store_n(&target->wait_for_sipi, true, __ATOMIC_RELEASE);
+		/* INIT level de-assert does nothing. An INIT arms the next
+		 * STARTUP; a vCPU running meanwhile is reset to wait for it, as
+		 * the processor is (its pCPU leaves the guest: vlapic_take_init). */
+		if (!(icr_lo & APIC_ICR_LEVEL_ASSERT) && (icr_lo & APIC_ICR_TRIGGER_LEVEL))
+			return POWER_OK;
+		__atomic_store_n(&target->wait_for_sipi, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&target->init_pending, true, __ATOMIC_RELEASE);
+		if (vc->pcpu != arch_pcpu_id())
+			arch_kick(vc->pcpu);
 		return POWER_OK;
 	case APIC_DELIVERY_STARTUP:
 		/* Once per INIT: a later one is ignored, as on hardware. */
 		if (!__atomic_exchange_n(&target->wait_for_sipi, false, __ATOMIC_ACQ_REL))
 			return POWER_ALREADY_ON;
+		__atomic_store_n(&target->sipi_start, true, __ATOMIC_RELEASE);
 		return core_vcpu_on(vc->virt_id, (uint64_t)vector << 12, 0);
 	default:
-		return POWER_DENIED;    /* lowest priority, SMI, NMI: not delivered */
+		return POWER_DENIED;    /* SMI, ExtINT and the reserved modes: not delivered */
 	}
 }
 
-static void icr_write(const struct vcpu_config *self, struct vlapic *l)
+void vlapic_message(unsigned vm, const struct vcpu_config *self, uint32_t icr_lo, uint32_t dest, bool x2apic)
 {
-	const struct vm_config *vm = &tessera_vms[self->vm];
-	uint32_t dest = l->x2apic ? l->icr_hi : l->icr_hi >> 24;
+	const struct vm_config *c = &tessera_vms[vm];
+	bool lowest = (icr_lo & APIC_ICR_DELIVERY_MASK) == APIC_DELIVERY_LOWEST;
+	int chosen = -1;
 
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		unsigned v = vm->first_vcpu + i;
+	for (unsigned i = 0; i < c->nr_vcpus; i++) {
+		unsigned v = c->first_vcpu + i;
 		const struct vcpu_config *vc = &tessera_vcpus[v];
-		if (names(l->icr_lo, dest, l->x2apic, &vlapics[v], (uint32_t)vc->virt_id, vc == self)) {
-			enum power_result r = vlapic_deliver(&vlapics[v], vc, l->icr_lo);
-			if (r != POWER_OK && r != POWER_ALREADY_ON)
-				log_debug("tessera: vm %s: IPI %#x to apic %#llx not delivered (%d)\n", vm->name,
-					  l->icr_lo, (unsigned long long)vc->virt_id, (int)r);
+		if (!reaches(icr_lo, dest, x2apic, &vlapics[v], vc, self))
+			continue;
+		if (lowest) {   /* the named vCPU of lowest priority (TPR); the first of equals */
+			if (chosen < 0 || (vlapics[v].tpr & 0xf0u) < (vlapics[chosen].tpr & 0xf0u))
+				chosen = (int)v;
+			continue;
 		}
+		enum power_result r = vlapic_deliver(&vlapics[v], vc, icr_lo);
+		if (r != POWER_OK && r != POWER_ALREADY_ON)
+			log_debug("tessera: vm %s: IPI %#x to apic %#llx not delivered (%d)\n", c->name, icr_lo,
+				  (unsigned long long)vc->virt_id, (int)r);
 	}
+	if (chosen >= 0)
+		(void)vlapic_deliver(&vlapics[chosen], &tessera_vcpus[chosen], icr_lo);
+}
+
+static void icr_write(const struct vcpu_config *self, const struct vlapic *l)
+{
+	vlapic_message(self->vm, self, l->icr_lo, l->x2apic ? l->icr_hi : l->icr_hi >> 24, l->x2apic);
 }
 
 /* TDCR: bits 0, 1 and 3 give divide by 2, 4, ... 128, or 1 (0b111). */
@@ -172,6 +228,17 @@ void vlapic_timer_expired(const struct vcpu_config *self)
 	guest_timer_set(l->deadline);
 }
 
+/* The end of interrupt `vector`: out of service; a level-triggered one's
+ * source (the I/O APIC pin of its partition) may raise it again. */
+static void eoi(struct vlapic *l, unsigned vector)
+{
+	uint32_t bit = 1u << (vector % 32);
+
+	l->isr[vector / 32] &= ~bit;
+	if (__atomic_fetch_and(&l->tmr[vector / 32], ~bit, __ATOMIC_ACQ_REL) & bit)
+		vioapic_eoi(l->vm, vector);
+}
+
 bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
 	uint32_t *reg = 0, v = (uint32_t)*value;
@@ -193,7 +260,7 @@ bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, ui
 		if (write) {            /* the highest in service is done */
 			int isr = highest(l->isr);
 			if (isr >= 0)
-				l->isr[isr / 32] &= ~(1u << (isr % 32));
+				eoi(l, (unsigned)isr);
 		} else {
 			*value = 0;
 		}
@@ -209,11 +276,13 @@ bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, ui
 			*value = l->isr[(off - APIC_ISR) >> 4];
 		else if (off >= APIC_IRR && off < APIC_IRR + 0x80)
 			*value = __atomic_load_n(&l->irr[(off - APIC_IRR) >> 4], __ATOMIC_ACQUIRE);
+		else if (off >= APIC_TMR && off < APIC_TMR + 0x80)
+			*value = __atomic_load_n(&l->tmr[(off - APIC_TMR) >> 4], __ATOMIC_ACQUIRE);
 		else if (off == APIC_PPR)
 			*value = ppr(l);
 		else if (off == APIC_TIMER_CUR)
 			*value = timer_current(l);
-		else    /* version; TMR (every interrupt here is edge), APR: 0 */
+		else    /* version; APR: 0 */
 			*value = off == APIC_VERSION ? APIC_VERSION_VALUE : 0;
 		return true;
 	}
@@ -350,9 +419,53 @@ void vlapic_ack(const struct vcpu_config *self, unsigned vector)
 	l->isr[vector / 32] |= 1u << (vector % 32);
 }
 
+bool vlapic_take_init(const struct vcpu_config *self)
+{
+	return __atomic_exchange_n(&of(self)->init_pending, false, __ATOMIC_ACQ_REL);
+}
+
+bool vlapic_take_nmi(const struct vcpu_config *self)
+{
+	return __atomic_exchange_n(&of(self)->nmi_pending, false, __ATOMIC_ACQ_REL);
+}
+
+bool vlapic_wakes(const struct vcpu_config *self, bool if_set)
+{
+	const struct vlapic *l = of(self);
+
+	return __atomic_load_n(&l->init_pending, __ATOMIC_ACQUIRE) ||
+	       (__atomic_load_n(&l->nmi_pending, __ATOMIC_ACQUIRE) && !l->nmi_blocked) ||
+	       (if_set && vlapic_pending(self) >= 0);
+}
+
+bool vlapic_sipi_started(const struct vcpu_config *vc)
+{
+	return __atomic_load_n(&of(vc)->sipi_start, __ATOMIC_ACQUIRE);
+}
+
+struct vlapic *vlapic_of(const struct vcpu_config *vc)
+{
+	return of(vc);
+}
+
+/* CR8 is TPR[7:4] (APM vol. 2, 16.6.1); a write of CR8 clears TPR[3:0]. */
+uint32_t vlapic_cr8(const struct vcpu_config *self)
+{
+	return (of(self)->tpr >> 4) & 0xfu;
+}
+
+void vlapic_set_cr8(const struct vcpu_config *self, uint32_t cr8)
+{
+	struct vlapic *l = of(self);
+
+	if (((l->tpr >> 4) & 0xfu) != (cr8 & 0xfu))
+		l->tpr = (cr8 & 0xfu) << 4;
+}
+
 void vlapic_vcpu_start(const struct vcpu_config *vc)
 {
 	vlapic_reset(of(vc), (uint32_t)vc->virt_id);
+	of(vc)->vm = vc->vm;
 	if (vc->pcpu == arch_pcpu_id())
 		guest_timer_set(VLAPIC_NEVER);
 }

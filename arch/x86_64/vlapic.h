@@ -34,9 +34,11 @@
 #define APIC_LVT_PERIODIC       (1u << 17)      /* timer mode 01 */
 #define APIC_LVT_TSC_DEADLINE   (2u << 17)      /* timer mode 10: IA32_TSC_DEADLINE */
 #define APIC_SVR_ENABLE         (1u << 8)
+#define APIC_DFR_FLAT           0xf0000000u     /* DFR model 1111b: flat; 0000b: cluster */
 
 #define APIC_ICR_DELIVERY_MASK  (7u << 8)
 #define APIC_DELIVERY_FIXED     (0u << 8)
+#define APIC_DELIVERY_LOWEST    (1u << 8)       /* lowest priority: one of the destinations */
 #define APIC_DELIVERY_NMI       (4u << 8)
 #define APIC_DELIVERY_INIT      (5u << 8)
 #define APIC_DELIVERY_STARTUP   (6u << 8)
@@ -68,9 +70,20 @@ struct vlapic {
 	uint32_t lvt[VLAPIC_NR_LVT];
 	uint32_t irr[8];        /* set by any pCPU (atomic OR), taken by the owner */
 	uint32_t isr[8];        /* the owner's only */
+	uint32_t tmr[8];        /* level-triggered vectors: their EOI goes to the I/O APIC */
 	uint64_t deadline;      /* the timer's next expiry (x86_now() time), or VLAPIC_NEVER */
 	uint64_t period;        /* periodic mode: its length in the same time */
 	bool wait_for_sipi;     /* an INIT arrived: the next STARTUP starts the vCPU */
+	bool init_pending;      /* ... while it ran: its pCPU puts it in wait-for-SIPI */
+	bool sipi_start;        /* it was (re)started by a STARTUP: in real mode, even vCPU 0 */
+	bool nmi_pending;       /* an NMI IPI or I/O APIC NMI, not injected yet */
+	/* The vCPU's NMI blocking (APM vol. 2, 15.21.4 and 8.4.1): set when
+	 * an NMI is injected, until the handler's IRET has completed (its
+	 * intercept, then one single step: vevent.c). Kept with the APIC
+	 * state because it travels with the vCPU as that does. */
+	bool nmi_blocked;
+	bool iret_stepping;     /* IRET seen, its single step under way */
+	uint16_t vm;            /* its partition (tessera_vms[]) */
 	bool x2apic;            /* IA32_APIC_BASE.EXTD: x2APIC mode */
 };
 
@@ -78,8 +91,14 @@ void vlapic_reset(struct vlapic *l, uint32_t apic_id);
 /* A register access at off (4 bytes, 16-aligned); false if not one. */
 bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, uint64_t *value);
 /* An IPI (icr_lo) reaching target, the local APIC of vc. INIT, STARTUP;
- * FIXED sets the vector in its IRR and kicks its pCPU. */
+ * FIXED and LOWEST set the vector in its IRR (and TMR if level) and kick
+ * its pCPU; NMI marks an NMI pending. */
 enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config *vc, uint32_t icr_lo);
+/* An interrupt message in partition vm (an IPI of sender `self`, or an I/O
+ * APIC's with self NULL: no shorthand) to the destination `dest` (8 bits,
+ * or 32 in x2APIC format): every vCPU of that partition it names gets it;
+ * a lowest-priority one the named vCPU of lowest TPR only. */
+void vlapic_message(unsigned vm, const struct vcpu_config *self, uint32_t icr_lo, uint32_t dest, bool x2apic);
 
 /* The calling vCPU (self) reads or writes its local APIC's register at
  * off; an ICR write sends the IPI. False if off is no register. */
@@ -99,6 +118,20 @@ void vlapic_vm_reset(unsigned vm);
  * its processor priority), or -1; vlapic_ack: it is being delivered. */
 int vlapic_pending(const struct vcpu_config *self);
 void vlapic_ack(const struct vcpu_config *self, unsigned vector);
+/* What else its pCPU must act on: an INIT that arrived while it ran (taken:
+ * the vCPU goes to wait-for-SIPI), an NMI to inject (taken). */
+bool vlapic_take_init(const struct vcpu_config *self);
+bool vlapic_take_nmi(const struct vcpu_config *self);
+/* Anything that ends its HLT: an NMI or INIT always, an interrupt if
+ * RFLAGS.IF (if_set) lets it in. */
+bool vlapic_wakes(const struct vcpu_config *self, bool if_set);
+/* Was vc started by a STARTUP IPI (then in real mode, even vCPU 0)? */
+bool vlapic_sipi_started(const struct vcpu_config *vc);
+/* The vCPU's NMI blocking state (vevent.c). */
+struct vlapic *vlapic_of(const struct vcpu_config *vc);
+/* TPR bits 7:4 as CR8 shows them, and a CR8 the guest wrote (TPR = CR8 << 4). */
+uint32_t vlapic_cr8(const struct vcpu_config *self);
+void vlapic_set_cr8(const struct vcpu_config *self, uint32_t cr8);
 /* The calling vCPU's timer expired (the pCPU's timer interrupt). */
 void vlapic_timer_expired(const struct vcpu_config *self);
 
@@ -110,5 +143,8 @@ uint64_t x86_now(void);
 uint64_t x86_bus_ticks_to_time(uint64_t ticks);
 uint64_t x86_time_to_bus_ticks(uint64_t time);
 void guest_timer_set(uint64_t deadline);
+/* An EOI of a level-triggered vector (its TMR bit set) of partition vm:
+ * the I/O APIC's remote IRR of that vector (vioapic.c). */
+void vioapic_eoi(unsigned vm, unsigned vector);
 
 #endif

@@ -69,6 +69,7 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define INTERCEPT_NMI           (1u << 1)
 #define INTERCEPT_VINTR         (1u << 4)
 #define INTERCEPT_INIT          (1u << 3)
+#define INTERCEPT_IRET          (1u << 20)
 #define INTERCEPT_CPUID         (1u << 18)
 #define INTERCEPT_INVD          (1u << 22)
 #define INTERCEPT_INVLPGA       (1u << 26)
@@ -81,6 +82,7 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define INTERCEPT_VMMCALL       (1u << 1)
 #define INTERCEPT_SVM_INSNS     0x7du   /* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, SKINIT */
 
+#define V_TPR_MASK              0xfull          /* the guest's CR8 while V_INTR_MASKING */
 #define V_IRQ                   (1ull << 8)
 #define V_IGN_TPR               (1ull << 20)
 #define V_INTR_MASKING          (1ull << 24)
@@ -92,16 +94,19 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define EVENT_VALID             (1ull << 31)
 #define EVENT_ERROR_VALID       (1ull << 11)
 #define EVENT_TYPE_INTR         (0ull << 8)
+#define EVENT_TYPE_NMI          (2ull << 8)
 #define EVENT_TYPE_EXCEPTION    (3ull << 8)
 
 /* #VMEXIT codes */
 #define VMEXIT_CR4_WRITE        0x14u
 #define VMEXIT_EXCP_BASE        0x40u
+#define VMEXIT_DB               (VMEXIT_EXCP_BASE + X86_DB)
 #define VMEXIT_INTR             0x60u
 #define VMEXIT_NMI              0x61u
 #define VMEXIT_INIT             0x63u
 #define VMEXIT_VINTR            0x64u
 #define VMEXIT_CPUID            0x72u
+#define VMEXIT_IRET             0x74u
 #define VMEXIT_INVD             0x76u
 #define VMEXIT_HLT              0x78u
 #define VMEXIT_INVLPGA          0x7au
@@ -125,6 +130,8 @@ struct vmcb { uint8_t bytes[4096]; } __attribute__((aligned(4096)));
 #define IOIO_SZ_SHIFT           4       /* SZ8, SZ16, SZ32: bits 4-6 */
 #define IOIO_PORT_SHIFT         16
 
+#define X86_DB                  1u
+#define X86_NMI                 2u
 #define X86_UD                  6u
 #define X86_GP                  13u
 

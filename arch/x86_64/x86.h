@@ -44,6 +44,8 @@
 #define LVT_MASKED              (1u << 16)
 
 /* The hypervisor's own interrupt vectors. */
+/* Pin n of the board's I/O APIC (ioapic.c): IOAPIC_VECTOR_BASE + n. */
+#define IOAPIC_VECTOR_BASE      0x30u
 #define VECTOR_KICK             0xf0u
 #define VECTOR_TIMER            0xf1u
 #define VECTOR_SPURIOUS         0xffu

@@ -344,6 +344,8 @@ def _plic_s_contexts(fdt, dts, plic_off, cpu_offs):
 ISA_IO_SPACE = 1                        # isa bus: reg = <1 port size> is an I/O port range
 X86_EXIT_COMPATIBLE = "qemu,isa-debug-exit"
 X86_PM_COMPATIBLE = "intel,ich9-pm"
+X86_IOAPIC_COMPATIBLE = "intel,ioapic"
+X86_IOAPIC_PINS = 24                    # the 82093AA's redirection entries (arch/x86_64/vioapic.h)
 
 
 def io_ports(fdt, off):
@@ -352,8 +354,10 @@ def io_ports(fdt, off):
 
 
 def _x86_64_parts(fdt, dts, console, uart_off, exit_node):
-    """The local APIC timer's clock, the console 16550's I/O ports, the
-    ACPI PM registers (power-off) and the exit device (isa-debug-exit)."""
+    """The local APIC timer's clock, the console 16550's I/O ports and its
+    interrupt (a pin of the I/O APIC), the I/O APIC, the interrupts of the
+    isa devices, the ACPI PM registers (power-off) and the exit device
+    (isa-debug-exit)."""
     timebase = (fdt.cells(fdt.node("/cpus"), "timebase-frequency") or [0])[0]
     if not timebase:
         raise ConfigError(dts, "/cpus", "needs timebase-frequency: the local APIC timer's input clock")
@@ -364,10 +368,25 @@ def _x86_64_parts(fdt, dts, console, uart_off, exit_node):
     if "ns16550a" not in fdt.strings(uart_off, "compatible") or not ports:
         raise ConfigError(dts, console, "the console must be an ns16550a on the isa bus (reg = <1 port 8>): "
                                         "the hypervisor's x86_64 console driver")
+    ioapic = [fdt.reg(off)[0][0] for off in fdt.subnodes(0)
+              if X86_IOAPIC_COMPATIBLE in fdt.strings(off, "compatible") and fdt.reg(off)]
+    if not ioapic:
+        raise ConfigError(dts, "/", f"needs an I/O APIC node (compatible = \"{X86_IOAPIC_COMPATIBLE}\", its reg): "
+                                    "device interrupts and the console's input come through it")
     pm = exit_port = None
+    isa_irqs = {}
     for off in fdt.subnodes(fdt.fdt.parent_offset(uart_off)):
         if X86_PM_COMPATIBLE in fdt.strings(off, "compatible") and io_ports(fdt, off):
             pm = io_ports(fdt, off)[0][0]
+        for pin in fdt.cells(off, "interrupts") or []:
+            if pin >= X86_IOAPIC_PINS:
+                raise ConfigError(dts, fdt.path(off), f"interrupts = <{pin}> is no pin of the I/O APIC "
+                                                      f"(0-{X86_IOAPIC_PINS - 1})")
+            isa_irqs[pin] = fdt.path(off)
+    uart_irq = (fdt.cells(uart_off, "interrupts") or [None])[0]
+    if uart_irq is None:
+        raise ConfigError(dts, console, "the console needs its interrupt (interrupts = <I/O APIC pin>): "
+                                        "console input arrives through it")
     if exit_node is not None:
         off = fdt.node(exit_node)
         if X86_EXIT_COMPATIBLE not in fdt.strings(off, "compatible") or not io_ports(fdt, off):
@@ -375,7 +394,8 @@ def _x86_64_parts(fdt, dts, console, uart_off, exit_node):
                                               f"isa-debug-exit (compatible = \"{X86_EXIT_COMPATIBLE}\", "
                                               "reg = <1 port size>), which ends QEMU with an exit status")
         exit_port = (io_ports(fdt, off)[0][0], fdt.path(off))
-    return dict(uart_base=ports[0][0], timebase=timebase, acpi_pm=pm, exit_port=exit_port)
+    return dict(uart_base=ports[0][0], timebase=timebase, acpi_pm=pm, exit_port=exit_port, ioapic=ioapic[0],
+                uart_irq=uart_irq, isa_irqs=isa_irqs)
 
 
 PCI_SPACE_MEM32 = 2                     # phys.hi bits 25:24 of a PCI address: 32-bit memory

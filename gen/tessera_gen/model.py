@@ -164,7 +164,8 @@ class Board:
     console_compatible: str = ""       # of the hypervisor's console UART: its model
     virtio: list = field(default_factory=list)   # [(base, size)] of the virtio,mmio nodes, by address
     reserved: list = field(default_factory=list)  # [(base, size, what)]: RAM the firmware keeps
-    uart_irq: int = 0                  # the console UART's interrupt: INTID (aarch64), PLIC source (riscv64)
+    uart_irq: int = 0                  # the console UART's interrupt: INTID (aarch64), PLIC source (riscv64),
+                                       # I/O APIC pin (x86_64)
     firmware_cpus: dict = field(default_factory=dict)  # {CPU index: what}: CPUs the firmware keeps
     # aarch64
     gic_version: int = 0               # 2 or 3
@@ -188,6 +189,8 @@ class Board:
     # x86_64 (timebase above: the local APIC timer's clock; uart_base: an I/O port)
     acpi_pm: Optional[int] = None      # I/O port of the ACPI PM registers (PM1a_CNT at +4)
     exit_port: Optional[tuple] = None  # hypervisor.exit: (I/O port, node path) of isa-debug-exit
+    ioapic: int = 0                    # the I/O APIC's base address
+    isa_irqs: dict = field(default_factory=dict)  # {I/O APIC pin: node path} of the isa devices' interrupts
 
     @property
     def has_exit(self):

@@ -183,8 +183,9 @@ def _plic_as_virtual(vm, board):
 X86_APIC_DEVICES = ((0xFEE0_0000, 0x1000, "local APIC", "each vCPU gets Tessera's virtual local APIC there "
                                                         "instead (one passed through would let the partition "
                                                         "signal any CPU)"),
-                    (0xFEC0_0000, 0x1000, "I/O APIC", "Tessera has no virtual I/O APIC yet, and one passed "
-                                                      "through would route every device's interrupts"),
+                    (0xFEC0_0000, 0x1000, "I/O APIC", "the partition gets Tessera's virtual I/O APIC there "
+                                                      "instead (one passed through would route every "
+                                                      "device's interrupts)"),
                     (0xFED0_0000, 0x1000, "HPET", "Tessera has no virtual HPET, and one passed through "
                                                   "would be every partition's timer"))
 
@@ -284,6 +285,7 @@ NS16550_PORTS = 8
 # x86: guest-physical pages a partition's RAM may not cover: its virtual
 # I/O APIC and local APIC (the xAPIC MMIO page the guest's INIT-SIPI uses).
 X86_APIC_PAGES = ((0xFEC0_0000, PAGE, "the I/O APIC page"), (0xFEE0_0000, PAGE, "the local APIC page"))
+X86_IOAPIC_PINS = 24                   # the 82093AA's redirection entries (arch/x86_64/vioapic.h)
 REAL_MODE_TOP = 0x10_0000              # a SIPI's start page (vector << 12) lies below 1 MiB
 
 
@@ -421,10 +423,7 @@ def _check_interrupts(vm, board, kconfig):
     sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + \
               [(p.irq, p.key, True) for p in vm.passthrough if p.irq]
     if board.arch == "x86_64":
-        if sources:
-            raise ConfigError(vm.file, vm.key(sources[0][1]),
-                              f"gives the partition interrupt {sources[0][0]}, but on x86_64 Tessera has no "
-                              "virtual I/O APIC yet; set the irq to 0")
+        _check_x86_interrupts(vm, board)
         return
     riscv = board.arch == "riscv64"
     vgic_on = riscv or kconfig.get("VGIC") == "y"
@@ -463,6 +462,29 @@ def _check_interrupts(vm, board, kconfig):
             if overlaps(base, size, d.gpa, d.size):
                 raise ConfigError(vm.file, vm.key(d.key), f"guest range {rng(d.gpa, d.size)} overlaps the "
                                                           f"{name} ({rng(base, size)})")
+
+
+def _check_x86_interrupts(vm, board):
+    """x86_64: a partition's interrupts are pins of its virtual I/O APIC,
+    numbered as the board's (the ISA IRQ): an emulated console's any free
+    pin, a passthrough device's (ports moved to vm.ports by now) the pin
+    its device has on the board, never the hypervisor console's."""
+    sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + [(p.irq, p.key, True) for p in vm.ports if p.irq]
+    seen = {}
+    for irq, key, hw in sources:
+        if irq >= X86_IOAPIC_PINS:
+            raise ConfigError(vm.file, vm.key(key), f"irq {irq} is no pin of the I/O APIC (1-{X86_IOAPIC_PINS - 1})")
+        if hw and irq == board.uart_irq:
+            raise ConfigError(vm.file, vm.key(key), f"irq {irq} is the interrupt of the hypervisor's console UART, "
+                                                    "which the hypervisor keeps to itself")
+        if hw and irq not in board.isa_irqs:
+            have = ", ".join(f"{pin} ({path})" for pin, path in sorted(board.isa_irqs.items()))
+            raise ConfigError(vm.file, vm.key(key), f"irq {irq} is no device's interrupt on board {board.name}; "
+                                                    f"its devices have {have}")
+        if irq in seen:
+            raise ConfigError(vm.file, vm.key(key), f"irq {irq} is already used by {vm.key(seen[irq])}")
+        seen[irq] = key
+    vm.irqs = sorted((irq, hw) for irq, _, hw in sources)
 
 
 def _vgic_frames(vm, board):
@@ -546,7 +568,7 @@ def _check_disks(disks, vms, board, file):
 def _check_between_vms(vms, board):
     hw_irqs = {}
     for vm in vms:
-        for p in (p for p in vm.passthrough if p.irq):
+        for p in (p for p in vm.passthrough + vm.ports if p.irq):
             if p.irq in hw_irqs and hw_irqs[p.irq][0] is not vm:
                 other, key = hw_irqs[p.irq]
                 raise ConfigError(vm.file, vm.key(p.key), f"irq {p.irq} is also given to vm {other.name!r} "

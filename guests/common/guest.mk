@@ -73,6 +73,13 @@ all: $(O)/$(GUEST).bin
 $(O)/$(GUEST).bin: $(O)/$(GUEST).elf
 	$(OBJCOPY) -O binary $< $@
 
+ifeq ($(ARCH),x86_64)
+# QEMU's multiboot loader (-kernel, bare runs) takes ELF32 only.
+all: $(O)/$(GUEST)-elf32.elf
+$(O)/$(GUEST)-elf32.elf: $(O)/$(GUEST).elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+endif
+
 $(O)/$(GUEST).elf: $(ALL_OBJS) $(LIB)/$(ARCH)/linker.ld
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(ALL_OBJS)
 

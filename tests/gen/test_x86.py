@@ -116,9 +116,17 @@ REFUSALS = [
     ("console-not-8-ports", edit(X86_TOML, '["com1", 0x3f8, 0x8, 0, 0x2, []]', '["com1", 0x3f8, 0x1000, 0, 0x2, []]'),
      'vm[0].devices.emu_devices[0]: ports 0x3f8-0x13f8: on x86_64 an emulated console is a 16550 at 8 I/O ports '
      '(base 8-aligned, below 0x10000), e.g. ["com1", 0x3f8, 0x8, 0, 0x2, []]'),
-    ("an-interrupt-before-the-virtual-ioapic", edit(X86_TOML, "0x8, 0, 0x2, []", "0x8, 4, 0x2, []"),
-     "vm[0].devices.emu_devices[0]: gives the partition interrupt 4, but on x86_64 Tessera has no virtual "
-     "I/O APIC yet; set the irq to 0"),
+    ("an-irq-beyond-the-ioapic", edit(X86_TOML, "0x8, 0, 0x2, []", "0x8, 24, 0x2, []"),
+     "vm[0].devices.emu_devices[0]: irq 24 is no pin of the I/O APIC (1-23)"),
+    ("an-irq-no-device-of-the-board-has", X86_TOML + 'passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 9]]\n',
+     "vm[0].devices.passthrough_devices[0]: irq 9 is no device's interrupt on board qemu-x86_64-q35; its devices "
+     "have 3 (/isa/serial@2f8), 4 (/isa/serial@3f8), 8 (/isa/rtc@70)"),
+    ("the-hypervisors-console-irq", X86_TOML + 'passthrough_devices = [["com2", 0x2f8, 0x2f8, 0x8, 4]]\n',
+     "vm[0].devices.passthrough_devices[0]: irq 4 is the interrupt of the hypervisor's console UART, which the "
+     "hypervisor keeps to itself"),
+    ("an-irq-twice-in-a-partition", edit(X86_TOML, "0x8, 0, 0x2, []", "0x8, 8, 0x2, []") +
+     'passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 8]]\n',
+     "vm[0].devices.passthrough_devices[0]: irq 8 is already used by vm[0].devices.emu_devices[0]"),
     ("a-memory-mapped-passthrough-device",
      X86_TOML + 'passthrough_devices = [["pcie", 0xe000_0000, 0xe000_0000, 0x1000, 0]]\n',
      "vm[0].devices.passthrough_devices[0]: on x86_64 a passthrough device is a range of I/O ports (below 0x10000); "
@@ -181,7 +189,32 @@ def test_axvisors_passthrough_apics_become_notices(gen, x86_config, tmp_path):
                         "(one passed through would let the partition signal any CPU)")
     assert "the physical I/O APIC is not passed through" in lines[0] and "physical HPET" in lines[2]
     c = (result.outdir / "partitions.c").read_text()
-    assert ".kind = EMU_VLAPIC" in c and "0xfec00000" not in c
+    assert ".kind = EMU_VLAPIC" in c and ".kind = EMU_VIOAPIC" in c
+    assert "0xfec00000" not in c.split("tessera_board")[0]     # nothing passed through there
+
+
+def test_a_partitions_interrupts_are_pins_of_its_ioapic(gen, x86_config):
+    """The emulated console's pin and a passthrough device's (the RTC's
+    IRQ 8) in the partition's interrupt table; its virtual I/O APIC; the
+    console's own pin and the board's I/O APIC for the hypervisor."""
+    text = edit(X86_TOML, "0x8, 0, 0x2, []", "0x8, 4, 0x2, []") + \
+        'passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 8]]\n'
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert ".gpa = X86_IOAPIC_GPA, .size = 0x1000, .kind = EMU_VIOAPIC" in c
+    assert ".nr_emu = 3," in c                   # the console, the local APICs, the I/O APIC
+    assert "{ .irq = 4 },  /* raised by an emulated device */" in c and "{ .irq = 8, .hw = 1 }" in c
+    assert ".uart_irq = 4," in c and ".ioapic_base = 0xfec00000," in c
+
+
+def test_an_irq_belongs_to_one_partition(gen, x86_config, tmp_path):
+    text = TWO_PARTITIONS.replace('[["rtc", 0x70, 0x70, 0x2, 0]]', '[["rtc", 0x70, 0x70, 0x2, 8]]') + \
+        'passthrough_devices = [["com2", 0x2f8, 0x2f8, 0x8, 8]]\n'
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[1].devices.passthrough_devices[0]: irq 8 "
+                                  "is also given to vm 'solo' (vm[0].devices.passthrough_devices[0]); an interrupt "
+                                  "belongs to one partition")
 
 
 def test_a_port_belongs_to_one_partition(gen, x86_config, tmp_path):

@@ -34,7 +34,7 @@ void trap_init(void)
 
 void trap_handle(struct trap_frame *f)
 {
-	if (f->vector >= IRQ_FIRST && irq_handler) {
+	if ((f->vector >= IRQ_FIRST || f->vector == VEC_NMI) && irq_handler) {
 		irq_handler((unsigned)f->vector);
 		return;
 	}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define TRAP_NONE	0xffffffffu
+#define VEC_NMI		2u	/* an NMI goes to irq_handler too (no EOI for it) */
 #define VEC_UD		6u
 #define VEC_GP		13u
 #define VEC_PF		14u
@@ -22,7 +23,8 @@ struct trap_frame {
 
 /* Load the IDT (each vCPU). */
 void trap_init(void);
-/* Called for an interrupt (vector IRQ_FIRST..): the guest's; it sends the EOI. */
+/* Called for an interrupt (vector IRQ_FIRST..: the guest's; it sends the
+ * EOI) and an NMI (VEC_NMI). */
 extern void (*irq_handler)(unsigned vector);
 
 /* A provoked fault: trap_resume is where the code goes on if the

@@ -5,14 +5,17 @@
  * (CPUID against the local APIC's ID register, an MMIO read) and reports,
  * all meet. Then interrupts: the boot vCPU sends each other vCPU a fixed
  * IPI (each waits for it in HLT and acknowledges it with an EOI), and runs
- * its local APIC timer one-shot, then periodic. The boot vCPU powers off
- * through ACPI. The same image
+ * its local APIC timer one-shot, then periodic. With "echo=1" on its
+ * command line it then reads a typed line through its UART's receive
+ * interrupt (routed by the I/O APIC) and says it back. The boot vCPU
+ * powers off through ACPI. The same image
  * boots bare on QEMU's q35 (-kernel). Its console is COM1 (0x3f8), or the
  * port a "console=0x2f8" word of the multiboot command line names (COM2,
  * where the ArceOS hypervisor's second x86 guest prints).
  */
 #include <stdatomic.h>
 
+#include "apic.h"
 #include "console.h"
 #include "cpu.h"
 #include "multiboot.h"
@@ -21,34 +24,30 @@
 
 #define VEC_IPI		IRQ_FIRST
 #define VEC_TIMER	(IRQ_FIRST + 1)
-#define LAPIC_EOI	0x0b0
-#define LAPIC_LVT_TIMER	0x320
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR	0x390
-#define LAPIC_TIMER_DIV	0x3e0
-#define LVT_PERIODIC	(1u << 17)
-#define LVT_MASKED	(1u << 16)
+#define VEC_UART	(IRQ_FIRST + 2)
 #define WAIT_LIMIT	100000000u	/* spins before a wait counts as failed */
 
 static atomic_uint arrived;
 static unsigned int failures;
 static atomic_uint ipis[MAX_VCPUS];	/* by APIC id */
 static atomic_uint ticks;
+static uint16_t uart_port = 0x3f8;
+static char typed[80];
+static atomic_uint typed_len, typed_done, uart_irqs;
 
-static uint32_t cpuid_apic_id(void)
+/* The UART's receive interrupt: its line is up while a byte waits
+ * (level-triggered at the I/O APIC), so every byte is read here. */
+static void uart_rx(void)
 {
-	uint32_t r[4];
-
-	cpuid(1, r);
-	return r[1] >> 24;
-}
-
-static void icr_send(uint32_t apic_id, uint32_t icr)
-{
-	lapic_write(LAPIC_ICR_HI, apic_id << 24);
-	lapic_write(LAPIC_ICR_LO, icr);
-	while (lapic_read(LAPIC_ICR_LO) & ICR_BUSY)
-		cpu_relax();
+	atomic_fetch_add(&uart_irqs, 1);
+	while (inb(uart_port + 5) & 1u) {	/* LSR.DR */
+		char c = (char)inb(uart_port);
+		unsigned n = atomic_load(&typed_len);
+		if (c == '\r' || c == '\n')
+			atomic_store(&typed_done, 1);
+		else if (n + 1 < sizeof(typed) && !atomic_load(&typed_done))
+			typed[atomic_fetch_add(&typed_len, 1)] = c;
+	}
 }
 
 static void on_irq(unsigned vector)
@@ -60,6 +59,8 @@ static void on_irq(unsigned vector)
 		atomic_fetch_add(&ipis[r[1] >> 24], 1);
 	else if (vector == VEC_TIMER)
 		atomic_fetch_add(&ticks, 1);
+	else if (vector == VEC_UART)
+		uart_rx();
 	lapic_write(LAPIC_EOI, 0);
 }
 
@@ -106,24 +107,28 @@ static void interrupts(unsigned int n)
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
 
-static uint64_t rdmsr(uint32_t msr)
+/* A typed line, through the UART's receive interrupt: its I/O APIC pin
+ * (COM1's ISA IRQ 4, COM2's 3), level-triggered, to this vCPU. */
+static void echo(void)
 {
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
+	unsigned pin = uart_port == 0x2f8 ? 3u : 4u;
 
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+	ioapic_route(pin, VEC_UART, cpuid_apic_id(), IOREDTBL_LEVEL);
+	outb(uart_port + 4, 0x0b);		/* MCR: DTR, RTS, OUT2 (the line to the interrupt controller) */
+	outb(uart_port + 1, 0x01);		/* IER: received data available */
+	say("smp-hello: type a line\n");
+	while (!atomic_load(&typed_done))
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	outb(uart_port + 1, 0);
+	ioapic_mask(pin);
+	typed[atomic_load(&typed_len)] = 0;
+	say("smp-hello: got '%s' (%u receive interrupts)\n", typed, atomic_load(&uart_irqs));
 }
 
 #define MSR_APIC_BASE		0x1b
-#define MSR_TSC_DEADLINE	0x6e0
 #define MSR_X2APIC_ID		0x802
 #define MSR_X2APIC_ICR		0x830
 #define APIC_BASE_EXTD		(1u << 10)
-#define LVT_TSC_DEADLINE	(2u << 17)
 
 /* Where CPUID offers them: the TSC-deadline timer, then x2APIC mode (the
  * boot vCPU's APIC switched, its id and an IPI to vCPU 1 through MSRs). */
@@ -170,6 +175,7 @@ void boot_main(uint32_t multiboot_info)
 
 	mb_console(multiboot_info);
 	trap_init();
+	pic_mask();
 	irq_handler = on_irq;
 	lapic_write(0x0f0, 0x1ff);	/* SVR: the local APIC enabled, spurious vector 0xff */
 	cpuid(1, r);
@@ -181,16 +187,11 @@ void boot_main(uint32_t multiboot_info)
 		failures++;
 	}
 	report(0, cpuid_apic_id());
-	ap_start_install();
-	for (uint32_t id = 1; id < n && id < MAX_VCPUS; id++) {
-		icr_send(id, ICR_INIT | ICR_ASSERT);
-		icr_send(id, ICR_STARTUP | ICR_ASSERT | (AP_START >> 12));
-		icr_send(id, ICR_STARTUP | ICR_ASSERT | (AP_START >> 12));
-		/* One at a time: the start page's code is shared. */
-		while (atomic_load_explicit(&arrived, memory_order_acquire) < id + 1)
-			cpu_relax();
-	}
+	start_aps(n, &arrived);
 	interrupts(n);
+	uart_port = (uint16_t)mb_arg(multiboot_info, "console", 0x3f8);
+	if (mb_arg(multiboot_info, "echo", 0))
+		echo();
 	x2apic_and_tsc_deadline(n);
 	if (failures)
 		say("smp-hello: %u checks failed\n", failures);

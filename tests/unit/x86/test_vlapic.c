@@ -33,19 +33,6 @@ static uint32_t rd(unsigned v, unsigned off)
 	return (uint32_t)value;
 }
 
-static void wr(unsigned v, unsigned off, uint32_t x)
-{
-	uint64_t value = x;
-
-	CHECK(vlapic_mmio(&tessera_vcpus[v], off, 4, true, &value));
-}
-
-static void ipi(unsigned from, uint32_t dest, uint32_t icr_lo)
-{
-	wr(from, APIC_ICR_HI, dest << 24);
-	wr(from, APIC_ICR_LO, icr_lo);
-}
-
 TEST(registers_out_of_reset)
 {
 	boot();
@@ -56,9 +43,9 @@ TEST(registers_out_of_reset)
 	CHECK_EQ(rd(0, APIC_LVT_TIMER), APIC_LVT_MASKED);
 	CHECK_EQ(rd(0, APIC_LVT_ERROR), APIC_LVT_MASKED);
 	CHECK_EQ(rd(0, APIC_SVR), 0xff);
-	wr(0, APIC_ID, 0x7u << 24);             /* the id is the configuration's */
+	lapic_wr(0, APIC_ID, 0x7u << 24);             /* the id is the configuration's */
 	CHECK_EQ(rd(0, APIC_ID), 0x0);
-	wr(0, APIC_TPR, 0x20);
+	lapic_wr(0, APIC_TPR, 0x20);
 	CHECK_EQ(rd(0, APIC_TPR), 0x20);
 	uint64_t value;
 	CHECK(!vlapic_mmio(&tessera_vcpus[0], APIC_TPR + 1, 1, false, &value));  /* not a register access */
@@ -72,17 +59,18 @@ TEST(init_then_startup_starts_the_vcpu_at_vector_times_4k)
 	boot();
 	fake_pcpu = 0;
 	/* STARTUP without INIT first: ignored, as on hardware */
-	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
+	lapic_ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
-	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
+	lapic_ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
-	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
+	CHECK_EQ(fake_kicks[1], 1);             /* the INIT: its pCPU looks (the vCPU is off: nothing to reset) */
+	lapic_ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON_PENDING);
-	CHECK_EQ(fake_kicks[1], 1);             /* its pCPU, woken to enter it */
+	CHECK_EQ(fake_kicks[1], 2);             /* its pCPU, woken to enter it */
 	CHECK_EQ(fake_kicks[3], 0);             /* b's vCPU: another partition */
 	/* the second STARTUP of the pair: the vCPU waits for none any more */
-	ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
-	CHECK_EQ(fake_kicks[1], 1);
+	lapic_ipi(0, 0, APIC_SHORTHAND_ALL_BUT_SELF << APIC_ICR_SHORTHAND_SHIFT | APIC_DELIVERY_STARTUP | 0x12);
+	CHECK_EQ(fake_kicks[1], 2);
 }
 
 TEST(startup_reaches_the_entry_vector_names)
@@ -101,8 +89,9 @@ TEST(startup_reaches_the_entry_vector_names)
 	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_STARTUP | 0x0c), POWER_OK);
 	CHECK(!l.wait_for_sipi);
 	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_STARTUP | 0x0c), POWER_ALREADY_ON);
-	/* NMI (and lowest priority, SMI) IPIs are not delivered: refused */
-	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], APIC_DELIVERY_NMI), POWER_DENIED);
+	/* SMI and ExtINT IPIs are not delivered: refused */
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], 2u << 8), POWER_DENIED);
+	CHECK_EQ(vlapic_deliver(&l, &tessera_vcpus[1], 7u << 8), POWER_DENIED);
 }
 
 TEST(an_ipi_outside_the_partition_reaches_nobody)
@@ -112,10 +101,10 @@ TEST(an_ipi_outside_the_partition_reaches_nobody)
 	boot();
 	fake_pcpu = 3;                          /* b's only vCPU, APIC id 0x0 */
 	/* physical 0x1 (a's second vCPU's id), and the broadcast: none of them b's */
-	ipi(2, 0x1, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
-	ipi(2, 0x1, APIC_DELIVERY_STARTUP | 0x40);
-	ipi(2, 0xff, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);   /* broadcast: only b itself */
-	ipi(2, 0xff, APIC_DELIVERY_STARTUP | 0x40);
+	lapic_ipi(2, 0x1, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
+	lapic_ipi(2, 0x1, APIC_DELIVERY_STARTUP | 0x40);
+	lapic_ipi(2, 0xff, APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);   /* broadcast: only b itself */
+	lapic_ipi(2, 0xff, APIC_DELIVERY_STARTUP | 0x40);
 	fake_pcpu = 0;
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
 	CHECK_EQ(fake_kicks[0] + fake_kicks[1], 0);
@@ -127,12 +116,12 @@ TEST(logical_destinations_match_the_ldr)
 
 	boot();
 	fake_pcpu = 0;
-	wr(1, APIC_LDR, 0x02u << 24);           /* a's second vCPU: logical bit 1 */
-	ipi(0, 0x01, APIC_ICR_LOGICAL | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);     /* bit 0: nobody */
-	ipi(0, 0x01, APIC_ICR_LOGICAL | APIC_DELIVERY_STARTUP | 0x12);
+	lapic_wr(1, APIC_LDR, 0x02u << 24);           /* a's second vCPU: logical bit 1 */
+	lapic_ipi(0, 0x01, APIC_ICR_LOGICAL | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);     /* bit 0: nobody */
+	lapic_ipi(0, 0x01, APIC_ICR_LOGICAL | APIC_DELIVERY_STARTUP | 0x12);
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_OFF);
-	ipi(0, 0x02, APIC_ICR_LOGICAL | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
-	ipi(0, 0x02, APIC_ICR_LOGICAL | APIC_DELIVERY_STARTUP | 0x12);
+	lapic_ipi(0, 0x02, APIC_ICR_LOGICAL | APIC_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
+	lapic_ipi(0, 0x02, APIC_ICR_LOGICAL | APIC_DELIVERY_STARTUP | 0x12);
 	CHECK(core_vcpu_state(0x1, &st) && st == POWER_STATE_ON_PENDING);
 }
 
@@ -142,12 +131,12 @@ TEST(fixed_ipis_wait_in_the_irr_by_priority)
 
 	boot();
 	fake_pcpu = 0;
-	wr(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	lapic_wr(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
 	CHECK_EQ(vlapic_pending(a1), -1);
-	ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x40);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x40);
 	CHECK_EQ(fake_kicks[1], 1);             /* its pCPU leaves the guest or HLT to inject it */
-	ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x52);
-	ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x0f);        /* vectors 0-15 are illegal: not set */
+	lapic_ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x52);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x0f);        /* vectors 0-15 are illegal: not set */
 	/* IRR word n (vectors 32n..32n+31) at APIC_IRR + 0x10 n: 0x40 and 0x52 in word 2 */
 	CHECK_EQ(rd(1, APIC_IRR + 0x20), 1u << (0x52 - 0x40) | 1u);
 	CHECK_EQ(rd(1, APIC_IRR + 0x00), 0);    /* not 0x0f */
@@ -157,14 +146,14 @@ TEST(fixed_ipis_wait_in_the_irr_by_priority)
 	CHECK_EQ(rd(1, APIC_ISR + 0x20), 1u << 0x12);
 	CHECK_EQ(rd(1, APIC_PPR), 0x50);
 	CHECK_EQ(vlapic_pending(a1), -1);       /* 0x40 waits: its class is below 0x52's */
-	wr(1, APIC_EOI, 0);
+	lapic_wr(1, APIC_EOI, 0);
 	CHECK_EQ(rd(1, APIC_ISR + 0x20), 0);
 	CHECK_EQ(vlapic_pending(a1), 0x40);
-	wr(1, APIC_TPR, 0x40);                  /* the TPR holds back class 4 too */
+	lapic_wr(1, APIC_TPR, 0x40);                  /* the TPR holds back class 4 too */
 	CHECK_EQ(vlapic_pending(a1), -1);
-	wr(1, APIC_TPR, 0x30);
+	lapic_wr(1, APIC_TPR, 0x30);
 	CHECK_EQ(vlapic_pending(a1), 0x40);
-	wr(1, APIC_SVR, 0xff);                  /* software-disabled: nothing delivered */
+	lapic_wr(1, APIC_SVR, 0xff);                  /* software-disabled: nothing delivered */
 	CHECK_EQ(vlapic_pending(a1), -1);
 	/* nothing reached the other partition */
 	CHECK_EQ(rd(2, APIC_IRR + 0x20), 0);
@@ -176,11 +165,11 @@ TEST(timer_one_shot_periodic_divide_and_mask)
 
 	boot();
 	fake_pcpu = 0;
-	wr(0, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	lapic_wr(0, APIC_SVR, APIC_SVR_ENABLE | 0xff);
 	fake_x86.now = 100;
-	wr(0, APIC_TIMER_DIV, 0xb);             /* divide by 1 */
-	wr(0, APIC_LVT_TIMER, 0x41);            /* one-shot, vector 0x41 */
-	wr(0, APIC_TIMER_INIT, 1000);
+	lapic_wr(0, APIC_TIMER_DIV, 0xb);             /* divide by 1 */
+	lapic_wr(0, APIC_LVT_TIMER, 0x41);            /* one-shot, vector 0x41 */
+	lapic_wr(0, APIC_TIMER_INIT, 1000);
 	CHECK_EQ(fake_x86.timer, 100 + 2000);   /* 1000 bus ticks, 2 time units each */
 	fake_x86.now = 1100;
 	CHECK_EQ(rd(0, APIC_TIMER_CUR), 500);
@@ -190,12 +179,12 @@ TEST(timer_one_shot_periodic_divide_and_mask)
 	CHECK_EQ(fake_x86.timer, VLAPIC_NEVER);
 	CHECK_EQ(rd(0, APIC_TIMER_CUR), 0);
 	vlapic_ack(a0, 0x41);
-	wr(0, APIC_EOI, 0);
+	lapic_wr(0, APIC_EOI, 0);
 
 	fake_x86.now = 0;
-	wr(0, APIC_TIMER_DIV, 0x3);             /* divide by 16 */
-	wr(0, APIC_LVT_TIMER, APIC_LVT_PERIODIC | 0x42);
-	wr(0, APIC_TIMER_INIT, 10);
+	lapic_wr(0, APIC_TIMER_DIV, 0x3);             /* divide by 16 */
+	lapic_wr(0, APIC_LVT_TIMER, APIC_LVT_PERIODIC | 0x42);
+	lapic_wr(0, APIC_TIMER_INIT, 10);
 	CHECK_EQ(fake_x86.timer, 10 * 16 * 2);
 	fake_x86.now = 320;
 	vlapic_timer_expired(a0);
@@ -204,14 +193,14 @@ TEST(timer_one_shot_periodic_divide_and_mask)
 	fake_x86.now = 330;
 	CHECK_EQ(rd(0, APIC_TIMER_CUR), 9);     /* 310 time units = 155 ticks = 9 counts of 16 */
 
-	wr(0, APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_LVT_PERIODIC | 0x43);
+	lapic_wr(0, APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_LVT_PERIODIC | 0x43);
 	vlapic_ack(a0, 0x42);
-	wr(0, APIC_EOI, 0);
+	lapic_wr(0, APIC_EOI, 0);
 	fake_x86.now = 640;
 	vlapic_timer_expired(a0);               /* masked: counts on, raises nothing */
 	CHECK_EQ(vlapic_pending(a0), -1);
 	CHECK_EQ(fake_x86.timer, 960);
-	wr(0, APIC_TIMER_INIT, 0);              /* a count of 0 stops it */
+	lapic_wr(0, APIC_TIMER_INIT, 0);              /* a count of 0 stops it */
 	CHECK_EQ(fake_x86.timer, VLAPIC_NEVER);
 	CHECK_EQ(rd(0, APIC_TIMER_CUR), 0);
 }
@@ -257,27 +246,27 @@ TEST(x2apic_mode_and_the_tsc_deadline_timer)
 	/* a fixed IPI to id 0x100 (no such vCPU) reaches nobody; to id 1 it does */
 	CHECK(msr_wr(0, 0x830, 0x100ull << 32 | 0x45));
 	CHECK(msr_wr(0, 0x830, 1ull << 32 | 0x45));
-	wr(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	lapic_wr(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
 	CHECK_EQ(vlapic_pending(&tessera_vcpus[1]), 0x45);
 	/* SELF IPI */
 	CHECK(msr_wr(0, 0x83f, 0x46));
 	CHECK(!msr_wr(0, 0x83f, 0x06));
-	wr(0, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	lapic_wr(0, APIC_SVR, APIC_SVR_ENABLE | 0xff);
 	CHECK_EQ(vlapic_pending(&tessera_vcpus[0]), 0x46);
 
 	/* TSC-deadline: IA32_TSC_DEADLINE arms it, only in its LVT mode */
 	CHECK(msr_wr(0, MSR_IA32_TSC_DEADLINE, 5000));          /* one-shot mode: ignored */
 	CHECK_EQ(msr_rd(0, MSR_IA32_TSC_DEADLINE), 0);
-	wr(0, APIC_LVT_TIMER, APIC_LVT_TSC_DEADLINE | 0x47);
+	lapic_wr(0, APIC_LVT_TIMER, APIC_LVT_TSC_DEADLINE | 0x47);
 	fake_x86.timer_calls = 0;
 	CHECK(msr_wr(0, MSR_IA32_TSC_DEADLINE, 5000));
 	CHECK_EQ(fake_x86.timer, 5000);
 	CHECK_EQ(msr_rd(0, MSR_IA32_TSC_DEADLINE), 5000);
-	wr(0, APIC_TIMER_INIT, 100);                            /* the count does nothing in this mode */
+	lapic_wr(0, APIC_TIMER_INIT, 100);                            /* the count does nothing in this mode */
 	CHECK_EQ(fake_x86.timer, 5000);
 	fake_x86.now = 5000;
 	vlapic_ack(&tessera_vcpus[0], 0x46);
-	wr(0, APIC_EOI, 0);
+	lapic_wr(0, APIC_EOI, 0);
 	vlapic_timer_expired(&tessera_vcpus[0]);
 	CHECK_EQ(vlapic_pending(&tessera_vcpus[0]), 0x47);
 	CHECK_EQ(msr_rd(0, MSR_IA32_TSC_DEADLINE), 0);          /* fired: disarmed */
@@ -289,7 +278,7 @@ const struct test vlapic_tests[] = {
 	{ "vlapic: registers out of reset, the id fixed, register-sized accesses only", registers_out_of_reset },
 	{ "vlapic: INIT then STARTUP starts the vCPU, a STARTUP alone or again does nothing",
 	  init_then_startup_starts_the_vcpu_at_vector_times_4k },
-	{ "vlapic: the INIT/STARTUP state machine, NMI IPIs not delivered",
+	{ "vlapic: the INIT/STARTUP state machine, SMI and ExtINT IPIs not delivered",
 	  startup_reaches_the_entry_vector_names },
 	{ "vlapic: an IPI naming an APIC id outside the partition reaches nobody", an_ipi_outside_the_partition_reaches_nobody },
 	{ "vlapic: logical destinations by the LDR", logical_destinations_match_the_ldr },
