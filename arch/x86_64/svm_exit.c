@@ -35,6 +35,11 @@
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_HYPERVISOR   (1u << 31)
 #define CPUID1_EDX_HTT          (1u << 28)
+/* Machine checks and MTRRs (leaf 1 EDX, and AMD's copy in 0x80000001 EDX):
+ * a partition has neither (no MCG/MCi or MTRR MSRs: RDMSR gives #GP); its
+ * memory types are its PAT's. Offered, Linux reads MCG_STATUS and panics on
+ * the #GP ("MCA architectural violation"). */
+#define CPUID_EDX_MCE_MTRR_MCA  (1u << 7 | 1u << 12 | 1u << 14)
 #define CPUID81_ECX_SVM         (1u << 2)
 
 /* CR4 bits a guest may set: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR
@@ -89,7 +94,7 @@ static void do_cpuid(struct svm_vcpu *s)
 		r[1] = (r[1] & 0xffffu) | id << 24 | (n & 0xffu) << 16;
 		r[2] = (r[2] & ~CPUID1_ECX_MONITOR) | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
 		       CPUID1_ECX_HYPERVISOR;
-		r[3] = n > 1 ? r[3] | CPUID1_EDX_HTT : r[3] & ~CPUID1_EDX_HTT;
+		r[3] = (n > 1 ? r[3] | CPUID1_EDX_HTT : r[3] & ~CPUID1_EDX_HTT) & ~CPUID_EDX_MCE_MTRR_MCA;
 		break;
 	case 0xb:               /* x2APIC topology: one thread per core, n cores */
 		r[0] = sub == 1 ? 8u : 0u;
@@ -105,6 +110,7 @@ static void do_cpuid(struct svm_vcpu *s)
 		break;
 	case 0x80000001u:
 		r[2] &= ~CPUID81_ECX_SVM;
+		r[3] &= ~CPUID_EDX_MCE_MTRR_MCA;
 		break;
 	case 0x80000008u:       /* NC: cores - 1; ApicIdCoreIdSize: 8 bits */
 		r[2] = (r[2] & ~0xf0ffu) | 8u << 12 | ((n - 1) & 0xffu);
@@ -154,7 +160,7 @@ static void do_ioio(struct svm_vcpu *s)
 	}
 	core_guest_progress();
 	if (info & IOIO_TYPE_IN) {
-		if (!core_mmio(X86_IO_PORT(port), size, false, &value))
+		if (!acpi_pm_read(port, &value) && !core_mmio(X86_IO_PORT(port), size, false, &value))
 			value = ~0ull;
 		VMCB64(&s->vmcb, VMCB_RAX) = (VMCB64(&s->vmcb, VMCB_RAX) & ~mask) | (value & mask);
 	} else {
@@ -193,7 +199,7 @@ static void do_msr(struct svm_vcpu *s)
 		value = VMCB64(&s->vmcb, VMCB_G_PAT);
 		break;
 	case MSR_STAR: case MSR_LSTAR: case MSR_CSTAR: case MSR_SFMASK:
-	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE: case MSR_TSC_AUX:
 		if (write)
 			wrmsr(msr, value);
 		value = rdmsr(msr);

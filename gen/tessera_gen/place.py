@@ -6,6 +6,7 @@ from bisect import bisect_left
 from .errors import ConfigError
 from .model import MAP_IDENTICAL, PAGE, Image, MemRegion
 from .schema import keypath
+from .x86_linux import X86_LINUX_BOOT_GPA
 from .validate import overlaps, region_of, rng
 
 BLOCK = 0x200000        # 2 MiB: keep guest and host offsets congruent for block mappings
@@ -138,6 +139,7 @@ def gpa_to_hpa(vm, gpa):
 
 MIB = 0x100000
 X86_MBI_GPA = 0x9000
+
 ARM64_MAGIC = b"ARM\x64"        # at offset 56 of an arm64 Image header
 
 
@@ -192,6 +194,16 @@ def place_dtb(vm, dtb_size, arch="aarch64"):
         key = vm.key("kernel")
         fix = f"set {vm.key('kernel.dtb_load_addr')}"
         region = region_of(vm, vm.kernel.gpa, vm.kernel.size)
+        if arch == "x86_64" and vm.linux:
+            # A bzImage's boot data (x86_linux.py): below 1 MiB, which Linux
+            # keeps for itself once it has copied what it needs.
+            gpa = X86_LINUX_BOOT_GPA
+            if region_of(vm, gpa, size) is None:
+                raise ConfigError(vm.file, key, f"the Linux boot data's place, {rng(gpa, size)}, is in no memory "
+                                                f"region; map guest RAM from 0x0 or {fix}")
+            vm.dtb = Image("dtb", None, gpa, dtb_size, key, gpa_to_hpa(vm, gpa))
+            vm.dtb_how = "Linux boot data: zero page, command line, GDT, ACPI tables, page tables"
+            return
         if arch == "x86_64":
             # Where QEMU's multiboot loader puts its information block: in
             # real-mode memory, at ADDR_MBI 0x9500 (here its page).

@@ -100,12 +100,22 @@ def check_linux(vm):
     if vm.ramdisk and vm.ramdisk.gpa + vm.ramdisk.size - 1 > lx["initrd_max"]:
         raise ConfigError(vm.file, vm.key(vm.ramdisk.key), f"the ramdisk ends above {lx['initrd_max']:#x}, "
                                                            "the kernel's initrd_addr_max")
-    if len(vm.cmdline) > min(lx["cmdline_size"], CMDLINE_MAX):
-        raise ConfigError(vm.file, vm.key("kernel.cmdline"), f"is {len(vm.cmdline)} bytes; the kernel takes at "
-                                                             f"most {min(lx['cmdline_size'], CMDLINE_MAX)}")
+    if len(vm.cmdline) > _cmdline_limit(vm):
+        raise ConfigError(vm.file, vm.key("kernel.cmdline"), f"is {len(vm.cmdline)} bytes; at most "
+                                                             f"{_cmdline_limit(vm)} leave the kernel room for "
+                                                             f"Tessera's{TSC_KHZ_PARAM}")
 
 
-CMDLINE_MAX = GDT - CMDLINE - 1
+# Tessera tells the kernel the TSC's rate it measured at boot (docs/linux.md,
+# "Time"): the generator ends the command line with this parameter and room
+# for its decimal value, which the hypervisor writes before vCPU 0 starts.
+TSC_KHZ_PARAM = " tsc_early_khz="
+TSC_KHZ_DIGITS = 11                    # 10 digits (a 32-bit kHz value) and the NUL
+CMDLINE_MAX = GDT - CMDLINE - len(TSC_KHZ_PARAM) - TSC_KHZ_DIGITS
+
+
+def _cmdline_limit(vm):
+    return min(vm.linux["cmdline_size"] - len(TSC_KHZ_PARAM) - TSC_KHZ_DIGITS + 1, CMDLINE_MAX)
 
 
 def e820_map(vm, acpi_gpa):
@@ -185,7 +195,8 @@ def acpi_tables(vm, base):
 
 def linux_boot_registers(vm):
     """What vCPU 0's CR3 and GDTR hold at the 64-bit entry (board.c.j2)."""
-    return dict(cr3=vm.dtb.gpa + PML4, gdt=vm.dtb.gpa + GDT, gdt_limit=GDT_LIMIT)
+    return dict(cr3=vm.dtb.gpa + PML4, gdt=vm.dtb.gpa + GDT, gdt_limit=GDT_LIMIT,
+                tsc_khz_at=vm.dtb.hpa + CMDLINE + len(vm.cmdline.encode() + TSC_KHZ_PARAM.encode()))
 
 
 def linux_boot_data(vm, gpa=X86_LINUX_BOOT_GPA):
@@ -217,7 +228,7 @@ def linux_boot_data(vm, gpa=X86_LINUX_BOOT_GPA):
         put(0x2d8 + 20 * i, 8, size)
         put(0x2e0 + 20 * i, 4, kind)
     out[ZERO_PAGE:ZERO_PAGE + PAGE] = zp
-    cmd = vm.cmdline.encode()
+    cmd = vm.cmdline.encode() + TSC_KHZ_PARAM.encode()     # the value: written by the hypervisor
     out[CMDLINE:CMDLINE + len(cmd)] = cmd
     # __BOOT_CS: 64-bit code, execute/read; __BOOT_DS: flat 4 GiB data, read/write.
     out[GDT + 0x10:GDT + 0x20] = _u(8, 0x00af9a000000ffff) + _u(8, 0x00cf92000000ffff)
