@@ -96,22 +96,19 @@ static void write_decimal(char *to, uint64_t v)
 
 /* vCPU 0 of a Linux partition as the 64-bit boot protocol wants it
  * (Documentation/x86/boot.rst): long mode on the generated identity page
- * tables, the generated GDT loaded, CS = __BOOT_CS (0x10), DS = ES = SS =
- * __BOOT_DS (0x18), interrupts off, RSI = the zero page at arg. */
-static void linux64_state(struct svm_vcpu *s, const struct x86_boot *b, uint64_t entry, uint64_t arg)
+ * tables, the generated GDT loaded, CS = __BOOT_CS (0x10, 64-bit), the data
+ * segments __BOOT_DS (0x18: reset_state), interrupts off, RSI = the zero
+ * page at arg. */
+static void linux64_state(struct svm_vcpu *s, const struct x86_boot *b, uint64_t arg)
 {
 	struct vmcb *v = &s->vmcb;
 
-	set_segment(v, VMCB_CS, 0x10, ATTR_CODE64, 0xffffffffu, 0);
-	set_segment(v, VMCB_DS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
-	set_segment(v, VMCB_ES, 0x18, ATTR_DATA32, 0xffffffffu, 0);
-	set_segment(v, VMCB_SS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
-	set_segment(v, VMCB_FS, 0, ATTR_DATA16, 0xffffu, 0);
-	set_segment(v, VMCB_GS, 0, ATTR_DATA16, 0xffffu, 0);
+	VMCB16(v, VMCB_CS + SEG_ATTRIB) = ATTR_CODE64;
 	VMCB64(v, VMCB_CR0) = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
 	VMCB64(v, VMCB_CR3) = b->cr3;
 	VMCB64(v, VMCB_CR4) = CR4_PAE;
-	VMCB64(v, VMCB_RIP) = entry;
+	VMCB64(v, VMCB_RAX) = 0;                /* no multiboot magic or information */
+	s->regs.gpr[RBX] = 0;
 	s->regs.gpr[RSI] = arg;
 	write_decimal((char *)(uintptr_t)b->tsc_khz_at, x86_tsc_khz());
 }
@@ -149,9 +146,7 @@ static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const st
 	const struct x86_boot *boot = &tessera_x86_boot[vc->vm];
 	bool linux64 = vc->index == 0 && !vlapic_sipi_started(vc) && boot->cr3 != 0;
 
-	if (linux64) {
-		linux64_state(s, boot, entry, arg);
-	} else if (vc->index == 0 && !vlapic_sipi_started(vc)) {
+	if (vc->index == 0 && !vlapic_sipi_started(vc)) {
 		set_segment(v, VMCB_CS, 0x10, ATTR_CODE32, 0xffffffffu, 0);
 		set_segment(v, VMCB_DS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
 		set_segment(v, VMCB_ES, 0x18, ATTR_DATA32, 0xffffffffu, 0);
@@ -162,6 +157,8 @@ static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const st
 		VMCB64(v, VMCB_RIP) = entry;
 		VMCB64(v, VMCB_RAX) = MULTIBOOT_EAX;
 		s->regs.gpr[RBX] = arg;
+		if (linux64)
+			linux64_state(s, boot, arg);
 	} else {
 		set_segment(v, VMCB_CS, (uint16_t)(entry >> 4), ATTR_CODE16, 0xffffu, entry & ~0xfull);
 		set_segment(v, VMCB_DS, 0, ATTR_DATA16, 0xffffu, 0);
