@@ -59,7 +59,7 @@ LDFLAGS := -nostdlib -static --no-pie --build-id=none -z noexecstack $(ARCH_LDFL
 GUESTS := smp-hello irq-test ticker bench chan-demo probe
 # Guests built for riscv64 and x86_64 too, into build/guests/<arch>/<name>/.
 RISCV_GUESTS := smp-hello irq-test ticker probe bench
-X86_GUESTS := smp-hello ticker probe
+X86_GUESTS := smp-hello ticker probe bench irq-test
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)

@@ -2,7 +2,7 @@
 """Benchmark Tessera against bare QEMU with the bench guest (make bench).
 
     scripts/bench.py [--runs N] [--load] [--profile] [--icount OPTS] [--no-build] [--out FILE]
-                     [--arch all|aarch64|riscv64]
+                     [--arch all|aarch64|riscv64|x86_64]
 
 Builds guests/bench and Tessera with configs/bench.toml, boots the same
 guest image bare (qemu -kernel bench.bin) and under Tessera, N times each
@@ -19,7 +19,9 @@ process keeps a host CPU busy, to show that the figures do not move.
 (about a minute) and prints where each kind of trap spends its instructions,
 function by function. Then the riscv64 rows (configs/riscv-bench.toml,
 guests/bench/riscv64): bare (OpenSBI alone) against Tessera, with the
-board's CPU and, for the timer, without Sstc; --arch picks one
+board's CPU and, for the timer, without Sstc; then the x86_64 rows
+(configs/x86-bench.toml, guests/bench/x86_64): bare (SeaBIOS's multiboot
+loader, QEMU's local APIC) against Tessera on AMD SVM. --arch picks one
 architecture. docs/performance.md says what each figure means.
 """
 
@@ -27,6 +29,7 @@ import argparse
 import bisect
 import collections
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -83,35 +86,92 @@ BARE_NOTES = {
 }
 
 
-# riscv64 (configs/riscv-bench.toml, guests/bench/riscv64): the same method
-# on QEMU's riscv64 virt board; instruction counts from instret, which
-# -icount makes the machine's instruction clock (every hart, every mode).
-RISCV_CONFIG = "riscv-bench"
-RISCV_BUILD = ROOT / "build" / RISCV_CONFIG
-RISCV_GUEST = ROOT / "build" / "guests" / "riscv64" / "bench" / "bench.bin"
-RISCV_CROSS = "riscv64-linux-gnu-"
-RISCV_BARE_QEMU = ["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64", "-smp", "2", "-m", "1G",
-                   "-bios", "default", "-nic", "none", "-nographic"]
+# The other architectures' rows: the same method on their QEMU boards, one
+# instruction clock each that -icount makes the machine's (every CPU, every
+# mode), so no "of which in the hypervisor" split. ArchRows says, per
+# architecture, what to build and boot and which figures it prints.
+@dataclasses.dataclass
+class ArchRows:
+    arch: str
+    config: str                 # configs/<config>.toml
+    guest: Path                 # the image bare QEMU boots (-kernel)
+    bare_qemu: list
+    figures: list               # as FIGURES
+    notes: dict                 # as BARE_NOTES
+    hyp: str                    # the hypervisor's mode, for the table's head
+    clock: str                  # what "insns" counts
+    cross: str                  # prefix of the binutils that read tessera's ELF
+    elf: str                    # that ELF, in build/<config>/
+    # figure -> (figure, -cpu value): taken from a second pair of runs with
+    # another CPU model (riscv64's timer without Sstc)
+    variants: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def build(self):
+        return ROOT / "build" / self.config
+
+
+# riscv64 (configs/riscv-bench.toml, guests/bench/riscv64) on QEMU's virt
+# board, OpenSBI its bare firmware; instruction counts from instret.
 RISCV_NO_SSTC = "rv64,sstc=off"
 RISCV_PROFILE_QUIET = 5_000_000         # --profile: logged guest instructions in a row that end it
-RISCV_FIGURES = [
-    ("sbi", "null SBI call: ECALL BASE get_spec_version", "op"),
-    ("mmio_uart_read", "MMIO read 16550 LSR", "op"),
-    ("timer_latency", "timer (Sstc): deadline -> handler", "op"),
-    ("timer_latency_nosstc", "timer (no Sstc): deadline -> handler", "op"),
-    ("ipi_roundtrip", "IPI round trip: SBI IPI vCPU 0 -> 1 -> 0", "op"),
-    ("workload", "workload: 4 MiB xorshift + 4x CRC-32", "total"),
-    ("boot_entry", "boot: reset -> guest's C entry", "boot"),
-    ("boot_first_line", "boot: reset -> guest's 1st line out", "boot"),
-    ("nop", "nop (checks the method: 1 insn)", "op"),
-]
-RISCV_BARE_NOTES = {
-    "sbi": "bare: OpenSBI's ECALL path in M mode",
-    "mmio_uart_read": "bare: QEMU's own 16550 model, in C",
-    "timer_latency": "bare and Tessera: the hart raises the interrupt itself (stimecmp, vstimecmp)",
-    "timer_latency_nosstc": "bare: OpenSBI's M-mode timer sets STIP; Tessera: its own timer sets hvip.VSTIP",
-    "ipi_roundtrip": "bare: OpenSBI's IPI through the CLINT; Tessera: its own, with OpenSBI's to kick the hart",
-}
+RISCV = ArchRows(
+    arch="riscv64", config="riscv-bench",
+    guest=ROOT / "build" / "guests" / "riscv64" / "bench" / "bench.bin",
+    bare_qemu=["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64", "-smp", "2", "-m", "1G",
+               "-bios", "default", "-nic", "none", "-nographic"],
+    figures=[
+        ("sbi", "null SBI call: ECALL BASE get_spec_version", "op"),
+        ("mmio_uart_read", "MMIO read 16550 LSR", "op"),
+        ("timer_latency", "timer (Sstc): deadline -> handler", "op"),
+        ("timer_latency_nosstc", "timer (no Sstc): deadline -> handler", "op"),
+        ("ipi_roundtrip", "IPI round trip: SBI IPI vCPU 0 -> 1 -> 0", "op"),
+        ("workload", "workload: 4 MiB xorshift + 4x CRC-32", "total"),
+        ("boot_entry", "boot: reset -> guest's C entry", "boot"),
+        ("boot_first_line", "boot: reset -> guest's 1st line out", "boot"),
+        ("nop", "nop (checks the method: 1 insn)", "op"),
+    ],
+    notes={
+        "sbi": "bare: OpenSBI's ECALL path in M mode",
+        "mmio_uart_read": "bare: QEMU's own 16550 model, in C",
+        "timer_latency": "bare and Tessera: the hart raises the interrupt itself (stimecmp, vstimecmp)",
+        "timer_latency_nosstc": "bare: OpenSBI's M-mode timer sets STIP; Tessera: its own timer sets hvip.VSTIP",
+        "ipi_roundtrip": "bare: OpenSBI's IPI through the CLINT; Tessera: its own, with OpenSBI's to kick the hart",
+    },
+    hyp="HS", clock="instret, every instruction of the machine (M, HS, VS)",
+    cross="riscv64-linux-gnu-", elf="tessera.elf",
+    variants={"timer_latency_nosstc": ("timer_latency", RISCV_NO_SSTC)})
+
+# x86_64 (configs/x86-bench.toml, guests/bench/x86_64) on QEMU's q35 with
+# AMD SVM, SeaBIOS's multiboot loader bare; instruction counts from the TSC.
+X86 = ArchRows(
+    arch="x86_64", config="x86-bench",
+    guest=ROOT / "build" / "guests" / "x86_64" / "bench" / "bench.elf32",
+    # -smp 4 as the board: SeaBIOS's own boot takes longer with more CPUs
+    bare_qemu=["qemu-system-x86_64", "-M", "q35", "-cpu", "EPYC", "-smp", "4", "-m", "1G",
+               "-accel", "tcg", "-nic", "none", "-no-reboot", "-nographic"],
+    figures=[
+        ("vmmcall", "null hypercall: VMMCALL TESSERA_HC_VERSION", "op"),
+        ("cpuid", "CPUID leaf 0 (intercepted)", "op"),
+        ("mmio_lapic_read", "MMIO read local APIC version register", "op"),
+        ("pio_uart_read", "port read 16550 LSR (IN)", "op"),
+        ("timer_latency", "APIC timer one-shot: deadline -> handler", "op"),
+        ("ipi_roundtrip", "IPI round trip: fixed IPI vCPU 0 -> 1 -> 0", "op"),
+        ("workload", "workload: 4 MiB xorshift + 4x CRC-32", "total"),
+        ("boot_entry", "boot: reset -> guest's C entry", "boot"),
+        ("boot_first_line", "boot: reset -> guest's 1st line out", "boot"),
+        ("nop", "nop (checks the method: 1 insn)", "op"),
+    ],
+    notes={
+        "vmmcall": "bare: no counterpart (no hypervisor: VMMCALL is an undefined instruction)",
+        "cpuid": "bare: QEMU's own CPUID, in C: costs the guest 1 instruction",
+        "mmio_lapic_read": "bare: QEMU's own local APIC model, in C; Tessera: #NPF, the access decoded (no decode assists)",
+        "pio_uart_read": "bare: QEMU's own 16550 model, in C; Tessera: the IOIO intercept and its virtual 16550",
+        "timer_latency": "bare: QEMU's local APIC timer (1 GHz bus); Tessera: the vLAPIC's, on the pCPU's APIC timer",
+        "boot_entry": "bare and Tessera: SeaBIOS first (Tessera boots as QEMU's multiboot image, then the guest)",
+    },
+    hyp="SVM host", clock="the TSC, every instruction of the machine (host and guests)",
+    cross="", elf="tessera64.elf")
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
@@ -297,6 +357,18 @@ RISCV_TRAP_KINDS = [
     ("timer_interrupt", "IRQ: timer (the hypervisor's; the guest's without Sstc)"),
     ("pcpu_do_requests", "IRQ: kick (virtual IPI, fences)"),
 ]
+# x86_64: do_cpuid, do_msr, do_ioio and do_vmmcall are inlined into svm_exit,
+# so CPUID falls under "other" with the exits that only reopen an
+# interrupt window (VINTR, INTR).
+X86_TRAP_KINDS = [
+    ("vlapic_timer_expired", "IRQ: guest's APIC timer (the pCPU's APIC timer)"),
+    ("core_kicked", "kick: IPI delivered (wakes the target from HLT or exits it)"),
+    ("icr_write", "#NPF: vLAPIC ICR write (IPI send)"),
+    ("tessera_hypercall", "VMMCALL (Tessera hypercall)"),
+    ("vuart_ns16550_access", "IOIO: virtual 16550"),
+    ("vlapic_mmio", "#NPF: other vLAPIC register (read, EOI, timer)"),
+    ("arch_wait", "HLT (the pCPU waits)"),
+]
 
 
 def profile(cmd, elf, arch="aarch64"):
@@ -304,8 +376,11 @@ def profile(cmd, elf, arch="aarch64"):
     the average instructions of each function. aarch64: a trap runs from an
     EL2 vector for lower-EL exceptions (VBAR_EL2 + 0x400..0x600) to the next
     one. riscv64 (whose guests may run at the hypervisor's addresses): from
-    trap_vector to the next sret of the hypervisor's."""
-    prefix = os.environ.get("CROSS_COMPILE", RISCV_CROSS if arch == "riscv64" else "aarch64-linux-gnu-")
+    trap_vector to the next sret of the hypervisor's. x86_64: from the
+    instruction after VMRUN (where a #VMEXIT resumes the host) to the next
+    VMRUN."""
+    cross = {"riscv64": RISCV.cross, "x86_64": X86.cross}.get(arch, "aarch64-linux-gnu-")
+    prefix = os.environ.get("CROSS_COMPILE", cross)
     syms = []
     nm = sh([prefix + "nm", "-n", str(elf)]).stdout
     for line in nm.splitlines():
@@ -319,6 +394,12 @@ def profile(cmd, elf, arch="aarch64"):
         entry = (named[vec_name], named[vec_name] + 4)
         dis = sh([prefix + "objdump", "-d", str(elf)]).stdout
         trap_ends = {int(m.group(1), 16) for m in re.finditer(r"^\s*([0-9a-f]+):\s+\S+\s+sret\b", dis, re.M)}
+    elif arch == "x86_64":
+        vec_name, kinds = "svm_run", X86_TRAP_KINDS
+        dis = sh([prefix + "objdump", "-d", str(elf)]).stdout
+        vmrun = [int(m.group(1), 16) for m in re.finditer(r"^\s*([0-9a-f]+):\s+0f 01 d8\s+vmrun\b", dis, re.M)]
+        entry = (vmrun[0] + 3, vmrun[0] + 4)
+        trap_ends = set(vmrun)
     else:
         vec_name, kinds = "el2_vectors", TRAP_KINDS
         entry = (named[vec_name] + 0x400, named[vec_name] + 0x600)
@@ -333,6 +414,9 @@ def profile(cmd, elf, arch="aarch64"):
         return where[pc]
 
     traps = collections.Counter()
+    # x86_64: each CPU's instructions from its start to its first VMRUN
+    # (the boot; the guest's own addresses lie below the hypervisor's).
+    boot, booted = collections.defaultdict(collections.Counter), set()
     insns = collections.defaultdict(collections.Counter)
     current = {}
 
@@ -366,6 +450,11 @@ def profile(cmd, elf, arch="aarch64"):
                     break
                 cpu = int(line[6:line.index(":")])
                 pc = int(line.split("/")[1], 16)
+                if arch == "x86_64" and cpu not in booted:
+                    boot[cpu][func(pc)] += 1
+                    if pc in trap_ends:
+                        booted.add(cpu)
+                    continue
                 in_vector = entry[0] <= pc < entry[1]
                 if in_vector and any(f != vec_name for f in current.get(cpu, ())):
                     close(cpu)
@@ -381,6 +470,9 @@ def profile(cmd, elf, arch="aarch64"):
     for cpu in list(current):
         close(cpu)
     result = {}
+    for cpu, funcs in sorted(boot.items()):
+        result[f"boot of pCPU {cpu}, to its first VMRUN"] = {
+            "traps": 1, "insns_per_trap": sum(funcs.values()), "functions": dict(funcs.most_common())}
     for kind, n in traps.most_common():
         total = sum(insns[kind].values())
         result[kind] = {"traps": n, "insns_per_trap": round(total / n, 1),
@@ -390,9 +482,11 @@ def profile(cmd, elf, arch="aarch64"):
 
 def print_profile(prof):
     print("Where the hypervisor's instructions go (per trap, by kind; --profile):")
+    def num(v):
+        return f"{v:,.1f}".removesuffix(".0")
     for kind, p in prof.items():
-        top = ", ".join(f"{f} {c:g}" for f, c in list(p["functions"].items())[:8])
-        print(f"  {kind}: {p['traps']} traps, {p['insns_per_trap']:g} instructions each: {top}")
+        top = ", ".join(f"{f} {num(c)}" for f, c in list(p["functions"].items())[:8])
+        print(f"  {kind}: {p['traps']} traps, {num(p['insns_per_trap'])} instructions each: {top}")
 
 
 def config_command(config, icount, no_build):
@@ -466,47 +560,50 @@ def shared_cpu(icount, runs, no_build):
             "switch": switch, "command": " ".join(cmd)}
 
 
-def riscv_commands(icount, cpu=None):
-    """Bare and Tessera riscv64 commands; cpu: another -cpu value."""
-    bare = RISCV_BARE_QEMU + ["-icount", icount, "-kernel", str(RISCV_GUEST.relative_to(ROOT))]
-    flags = (RISCV_BUILD / "gen" / "qemu.flags").read_text().split()
+def arch_commands(spec, icount, cpu=None):
+    """Bare and Tessera commands of spec's architecture; cpu: another -cpu value."""
+    bare = spec.bare_qemu + ["-icount", icount, "-kernel", str(spec.guest.relative_to(ROOT))]
+    flags = (spec.build / "gen" / "qemu.flags").read_text().split()
     tessera = flags + ["-nographic", "-icount", icount,
-                       "-kernel", str((RISCV_BUILD / "tessera.elf").relative_to(ROOT))]
+                       "-kernel", str((spec.build / "tessera.elf").relative_to(ROOT))]
     if cpu:
         for c in (bare, tessera):
             c[c.index("-cpu") + 1] = cpu
     return {"bare": bare, "tessera": tessera}
 
 
-def riscv_bench(args):
-    """The riscv64 rows: runs of bare and Tessera with the board's CPU (Sstc)
-    and, for the timer without Sstc, with RISCV_NO_SSTC. Prints the table;
-    returns what results.json keeps of it."""
+def arch_bench(args, spec):
+    """spec's rows: runs of bare and Tessera with the board's CPU and, for
+    each of spec.variants, with the variant's. Prints the table; returns
+    what results.json keeps of it."""
     if not args.no_build:
-        print(f"bench: building the riscv64 bench guest and Tessera (CONFIG={RISCV_CONFIG})", flush=True)
-        proc = sh(["make", "-s", f"CONFIG={RISCV_CONFIG}", "build"])
-        if proc.returncode != 0 or not RISCV_GUEST.exists():
-            sys.exit("bench: riscv64 build failed:\n" + proc.stdout + proc.stderr)
-    cmds, no_sstc = riscv_commands(args.icount), riscv_commands(args.icount, RISCV_NO_SSTC)
+        print(f"bench: building the {spec.arch} bench guest and Tessera (CONFIG={spec.config})", flush=True)
+        proc = sh(["make", "-s", f"CONFIG={spec.config}", "build"])
+        if proc.returncode != 0 or not spec.guest.exists():
+            sys.exit(f"bench: {spec.arch} build failed:\n" + proc.stdout + proc.stderr)
+    cmds = arch_commands(spec, args.icount)
+    variant_cmds = {name: arch_commands(spec, args.icount, cpu) for name, (_, cpu) in spec.variants.items()}
     runs = []
     for i in range(max(args.runs, 1)):
         run = {"load": False}
         for system in ("bare", "tessera"):
-            print(f"bench: riscv64 run {i + 1}/{max(args.runs, 1)}: {system}", flush=True)
-            run[system] = run_one(f"riscv64 {system}", cmds[system])
-            timer = run_one(f"riscv64 {system} without Sstc", no_sstc[system])["figures"]["timer_latency"]
-            run[system]["figures"]["timer_latency_nosstc"] = timer
+            print(f"bench: {spec.arch} run {i + 1}/{max(args.runs, 1)}: {system}", flush=True)
+            run[system] = run_one(f"{spec.arch} {system}", cmds[system])
+            for name, (figure, cpu) in spec.variants.items():
+                figs = run_one(f"{spec.arch} {system} with -cpu {cpu}", variant_cmds[name][system])["figures"]
+                run[system]["figures"][name] = figs[figure]
         runs.append(run)
-    bare = summarize(runs[0]["bare"]["figures"], RISCV_FIGURES)
-    tess = summarize(runs[0]["tessera"]["figures"], RISCV_FIGURES)
+    bare = summarize(runs[0]["bare"]["figures"], spec.figures)
+    tess = summarize(runs[0]["tessera"]["figures"], spec.figures)
     diffs = differences(runs)
+    cpu = spec.bare_qemu[spec.bare_qemu.index("-cpu") + 1]
+    variants = "".join(f"; {name} with -cpu {c}" for name, (_, c) in spec.variants.items())
     print()
-    print(f"riscv64 (configs/{RISCV_CONFIG}.toml, -cpu rv64 with Sstc; the no-Sstc timer with "
-          f"-cpu {RISCV_NO_SSTC}): insns = instret, every instruction of the machine (M, HS, VS)")
+    print(f"{spec.arch} (configs/{spec.config}.toml, -cpu {cpu}{variants}): insns = {spec.clock}")
     print()
-    print(table(bare, tess, RISCV_FIGURES, hyp="HS"))
+    print(table(bare, tess, spec.figures, hyp=spec.hyp))
     print()
-    for name, note in RISCV_BARE_NOTES.items():
+    for name, note in spec.notes.items():
         print(f"  {name}: {note}")
     w_b, w_t = bare.get("workload", {}), tess.get("workload", {})
     if w_b.get("crc") != w_t.get("crc"):
@@ -521,22 +618,22 @@ def riscv_bench(args):
             print(f"  {d['system']} {d['figure']} {d['key']}: {d['values']}")
     prof = None
     if args.profile:
-        print("bench: profiling riscv64 Tessera (every HS instruction logged)", flush=True)
-        prof = {"sstc": profile(cmds["tessera"], RISCV_BUILD / "tessera.elf", "riscv64"),
-                "no_sstc": profile(no_sstc["tessera"], RISCV_BUILD / "tessera.elf", "riscv64")}
-        print()
-        print("riscv64 with Sstc:")
-        print_profile(prof["sstc"])
-        print("riscv64 without Sstc (the timer's path):")
-        print_profile(prof["no_sstc"])
+        elf = spec.build / spec.elf
+        print(f"bench: profiling {spec.arch} Tessera (every {spec.hyp} instruction logged)", flush=True)
+        prof = {"board_cpu": profile(cmds["tessera"], elf, spec.arch)}
+        prof.update({name: profile(c["tessera"], elf, spec.arch) for name, c in variant_cmds.items()})
+        for name, p in prof.items():
+            print()
+            print(f"{spec.arch} with {'-cpu ' + cpu if name == 'board_cpu' else 'the ' + name + ' run'}:")
+            print_profile(p)
         print()
     return {
         "commands": {k: " ".join(v) for k, v in cmds.items()},
-        "commands_no_sstc": {k: " ".join(v) for k, v in no_sstc.items()},
-        "images": {"bench.bin": sha256(RISCV_GUEST), "tessera.elf": sha256(RISCV_BUILD / "tessera.elf")},
+        "variant_commands": {name: {k: " ".join(v) for k, v in c.items()} for name, c in variant_cmds.items()},
+        "images": {spec.guest.name: sha256(spec.guest), "tessera.elf": sha256(spec.build / "tessera.elf")},
         "figures": {name: {"label": label, "kind": kind, "bare": bare.get(name), "tessera": tess.get(name)}
-                    for name, label, kind in RISCV_FIGURES},
-        "bare_notes": RISCV_BARE_NOTES,
+                    for name, label, kind in spec.figures},
+        "bare_notes": spec.notes,
         "determinism": {"runs": len(runs), "identical": not diffs, "differences": diffs},
         "profile": prof,
         "runs": [{s: {"figures": r[s]["figures"], "wall_s": r[s]["wall_s"]} for s in ("bare", "tessera")}
@@ -554,13 +651,14 @@ def main():
     ap.add_argument("--icount", default=ICOUNT, help=f"QEMU -icount options (default {ICOUNT})")
     ap.add_argument("--no-build", action="store_true", help="use what build/ holds")
     ap.add_argument("--out", default=str(BUILD / "results.json"))
-    ap.add_argument("--arch", choices=("all", "aarch64", "riscv64"), default="all",
+    ap.add_argument("--arch", choices=("all", "aarch64", "riscv64", "x86_64"), default="all",
                     help="the architectures to measure (default all)")
     args = ap.parse_args()
 
     result = aarch64_bench(args) if args.arch in ("all", "aarch64") else {}
-    if args.arch in ("all", "riscv64"):
-        result["riscv64"] = riscv_bench(args)
+    for spec in (RISCV, X86):
+        if args.arch in ("all", spec.arch):
+            result[spec.arch] = arch_bench(args, spec)
     git = sh(["git", "rev-parse", "HEAD"]).stdout.strip()
     dirty = bool(sh(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip())
     result["git"] = {"commit": git, "dirty": dirty}

@@ -31,11 +31,6 @@ static unsigned vcpu_id(const struct vcpu_config *v)
 
 const struct vcpu_config *core_pcpu_vcpu[TESSERA_NR_PCPUS];
 
-const struct vm_config *core_this_vm(void)
-{
-	return &tessera_vms[core_this_vcpu()->vm];
-}
-
 void power_init(void)
 {
 	/* Before any other CPU runs: each pCPU's vCPU (a shared one's is set

@@ -34,6 +34,38 @@ enum x86_emu_kind {
 extern const uint8_t x86_iopm_deny_all[X86_IOPM_SIZE];
 extern const uint8_t *const tessera_x86_iopm[TESSERA_NR_VMS];
 
+/* MSR permission maps (AMD APM 15.11): 8 KiB, two bits per MSR (RDMSR,
+ * WRMSR; set: intercepted). A partition owning MSRs has its own,
+ * generated; the others share x86_msrpm_deny_all (svm.c). */
+#define X86_MSRPM_SIZE          (2 * 4096)
+extern const uint8_t x86_msrpm_deny_all[X86_MSRPM_SIZE];
+extern const uint8_t *const tessera_x86_msrpm[TESSERA_NR_VMS];
+
+/* The MSRs a partition's config names ([devices] msrs; arch/x86_64/msr.c):
+ * owned (its permission map passes them: no exit), emulated (a value per
+ * vCPU, reset value at the vCPU's start) or denied (#GP). Sorted by msr. */
+enum x86_msr_policy {
+	X86_MSR_OWNED,
+	X86_MSR_EMULATED,
+	X86_MSR_DENIED,
+};
+
+struct x86_msr_rule {
+	uint32_t msr;
+	uint8_t policy;                 /* enum x86_msr_policy */
+	uint16_t slot;                  /* emulated: its index in a vCPU's values */
+	uint64_t reset;                 /* emulated: what it reads at the vCPU's start */
+};
+
+struct x86_msr_rules {
+	const struct x86_msr_rule *rule;
+	uint16_t nr_rules;
+	uint16_t nr_emulated;
+	uint64_t *values;               /* nr_emulated per vCPU of the partition, vCPU by vCPU */
+};
+
+extern const struct x86_msr_rules tessera_x86_msr_rules[TESSERA_NR_VMS];
+
 /* How a partition's vCPU 0 starts (svm.c): cr3 == 0, as QEMU's multiboot
  * loader leaves a kernel; else in long mode by Linux's 64-bit boot protocol,
  * on the generated identity page tables at cr3, with the generated GDT (its

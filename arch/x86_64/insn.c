@@ -49,28 +49,41 @@ static uint64_t read_le(const uint8_t *b, unsigned n)
 }
 
 /* Legacy prefixes, in any order, then REX (64-bit mode): their effect on
- * the operand and address sizes. Returns the index of the opcode. */
-static unsigned prefixes(const uint8_t *b, unsigned avail, enum x86_mode mode, unsigned *op_size,
-			 unsigned *addr_size, unsigned *rex)
+ * the operand and address sizes, the segment override, REP (F2 or F3).
+ * Returns the index of the opcode. */
+struct prefixes {
+	unsigned op_size, addr_size, rex, seg;
+	bool rep;
+};
+
+static unsigned prefixes(const uint8_t *b, unsigned avail, enum x86_mode mode, struct prefixes *p)
 {
 	unsigned i = 0;
 
-	*op_size = mode == MODE_16 ? 2u : 4u;
-	*addr_size = (unsigned)mode;
-	*rex = 0;
+	p->op_size = mode == MODE_16 ? 2u : 4u;
+	p->addr_size = (unsigned)mode;
+	p->rex = 0;
+	p->seg = X86_SEG_NONE;
+	p->rep = false;
 	for (; i < avail; i++) {
-		uint8_t p = b[i];
-		if (p == 0x66)
-			*op_size = mode == MODE_16 ? 4u : 2u;
-		else if (p == 0x67)
-			*addr_size = mode == MODE_32 ? 2u : 4u;
-		else if (p != 0x26 && p != 0x2e && p != 0x36 && p != 0x3e && p != 0x64 && p != 0x65)
-			break;          /* not a segment override: LOCK and REP are no MOV's */
+		uint8_t c = b[i];
+		if (c == 0x66)
+			p->op_size = mode == MODE_16 ? 4u : 2u;
+		else if (c == 0x67)
+			p->addr_size = mode == MODE_32 ? 2u : 4u;
+		else if (c == 0xf2 || c == 0xf3)
+			p->rep = true;
+		else if (c == 0x26 || c == 0x2e || c == 0x36 || c == 0x3e)
+			p->seg = (unsigned)(c >> 3) & 3u;       /* ES, CS, SS, DS: 0-3 */
+		else if (c == 0x64 || c == 0x65)
+			p->seg = X86_SEG_FS + (c & 1u);
+		else
+			break;          /* LOCK and anything else: no prefix the decoders take */
 	}
 	if (mode == MODE_64 && i < avail && (b[i] & 0xf0u) == 0x40) {
-		*rex = b[i++];
-		if (*rex & REX_W)
-			*op_size = 8;
+		p->rex = b[i++];
+		if (p->rex & REX_W)
+			p->op_size = 8;
 	}
 	return i;
 }
@@ -93,15 +106,16 @@ static bool mov_imm(const uint8_t *b, unsigned avail, unsigned i, unsigned reg, 
 
 bool x86_decode_mmio(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_mmio_insn *in)
 {
-	unsigned op_size, addr_size, rex;
+	struct prefixes p;
 	bool ok = true;
 
 	if (avail > X86_MAX_INSN)
 		avail = X86_MAX_INSN;
 	*in = (struct x86_mmio_insn){ 0 };
-	unsigned i = prefixes(b, avail, mode, &op_size, &addr_size, &rex);
-	if (i >= avail)
-		return false;
+	unsigned i = prefixes(b, avail, mode, &p);
+	unsigned op_size = p.op_size, addr_size = p.addr_size, rex = p.rex;
+	if (i >= avail || p.rep)
+		return false;           /* REP is no MOV's */
 	uint8_t op = b[i++];
 	if (op >= 0xa0 && op <= 0xa3) {         /* MOV AL/rAX <-> moffs (address-size wide) */
 		in->size = (op & 1u) ? op_size : 1u;
@@ -165,4 +179,42 @@ uint64_t x86_load_result(const struct x86_mmio_insn *in, enum x86_mode mode, uin
 	default:
 		return (old & ~0xffull) | (value & 0xffu);
 	}
+}
+
+bool x86_decode_string_io(const uint8_t *b, unsigned avail, enum x86_mode mode, struct x86_string_io *io)
+{
+	struct prefixes p;
+
+	if (avail > X86_MAX_INSN)
+		avail = X86_MAX_INSN;
+	*io = (struct x86_string_io){ 0 };
+	unsigned i = prefixes(b, avail, mode, &p);
+	if (i >= avail || b[i] < 0x6c || b[i] > 0x6f)
+		return false;
+	uint8_t op = b[i];
+	io->len = i + 1;
+	io->in = op <= 0x6d;
+	/* 6C/6E move bytes; 6D/6F words or doublewords (REX.W changes
+	 * nothing: no 64-bit port access exists). */
+	io->size = (op & 1u) ? (p.op_size == 2 ? 2u : 4u) : 1u;
+	io->addr_size = p.addr_size;
+	io->rep = p.rep;
+	/* INS writes ES:rDI whatever the prefixes say; OUTS reads rSI in DS
+	 * or the segment an override names. */
+	io->seg = io->in ? X86_SEG_ES : p.seg == X86_SEG_NONE ? X86_SEG_DS : p.seg;
+	return true;
+}
+
+uint64_t x86_addr_reg(uint64_t reg, unsigned addr_size)
+{
+	return addr_size == 8 ? reg : reg & ((1ull << (addr_size * 8)) - 1);
+}
+
+uint64_t x86_addr_reg_add(uint64_t reg, unsigned addr_size, int64_t delta)
+{
+	uint64_t sum = reg + (uint64_t)delta;
+
+	if (addr_size == 2)
+		return (reg & ~0xffffull) | (sum & 0xffffu);    /* SI, DI, CX: the rest stays */
+	return x86_addr_reg(sum, addr_size);                    /* ESI ...: zero-extended */
 }

@@ -39,7 +39,7 @@ static bool guest_read(uint64_t gpa, void *out, unsigned size)
 /* The guest-physical address of linear address la, by the guest's own
  * paging (APM vol. 2, 5.3: 4-level long mode, PAE, 32-bit legacy), or
  * false if its tables do not map it. */
-static bool guest_translate(struct svm_vcpu *s, uint64_t la, uint64_t *gpa)
+bool guest_translate(struct svm_vcpu *s, uint64_t la, uint64_t *gpa)
 {
 	uint64_t cr0 = VMCB64(&s->vmcb, VMCB_CR0), cr4 = VMCB64(&s->vmcb, VMCB_CR4);
 	uint64_t table = VMCB64(&s->vmcb, VMCB_CR3), e = 0;
@@ -80,7 +80,7 @@ static bool guest_translate(struct svm_vcpu *s, uint64_t la, uint64_t *gpa)
 	return true;
 }
 
-static enum x86_mode code_mode(struct svm_vcpu *s)
+enum x86_mode code_mode(struct svm_vcpu *s)
 {
 	uint16_t attrib = VMCB16(&s->vmcb, VMCB_CS + SEG_ATTRIB);
 

@@ -10,6 +10,7 @@
 #include <tessera/core.h>
 #include "arch.h"
 #include "svm.h"
+#include "msr.h"
 #include "vevent.h"
 #include "vlapic.h"
 #include "vmcb.h"
@@ -19,13 +20,14 @@
 static uint8_t hsave[TESSERA_NR_PCPUS][4096] __attribute__((aligned(4096)));
 static struct svm_vcpu svm_vcpus[TESSERA_NR_PCPUS];
 
-/* The I/O permission map of a partition that owns no ports, and every
- * partition's MSR permission map (8 KiB): every bit set, so each port and
- * MSR access is intercepted and emulated, denied, or answered with #GP
- * (svm_exit.c). A partition that owns ports has its generated map
- * (tessera_x86_iopm), with their bits clear. */
+/* The I/O permission map of a partition that owns no ports, and the MSR
+ * permission map (8 KiB) of one that owns no MSRs: every bit set, so each
+ * port and MSR access is intercepted and emulated, denied, or answered
+ * with #GP (svm_exit.c, msr.c). A partition that owns ports or MSRs has
+ * its generated maps (tessera_x86_iopm, tessera_x86_msrpm), with their
+ * bits clear. */
 const uint8_t x86_iopm_deny_all[X86_IOPM_SIZE] __attribute__((aligned(4096))) = { [0 ... X86_IOPM_SIZE - 1] = 0xff };
-static const uint8_t msrpm[2 * 4096] __attribute__((aligned(4096))) = { [0 ... 2 * 4096 - 1] = 0xff };
+const uint8_t x86_msrpm_deny_all[X86_MSRPM_SIZE] __attribute__((aligned(4096))) = { [0 ... X86_MSRPM_SIZE - 1] = 0xff };
 
 struct svm_vcpu *this_vcpu(void)
 {
@@ -135,7 +137,7 @@ static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const st
 					  INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
 	VMCB32(v, VMCB_INTERCEPT_MISC2) = INTERCEPT_SVM_INSNS | INTERCEPT_VMMCALL;
 	VMCB64(v, VMCB_IOPM_BASE_PA) = (uint64_t)(uintptr_t)tessera_x86_iopm[vc->vm];
-	VMCB64(v, VMCB_MSRPM_BASE_PA) = (uint64_t)(uintptr_t)msrpm;
+	VMCB64(v, VMCB_MSRPM_BASE_PA) = (uint64_t)(uintptr_t)tessera_x86_msrpm[vc->vm];
 	VMCB32(v, VMCB_GUEST_ASID) = vm->vmid;
 	VMCB8(v, VMCB_TLB_CONTROL) = TLB_CONTROL_FLUSH_ALL;     /* a restarted partition's stale entries */
 	/* Physical interrupts stay the host's (its RFLAGS.IF) while the guest runs. */
@@ -218,6 +220,7 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	ASSERT(vcpu->pcpu == arch_pcpu_id() && vcpu->vm == vm - tessera_vms);
 	reset_state(s, vm, vcpu, entry, arg);
 	vlapic_vcpu_start(vcpu);
+	x86_msr_vcpu_reset(vcpu);
 	/* FS, GS, TR, LDTR, KernelGsBase and the SYSCALL MSRs are not switched
 	 * by VMRUN: load the guest's once. The hypervisor never uses them, so
 	 * they stay the guest's (no VMSAVE/VMLOAD on each exit). */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <tessera/tables.h>
+#include "insn.h"
 #include "vmcb.h"
 
 /* The guest's general registers by the instruction set's numbers. VMRUN
@@ -48,5 +49,17 @@ void npf_exit(struct svm_vcpu *s);
 /* Up to 15 bytes of the instruction at the guest's CS:RIP, fetched as the
  * guest would (its paging); how many it got. mmio.c. */
 unsigned guest_fetch_insn(struct svm_vcpu *s, uint8_t *bytes);
+/* The guest-physical address of linear address la by the guest's own
+ * paging, or false if it does not map it; the mode of its code segment
+ * (enum x86_mode, insn.h). mmio.c. */
+bool guest_translate(struct svm_vcpu *s, uint64_t la, uint64_t *gpa);
+enum x86_mode code_mode(struct svm_vcpu *s);
+/* One port access of an intercepted port (an IN: *value is what it
+ * reads, all ones if denied; an OUT of *value): the partition's emulated
+ * devices and power ports. svm_exit.c. */
+void ioio_port(uint16_t port, unsigned size, bool in, uint64_t *value);
+/* INS/OUTS, with or without REP: decoded and done element by element.
+ * string_io.c. */
+void string_io(struct svm_vcpu *s, uint16_t port);
 
 #endif

@@ -9,6 +9,7 @@
 #include "arch.h"
 #include "svm.h"
 #include "insn.h"
+#include "msr.h"
 #include "vevent.h"
 #include "vlapic.h"
 #include "x86.h"
@@ -144,9 +145,19 @@ static bool power_port(uint16_t port, uint32_t value)
 	return port == GUEST_PM1A_CNT || port == GUEST_RESET_CONTROL;
 }
 
+void ioio_port(uint16_t port, unsigned size, bool in, uint64_t *value)
+{
+	if (in) {
+		if (!acpi_pm_read(port, value) && !core_mmio(X86_IO_PORT(port), size, false, value))
+			*value = ~0ull;
+	} else if (!power_port(port, (uint32_t)*value)) {
+		(void)core_mmio(X86_IO_PORT(port), size, true, value);
+	}
+}
+
 /* IN and OUT: the emulated devices on ports (the core's 16550), the power
  * ports; anything else is denied (a read gives all ones, a write is
- * dropped). INS/OUTS are not emulated: #GP. */
+ * dropped). INS/OUTS: string_io.c. */
 static void do_ioio(struct svm_vcpu *s)
 {
 	uint64_t info = VMCB64(&s->vmcb, VMCB_EXITINFO1);
@@ -154,27 +165,26 @@ static void do_ioio(struct svm_vcpu *s)
 	unsigned size = (info >> IOIO_SZ_SHIFT) & 1u ? 1u : (info >> IOIO_SZ_SHIFT) & 2u ? 2u : 4u;
 	uint64_t mask = (1ull << (size * 8)) - 1, value;
 
-	if (info & (IOIO_STR | IOIO_REP)) {
-		guest_fault(s, "string port I/O", port, X86_GP);
+	if (info & IOIO_STR) {
+		string_io(s, port);
 		return;
 	}
 	core_guest_progress();
 	if (info & IOIO_TYPE_IN) {
-		if (!acpi_pm_read(port, &value) && !core_mmio(X86_IO_PORT(port), size, false, &value))
-			value = ~0ull;
+		ioio_port(port, size, true, &value);
 		VMCB64(&s->vmcb, VMCB_RAX) = (VMCB64(&s->vmcb, VMCB_RAX) & ~mask) | (value & mask);
 	} else {
 		value = VMCB64(&s->vmcb, VMCB_RAX) & mask;
-		if (!power_port(port, (uint32_t)value))
-			(void)core_mmio(X86_IO_PORT(port), size, true, &value);
+		ioio_port(port, size, false, &value);
 	}
 	skip_insn(s, (unsigned)(VMCB64(&s->vmcb, VMCB_EXITINFO2) - VMCB64(&s->vmcb, VMCB_RIP)));
 }
 
 /* RDMSR/WRMSR: EFER (SVME hidden and kept), PAT, the local APIC's (base,
- * x2APIC registers, TSC deadline: vlapic.c), and the MSRs VMRUN leaves live in the CPU (the
- * hypervisor never uses them, so the CPU's value is the guest's). Any
- * other: #GP, as a CPU without it would give. */
+ * x2APIC registers, TSC deadline: vlapic.c), the MSRs VMRUN leaves live in the CPU (the
+ * hypervisor never uses them, so the CPU's value is the guest's), those
+ * the partition's config has emulated or denied (msr.c; the ones it owns
+ * do not exit). Any other: #GP, as a CPU without it would give. */
 static void do_msr(struct svm_vcpu *s)
 {
 	bool write = VMCB64(&s->vmcb, VMCB_EXITINFO1) & 1u;
@@ -199,18 +209,27 @@ static void do_msr(struct svm_vcpu *s)
 		value = VMCB64(&s->vmcb, VMCB_G_PAT);
 		break;
 	case MSR_STAR: case MSR_LSTAR: case MSR_CSTAR: case MSR_SFMASK:
-	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE: case MSR_TSC_AUX:
+	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
 		if (write)
 			wrmsr(msr, value);
 		value = rdmsr(msr);
 		break;
-	default:
-		if (!vlapic_has_msr(msr) || !vlapic_msr(s->vc, msr, write, &value)) {
+	default: {
+		/* The config's rules (msr.c) first: an emulated MSR answers,
+		 * a denied one gets #GP; the generator names none of the above
+		 * or the local APIC's. */
+		enum msr_answer answer = x86_msr_config(s->vc, msr, write, &value);
+		if (answer == MSR_DENIED) {
+			guest_fault(s, "an MSR its config denies", msr, X86_GP);
+			return;
+		}
+		if (answer == MSR_UNNAMED && (!vlapic_has_msr(msr) || !vlapic_msr(s->vc, msr, write, &value))) {
 			guest_fault(s, write ? "WRMSR of an MSR it does not have" : "RDMSR of an MSR it does not have",
 				    msr, X86_GP);
 			return;
 		}
 		break;
+	}
 	}
 	core_guest_progress();
 	if (!write) {

@@ -51,8 +51,8 @@ void vioapic_hw_irq(unsigned vm, unsigned pin);
 
 /* A physical pin of partition vm's: programmed as its guest's entry says
  * (mask, trigger mode), to the host vector of the pin on the pCPU of the
- * partition's vCPU 0; masked as well while a level interrupt waits for the
- * guest's EOI (busy). */
+ * vCPU its destination names; masked as well while a level interrupt
+ * waits for the guest's EOI (busy). */
 void ioapic_mirror(unsigned vm, unsigned pin, uint64_t entry, bool busy);
 /* Boot: every pin masked, the console's routed to its pCPU. */
 void ioapic_init(void);

@@ -180,6 +180,18 @@ void vlapic_message(unsigned vm, const struct vcpu_config *self, uint32_t icr_lo
 		(void)vlapic_deliver(&vlapics[chosen], &tessera_vcpus[chosen], icr_lo);
 }
 
+const struct vcpu_config *vlapic_first_named(unsigned vm, uint32_t icr_lo, uint32_t dest)
+{
+	const struct vm_config *c = &tessera_vms[vm];
+
+	for (unsigned i = 0; i < c->nr_vcpus; i++) {
+		unsigned v = c->first_vcpu + i;
+		if (names(icr_lo, dest, false, &vlapics[v], (uint32_t)tessera_vcpus[v].virt_id))
+			return &tessera_vcpus[v];
+	}
+	return &tessera_vcpus[c->first_vcpu];
+}
+
 static void icr_write(const struct vcpu_config *self, const struct vlapic *l)
 {
 	vlapic_message(self->vm, self, l->icr_lo, l->x2apic ? l->icr_hi : l->icr_hi >> 24, l->x2apic);

@@ -100,6 +100,11 @@ enum power_result vlapic_deliver(struct vlapic *target, const struct vcpu_config
  * a lowest-priority one the named vCPU of lowest TPR only. */
 void vlapic_message(unsigned vm, const struct vcpu_config *self, uint32_t icr_lo, uint32_t dest, bool x2apic);
 
+/* The first vCPU of partition vm an I/O APIC message (8-bit destination,
+ * its destination mode in icr_lo) names, or its vCPU 0 if none: where the
+ * board's I/O APIC sends a passthrough device's interrupt (ioapic.c). */
+const struct vcpu_config *vlapic_first_named(unsigned vm, uint32_t icr_lo, uint32_t dest);
+
 /* The calling vCPU (self) reads or writes its local APIC's register at
  * off; an ICR write sends the IPI. False if off is no register. */
 bool vlapic_mmio(const struct vcpu_config *self, uint64_t off, unsigned size, bool write, uint64_t *value);

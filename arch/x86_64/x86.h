@@ -15,7 +15,6 @@
 #define MSR_FS_BASE             0xc0000100u
 #define MSR_GS_BASE             0xc0000101u
 #define MSR_KERNEL_GS_BASE      0xc0000102u
-#define MSR_TSC_AUX             0xc0000103u     /* RDTSCP and RDPID read it */
 #define MSR_VM_HSAVE_PA         0xc0010117u
 
 #define EFER_SCE                (1ull << 0)

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import jinja2
 
 from . import pagetable as pt
+from .msrs import msrpm_bitmap
 from .arch import info
 from .errors import ConfigError
 from .model import EMU_SYSCON, MEM_DEVICE, PAGE
@@ -117,19 +118,43 @@ X86_IOPM_BYTES = 3 * 4096                # AMD APM 15.10.1: 12 KiB, 4 KiB-aligne
 X86_IOPM_ROW = 64
 
 
+def permission_rows(bitmap):
+    """An x86 permission map (a set bit: intercepted) in rows of 64 bytes
+    as C initializer text, None for a row of only set bits."""
+    rows = []
+    for off in range(0, len(bitmap), X86_IOPM_ROW):
+        row = bytes(bitmap[off:off + X86_IOPM_ROW])
+        rows.append((off, None if row == b"\xff" * X86_IOPM_ROW else ", ".join(f"{b:#04x}" for b in row)))
+    return rows
+
+
 def x86_iopm_rows(ports):
     """The I/O permission map of a partition that owns ports: a bit per
     port, set (intercepted) but for its own; in rows of 64 bytes (512
-    ports) as C initializer text, None for a row of only set bits."""
+    ports)."""
     bitmap = bytearray(b"\xff" * X86_IOPM_BYTES)
     for p in ports:
         for port in range(p.hpa, p.hpa + p.size):
             bitmap[port // 8] &= ~(1 << (port % 8)) & 0xFF
-    rows = []
-    for off in range(0, X86_IOPM_BYTES, X86_IOPM_ROW):
-        row = bytes(bitmap[off:off + X86_IOPM_ROW])
-        rows.append((off, None if row == b"\xff" * X86_IOPM_ROW else ", ".join(f"{b:#04x}" for b in row)))
-    return rows
+    return permission_rows(bitmap)
+
+
+def x86_msrpm_rows(rules):
+    """The MSR permission map of a partition that owns MSRs, in rows of 64
+    bytes (256 MSRs)."""
+    return permission_rows(msrpm_bitmap(rules))
+
+
+def x86_msr_table(vm):
+    """A partition's MSR rules as the template writes them, sorted by MSR:
+    (msr, X86_MSR_* policy, its slot among the emulated ones, reset value);
+    and how many are emulated and owned."""
+    rules, emulated = [], 0
+    for m in sorted(vm.msrs, key=lambda m: m.msr):
+        rules.append(SimpleNamespace(msr=m.msr, policy="X86_MSR_" + m.policy.upper(),
+                                     slot=emulated if m.policy == "emulated" else 0, reset=m.reset))
+        emulated += m.policy == "emulated"
+    return SimpleNamespace(rules=rules, emulated=emulated, owned=[m for m in vm.msrs if m.policy == "owned"])
 
 
 def console_kind(board):
@@ -207,7 +232,8 @@ def emit(system, hyp, pool, out, final, config_name):
                              undefined=jinja2.StrictUndefined)
     env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images,
                        linux_boot_registers=linux_boot_registers,
-                       x86_iopm_rows=x86_iopm_rows)
+                       x86_iopm_rows=x86_iopm_rows, x86_msrpm_rows=x86_msrpm_rows,
+                       x86_msr_table=x86_msr_table)
     env.filters["asm_string"] = asm_string
 
     owner = {}

@@ -14,10 +14,10 @@ from pathlib import Path
 import yaml
 
 from .channels import load_channels
-from .errors import ConfigError
+from .errors import ConfigError, notice
 from .schedule import load_schedules
 from .model import (MAP_ALLOC, MAP_IDENTICAL, MEM_FLAGS_ALL, Disk, EmuDevice, Image,
-                    MemRegion, Passthrough, QemuOptions, Vcpu, Vm)
+                    MemRegion, MsrRule, Passthrough, QemuOptions, Vcpu, Vm)
 from .schema import Table, check_int, check_list_of_ints, keypath, type_name
 
 MAX_VCPUS = 64                  # a phys_cpu_sets mask is 64 bits wide
@@ -221,7 +221,15 @@ def load_vm(data, file, prefix):
     base.finish()
 
     entry = kernel.int("entry_point")
-    kernel.str("image_location", required=False, default="memory", choices=["memory"])
+    location = kernel.str("image_location", required=False, default="memory", choices=["memory", "fs"])
+    if location == "fs":
+        notice(file, kernel.key("image_location"), '"fs": Tessera has no file system at run time; the images '
+                                                   'are read at build time (relative paths start at '
+                                                   f'{file.parent}) and linked in, as with "memory"')
+    # axvisor's x86 boot stub (axvm-bios): real mode to the multiboot entry.
+    # Its work is what Tessera does itself (validate: x86_64 only).
+    bios_path = kernel.str("bios_path", required=False)
+    kernel.int("bios_load_addr", required=False)
     kpath = kernel.str("kernel_path")
     kaddr = kernel.int("kernel_load_addr")
     dtb_path = kernel.str("dtb_path", required=False)
@@ -251,10 +259,11 @@ def load_vm(data, file, prefix):
                               f"{dtb_path} is not a device tree blob (no d00dfeed magic); "
                               "compile it with dtc, or drop dtb_path to let the generator write one")
 
-    emu, passthrough = [], []
+    emu, passthrough, msrs = [], [], []
     if devices is not None:
         emu = _emu_devices(devices, file)
         passthrough = _passthrough(devices, file)
+        msrs = _msrs(devices, file)
         for unused in ("passthrough_addresses", "excluded_devices"):
             lst = devices.list(unused, required=False)
             if lst:
@@ -267,15 +276,15 @@ def load_vm(data, file, prefix):
 
     # The records keep key paths relative to the VM (like "kernel.memory_regions[0]");
     # vm.key() adds the prefix ("vm[1].") wherever an error names them.
-    for rec in regions + emu + passthrough + [kimage, ramdisk]:
+    for rec in regions + emu + passthrough + msrs + [kimage, ramdisk]:
         if rec is not None and prefix and rec.key.startswith(prefix):
             rec.key = rec.key[len(prefix):]
 
     return Vm(file=file, prefix=prefix, id=vm_id, name=name, vcpus=vcpus,
               entry=entry, kernel=kimage, regions=regions, emu=emu,
-              passthrough=passthrough, dtb_path=dtb_file, dtb_load_addr=dtb_addr,
+              passthrough=passthrough, msrs=msrs, dtb_path=dtb_file, dtb_load_addr=dtb_addr,
               ramdisk=ramdisk, cmdline=cmdline, restart=restart, max_restarts=max_restarts,
-              virtual_counter=virtual_counter)
+              virtual_counter=virtual_counter, bios_path=bios_path)
 
 
 def _virtual_counter(base):
@@ -390,4 +399,33 @@ def _passthrough(devices, file):
                                                     f"use an INTID up to {MAX_IRQ} (0 for none)")
         _device_name(name, file, keypath(key, 0))
         out.append(Passthrough(name, gpa, hpa, size, irq, key))
+    return out
+
+
+MSR_POLICIES = ("owned", "emulated", "denied")
+
+
+def _msrs(devices, file):
+    """x86_64 [devices] msrs: [msr, "owned" | "denied"] or [msr, "emulated"
+    (, the value it reads after reset)]. What may be named where is
+    validate's (_check_msrs)."""
+    out = []
+    lst = devices.list("msrs", required=False) or []
+    for i, m in enumerate(_at_most(lst, file, devices.key("msrs"), "MSR entries")):
+        key = keypath(devices.key("msrs"), i)
+        if not isinstance(m, list) or len(m) not in (2, 3):
+            raise ConfigError(file, key, "must be [msr, \"owned\"], [msr, \"denied\"] or "
+                                         "[msr, \"emulated\", reset value]")
+        msr, policy = _tuple(m[:2], file, key, "is")
+        check_int(msr, file, keypath(key, 0), maximum=0xFFFF_FFFF)
+        if policy not in MSR_POLICIES:
+            raise ConfigError(file, keypath(key, 1), f"{policy!r} is no MSR policy; use \"owned\" (passed "
+                                                     "through to this partition alone), \"emulated\" or \"denied\"")
+        reset = 0
+        if len(m) == 3:
+            if policy != "emulated":
+                raise ConfigError(file, keypath(key, 2), f"a reset value is for an emulated MSR; an {policy} "
+                                                         "one has none")
+            reset = check_int(m[2], file, keypath(key, 2))
+        out.append(MsrRule(msr, policy, reset, key))
     return out

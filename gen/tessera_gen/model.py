@@ -68,6 +68,17 @@ class Passthrough:
 
 
 @dataclass
+class MsrRule:
+    """x86_64 [devices] msrs entry: a model-specific register the partition
+    owns (passed through by its MSR permission map), has emulated (a value
+    per vCPU, reset to `reset`) or is denied (#GP)."""
+    msr: int
+    policy: str                        # "owned", "emulated" or "denied"
+    reset: int
+    key: str
+
+
+@dataclass
 class Image:
     """A file placed in guest memory at build time."""
     what: str                          # "kernel", "dtb", "ramdisk"
@@ -126,6 +137,8 @@ class Vm:
     forwarded: list = field(default_factory=list)     # [Passthrough] whose accesses the core forwards
     ports: list = field(default_factory=list)         # x86_64: [Passthrough] I/O port ranges it owns
     linux: Optional[dict] = None       # x86_64: a bzImage's setup header and sizes (x86_linux.py)
+    msrs: list = field(default_factory=list)          # x86_64: [MsrRule] from [devices] msrs
+    bios_path: Optional[str] = None    # an axvisor x86 file's boot stub (not loaded: validate)
 
     def key(self, path):
         return self.prefix + path

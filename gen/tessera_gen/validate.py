@@ -7,6 +7,7 @@ from .errors import ConfigError, notice
 from .model import (EMU_CONSOLE, EMU_PLIC, EMU_SYSCON, SYSCON_SIZE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS,
                     MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
 from .arch import info
+from .msrs import check_msrs
 from .schema import keypath
 
 MPIDR_AFF_MASK = 0xFF00FFFFFF          # Aff3 [39:32], Aff2..Aff0 [23:0]
@@ -29,10 +30,12 @@ def check_system(system):
         _check_regions(vm, board)
         if board.arch == "x86_64":
             _check_x86_memory(vm)
+        _check_bios(vm, board)
         _check_devices(vm, board, system.kconfig)
         _check_interrupts(vm, board, system.kconfig)
         _check_images(vm)
     _check_between_vms(vms, board)
+    check_msrs(vms, board)
     if system.qemu:
         _check_disks(system.qemu.disks, vms, board, system.file)
 
@@ -192,11 +195,13 @@ X86_APIC_DEVICES = ((0xFEE0_0000, 0x1000, "local APIC", "each vCPU gets Tessera'
 
 def _apics_as_virtual(vm):
     """x86_64: an ArceOS hypervisor VM file passes the local APIC, the I/O
-    APIC and the HPET through; here none is (each would reach beyond the
-    partition): the entries are dropped with a notice each."""
+    APIC and the HPET through, each as its own page at its own address;
+    here none is (each would reach beyond the partition): those entries are
+    dropped with a notice each. Any other range over them is refused
+    (_check_x86_mmio)."""
     for p in list(vm.passthrough):
         for base, size, what, why in X86_APIC_DEVICES:
-            if overlaps(p.hpa, p.size, base, size):
+            if p.hpa == base and p.gpa == base and p.size == size:
                 notice(vm.file, vm.key(p.key), f"the physical {what} is not passed through: {why}")
                 vm.passthrough.remove(p)
                 break
@@ -314,16 +319,23 @@ def x86_hypervisor_ports(board):
 
 
 def _check_x86_ports(vm, board):
-    """x86_64: a passthrough device is a range of I/O ports (base < 0x10000)
-    the partition accesses directly (its I/O permission map lets them
-    through): at the same port for guest and host, none the hypervisor
-    keeps, none its emulated console has, each listed once. They move to
-    vm.ports; memory-mapped passthrough is refused (not there yet)."""
+    """x86_64: a passthrough device is either a range of I/O ports (base
+    below 0x10000) the partition accesses directly (its I/O permission map
+    lets them through): at the same port for guest and host, none the
+    hypervisor keeps, none its emulated console has, each listed once; they
+    move to vm.ports. Or a memory-mapped device (whole pages, base from
+    0x10000), which stays in vm.passthrough: its nested page table maps it
+    uncached (_check_x86_mmio, then the checks of every architecture)."""
+    ports = []
     for i, p in enumerate(vm.passthrough):
         key = vm.key(p.key)
-        if p.hpa >= IO_PORTS or p.gpa >= IO_PORTS:
-            raise ConfigError(vm.file, key, "on x86_64 a passthrough device is a range of I/O ports (below "
-                                            f"{IO_PORTS:#x}); memory-mapped devices cannot be passed through yet")
+        if (p.hpa >= IO_PORTS) != (p.gpa >= IO_PORTS):
+            raise ConfigError(vm.file, key, f"one of guest {p.gpa:#x} and host {p.hpa:#x} is an I/O port (below "
+                                            f"{IO_PORTS:#x}) and the other a memory address; a passthrough device "
+                                            "is either")
+        if p.hpa >= IO_PORTS:
+            _check_x86_mmio(vm, key, p)
+            continue
         if p.gpa != p.hpa:
             raise ConfigError(vm.file, key, f"guest port {p.gpa:#x} is not host port {p.hpa:#x}: I/O ports cannot be "
                                             "moved; give the same port twice")
@@ -338,12 +350,49 @@ def _check_x86_ports(vm, board):
             if overlaps(p.hpa, p.size, d.gpa, d.size):
                 raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} overlap its emulated {d.name} "
                                                 f"({rng(d.gpa, d.size)})")
-        for p2 in vm.passthrough[:i]:
+        for p2 in ports:
             if overlaps(p.hpa, p.size, p2.hpa, p2.size):
                 raise ConfigError(vm.file, key, f"ports {rng(p.hpa, p.size)} are already given to this partition "
                                                 f"by {vm.key(p2.key)}; list each range once")
-    vm.ports = vm.passthrough
-    vm.passthrough = []
+        ports.append(p)
+    vm.ports = ports
+    vm.passthrough = [p for p in vm.passthrough if p not in ports]
+
+
+def _check_x86_mmio(vm, key, p):
+    """x86_64: a memory-mapped passthrough device is whole pages, and
+    neither at the partition's own APIC pages (guest side: Tessera emulates
+    them) nor at the physical interrupt controllers and timer (host side:
+    they reach beyond the partition). Whether the host range is a device of
+    the board, no RAM, no other partition's: the checks of every
+    architecture (_check_devices)."""
+    if p.size % PAGE or p.hpa % PAGE or p.gpa % PAGE or not p.size:
+        raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)}: on x86_64 a memory-mapped passthrough "
+                                        "device is whole 4 KiB pages (page-aligned guest and host addresses)")
+    for base, size, what in X86_APIC_PAGES:
+        if overlaps(p.gpa, p.size, base, size):
+            raise ConfigError(vm.file, key, f"guest range {rng(p.gpa, p.size)} covers {what} ({rng(base, size)}), "
+                                            "which Tessera emulates; map the device elsewhere")
+    for base, size, what, why in X86_APIC_DEVICES:
+        if overlaps(p.hpa, p.size, base, size):
+            raise ConfigError(vm.file, key, f"host range {rng(p.hpa, p.size)} covers the physical {what} "
+                                            f"({rng(base, size)}): {why}")
+
+
+def _check_bios(vm, board):
+    """An axvisor x86 VM file's bios_path names axvm-bios, the stub that
+    takes the guest from real mode to its multiboot entry: Tessera enters
+    the kernel that way itself, so the stub is not loaded (a notice). Other
+    architectures have no such stub."""
+    if vm.bios_path is None:
+        return
+    key = vm.key("kernel.bios_path")
+    if board.arch != "x86_64":
+        raise ConfigError(vm.file, key, f"a boot stub is for x86_64 guests (axvisor's axvm-bios); board "
+                                        f"{board.name} is {board.arch}: remove bios_path")
+    notice(vm.file, key, f"{vm.bios_path} is not loaded: Tessera enters the kernel as axvm-bios would, in "
+                         "32-bit protected mode at entry_point with EAX = 0x2BADB002 and EBX = the multiboot "
+                         "information it writes (at 0x9000)")
 
 
 def _check_x86_memory(vm):
@@ -388,7 +437,7 @@ def _hypervisors_devices(board):
     out = [("the hypervisor's console UART", b, s, GUEST_GETS) for _, b, s in board.devices
            if b <= board.uart_base < b + s]
     if board.arch == "x86_64":
-        return out + [("the physical APICs", b, s, "a partition gets a virtual local APIC") for _, b, s in board.devices]
+        return out + [(f"the physical {what}", base, size, why) for base, size, what, why in X86_APIC_DEVICES]
     if board.arch == "riscv64":
         out += [("the physical PLIC", *board.plic, GUEST_GETS_RISCV)]
         if board.clint:
@@ -467,9 +516,11 @@ def _check_interrupts(vm, board, kconfig):
 def _check_x86_interrupts(vm, board):
     """x86_64: a partition's interrupts are pins of its virtual I/O APIC,
     numbered as the board's (the ISA IRQ): an emulated console's any free
-    pin, a passthrough device's (ports moved to vm.ports by now) the pin
-    its device has on the board, never the hypervisor console's."""
-    sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + [(p.irq, p.key, True) for p in vm.ports if p.irq]
+    pin, a passthrough device's the pin its device has on the board, never
+    the hypervisor console's. Port
+    ranges are in vm.ports by now, memory-mapped devices in vm.passthrough."""
+    sources = [(d.irq, d.key, False) for d in vm.emu if d.irq] + \
+              [(p.irq, p.key, True) for p in vm.ports + vm.passthrough if p.irq]
     seen = {}
     for irq, key, hw in sources:
         if irq >= X86_IOAPIC_PINS:

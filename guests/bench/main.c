@@ -40,9 +40,10 @@
 #include "gic.h"
 #include "pmu.h"
 #include "psci.h"
+#include "report.h"
 #include "timer.h"
 #include "uart.h"
-#include "workload.h"
+#include "workload_dt.h"
 
 #define ITERS			1000	/* every averaged figure */
 #define WARMUP			16	/* iterations of the cross-CPU tests not counted */
@@ -95,26 +96,6 @@ static void __attribute__((noreturn)) power_off(void)
 	irq_mask();
 	psci_system_off();
 	cpu_park();
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say_line("bench: FAIL ", fmt, ap);
-	va_end(ap);
-	power_off();
-}
-
-/* total / n with two decimals (total may be negative). */
-static void put_avg(int64_t total, uint64_t n)
-{
-	uint64_t a = total < 0 ? -(uint64_t)total : (uint64_t)total;
-	uint64_t hundredths = (a * 100 + n / 2) / n;
-
-	uart_printf("%s%lu.%lu%lu", total < 0 ? "-" : "", (unsigned long)(hundredths / 100),
-		    (unsigned long)(hundredths / 10 % 10), (unsigned long)(hundredths % 10));
 }
 
 /*

@@ -12,9 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dt.h"
-#include "start.h"
-
 #define WL_BYTES		(4ul << 20)
 #define WL_PASSES		4
 #define WL_ALIGN		(1ul << 20)
@@ -22,13 +19,6 @@
 extern char _end[];			/* linker.ld */
 
 static uint32_t crc_table[256];
-
-static inline uint32_t dtb_size(uintptr_t dtb)
-{
-	const uint8_t *b = (const uint8_t *)dtb;
-
-	return (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
-}
 
 static inline void crc_init(void)
 {
@@ -59,17 +49,18 @@ static inline uint32_t workload(uint64_t *buf)
 	return ~crc;
 }
 
-/* Where the buffer goes: above the image, inside /memory, clear of the
- * device tree at dtb; NULL if there is no room. */
-static inline uint64_t *workload_buffer(uintptr_t dtb)
+/* Where the buffer goes: the first WL_ALIGN boundary above the image with
+ * WL_BYTES clear of [avoid, avoid_end) (what the loader put there: a device
+ * tree), inside RAM [ram_lo, ram_hi); NULL if there is no room. Each
+ * architecture's main.c says where its RAM is (workload_dt.h: from the
+ * device tree). */
+static inline uint64_t *workload_place(uint64_t ram_lo, uint64_t ram_hi, uint64_t avoid, uint64_t avoid_end)
 {
 	uint64_t start = ((uint64_t)(uintptr_t)_end + WL_ALIGN - 1) & ~(WL_ALIGN - 1);
-	uint64_t dtb_end = dtb + dtb_size(dtb);
 
-	if (dtb < start + WL_BYTES && dtb_end > start)
-		start = (dtb_end + WL_ALIGN - 1) & ~(WL_ALIGN - 1);
-	if (start + WL_BYTES > RAM_END ||
-	    (dt.nmem && (start < dt.mem[0].base || start + WL_BYTES > dt.mem[0].end)))
+	if (avoid < start + WL_BYTES && avoid_end > start)
+		start = (avoid_end + WL_ALIGN - 1) & ~(WL_ALIGN - 1);
+	if (start < ram_lo || start + WL_BYTES > ram_hi)
 		return NULL;
 	return (uint64_t *)(uintptr_t)start;
 }

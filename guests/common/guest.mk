@@ -68,7 +68,11 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,$(LIB)/$(ARCH)/l
 ALL_OBJS := $(addprefix $(O)/,$(OBJS)) $(addprefix $(O)/common-,$(COMMON_OBJS))
 
 .PHONY: all clean
-all: $(O)/$(GUEST).bin
+all: $(O)/$(GUEST).bin $(if $(filter x86_64,$(ARCH)),$(O)/$(GUEST).elf32)
+
+# x86_64: QEMU's multiboot loader (-kernel, bare) takes ELF32 only.
+$(O)/$(GUEST).elf32: $(O)/$(GUEST).elf
+	$(OBJCOPY) -O elf32-i386 $< $@
 
 $(O)/$(GUEST).bin: $(O)/$(GUEST).elf
 	$(OBJCOPY) -O binary $< $@
@@ -114,6 +118,6 @@ $(O):
 	mkdir -p $@
 
 clean:
-	rm -f $(O)/*.o $(O)/*.d $(O)/$(GUEST).elf $(O)/$(GUEST).bin
+	rm -f $(O)/*.o $(O)/*.d $(O)/$(GUEST).elf $(O)/$(GUEST).bin $(O)/$(GUEST).elf32
 
 -include $(ALL_OBJS:.o=.d)

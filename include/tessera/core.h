@@ -25,7 +25,11 @@ static inline const struct vcpu_config *core_this_vcpu(void)
 {
 	return core_pcpu_vcpu[arch_pcpu_id()];
 }
-const struct vm_config *core_this_vm(void);
+
+static inline const struct vm_config *core_this_vm(void)
+{
+	return &tessera_vms[core_this_vcpu()->vm];
+}
 
 /* vCPU power management (PSCI on aarch64, SBI HSM on riscv64). */
 enum power_result {

@@ -127,10 +127,33 @@ REFUSALS = [
     ("an-irq-twice-in-a-partition", edit(X86_TOML, "0x8, 0, 0x2, []", "0x8, 8, 0x2, []") +
      'passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 8]]\n',
      "vm[0].devices.passthrough_devices[0]: irq 8 is already used by vm[0].devices.emu_devices[0]"),
-    ("a-memory-mapped-passthrough-device",
+    ("mmio-passthrough-no-device",
      X86_TOML + 'passthrough_devices = [["pcie", 0xe000_0000, 0xe000_0000, 0x1000, 0]]\n',
-     "vm[0].devices.passthrough_devices[0]: on x86_64 a passthrough device is a range of I/O ports (below 0x10000); "
-     "memory-mapped devices cannot be passed through yet"),
+     "vm[0].devices.passthrough_devices[0]: host range 0xe0000000-0xe0001000 is no device of board qemu-x86_64-q35"),
+    ("mmio-passthrough-in-the-vga-hole",
+     X86_TOML + 'passthrough_devices = [["vga", 0xa_0000, 0xa_0000, 0x2_0000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: host range 0xa0000-0xc0000 is no device of board qemu-x86_64-q35"),
+    ("mmio-passthrough-over-the-ioapic",
+     X86_TOML + 'passthrough_devices = [["chipset", 0x8000_0000, 0xfec0_0000, 0x2000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: host range 0xfec00000-0xfec02000 covers the physical I/O APIC "
+     "(0xfec00000-0xfec01000): the partition gets Tessera's virtual I/O APIC there instead (one passed through "
+     "would route every device's interrupts)"),
+    ("mmio-passthrough-at-the-local-apic-page",
+     X86_TOML + 'passthrough_devices = [["fb", 0xfee0_0000, 0xfd00_0000, 0x1000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: guest range 0xfee00000-0xfee01000 covers the local APIC page "
+     "(0xfee00000-0xfee01000), which Tessera emulates; map the device elsewhere"),
+    ("mmio-passthrough-not-whole-pages",
+     X86_TOML + 'passthrough_devices = [["fb", 0xfd00_0000, 0xfd00_0000, 0x200, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: host range 0xfd000000-0xfd000200: on x86_64 a memory-mapped "
+     "passthrough device is whole 4 KiB pages (page-aligned guest and host addresses)"),
+    ("mmio-passthrough-port-and-address",
+     X86_TOML + 'passthrough_devices = [["fb", 0x70, 0xfd00_0000, 0x1000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: one of guest 0x70 and host 0xfd000000 is an I/O port (below "
+     "0x10000) and the other a memory address; a passthrough device is either"),
+    ("mmio-passthrough-over-its-ram",
+     X86_TOML + 'passthrough_devices = [["fb", 0x80_0000, 0xfd00_0000, 0x1000, 0]]\n',
+     "vm[0].devices.passthrough_devices[0]: guest range 0x800000-0x801000 overlaps vm[0].kernel.memory_regions[0] "
+     "(0x0-0x1000000)"),
     ("ports-moved", X86_TOML + 'passthrough_devices = [["rtc", 0x70, 0x170, 0x2, 0]]\n',
      "vm[0].devices.passthrough_devices[0]: guest port 0x70 is not host port 0x170: I/O ports cannot be moved; "
      "give the same port twice"),
@@ -143,6 +166,32 @@ REFUSALS = [
     ("the-exit-device-port", X86_TOML + 'passthrough_devices = [["exit", 0xf4, 0xf4, 0x1, 0]]\n',
      "vm[0].devices.passthrough_devices[0]: ports 0xf4-0xf5 are the exit device (/isa/debug-exit@f4) (0xf4-0xf8), "
      "which the hypervisor keeps to itself; it ends the whole machine"),
+    ("an-msr-the-hypervisor-needs-efer", X86_TOML + 'msrs = [[0xc0000080, "owned"]]\n',
+     "vm[0].devices.msrs[0]: MSR 0xc0000080 (EFER) is the hypervisor's: EFER.SVME must stay set under the guest "
+     "and hidden from it"),
+    ("an-msr-the-hypervisor-needs-hsave", X86_TOML + 'msrs = [[0xc0010117, "emulated", 0x0]]\n',
+     "vm[0].devices.msrs[0]: MSR 0xc0010117 (SVM's VM_CR, IGNNE, SMM_CTL, VM_HSAVE_PA, SVM_KEY) is the "
+     "hypervisor's: SVM is the hypervisor's (a guest that reached them could leave its partition)"),
+    ("an-msr-the-hypervisor-needs-apic-base", X86_TOML + 'msrs = [[0x1b, "denied"]]\n',
+     "vm[0].devices.msrs[0]: MSR 0x1b (IA32_APIC_BASE) is the hypervisor's: each partition's local APIC is "
+     "virtual (vlapic.c)"),
+    ("an-x2apic-msr", X86_TOML + 'msrs = [[0x830, "owned"]]\n',
+     "vm[0].devices.msrs[0]: MSR 0x830 (x2APIC registers) is the hypervisor's: each partition's local APIC is "
+     "virtual (vlapic.c)"),
+    ("an-msr-named-twice", X86_TOML + 'msrs = [[0x1a0, "emulated"], [0x1a0, "denied"]]\n',
+     "vm[0].devices.msrs[1]: MSR 0x1a0 is already named by vm[0].devices.msrs[0]; give each MSR one policy"),
+    ("an-msr-outside-the-map-owned", X86_TOML + 'msrs = [[0x4000_0000, "owned"]]\n',
+     "vm[0].devices.msrs[0]: MSR 0x40000000 cannot be owned: the MSR permission map covers 0x0-0x1fff, "
+     "0xc0000000-0xc0001fff and 0xc0010000-0xc0011fff only; have it emulated or denied"),
+    ("an-msr-policy-unknown", X86_TOML + 'msrs = [[0x1a0, "shared"]]\n',
+     "vm[0].devices.msrs[0][1]: 'shared' is no MSR policy; use \"owned\" (passed through to this partition "
+     "alone), \"emulated\" or \"denied\""),
+    ("an-msr-reset-value-not-emulated", X86_TOML + 'msrs = [[0x1a0, "owned", 0x1]]\n',
+     "vm[0].devices.msrs[0][2]: a reset value is for an emulated MSR; an owned one has none"),
+    ("an-msr-entry-not-a-list", X86_TOML + 'msrs = [0x1a0]\n',
+     'vm[0].devices.msrs[0]: must be [msr, "owned"], [msr, "denied"] or [msr, "emulated", reset value]'),
+    ("an-msr-beyond-32-bits", X86_TOML + 'msrs = [[0x1_0000_0000, "denied"]]\n',
+     "vm[0].devices.msrs[0][0]: is 0x100000000; it must be at most 0xffffffff (32 bits)"),
     ("ports-listed-twice", X86_TOML + 'passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0], ["rtc2", 0x71, 0x71, 0x1, 0]]\n',
      "vm[0].devices.passthrough_devices[1]: ports 0x71-0x72 are already given to this partition by "
      "vm[0].devices.passthrough_devices[0]; list each range once"),
@@ -229,3 +278,137 @@ def test_a_port_belongs_to_one_partition(gen, x86_config, tmp_path):
 def test_x86_refusals(gen, x86_config, tmp_path, text, expected):
     result = gen(text, "system.toml", kconfig=x86_config)
     assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: " + expected)
+
+
+def test_a_partitions_msrs_in_its_msrpm_and_rules(gen, x86_config):
+    """An MSR a partition owns has both bits clear in its generated MSR
+    permission map (APM 15.11: two bits per MSR, MSR 0xc0000000 + n at
+    byte 0x800 + n / 4); its rules list every MSR it names, sorted, each
+    emulated one with a slot and its reset value, and room for a value per
+    vCPU; a partition naming none shares the map that intercepts all."""
+    text = TWO_PARTITIONS.replace('passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0]]\n',
+                                  'msrs = [[0xc0000103, "owned"], [0x1a0, "emulated", 0x1], [0x174, "denied"], '
+                                  '[0x8b, "emulated"]]\n')
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert "static const uint8_t vm0_msrpm[X86_MSRPM_SIZE]" in c and "vm1_msrpm" not in c
+    assert "\tvm0_msrpm,\t/* solo */\n\tx86_msrpm_deny_all,\t/* other */" in c
+    row = next(ln for ln in c.splitlines() if ln.endswith("/* bytes 0x840-0x87f */"))
+    assert row.split(",")[0x103 // 4 - 0x40].strip() == "0x3f"     # MSR 0xc0000103: bits 6 and 7 clear
+    assert row.count("0xff") == 63
+    assert c.count("X86_IOPM_DENY_ROW,\t/* bytes") == 2 * 4096 // 64 - 1
+    assert ("\t{ .msr = 0x8bu, .policy = X86_MSR_EMULATED, .slot = 0, .reset = 0x0ull },\n"
+            "\t{ .msr = 0x174u, .policy = X86_MSR_DENIED, .slot = 0, .reset = 0x0ull },\n"
+            "\t{ .msr = 0x1a0u, .policy = X86_MSR_EMULATED, .slot = 1, .reset = 0x1ull },\n"
+            "\t{ .msr = 0xc0000103u, .policy = X86_MSR_OWNED, .slot = 0, .reset = 0x0ull },\n") in c
+    assert "static uint64_t vm0_msr_values[1][2];" in c
+    assert "{ .rule = 0, .nr_rules = 0, .nr_emulated = 0, .values = 0 },\t/* other */" in c
+
+
+def test_an_msr_belongs_to_one_partition(gen, x86_config, tmp_path):
+    text = TWO_PARTITIONS.replace('passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0]]\n',
+                                  'msrs = [[0xc0000103, "owned"]]\n') + 'msrs = [[0xc0000103, "owned"]]\n'
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[1].devices.msrs[0]: MSR 0xc0000103 is "
+                                  "also owned by vm 'solo' (vm[0].devices.msrs[0]); an MSR belongs to one partition")
+
+
+def test_msrs_are_x86s(gen, board_dotconfig, tmp_path):
+    """msrs on another architecture's board: refused in one line."""
+    from test_riscv import RISCV_TOML
+    text = RISCV_TOML + 'msrs = [[0x1a0, "denied"]]\n'
+    result = gen(text, "system.toml", kconfig=board_dotconfig("qemu-riscv64-virt"))
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[0].devices.msrs[0]: model-specific "
+                                  "registers are x86_64's; board qemu-riscv64-virt is riscv64")
+
+
+# An ArceOS hypervisor (axvisor) x86_64 VM file as it ships, kernel read
+# from its file system and started through axvm-bios: no board line (the
+# .config's board decides), no phys_cpu_ids.
+AXVISOR_X86 = """\
+[base]
+id = 1
+name = "arceos"
+vm_type = 1
+cpu_num = 1
+phys_cpu_sets = [1]
+
+[kernel]
+entry_point = 0x20_0000
+image_location = "fs"
+bios_path = "axvm-bios.bin"
+bios_load_addr = 0x8000
+kernel_path = "kernel.bin"
+kernel_load_addr = 0x20_0000
+memory_regions = [
+  [0x0000_0000, 0x100_0000, 0x7, 0],
+]
+
+[devices]
+emu_devices = []
+passthrough_devices = [
+  ["IO APIC", 0xfec0_0000, 0xfec0_0000, 0x1000, 0x1],
+  ["Local APIC", 0xfee0_0000, 0xfee0_0000, 0x1000, 0x1],
+  ["HPET", 0xfed0_0000, 0xfed0_0000, 0x1000, 0x1],
+]
+"""
+
+
+def test_an_axvisor_x86_file_with_fs_and_bios_builds(gen, x86_config, tmp_path):
+    """image_location "fs" and bios_path each get a one-line notice: the
+    image is read at build time relative to the file, axvm-bios is not
+    loaded (Tessera enters the multiboot kernel as it would); the image is
+    linked in at kernel_load_addr and vCPU 0 starts at entry_point."""
+    result = gen(AXVISOR_X86, "arceos-x86_64.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    file = tmp_path / "arceos-x86_64.toml"
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == (f'notice: {file}: kernel.image_location: "fs": Tessera has no file system at run time; the '
+                        f'images are read at build time (relative paths start at {tmp_path}) and linked in, as '
+                        'with "memory"')
+    assert (f"notice: {file}: kernel.bios_path: axvm-bios.bin is not loaded: Tessera enters the kernel as axvm-bios "
+            "would, in 32-bit protected mode at entry_point with EAX = 0x2BADB002 and EBX = the multiboot "
+            "information it writes (at 0x9000)") in lines
+    assert len(lines) == 5            # and the three APIC/HPET notices
+    c = (result.outdir / "partitions.c").read_text()
+    assert ".entry = 0x200000" in c
+
+
+def test_an_fs_image_that_is_missing_names_the_folder(gen, x86_config, tmp_path):
+    result = gen(AXVISOR_X86.replace('"kernel.bin"', '"guest-test_x86-pc.bin"'), "vm.toml", kconfig=x86_config)
+    assert result.returncode != 0
+    assert (f"error: {tmp_path / 'vm.toml'}: kernel.kernel_path: guest-test_x86-pc.bin: no such file (build it first, "
+            f"or fix the path; relative paths start at {tmp_path})") in result.stderr
+
+
+def test_a_bios_path_is_x86s(gen, board_dotconfig, tmp_path):
+    from test_riscv import RISCV_TOML
+    text = RISCV_TOML.replace("[vm.kernel]\n", '[vm.kernel]\nbios_path = "axvm-bios.bin"\n')
+    result = gen(text, "system.toml", kconfig=board_dotconfig("qemu-riscv64-virt"))
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[0].kernel.bios_path: a boot stub is for "
+                                  "x86_64 guests (axvisor's axvm-bios); board qemu-riscv64-virt is riscv64: remove "
+                                  "bios_path")
+
+
+def test_a_memory_mapped_device_in_its_nested_page_table(gen, x86_config, tmp_path):
+    """A memory-mapped passthrough device (whole pages) is mapped into its
+    partition's nested page table alone, uncached (PWT|PCD) and never
+    executable; another partition owning another page of the same device
+    gets only its own; one page given to two partitions is refused."""
+    fb = 'passthrough_devices = [["fb", 0x8000_0000, 0xfd00_0000, 0x1000, 0]]\n'
+    text = TWO_PARTITIONS.replace('passthrough_devices = [["rtc", 0x70, 0x70, 0x2, 0]]\n', fb) + \
+        'passthrough_devices = [["fb1", 0xfd00_1000, 0xfd00_1000, 0x1000, 0]]\n'
+    result = gen(text, "system.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    tables = (result.outdir / "pagetables.c").read_text()
+    leaf = pt.X86_64Format.leaf(0xfd00_0000, pt.x86_npt_attrs(0x3 | MEM_DEVICE), 3)
+    assert f"{leaf:#018x}" in tables and leaf & 0x18 == 0x18 and leaf & pt.X86_NX
+    assert f"{pt.X86_64Format.leaf(0xfd00_1000, pt.x86_npt_attrs(0x3 | MEM_DEVICE), 3):#018x}" in tables
+    layout = (result.outdir / "layout.txt").read_text()
+    assert "device fb guest 0x80000000-0x80001000 -> host 0xfd000000-0xfd001000" in layout
+    assert "device fb1 guest 0xfd001000-0xfd002000 -> host 0xfd001000-0xfd002000" in layout
+    twice = text.replace('["fb1", 0xfd00_1000, 0xfd00_1000', '["fb1", 0xfd00_0000, 0xfd00_0000')
+    result = gen(twice, "system.toml", kconfig=x86_config)
+    assert result.returncode != 0 and "0xfd000000-0xfd001000" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

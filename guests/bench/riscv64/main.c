@@ -31,10 +31,11 @@
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
+#include "report.h"
 #include "sbi.h"
 #include "trap.h"
 #include "uart.h"
-#include "workload.h"
+#include "workload_dt.h"
 
 #define ITERS			1000	/* every averaged figure */
 #define WARMUP			16	/* iterations of the timer and IPI tests not counted */
@@ -67,38 +68,6 @@ static void irq_on(void) { csr_set(sstatus, SSTATUS_SIE); }
 static void __attribute__((noreturn)) power_off(void)
 {
 	sbi_power_off("bench: FAIL ");
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say_line("bench: FAIL ", fmt, ap);
-	va_end(ap);
-	power_off();
-}
-
-/* total / n with two decimals (total may be negative). */
-static void put_avg(int64_t total, uint64_t n)
-{
-	uint64_t a = total < 0 ? -(uint64_t)total : (uint64_t)total;
-	uint64_t hundredths = (a * 100 + n / 2) / n;
-
-	uart_printf("%s%lu.%lu%lu", total < 0 ? "-" : "", (unsigned long)(hundredths / 100),
-		    (unsigned long)(hundredths / 10 % 10), (unsigned long)(hundredths % 10));
-}
-
-/* One figure: "BENCH name=N iters=I ticks=avg ticks_total=T insns=avg insns_total=S". */
-static void report(const char *name, uint64_t iters, int64_t ticks, int64_t insns)
-{
-	console_lock();
-	uart_printf("BENCH name=%s iters=%lu ticks=", name, (unsigned long)iters);
-	put_avg(ticks, iters);
-	uart_printf(" ticks_total=%ld insns=", (long)ticks);
-	put_avg(insns, iters);
-	uart_printf(" insns_total=%ld\n", (long)insns);
-	console_unlock();
 }
 
 /* --- the clocks --- */
@@ -180,7 +149,7 @@ static void bench_op(const char *name, loop_fn *fn, uint64_t arg, uint64_t addr)
 	struct sample m = run_loop(fn, ITERS, arg, addr);
 	struct sample e = run_loop(loop_empty, ITERS, arg, addr);
 
-	report(name, ITERS, m.ticks - e.ticks, m.insns - e.insns);
+	report_op(name, ITERS, m.ticks - e.ticks, m.insns - e.insns);
 }
 
 /*
@@ -210,7 +179,7 @@ static void bench_timer(void)
 		insns += (int64_t)timer_stamp - insn_clock_at(deadline);
 	}
 	csr_clear(sie, SIE_STIE);
-	report("timer_latency", ITERS, ticks, insns);
+	report_op("timer_latency", ITERS, ticks, insns);
 }
 
 /*
@@ -241,7 +210,7 @@ static void bench_ipi_roundtrip(void)
 		insns += (int64_t)(pong_stamp - i0);
 	}
 	atomic_store_explicit(&pong_mode, false, memory_order_release);
-	report("ipi_roundtrip", ITERS, ticks, insns);
+	report_op("ipi_roundtrip", ITERS, ticks, insns);
 }
 
 static void bench_workload(uintptr_t dtb)
@@ -255,10 +224,7 @@ static void bench_workload(uintptr_t dtb)
 	uint32_t crc = workload(buf);
 	uint64_t i1 = rdinstret(), t1 = read_time();
 
-	console_lock();
-	uart_printf("BENCH name=workload iters=1 ticks_total=%lu insns_total=%lu bytes=%lu passes=%u crc=0x%x\n",
-		    (unsigned long)(t1 - t0), (unsigned long)(i1 - i0), WL_BYTES, WL_PASSES, crc);
-	console_unlock();
+	report_workload(t1 - t0, i1 - i0, crc);
 }
 
 /* --- vCPU 1: answers IPIs until told to stop --- */

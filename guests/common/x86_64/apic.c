@@ -20,6 +20,17 @@ uint32_t cpuid_apic_id(void)
 	return r[1] >> 24;
 }
 
+int irq_wait(atomic_uint *counter, unsigned int want, int halt)
+{
+	for (unsigned int i = 0; i < IRQ_WAIT_LIMIT && atomic_load(counter) < want; i++) {
+		if (halt)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		else	/* two instructions with interrupts on: STI's shadow covers one */
+			__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	}
+	return atomic_load(counter) >= want;
+}
+
 void icr_send(uint32_t dest, uint32_t icr)
 {
 	lapic_write(LAPIC_ICR_HI, dest << 24);

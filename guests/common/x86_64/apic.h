@@ -53,6 +53,11 @@ static inline uint64_t rdtsc(void)
 void pic_mask(void);
 /* This vCPU's APIC id, as CPUID leaf 1 says. */
 uint32_t cpuid_apic_id(void);
+/* Take interrupts until *counter reaches want, halted (HLT, woken by
+ * them) or spinning with interrupts let in; false if it gave up after
+ * IRQ_WAIT_LIMIT rounds. */
+#define IRQ_WAIT_LIMIT	200000000u
+int irq_wait(atomic_uint *counter, unsigned int want, int halt);
 /* An IPI: ICR high (destination) then low, waited until sent. */
 void icr_send(uint32_t dest, uint32_t icr);
 /* The boot vCPU starts vCPUs of APIC ids 1 .. n-1 by INIT-SIPI-SIPI, one

@@ -1,7 +1,11 @@
 /* Exceptions (trap.h): a provoked one resumes at trap_resume; any other is
  * reported and stops this vCPU. */
 #include "console.h"
+#include "cpu.h"
 #include "trap.h"
+
+#define PIC1_DATA	0x21
+#define PIC2_DATA	0xa1
 
 extern void (*const trap_stubs[32 + IRQ_COUNT])(void);
 
@@ -30,6 +34,13 @@ void trap_init(void)
 	for (unsigned i = 0; i < IRQ_COUNT; i++)
 		set_gate(IRQ_FIRST + i, trap_stubs[32 + i]);
 	__asm__ volatile("lidt %0" :: "m"(idtr));
+	/* Both 8259 PICs masked: SeaBIOS leaves the PIT's IRQ 0 unmasked on
+	 * vector 8, which bare (no hypervisor) arrives through the local
+	 * APIC's LINT0 as soon as a guest enables interrupts, and looked like
+	 * a #DF (smp-hello's one-shot timer wait hung on it). Under Tessera
+	 * the ports are denied and the writes dropped. */
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
 }
 
 void trap_handle(struct trap_frame *f)

@@ -14,7 +14,14 @@
  * as the host sees it), partner_port=0x<port> (default 0x2f8),
  * own_cmos=<0|1> (its partition owns the CMOS ports 0x70-0x71: a byte of
  * CMOS RAM written through them must read back; else they read all ones),
- * triple=<0|1>, console=0x<port>.
+ * own_msrs=<0|1> (its config owns TSC_AUX and has IA32_MISC_ENABLE
+ * emulated with reset value 1: a value written to TSC_AUX reads back, the
+ * emulated one reads 1, then what was written; else both give #GP), and
+ * the partner's own SYSENTER_ESP gives #GP either way, own_fb=<0|1> (its
+ * config gives it a page of the VGA framebuffer at guest 0x80000000: a
+ * pattern written there reads back; else the access faults), and the
+ * partner's framebuffer page at 0xfd001000 faults either way, triple=<0|1>,
+ * console=0x<port>.
  */
 #include "console.h"
 #include "cpu.h"
@@ -27,6 +34,10 @@
 #define MSR_VM_CR		0xc0010114u
 #define MSR_VM_HSAVE_PA		0xc0010117u
 #define EFER_SVME		(1u << 12)
+#define MSR_MISC_ENABLE		0x1a0u		/* emulated for the probe by x86-probe.toml */
+#define MSR_SYSENTER_ESP	0x175u		/* owned by the partner in x86-probe.toml */
+#define MSR_TSC_AUX		0xc0000103u	/* owned by the probe in x86-probe.toml */
+#define MISC_ENABLE_RESET	0x1u		/* its reset value there */
 
 static unsigned breaches;
 static uint64_t ram_end;
@@ -69,12 +80,60 @@ static void port_read(const char *what, uint16_t port, unsigned size)
 	result(what, port, v == ones ? "all ones" : "a value", v == ones);
 }
 
-static void msr(const char *what, uint32_t index, int write, uint64_t value)
+/* RDMSR or WRMSR of index with a fault caught: true if it faulted with #GP
+ * (a read's value in *value otherwise). */
+static int msr_try(uint32_t index, int write, uint64_t *value)
 {
-	uint32_t lo = (uint32_t)value, hi = (uint32_t)(value >> 32);
+	uint32_t lo = (uint32_t)*value, hi = (uint32_t)(*value >> 32);
 	int faulted = write ? TRY_INSN("wrmsr", :: "c"(index), "a"(lo), "d"(hi) : "r11", "memory")
 			    : TRY_INSN("rdmsr", : "+a"(lo), "+d"(hi) : "c"(index) : "r11", "memory");
-	result(what, index, faulted ? "fault" : "done", faulted && trap_vector == VEC_GP);
+	if (!write)
+		*value = (uint64_t)hi << 32 | lo;
+	return faulted && trap_vector == VEC_GP;
+}
+
+static void msr(const char *what, uint32_t index, int write, uint64_t value)
+{
+	int gp = msr_try(index, write, &value);
+	result(what, index, gp ? "fault" : "done", gp);
+}
+
+#define FB_OWN_GPA		0x80000000ull	/* x86-probe.toml: host 0xfd000000 */
+#define FB_PARTNER_GPA		0xfd001000ull	/* the partner's page of the framebuffer */
+
+/* A memory-mapped device page its config passes through (own_fb): a
+ * pattern written reads back, through the nested page table; without it
+ * the access faults. The partner's page faults either way. */
+static void device_pages(int owned)
+{
+	uint64_t v = 0, pattern = 0x5a5aa5a512345678ull;
+	int faulted = TRY_INSN("movq %1, (%2)\n\tmovq (%2), %0", : "+r"(v) : "r"(pattern), "r"(FB_OWN_GPA)
+			       : "r11", "memory");
+	result(owned ? "framebuffer page it owns" : "framebuffer page it does not own", FB_OWN_GPA,
+	       faulted ? "fault" : v == pattern ? "read back" : "another value",
+	       owned ? !faulted && v == pattern : faulted && trap_vector == VEC_GP);
+	memory("read the partner's framebuffer page", FB_PARTNER_GPA, 0);
+}
+
+/* The MSRs its config names (own_msrs): one it owns passes to the CPU (a
+ * value written reads back), one emulated reads its reset value, then what
+ * was written; without the config's rules both give #GP. The partner's
+ * own MSR gives #GP: never its value. */
+static void config_msrs(int owned)
+{
+	uint64_t v = 0x5a5a;
+	int gp = msr_try(MSR_TSC_AUX, 1, &v) | msr_try(MSR_TSC_AUX, 0, &v);
+	result(owned ? "TSC_AUX, an MSR it owns" : "TSC_AUX, an MSR it does not own", MSR_TSC_AUX,
+	       gp ? "fault" : v == 0x5a5a ? "read back" : "another value", owned ? !gp && v == 0x5a5a : gp);
+	uint64_t first = 0, second = 0x801;
+	gp = msr_try(MSR_MISC_ENABLE, 0, &first) | msr_try(MSR_MISC_ENABLE, 1, &second) |
+	     msr_try(MSR_MISC_ENABLE, 0, &second);
+	result(owned ? "MISC_ENABLE, an MSR emulated for it" : "MISC_ENABLE, an MSR not emulated for it",
+	       MSR_MISC_ENABLE, gp ? "fault" : first == MISC_ENABLE_RESET && second == 0x801 ? "reset value, read back" :
+	       "another value", owned ? !gp && first == MISC_ENABLE_RESET && second == 0x801 : gp);
+	v = 0;
+	gp = msr_try(MSR_SYSENTER_ESP, 0, &v);
+	result("rdmsr SYSENTER_ESP, the partner's MSR", MSR_SYSENTER_ESP, gp ? "fault" : "a value", gp);
 }
 
 #define SVM_INSN(name, text) do {                                                       \
@@ -143,6 +202,8 @@ void boot_main(uint32_t multiboot_info)
 	}
 	port_read("read COM3's line status", 0x3ed, 1);
 
+	config_msrs((int)mb_arg(multiboot_info, "own_msrs", 0));
+	device_pages((int)mb_arg(multiboot_info, "own_fb", 0));
 	msr("rdmsr VM_HSAVE_PA", MSR_VM_HSAVE_PA, 0, 0);
 	msr("wrmsr VM_HSAVE_PA", MSR_VM_HSAVE_PA, 1, 0x1000);
 	msr("rdmsr VM_CR", MSR_VM_CR, 0, 0);

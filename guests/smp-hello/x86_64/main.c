@@ -27,7 +27,6 @@
 #define VEC_IPI		IRQ_FIRST
 #define VEC_TIMER	(IRQ_FIRST + 1)
 #define VEC_UART	(IRQ_FIRST + 2)
-#define WAIT_LIMIT	100000000u	/* spins before a wait counts as failed */
 
 static atomic_uint arrived;
 static unsigned int failures;
@@ -66,18 +65,6 @@ static void on_irq(unsigned vector)
 	lapic_write(LAPIC_EOI, 0);
 }
 
-/* Take interrupts until *counter reaches want (or give up). */
-static int wait_for(atomic_uint *counter, unsigned want, int halt)
-{
-	for (unsigned i = 0; i < WAIT_LIMIT && atomic_load(counter) < want; i++) {
-		if (halt)
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
-		else
-			cpu_relax();
-	}
-	return atomic_load(counter) >= want;
-}
-
 static void check(const char *what, int ok)
 {
 	if (!ok)
@@ -92,7 +79,7 @@ static void interrupts(unsigned int n)
 
 	for (uint32_t id = 1; id < n && id < MAX_VCPUS; id++) {
 		icr_send(id, VEC_IPI);
-		ok &= wait_for(&ipis[id], 1, 0);
+		ok &= irq_wait(&ipis[id], 1, 0);
 	}
 	check("ipi to each vcpu", ok);
 
@@ -101,10 +88,10 @@ static void interrupts(unsigned int n)
 	lapic_write(LAPIC_TIMER_INIT, 2000000);
 	uint32_t c1 = lapic_read(LAPIC_TIMER_CUR), c2 = lapic_read(LAPIC_TIMER_CUR);
 	check("apic timer counts down", c1 <= 2000000 && c2 <= c1);
-	check("apic timer one-shot", wait_for(&ticks, 1, 1));
+	check("apic timer one-shot", irq_wait(&ticks, 1, 1));
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
 	lapic_write(LAPIC_TIMER_INIT, 1000000);
-	check("apic timer periodic", wait_for(&ticks, 5, 1));
+	check("apic timer periodic", irq_wait(&ticks, 5, 1));
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
@@ -146,7 +133,7 @@ static void x2apic_and_tsc_deadline(unsigned int n)
 		__asm__ volatile("rdtsc" : "=a"(r[0]), "=d"(r[1]));
 		t = (uint64_t)r[1] << 32 | r[0];
 		wrmsr(MSR_TSC_DEADLINE, t + 2000000);
-		check("tsc-deadline timer", wait_for(&ticks, before + 1, 1));
+		check("tsc-deadline timer", irq_wait(&ticks, before + 1, 1));
 		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
 	}
 	cpuid(1, r);
@@ -155,7 +142,46 @@ static void x2apic_and_tsc_deadline(unsigned int n)
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
 	check("x2apic mode", (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) && rdmsr(MSR_X2APIC_ID) == 0);
 	wrmsr(MSR_X2APIC_ICR, (uint64_t)1 << 32 | VEC_IPI);    /* fixed, to APIC id 1 */
-	check("x2apic ipi to vcpu 1", wait_for(&ipis[1], 2, 0));
+	check("x2apic ipi to vcpu 1", irq_wait(&ipis[1], 2, 0));
+}
+
+#define MSR_FS_BASE		0xc0000100
+#define UART_LSR		5
+#define LSR_THRE_TEMT		0x60	/* an idle transmitter */
+
+/*
+ * String port I/O on the console's ports (emulated under Tessera: each
+ * INS/OUTS decoded by the hypervisor): REP OUTSB of a line forwards, of
+ * one stored backwards with the direction flag set, of one through an FS
+ * override with 32-bit addressing (ESI, FS's base from its MSR); REP INSB
+ * of the line status register, which must read as an idle transmitter.
+ */
+static void string_port_io(uint16_t port)
+{
+	static const char fwd[] = "smp-hello: rep outsb ok\r\n";
+	static const char back[] = "\n\rko sdrawkcab bstuo per :olleh-pms";
+	static const char fs_line[] = "smp-hello: rep outsb with fs and addr32 ok\r\n";
+	uint8_t lsr[4] = { 0 };
+	const void *src = fwd;
+	void *dst = lsr;
+	uint64_t n = sizeof(fwd) - 1;
+
+	console_lock();
+	__asm__ volatile("rep outsb" : "+S"(src), "+c"(n) : "d"(port) : "memory");
+	src = back + sizeof(back) - 2;
+	n = sizeof(back) - 1;
+	__asm__ volatile("std; rep outsb; cld" : "+S"(src), "+c"(n) : "d"(port) : "memory");
+	wrmsr(MSR_FS_BASE, (uint64_t)(uintptr_t)fs_line - 0x100);
+	uint32_t esi = 0x100, ecx = sizeof(fs_line) - 1;
+	__asm__ volatile("addr32 rep outsb %%fs:(%%esi), (%%dx)" : "+S"(esi), "+c"(ecx) : "d"(port) : "memory");
+	wrmsr(MSR_FS_BASE, 0);
+	console_unlock();
+	n = sizeof(lsr);
+	__asm__ volatile("rep insb" : "+D"(dst), "+c"(n) : "d"(port + UART_LSR) : "memory");
+	int ok = n == 0 && dst == lsr + sizeof(lsr);
+	for (unsigned i = 0; i < sizeof(lsr); i++)
+		ok &= (lsr[i] & LSR_THRE_TEMT) == LSR_THRE_TEMT;
+	check("rep insb of the line status", ok);
 }
 
 /* Each vCPU: its APIC id as CPUID and its local APIC's ID register say. */
@@ -189,9 +215,10 @@ void boot_main(uint32_t multiboot_info)
 		failures++;
 	}
 	report(0, cpuid_apic_id());
+	uart_port = (uint16_t)mb_arg(multiboot_info, "console", UART_DEFAULT_BASE);
+	string_port_io(uart_port);
 	start_aps(n, &arrived);
 	interrupts(n);
-	uart_port = (uint16_t)mb_arg(multiboot_info, "console", 0x3f8);
 	if (mb_arg(multiboot_info, "echo", 0))
 		echo();
 	x2apic_and_tsc_deadline(n);

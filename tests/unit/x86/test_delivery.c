@@ -203,6 +203,16 @@ TEST(cr8_is_tpr_bits_7_to_4)
 	CHECK_EQ(vlapic_pending(a0), 0x55);
 }
 
+TEST(an_io_apic_destination_names_its_first_vcpu)
+{
+	boot_all();
+	lapic_wr(1, APIC_LDR, 0x02u << 24);
+	CHECK_EQ(vlapic_first_named(0, 0, 0x1)->virt_id, 0x1);         /* physical */
+	CHECK(vlapic_first_named(0, APIC_ICR_LOGICAL, 0x02) == &tessera_vcpus[1]);
+	CHECK(vlapic_first_named(0, 0, 0x7) == &tessera_vcpus[0]);      /* nobody: vCPU 0 */
+	CHECK(vlapic_first_named(1, 0, 0x1) == &tessera_vcpus[2]);      /* b's only */
+}
+
 const struct test delivery_tests[] = {
 	{ "vlapic: an NMI IPI is pending until injected once, wakes HLT, waits while NMIs are blocked",
 	  nmi_ipi_is_pending_until_taken_and_wakes_a_halt },
@@ -214,5 +224,7 @@ const struct test delivery_tests[] = {
 	{ "vlapic: INIT resets a running vCPU to wait-for-SIPI, STARTUP restarts it in real mode",
 	  init_resets_a_running_vcpu_to_wait_for_sipi },
 	{ "vlapic: CR8 is TPR[7:4], written back as TPR = CR8 << 4", cr8_is_tpr_bits_7_to_4 },
+	{ "vlapic: the vCPU an I/O APIC destination names first (or vCPU 0), in its partition only",
+	  an_io_apic_destination_names_its_first_vcpu },
 	{ 0 },
 };
