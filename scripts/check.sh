@@ -17,8 +17,10 @@
 # Both interrupt controllers are covered: the build of arceos-smp with
 # .config (build/arceos-smp), and arceos-smp with the other GIC board
 # (build/check/alt), so that code under CONFIG_GIC_V2 / CONFIG_GIC_V3 is
-# analysed whichever board .config selects; and riscv64: riscv-smp on the
-# riscv64 board (build/check/riscv64), src/ with arch/riscv64/, its own
+# analysed whichever board .config selects; and riscv64: riscv-hello-shared
+# on the riscv64 board (build/check/riscv64: a scheduled build, so the
+# schedule and the vCPU switch are analysed too; the code of a build
+# without a schedule is a part of it), src/ with arch/riscv64/, its own
 # cross compiler, stack entry points and W^X of its image; and x86_64:
 # x86-smp on the q35 board (build/check/x86_64), src/ with arch/x86_64/, the
 # host's gcc, its entry points (interrupts land on any stack: on top of the
@@ -41,7 +43,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 die() { echo "check.sh: $*" >&2; exit 1; }
 RV_CROSS=riscv64-linux-gnu-
-RV_CONFIG=riscv-smp
+RV_CONFIG=riscv-hello-shared
 X86_CONFIG=x86-smp
 for tool in cppcheck clang-tidy "$CC" "${CROSS_COMPILE}readelf" "${RV_CROSS}gcc" "$PYTHON"; do
     command -v "$tool" >/dev/null 2>&1 || die "missing $tool; run: sudo scripts/setup.sh"
@@ -372,7 +374,11 @@ STACK = {
     ),
     "riscv64": dict(
         frame=frame_size("riscv64"),
-        entries=["core_boot_main", "core_cpu_main", "arch_trap_guest", "arch_trap_hyp"],
+        # enter_slot (src/schedule.c, static: named by its file): a shared
+        # hart's window starts there, called by arch_restart_on_empty_stack
+        # on the emptied stack.
+        entries=["core_boot_main", "core_cpu_main", "arch_trap_guest", "arch_trap_hyp",
+                 "src/schedule.c:enter_slot"],
         from_guest={"arch_trap_guest"},
         fault="arch_trap_hyp",
         asm={
@@ -381,6 +387,8 @@ STACK = {
                                 "enters the guest: everything below is abandoned"),
             "guest_fetch16": (0, "hlvx.hu; ret: no stack"),
             "probe_stimecmp": (0, "csrr; ret: no stack"),
+            "fp_save": (0, "fsd, frcsr, sd; ret: no stack"),
+            "fp_load": (0, "fld, ld, fscsr; ret: no stack"),
         },
         arg_context={},
         # The hypervisor's timer (timer_interrupt) calls core_timer_expired,

@@ -29,8 +29,9 @@ void secondary_entry(void);
 
 bool have_sstc;
 
-/* Per pCPU: what others asked of it, and its timers (host time). */
-static volatile uint32_t requests[TESSERA_NR_PCPUS];
+/* Per vCPU: what others asked of it (done by its pCPU while it runs
+ * there). Per pCPU: its timers (host time). */
+static volatile uint32_t requests[TESSERA_NR_VCPUS];
 static uint64_t hyp_deadline[TESSERA_NR_PCPUS];
 static uint64_t guest_deadline[TESSERA_NR_PCPUS];       /* without Sstc only */
 
@@ -82,18 +83,34 @@ void arch_kick(unsigned pcpu)
 	firmware_sbi(SBI_EXT_IPI, 0, 1, tessera_pcpus[pcpu].hw_id, 0);
 }
 
-void pcpu_request(unsigned pcpu, uint32_t req)
+void vcpu_request(unsigned vcpu, uint32_t req)
 {
-	__atomic_fetch_or(&requests[pcpu], req, __ATOMIC_SEQ_CST);
-	arch_kick(pcpu);
+	__atomic_fetch_or(&requests[vcpu], req, __ATOMIC_SEQ_CST);
+	arch_kick(tessera_vcpus[vcpu].pcpu);
 }
 
-uint32_t pcpu_do_requests(void)
+uint32_t vcpu_take_requests(unsigned vcpu)
 {
-	uint32_t req = __atomic_exchange_n(&requests[arch_pcpu_id()], 0, __ATOMIC_SEQ_CST);
+	return __atomic_exchange_n(&requests[vcpu], 0, __ATOMIC_SEQ_CST);
+}
 
-	local_request(req);
-	return req;
+int pcpu_running_vcpu(void)
+{
+	unsigned p = arch_pcpu_id();
+
+	if (TESSERA_SCHEDULED && core_pcpu_shared(p))
+		return switch_running_vcpu();
+	return tessera_pcpus[p].vcpu;
+}
+
+void pcpu_do_requests(void)
+{
+	unsigned p = arch_pcpu_id();
+
+	if (TESSERA_SCHEDULED && core_pcpu_shared(p))
+		switch_take_requests();         /* several vCPUs' */
+	else if (tessera_pcpus[p].vcpu >= 0)    /* else a kick during boot: nothing asked */
+		local_request(vcpu_take_requests((unsigned)tessera_pcpus[p].vcpu));
 }
 
 void local_request(uint32_t req)
@@ -101,16 +118,16 @@ void local_request(uint32_t req)
 	if (req & REQ_VSSIP)
 		csr_set(hvip, HVIP_VSSIP);
 	if (req & REQ_VSEIP)
-		vplic_signal((unsigned)tessera_pcpus[arch_pcpu_id()].vcpu);
+		vplic_signal((unsigned)pcpu_running_vcpu());
 	if (req & REQ_FENCE_I)
 		__asm__ volatile("fence.i" ::: "memory");
 	if (req & REQ_VVMA)
 		__asm__ volatile(".option push\n.option arch, +h\nhfence.vvma zero, zero\n.option pop" ::: "memory");
 }
 
-void pcpu_wait_done(unsigned pcpu)
+void vcpu_wait_done(unsigned vcpu)
 {
-	while (__atomic_load_n(&requests[pcpu], __ATOMIC_SEQ_CST) & (REQ_FENCE_I | REQ_VVMA))
+	while (__atomic_load_n(&requests[vcpu], __ATOMIC_SEQ_CST) & (REQ_FENCE_I | REQ_VVMA))
 		pcpu_do_requests();     /* the other may be waiting for us too */
 }
 
@@ -150,7 +167,12 @@ static void timer_program(void)
 
 void arch_timer_start(unsigned ms)
 {
-	hyp_deadline[arch_pcpu_id()] = now() + tessera_board.timebase_hz * ms / 1000;
+	arch_timer_at(now() + tessera_board.timebase_hz * ms / 1000);
+}
+
+void arch_timer_at(uint64_t at)
+{
+	hyp_deadline[arch_pcpu_id()] = at;
 	timer_program();
 }
 
@@ -159,6 +181,34 @@ void arch_timer_stop(void)
 	hyp_deadline[arch_pcpu_id()] = NEVER;
 	timer_program();
 }
+
+#if TESSERA_SCHEDULED
+uint64_t arch_counter(void)
+{
+	return now();
+}
+
+uint64_t arch_counter_hz(void)
+{
+	return tessera_board.timebase_hz;
+}
+
+uint64_t guest_timer_take(void)
+{
+	unsigned p = arch_pcpu_id();
+	uint64_t when = guest_deadline[p];
+
+	guest_deadline[p] = NEVER;
+	timer_program();
+	return when;
+}
+
+void guest_timer_give(uint64_t when)
+{
+	guest_deadline[arch_pcpu_id()] = when;
+	timer_program();        /* one already past fires at once */
+}
+#endif
 
 void guest_timer_set(uint64_t when)
 {

@@ -23,6 +23,8 @@
 #define SSTATUS_SPIE        (1ull << 5)
 #define SSTATUS_SPP         (1ull << 8)
 #define SSTATUS_FS_INITIAL  (1ull << 13)
+#define SSTATUS_FS_CLEAN    (2ull << 13)
+#define SSTATUS_FS_DIRTY    (3ull << 13)
 #define SSTATUS_FS_MASK     (3ull << 13)
 
 /* hstatus */

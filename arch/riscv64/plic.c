@@ -94,10 +94,10 @@ void plic_complete(unsigned irq)
 
 void vplic_signal(unsigned vcpu)
 {
-	unsigned pcpu = tessera_vcpus[vcpu].pcpu;
-
-	if (pcpu != arch_pcpu_id())
-		pcpu_request(pcpu, REQ_VSEIP);
+	if (tessera_vcpus[vcpu].pcpu != arch_pcpu_id())
+		vcpu_request(vcpu, REQ_VSEIP);
+	else if (pcpu_running_vcpu() != (int)vcpu)
+		return;         /* switched out on this hart: its resume looks at its line */
 	else if (vplic_line(vcpu))
 		csr_set(hvip, HVIP_VSEIP);
 	else

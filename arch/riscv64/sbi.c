@@ -85,8 +85,8 @@ static bool harts_of(unsigned long mask, unsigned long mask_base, uint64_t *vcpu
 	return true;
 }
 
-/* Ask each vCPU's pCPU for req (itself: done here at once); fences wait
- * until done, as the caller may rely on them when the call returns. */
+/* Ask each vCPU for req (itself: done here at once); fences wait until
+ * done, as the caller may rely on them when the call returns. */
 static struct sbiret to_harts(unsigned long mask, unsigned long mask_base, uint32_t req)
 {
 	const struct vm_config *vm = core_this_vm();
@@ -103,13 +103,13 @@ static struct sbiret to_harts(unsigned long mask, unsigned long mask_base, uint3
 			local_request(req);
 			continue;
 		}
-		pcpu_request(v->pcpu, req);
+		vcpu_request((unsigned)(v - tessera_vcpus), req);
 	}
 	if (req != REQ_VSSIP)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			const struct vcpu_config *v = &tessera_vcpus[vm->first_vcpu + i];
 			if (vcpus >> i & 1 && v != self)
-				pcpu_wait_done(v->pcpu);
+				vcpu_wait_done((unsigned)(v - tessera_vcpus));
 		}
 	return ok(0);
 }

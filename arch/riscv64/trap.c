@@ -130,6 +130,8 @@ void arch_trap_guest(struct frame *f)
 		core_guest_progress();
 		if (irq_dispatch(true))
 			core_kicked();
+		if (TESSERA_SCHEDULED)
+			core_window_boundary(true);     /* a shared hart's window may have ended */
 		return;
 	}
 	switch (cause) {

@@ -5,9 +5,6 @@
 #include "csr.h"
 #include "vplic.h"
 
-extern uint8_t tessera_stacks[TESSERA_NR_PCPUS][CONFIG_STACK_SIZE];
-_Noreturn void frame_launch(const struct frame *f, uint8_t *pcpu_area);
-
 /* The registers a vCPU starts with, built here and copied to the top of
  * the stack by frame_launch. */
 static struct frame start_frame[TESSERA_NR_PCPUS];
@@ -61,6 +58,8 @@ static _Noreturn void enter(const struct vm_config *vm, const struct vcpu_config
 	csr_write(vscause, 0);
 	csr_write(vstval, 0);
 	csr_write(vsatp, 0);
+	if (TESSERA_SCHEDULED && core_pcpu_shared(vcpu->pcpu))
+		switch_vcpu_entering((unsigned)(vcpu - tessera_vcpus));
 	/* Its virtual PLIC context's line, as the partition's PLIC has it. */
 	csr_clear(hvip, HVIP_VSSIP | HVIP_VSEIP);
 	if (vplic_line((unsigned)(vcpu - tessera_vcpus)))

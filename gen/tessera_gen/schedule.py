@@ -23,6 +23,9 @@ from .schema import Table, keypath
 # switch.
 MIN_WINDOW_US = 100
 MAX_FRAME_US = 10_000_000       # 10 s; in 32 bits, and its ticks fit 64
+# The architectures whose port switches vCPUs (arch_vcpu_save/resume,
+# docs/porting.md); a schedule on another is refused.
+SCHEDULE_ARCHES = ("aarch64", "riscv64")
 
 
 @dataclass
@@ -76,10 +79,11 @@ def check_schedules(schedules, vms, board):
     """Validate every schedule and pin its members to its CPU. Returns the
     set of shared CPUs (no other vCPU may be placed there)."""
     shared = {}
-    if schedules and board.arch != "aarch64":
+    if schedules and board.arch not in SCHEDULE_ARCHES:
         s = schedules[0]
-        raise ConfigError(s.file, s.key, f"time partitioning is implemented on aarch64 only so far; board "
-                                         f"{board.name} is {board.arch}: give each vCPU its own CPU")
+        raise ConfigError(s.file, s.key, f"time partitioning is implemented on {' and '.join(SCHEDULE_ARCHES)} "
+                                         f"only so far; board {board.name} is {board.arch}: give each vCPU its "
+                                         "own CPU")
     by_name = {vm.name: vm for vm in vms}
     ncpu = len(board.cpus)
     for s in schedules:

@@ -42,6 +42,8 @@ static void parse_word(const char *w, size_t wlen)
 		ok = bootargs_dec(v, vlen, &cfg.frame_us) && cfg.frame_us > 0;
 	} else if ((v = bootargs_value(w, wlen, "at_us", &vlen))) {
 		ok = bootargs_dec(v, vlen, &cfg.at_us);
+	} else if ((v = bootargs_value(w, wlen, "until_us", &vlen))) {
+		ok = bootargs_dec(v, vlen, &cfg.until_us);
 	} else if ((v = bootargs_value(w, wlen, "bound_us", &vlen))) {
 		ok = bootargs_dec(v, vlen, &cfg.bound_us);
 	} else if ((v = bootargs_value(w, wlen, "virtio", &vlen))) {

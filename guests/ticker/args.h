@@ -21,7 +21,8 @@ extern struct ticker_args {
 	uint64_t virtio;			/* 0: none */
 	uint64_t peek[MAX_TARGETS], poke[MAX_TARGETS];
 	unsigned int npeek, npoke;
-	unsigned long windows, frame_us, at_us, bound_us;	/* the window probe (aarch64) */
+	unsigned long windows, frame_us, at_us, bound_us;	/* the window probe */
+	unsigned long until_us;					/* beats only in windows at_us-until_us */
 	unsigned long spin_ms;					/* fault=spin: 0, for ever */
 } cfg;
 

@@ -65,6 +65,7 @@
 #include "reset_state.h"
 #include "timer.h"
 #include "uart.h"
+#include "window.h"
 
 /* In .data, so it lives in the image (see the boot line in main). */
 static volatile unsigned image_boots = 1;
@@ -279,27 +280,17 @@ static void forbidden_accesses(void)
 		forbidden_access(cfg.poke[i], true);
 }
 
-/* --- the window probe --- */
+/* --- the window probe (window.c) --- */
 
-static uint64_t us_to_ticks(uint64_t us)
+static uint64_t probe_count(void)
 {
-	return us / 1000000 * freq + us % 1000000 * freq / 1000000;
+	return cntvct();
 }
 
-/*
- * Measure when its windows start, against the table: frames begin at
- * multiples of the frame length in the physical count, its window at_us
- * into each. With interrupts masked and nothing but counter reads, only
- * the hypervisor's window boundary can take the CPU away: a gap of more
- * than half the time outside its window is a switch (a shorter one, a
- * host hiccup under QEMU without -icount, is not counted).
- */
 static void window_probe(void)
 {
-	uint64_t frame = us_to_ticks(cfg.frame_us), at = us_to_ticks(cfg.at_us);
-	uint64_t bound = us_to_ticks(cfg.bound_us), latest = 0, earliest = ~0ull;
-	uint64_t prev, now, away = frame / 4;
-	unsigned long seen = 0;
+	const struct window_counter counter = { probe_count, freq };
+	struct window_starts starts;
 	uint64_t pct_before = cntpct(), vct = cntvct(), pct_after = cntpct();
 
 	if (vct < pct_before || vct > pct_after) {
@@ -309,54 +300,25 @@ static void window_probe(void)
 	/* Guest state that only a full switch keeps: values of its own in a
 	 * thread register, an FP/SIMD register and a breakpoint value register
 	 * (its control register leaves it disabled), read back at the end. */
-	uint64_t mark = 0x5a5a000000000000ull | at, bvr = 0x40081234, back_tpidr, back_v31, back_bvr;
+	uint64_t mark = 0x5a5a000000000000ull | cfg.at_us * freq / 1000000, bvr = 0x40081234;
+	uint64_t back_tpidr, back_v31, back_bvr;
 	write_sysreg(tpidr_el0, mark);
 	write_sysreg(cpacr_el1, 3ull << 20);		/* CPACR_EL1.FPEN: FP/SIMD not trapped */
 	__asm__ volatile("isb" ::: "memory");
 	__asm__ volatile(".arch_extension fp\n\tfmov d31, %0" : : "r"(mark) : "memory");
 	write_sysreg(dbgbvr0_el1, bvr);
 	irq_mask();
-	prev = cntvct();
-	while (seen < cfg.windows) {
-		now = cntvct();
-		if (now - prev > away) {
-			uint64_t late = (now + frame - at % frame) % frame;     /* since its window's start */
-			if (late > frame / 2) {
-				uart_printf("ticker: error: window started %lu ns before the table's time\n",
-					    (unsigned long)((frame - late) * 1000000000 / freq));
-				break;
-			}
-			if (late > latest)
-				latest = late;
-			if (late < earliest)
-				earliest = late;
-			if (late > bound)
-				uart_printf("ticker: error: window %lu started %lu ns after the table's time, "
-					    "over the bound of %lu us\n", seen, (unsigned long)(late * 1000000000 / freq),
-					    cfg.bound_us);
-			seen++;
-		}
-		prev = now;
-	}
+	window_probe_measure(&counter, &starts);
 	irq_unmask();
 	back_tpidr = read_sysreg(tpidr_el0);
 	__asm__ volatile(".arch_extension fp\n\tfmov %0, d31" : "=r"(back_v31));
 	back_bvr = read_sysreg(dbgbvr0_el1);
 	if (back_tpidr == mark && back_v31 == mark && back_bvr == bvr)
-		uart_printf("ticker: its state kept across %lu windows (TPIDR_EL0, V31, DBGBVR0_EL1)\n", seen);
+		uart_printf("ticker: its state kept across %lu windows (TPIDR_EL0, V31, DBGBVR0_EL1)\n", starts.seen);
 	else
 		uart_printf("ticker: error: state lost across windows: TPIDR_EL0 0x%lx V31 0x%lx DBGBVR0_EL1 0x%lx\n",
 			    (unsigned long)back_tpidr, (unsigned long)back_v31, (unsigned long)back_bvr);
-	if (seen)
-		uart_printf("ticker: window starts after the table's time: earliest %lu ns, latest %lu ns "
-			    "over %lu windows\n", (unsigned long)(earliest * 1000000000 / freq),
-			    (unsigned long)(latest * 1000000000 / freq), seen);
-	if (seen == cfg.windows && latest <= bound)
-		uart_printf("ticker: windows %lu started within %lu us of the table (latest %lu ns)\n", seen,
-			    cfg.bound_us, (unsigned long)(latest * 1000000000 / freq));
-	else
-		uart_printf("ticker: error: windows %lu, latest start %lu ns after the table's time\n", seen,
-			    (unsigned long)(latest * 1000000000 / freq));
+	window_probe_report(&counter, &starts);
 }
 
 /* --- entry points --- */

@@ -237,14 +237,25 @@ def test_an_arceos_plic_is_the_virtual_plic(gen, riscv_config, tmp_path):
     assert "EMU_VPLIC" in (result.outdir / "partitions.c").read_text()
 
 
-def test_a_schedule_is_refused_on_riscv(gen, riscv_config, tmp_path):
-    """Time partitioning is aarch64's so far: a [[schedule]] on the riscv64
-    board is one line saying so, not a half-built riscv64 image."""
-    text = RISCV_TOML + "\n[[schedule]]\ncpu = 1\nmajor_frame_us = 10000\n"
+def test_a_schedule_shares_a_hart(gen, riscv_config):
+    """Time partitioning on riscv64: both vCPUs share hart 1 by a schedule;
+    the schedule code is built in (TESSERA_SCHEDULED) and the table names
+    each window's vCPU."""
+    text = RISCV_TOML.replace("phys_cpu_sets = [0x1, 0x2]", "phys_cpu_sets = [0x2, 0x2]") + """
+[[schedule]]
+cpu = 1
+major_frame_us = 10000
+windows = [{ vm = "solo", vcpu = 0, start_us = 0, end_us = 4000 },
+           { vm = "solo", vcpu = 1, start_us = 5000, end_us = 10000 }]
+"""
     result = run(gen, riscv_config, text)
-    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: schedule[0]: time partitioning is "
-                                  "implemented on aarch64 only so far; board qemu-riscv64-virt is riscv64: "
-                                  "give each vCPU its own CPU")
+    assert result.returncode == 0, result.stderr
+    assert "#define TESSERA_SCHEDULED 1" in (result.outdir / "layout.h").read_text()
+    c = (result.outdir / "partitions.c").read_text()
+    assert "tessera_schedules[TESSERA_NR_PCPUS]" in c
+    assert "{ .start_us = 0, .end_us = 4000, .vcpu = 0 },  /* vm solo vcpu 0 */" in c
+    assert "{ .start_us = 4000, .end_us = 5000, .vcpu = -1 },  /* idle */" in c
+    assert "{ .start_us = 5000, .end_us = 10000, .vcpu = 1 },  /* vm solo vcpu 1 */" in c
 
 
 def test_a_channel_is_refused_on_riscv(gen, riscv_config, tmp_path):

@@ -412,3 +412,12 @@ def test_a_memory_mapped_device_in_its_nested_page_table(gen, x86_config, tmp_pa
     result = gen(twice, "system.toml", kconfig=x86_config)
     assert result.returncode != 0 and "0xfd000000-0xfd001000" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_schedule_is_refused_on_x86(gen, x86_config, tmp_path):
+    """Time partitioning is aarch64's and riscv64's so far: a [[schedule]]
+    on the x86_64 board is one line saying so, not a half-built image."""
+    result = gen(X86_TOML + "\n[[schedule]]\ncpu = 1\nmajor_frame_us = 10000\n", "system.toml", kconfig=x86_config)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: schedule[0]: time partitioning is "
+                                  "implemented on aarch64 and riscv64 only so far; board qemu-x86_64-q35 is x86_64: "
+                                  "give each vCPU its own CPU")

@@ -22,12 +22,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # A bare case (no hypervisor) runs its guest on the plain machine of its
-# `arch` (default aarch64); riscv64's has OpenSBI as its firmware.
+# `arch` (default aarch64); riscv64's has OpenSBI as its firmware, x86_64's
+# SeaBIOS.
 BARE_QEMU = {
     "aarch64": ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72",
                 "-smp", "4", "-m", "1G", "-nic", "none"],
     "riscv64": ["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64", "-smp", "4", "-m", "1G",
                 "-bios", "default", "-nic", "none"],
+    # SeaBIOS's multiboot loader takes ELF32 only: the guest's .elf32
+    "x86_64": ["qemu-system-x86_64", "-M", "q35", "-cpu", "EPYC", "-smp", "4", "-m", "1G", "-accel", "tcg",
+               "-nic", "none", "-no-reboot"],
 }
 TAIL = 30
 GDB_PORT = 1234                 # the port build/NAME/gen/debug.gdb (make debug) names

@@ -7,13 +7,23 @@
  *   fault=abort-loop  stvec and a load both outside its RAM: every trap
  *                     faults again (each one a guest-page fault under a
  *                     hypervisor)
- *   fault=spin        interrupts off, a jump to itself, forever
+ *   fault=spin        interrupts off, a jump to itself, forever; with
+ *                     spin_ms=<n>, reading time for n ms, then power off
  *   fault=off         SBI HSM hart_stop of its only running hart
  *   fault=wild-write  a store just past its RAM: the store access fault it
  *                     expects is reported ("ticker: abort at 0x<addr>"),
  *                     the beats go on
  *   peek=, poke=      loads and stores that must fault the same way
  *   virtio=           its own virtio-mmio transport, read at start
+ *   windows=, frame_us=, at_us=, bound_us=  the window probe (../window.c),
+ *                     with marks of its own in sscratch, scounteren and
+ *                     f31 read back at the end: "ticker: its state kept
+ *                     across <n> windows (sscratch, scounteren, f31)"
+ *   frame_us=         beating on a shared hart: the same marks must hold
+ *                     at each beat ("ticker: beats <n>, state kept"); with
+ *                     at_us= and until_us= each beat must also come inside
+ *                     its windows (at_us to until_us of each frame):
+ *                     "ticker: beats <n> inside its windows, state kept"
  * Output as ../main.c's, "ticker: counter 0x<time> at start" with the time
  * CSR's value, and with fault=panic or warm-reset "ticker: sscratch as
  * after reset" (reset_state.c). Only the hart it is entered on runs.
@@ -28,10 +38,12 @@
 #include "sbi.h"
 #include "trap.h"
 #include "uart.h"
+#include "window.h"
 
 #define SBI_SRST_WARM_REBOOT	2
 #define CAUSE_STIMER		(CAUSE_INTERRUPT | 5)
 #define TIMEBASE_DEFAULT	10000000UL	/* QEMU virt's 10 MHz, if /cpus does not say */
+#define SSTATUS_FS_INITIAL	(1UL << 13)
 
 /* In .data, so it lives in the image: "boot 1" again after a restart from a pristine image. */
 static volatile unsigned image_boots = 1;
@@ -183,6 +195,14 @@ static void misbehave(void)
 		break;
 	case FAULT_SPIN:
 		/* The point of this one: burn the hart, never trap. */
+		if (cfg.spin_ms) {
+			uint64_t until = read_time() + cfg.spin_ms * freq / 1000;
+			irq_off();
+			while (read_time() < until)
+				;
+			uart_printf("ticker: spun %lu ms with interrupts masked\n", cfg.spin_ms);
+			power_off();
+		}
 		__asm__ volatile("csrci sstatus, 2\n"
 				 "1:\tj 1b" ::: "memory");
 		break;
@@ -210,6 +230,68 @@ static void virtio_check(void)
 		    magic, read32(cfg.virtio + 4), read32(cfg.virtio + 8));
 	if (magic != 0x74726976)
 		uart_printf("ticker: error: no virtio-mmio transport at 0x%lx\n", (unsigned long)cfg.virtio);
+}
+
+/* --- on a shared hart: state only a full vCPU switch keeps, and windows --- */
+
+/* Marks of its own, from its name, in a register of each kind a switch
+ * must keep: a VS CSR (sscratch), a supervisor CSR a guest reaches
+ * directly (scounteren, 3 bits CY TM IR), an F register (f31). */
+struct marks {
+	uint64_t sscratch, scounteren, f31;
+};
+
+static struct marks marks_wanted(void)
+{
+	uint64_t h = 0x5a5a;
+
+	for (const char *c = cfg.name; *c; c++)
+		h = h * 31 + (unsigned char)*c;
+	return (struct marks){ h << 16 | 0x55, h % 7 + 1, h << 20 | 0xf3 };
+}
+
+static void marks_set(const struct marks *m)
+{
+	csr_write(sscratch, m->sscratch);
+	csr_write(scounteren, m->scounteren);
+	csr_set(sstatus, SSTATUS_FS_INITIAL);		/* F/D usable */
+	__asm__ volatile(".option push\n.option arch, +d\nfmv.d.x f31, %0\n.option pop" : : "r"(m->f31));
+}
+
+static bool marks_kept(const struct marks *m)
+{
+	uint64_t f31;
+
+	__asm__ volatile(".option push\n.option arch, +d\nfmv.x.d %0, f31\n.option pop" : "=r"(f31));
+	if (csr_read(sscratch) == m->sscratch && csr_read(scounteren) == m->scounteren && f31 == m->f31)
+		return true;
+	uart_printf("ticker: error: state lost across windows: sscratch 0x%lx scounteren 0x%lx f31 0x%lx\n",
+		    (unsigned long)csr_read(sscratch), (unsigned long)csr_read(scounteren), (unsigned long)f31);
+	return false;
+}
+
+static uint64_t time_count(void)
+{
+	return read_time();
+}
+
+static struct window_counter our_counter(void)
+{
+	return (struct window_counter){ time_count, freq };
+}
+
+static void window_probe(void)
+{
+	const struct window_counter c = our_counter();
+	const struct marks m = marks_wanted();
+	struct window_starts starts;
+
+	marks_set(&m);
+	irq_off();
+	window_probe_measure(&c, &starts);
+	if (marks_kept(&m))
+		uart_printf("ticker: its state kept across %lu windows (sscratch, scounteren, f31)\n", starts.seen);
+	window_probe_report(&c, &starts);
 }
 
 void trap_handle(struct trap_frame *f)
@@ -249,6 +331,16 @@ void boot_main(uintptr_t dtb, unsigned long hartid)
 		power_off();
 	}
 	period = cfg.period_ms * freq / 1000;
+	if (cfg.windows) {
+		window_probe();
+		power_off();
+	}
+	const struct window_counter c = our_counter();
+	const struct marks m = marks_wanted();
+	unsigned long outside = 0, lost = 0;
+	bool shared = cfg.frame_us != 0;	/* on a shared hart: marks kept across windows */
+	if (shared)
+		marks_set(&m);
 
 	uint64_t start = read_time(), last = start, max_gap = 0;
 	unsigned long seen = ticks, done = 0;
@@ -272,8 +364,19 @@ void boot_main(uintptr_t dtb, unsigned long hartid)
 			max_gap = at - last;
 		last = at;
 		uart_printf("ticker: beat %lu t=%lu\n", done, (unsigned long)ticks_to_ms(at - start));
+		if (cfg.until_us && !window_holds(&c, at)) {
+			outside++;
+			uart_printf("ticker: error: beat %lu at %lu us into its frame, outside its window\n", done,
+				    (unsigned long)(at % (cfg.frame_us * freq / 1000000) * 1000000 / freq));
+		}
+		if (shared && !marks_kept(&m))
+			lost++;
 	}
 	timer_stop();
+	if (cfg.until_us && !outside && !lost)
+		uart_printf("ticker: beats %lu inside its windows, state kept\n", done);
+	else if (shared && !lost)
+		uart_printf("ticker: beats %lu, state kept\n", done);
 	uart_printf("ticker: done beats=%lu max_gap_ms=%lu\n", done, (unsigned long)ticks_to_ms(max_gap));
 	sbi_power_off("ticker: error: ");
 }

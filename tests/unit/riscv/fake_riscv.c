@@ -15,9 +15,9 @@ void guest_timer_set(uint64_t when)
 	fake_riscv.timer_calls++;
 }
 
-void pcpu_request(unsigned pcpu, uint32_t req)
+void vcpu_request(unsigned vcpu, uint32_t req)
 {
-	fake_riscv.requests[pcpu] |= req;
+	fake_riscv.requests[vcpu] |= req;
 }
 
 void local_request(uint32_t req)
@@ -25,9 +25,9 @@ void local_request(uint32_t req)
 	fake_riscv.local |= req;
 }
 
-void pcpu_wait_done(unsigned pcpu)
+void vcpu_wait_done(unsigned vcpu)
 {
-	fake_riscv.waited[pcpu]++;
+	fake_riscv.waited[vcpu]++;
 }
 
 _Noreturn void vcpu_resume(uint64_t entry, uint64_t arg)

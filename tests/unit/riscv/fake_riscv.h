@@ -7,9 +7,9 @@
 extern struct fake_riscv {
 	uint64_t timer;                 /* guest_timer_set() */
 	unsigned timer_calls;
-	uint32_t requests[4];           /* pcpu_request() per pCPU */
+	uint32_t requests[4];           /* vcpu_request() per vCPU */
 	uint32_t local;                 /* local_request() */
-	unsigned waited[4];             /* pcpu_wait_done() per pCPU */
+	unsigned waited[4];             /* vcpu_wait_done() per vCPU */
 	unsigned resumed;               /* vcpu_resume() */
 	unsigned signals[3];            /* vplic_signal() per vCPU */
 	unsigned completed[64];         /* plic_complete() per source */

@@ -1,0 +1,36 @@
+/*
+ * The ticker's window probe and window check, the same on every
+ * architecture (window.c): the arch's main.c gives the counter.
+ */
+#ifndef TICKER_WINDOW_H
+#define TICKER_WINDOW_H
+
+#include <stdint.h>
+
+/* The counter the partition reads (its physical count: virtual_counter =
+ * "physical") and its frequency. */
+struct window_counter {
+	uint64_t (*read)(void);
+	uint64_t freq;
+};
+
+/* What the probe saw: window starts, and how late they were (ticks). */
+struct window_starts {
+	unsigned long seen;
+	uint64_t earliest, latest;
+};
+
+/*
+ * Spin reading the counter, with interrupts masked by the caller, until
+ * cfg.windows window starts were seen; each must be at most cfg.bound_us
+ * after the table's time (cfg.frame_us, cfg.at_us): one that is not is
+ * reported at once. Then window_probe_report prints the summary lines.
+ */
+void window_probe_measure(const struct window_counter *c, struct window_starts *w);
+void window_probe_report(const struct window_counter *c, const struct window_starts *w);
+
+/* Is counter value t inside its windows (cfg.at_us to cfg.until_us of
+ * every cfg.frame_us)? */
+int window_holds(const struct window_counter *c, uint64_t t);
+
+#endif
