@@ -68,7 +68,7 @@ else
 Q := @
 endif
 
-.PHONY: all build run debug guests linux-guest riscv-linux-guest test test-gen test-unit test-qemu fuzz deps \
+.PHONY: all build run debug guests linux-guest linux-x86-guest riscv-linux-guest test test-gen test-unit test-qemu fuzz deps \
 	menuconfig defconfig olddefconfig clean help check-config size check layout
 .DEFAULT_GOAL := all
 
@@ -116,6 +116,15 @@ linux-guest:
 # A config that uses them gets them made first.
 ifneq ($(and $(CONFIG_FILE),$(shell grep -l 'build/linux/' $(CONFIG_FILE) 2>/dev/null)),)
 $(GEN)/stamp: linux-guest
+endif
+
+# Debian's amd64 kernel (a bzImage) and the same busybox initramfs, for x86_64
+# partitions, into build/linux-x86/.
+linux-x86-guest:
+	@scripts/fetch-linux.sh build/linux-x86 amd64
+
+ifneq ($(and $(CONFIG_FILE),$(shell grep -l 'build/linux-x86/' $(CONFIG_FILE) 2>/dev/null)),)
+$(GEN)/stamp: linux-x86-guest
 endif
 
 # A riscv64 kernel built from Debian's linux-source-6.1 (tinyconfig and

@@ -1,19 +1,25 @@
 #!/bin/sh
-# Fetch a real arm64 Linux guest from Debian packages and pack its initramfs.
+# Fetch a real Linux guest from Debian packages and pack its initramfs.
 #
-#   scripts/fetch-linux.sh [OUT_DIR]        (default: build/linux in the repo)
+#   scripts/fetch-linux.sh [OUT_DIR [ARCH]]  (default: build/linux, arm64)
 #
-# Produces OUT_DIR/Image (uncompressed arm64 kernel), OUT_DIR/kernel-version,
+# ARCH is the Debian architecture: arm64 (aarch64 partitions) or amd64
+# (x86_64 partitions: `scripts/fetch-linux.sh build/linux-x86 amd64`).
+#
+# Produces OUT_DIR/Image (arm64: the uncompressed kernel) or OUT_DIR/bzImage
+# (amd64: as Debian ships it), OUT_DIR/kernel-version,
 # OUT_DIR/initramfs.cpio.gz (guests/linux/init + static busybox + the kernel's
 # virtio-mmio, virtio-blk and ext4 modules) and OUT_DIR/disk.img (an ext4
 # image of guests/linux/disk/, made anew on every run: a run of a guest that
 # wrote to it starts from the pristine image again). Downloaded .debs are
 # cached in OUT_DIR/debs: a second run downloads nothing, and nothing here is
 # meant to be committed. Needs no root once `sudo scripts/setup.sh` has
-# enabled the arm64 architecture and fetched its package lists.
+# enabled the arm64 architecture and fetched its package lists (amd64 is
+# this machine's own).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ARCH=${2:-arm64}
 if [ $# -ge 1 ]; then
     OUT=$1
 else
@@ -21,7 +27,8 @@ else
     cd "$ROOT"
     OUT=build/linux
 fi
-[ $# -le 1 ] || { echo "usage: $0 [OUT_DIR]" >&2; exit 2; }
+[ $# -le 2 ] || { echo "usage: $0 [OUT_DIR [arm64|amd64]]" >&2; exit 2; }
+case $ARCH in arm64|amd64) ;; *) echo "$0: ARCH must be arm64 or amd64, not '$ARCH'" >&2; exit 2 ;; esac
 
 INIT_SRC=$ROOT/guests/linux/init
 DISK_SRC=$ROOT/guests/linux/disk
@@ -39,18 +46,20 @@ done
 
 # apt-get download only finds arm64 packages when dpkg knows the architecture
 # and the arm64 package lists were fetched; both need root, so setup.sh does it.
-NO_ARM64="arm64 packages not available (dpkg architecture or package lists missing); run: sudo scripts/setup.sh"
-dpkg --print-foreign-architectures | grep -qx arm64 || die "$NO_ARM64"
+# amd64 is this machine's own architecture (or a foreign one setup.sh added).
+NO_ARM64="$ARCH packages not available (dpkg architecture or package lists missing); run: sudo scripts/setup.sh"
+{ [ "$(dpkg --print-architecture)" = "$ARCH" ] || dpkg --print-foreign-architectures | grep -qx "$ARCH"; } ||
+    die "$NO_ARM64"
 
 mkdir -p "$OUT/debs" "$OUT/extract"
 OUT_ABS=$(cd "$OUT" && pwd)
 DEBS=$OUT_ABS/debs
 EXTRACT=$OUT_ABS/extract
 
-# Newest Debian 6.1 arm64 kernel by ABI number. The exact-name pattern leaves
+# Newest Debian 6.1 kernel of ARCH by ABI number. The exact-name pattern leaves
 # out -rt, -dbg and -unsigned; unsigned only if it is the only form listed.
 pick_kernel() {
-    apt-cache search --names-only "^linux-image-6\\.1\\.0-[0-9]+-arm64$1\$" |
+    apt-cache search --names-only "^linux-image-6\\.1\\.0-[0-9]+-$ARCH$1\$" |
         awk '{print $1}' | sort -V | tail -n 1
 }
 KPKG=$(pick_kernel "")
@@ -59,7 +68,7 @@ KPKG=$(pick_kernel "")
 
 # Candidate versions of both packages in one apt-cache call (each call takes
 # about a second): lines "package version".
-VERSIONS=$(apt-cache show --no-all-versions "$KPKG:arm64" "$BUSYBOX_PKG:arm64" 2>/dev/null |
+VERSIONS=$(apt-cache show --no-all-versions "$KPKG:$ARCH" "$BUSYBOX_PKG:$ARCH" 2>/dev/null |
     awk '/^Package: / { p = $2 } /^Version: / { print p, $2 }')
 candidate_version() {
     printf '%s\n' "$VERSIONS" | awk -v p="$1" '$1 == p { print $2; exit }'
@@ -70,15 +79,15 @@ candidate_version() {
 fetch() {
     pkg=$1
     ver=$(candidate_version "$pkg")
-    [ -n "$ver" ] || die "no arm64 candidate for $pkg; run: sudo scripts/setup.sh"
+    [ -n "$ver" ] || die "no $ARCH candidate for $pkg; run: sudo scripts/setup.sh"
     # apt-get download names files package_version_arch.deb, epoch ':' as %3a.
-    deb=$DEBS/${pkg}_$(printf '%s' "$ver" | sed 's/:/%3a/g')_arm64.deb
+    deb=$DEBS/${pkg}_$(printf '%s' "$ver" | sed 's/:/%3a/g')_$ARCH.deb
     if [ -f "$deb" ] &&
        [ "$(dpkg-deb -f "$deb" Package Version 2>/dev/null | tr '\n' ' ')" = "Package: $pkg Version: $ver " ]; then
         echo "$deb"
         return
     fi
-    echo "fetch-linux.sh: downloading $pkg:arm64 $ver" >&2
+    echo "fetch-linux.sh: downloading $pkg:$ARCH $ver" >&2
     # Download into a scratch dir and move into place, so an interrupted run
     # never leaves a truncated .deb that looks cached.
     tmp=$DEBS/.download.$$
@@ -86,8 +95,8 @@ fetch() {
     mkdir -p "$tmp"
     # As root, apt drops to user _apt for the download: let it write here.
     [ "$(id -u)" -ne 0 ] || chmod 0777 "$tmp"
-    (cd "$tmp" && apt-get -o Acquire::Retries=3 download -q "$pkg:arm64=$ver") >&2 ||
-        { rm -rf "$tmp"; die "apt-get download $pkg:arm64=$ver failed"; }
+    (cd "$tmp" && apt-get -o Acquire::Retries=3 download -q "$pkg:$ARCH=$ver") >&2 ||
+        { rm -rf "$tmp"; die "apt-get download $pkg:$ARCH=$ver failed"; }
     got=""
     for f in "$tmp"/*.deb; do [ -f "$f" ] && got=$f; done
     [ -n "$got" ] || { rm -rf "$tmp"; die "apt-get download $pkg produced no .deb"; }
@@ -137,14 +146,21 @@ VMLINUZ=$KDIR/boot/vmlinuz-$KREL
 magic_at() { dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null | od -An -tx1 | tr -d ' \n'; }
 
 cp "$VMLINUZ" "$OUT_ABS/Image.tmp"
-# Debian arm64 ships vmlinuz as a plain Image today; older ones were gzipped.
-if [ "$(magic_at "$OUT_ABS/Image.tmp" 0 2)" = 1f8b ]; then
+if [ "$ARCH" = amd64 ]; then
+    # x86 boot protocol: a bzImage has "HdrS" at 0x202; the generator reads
+    # its setup header and places its protected-mode part (docs/linux.md).
+    [ "$(magic_at "$OUT_ABS/Image.tmp" 514 4)" = 48647253 ] ||
+        { rm -f "$OUT_ABS/Image.tmp"; die "$VMLINUZ is not a bzImage (no HdrS at 0x202)"; }
+elif [ "$(magic_at "$OUT_ABS/Image.tmp" 0 2)" = 1f8b ]; then
+    # Debian arm64 ships vmlinuz as a plain Image today; older ones were gzipped.
     gzip -dc "$VMLINUZ" >"$OUT_ABS/Image.tmp"
 fi
 # arm64 boot protocol: magic "ARM\x64" at offset 0x38.
-[ "$(magic_at "$OUT_ABS/Image.tmp" 56 4)" = 41524d64 ] ||
+[ "$ARCH" = amd64 ] || [ "$(magic_at "$OUT_ABS/Image.tmp" 56 4)" = 41524d64 ] ||
     { rm -f "$OUT_ABS/Image.tmp"; die "$VMLINUZ is not an arm64 Image (no ARM\\x64 magic at 0x38)"; }
-install_if_changed "$OUT_ABS/Image.tmp" "$OUT_ABS/Image"
+KOUT=Image
+[ "$ARCH" = arm64 ] || KOUT=bzImage
+install_if_changed "$OUT_ABS/Image.tmp" "$OUT_ABS/$KOUT"
 
 KVER="$KREL $(dpkg-deb -f "$KDEB" Version)"
 printf '%s\n' "$KVER" >"$OUT_ABS/kernel-version.tmp"
@@ -161,8 +177,10 @@ cp "$BDIR/bin/busybox" "$STAGE/bin/busybox"
 cp "$INIT_SRC" "$STAGE/init"
 # Debian builds these as modules; /init loads them (in this order: each after
 # what it needs) when its device tree has a virtio-mmio transport.
+# (An x86_64 partition has no virtio-mmio transport: none for amd64.)
 MODULES="lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4
     drivers/virtio/virtio_mmio drivers/block/virtio_blk"
+[ "$ARCH" = arm64 ] || MODULES=""
 mkdir -p "$STAGE/lib/modules"
 : >"$STAGE/lib/modules/order"
 for m in $MODULES; do
@@ -207,4 +225,4 @@ E2FSPROGS_FAKE_TIME=$FIXED_TIME debugfs -w -f "$OUT_ABS/disk-times.debugfs" "$OU
     >/dev/null 2>&1 || { rm -f "$OUT_ABS/disk.img.tmp"; die "debugfs of $OUT_ABS/disk.img.tmp failed"; }
 install_if_changed "$OUT_ABS/disk.img.tmp" "$OUT_ABS/disk.img"
 
-echo "linux guest: $OUT/Image ($KVER), $OUT/initramfs.cpio.gz, $OUT/disk.img"
+echo "linux guest: $OUT/$KOUT ($KVER), $OUT/initramfs.cpio.gz, $OUT/disk.img"

@@ -32,6 +32,16 @@ bool take_kick(void);
 /* Wait about us microseconds (the TSC, calibrated at boot). */
 void udelay(unsigned us);
 
+/* The TSC's rate in kHz, as the boot CPU measured it. */
+uint64_t x86_tsc_khz(void);
+/* The TSC count tsc in ticks of a clock of hz. */
+uint64_t x86_tsc_scaled(uint64_t tsc, uint32_t hz);
+
+/* --- acpi_pm.c --- */
+/* A read of the partition's ACPI PM registers at port: true and *value if
+ * port is one of them. */
+bool acpi_pm_read(uint16_t port, uint64_t *value);
+
 /* --- svm.c --- */
 void svm_init_cpu(void);
 

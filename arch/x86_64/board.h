@@ -66,6 +66,19 @@ struct x86_msr_rules {
 
 extern const struct x86_msr_rules tessera_x86_msr_rules[TESSERA_NR_VMS];
 
+/* How a partition's vCPU 0 starts (svm.c): cr3 == 0, as QEMU's multiboot
+ * loader leaves a kernel; else in long mode by Linux's 64-bit boot protocol,
+ * on the generated identity page tables at cr3, with the generated GDT (its
+ * __BOOT_CS 0x10 and __BOOT_DS 0x18), RSI = the zero page; the TSC's rate
+ * measured at boot written into its command line (docs/linux.md, "Time"). */
+struct x86_boot {
+	uint64_t cr3;
+	uint64_t gdt;
+	uint16_t gdt_limit;
+	uint64_t tsc_khz_at;    /* host-physical: where the command line's tsc_early_khz= value goes */
+};
+extern const struct x86_boot tessera_x86_boot[TESSERA_NR_VMS];
+
 struct board_config {
 	uint16_t uart_port;             /* the hypervisor's console, a 16550 */
 	uint16_t uart_irq;              /* ... its interrupt: a pin of the I/O APIC */

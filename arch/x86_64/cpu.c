@@ -160,6 +160,20 @@ uint64_t x86_time_to_bus_ticks(uint64_t time)
 	return time * (tessera_board.lapic_timer_hz / 1000u) / tsc_per_ms;
 }
 
+uint64_t x86_tsc_khz(void)
+{
+	return tsc_per_ms;
+}
+
+uint64_t x86_tsc_scaled(uint64_t tsc, uint32_t hz)
+{
+	/* Whole seconds and the rest apart: a TSC running for days times a
+	 * clock of MHz is past 2^64, the rest (under a second's count) is not. */
+	uint64_t per_s = tsc_per_ms * 1000u;
+
+	return tsc / per_s * hz + tsc % per_s * hz / per_s;
+}
+
 /* The local APIC timer, one-shot, at the earlier deadline. A deadline
  * past or too far for the 32-bit count fires at once or at the count's
  * end (then the next interrupt programs the rest). */
@@ -215,18 +229,46 @@ static void timer_interrupt(void)
 		core_timer_expired();
 }
 
-/* The TSC's rate, against the local APIC timer's known clock (the boot CPU). */
+/* A reading of the local APIC timer's count and the TSC at the same moment:
+ * the count read between two TSC reads, of three tries the one whose TSC
+ * reads lie closest (a host that deschedules QEMU between them would
+ * otherwise skew the rate; under load, by a factor of three was seen). */
+static void timer_and_tsc(uint32_t *count, uint64_t *tsc)
+{
+	uint64_t best = NEVER;
+
+	for (unsigned i = 0; i < 3u; i++) {
+		uint64_t t0 = rdtsc();
+		uint32_t c = lapic_read(LAPIC_TIMER_CUR);
+		uint64_t t1 = rdtsc();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*count = c;
+			*tsc = t0 + (t1 - t0) / 2u;
+		}
+	}
+}
+
+/* The TSC's rate, against the local APIC timer's known clock (the boot
+ * CPU): the TSC's count over the timer's, from readings of both taken
+ * together about CALIBRATE_US apart (not from the timer's end, which a
+ * descheduled host thread may notice late). */
 static void calibrate_tsc(void)
 {
-	uint64_t ticks = tessera_board.lapic_timer_hz / TIMER_DIVISOR / 1000000u * CALIBRATE_US;
+	uint64_t ticks = tessera_board.lapic_timer_hz / TIMER_DIVISOR / 1000000u * CALIBRATE_US * 2u;
+	uint64_t tsc0 = 0, tsc1 = 0;
+	uint32_t count0 = 0, count1 = 0;
 
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIVIDE_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
-	uint64_t start = rdtsc();
-	while (lapic_read(LAPIC_TIMER_CUR) != 0)
+	timer_and_tsc(&count0, &tsc0);
+	while (lapic_read(LAPIC_TIMER_CUR) > count0 - ticks / 2u)
 		__asm__ volatile("pause");
-	tsc_per_ms = (rdtsc() - start) * 1000u / CALIBRATE_US;
+	timer_and_tsc(&count1, &tsc1);
+	/* timer ticks per ms: lapic_timer_hz / TIMER_DIVISOR / 1000 */
+	tsc_per_ms = (tsc1 - tsc0) * (tessera_board.lapic_timer_hz / TIMER_DIVISOR / 1000u) /
+		     (count0 > count1 ? count0 - count1 : 1u);
 	if (tsc_per_ms == 0)
 		tsc_per_ms = 1;
 }

@@ -69,17 +69,56 @@ static void set_segment(struct vmcb *v, unsigned seg, uint16_t sel, uint16_t att
 #define ATTR_DATA16     0x093u  /* present, data, writable, accessed */
 #define ATTR_CODE32     0xc9bu  /* ... with D and G: 32-bit, 4 GiB */
 #define ATTR_DATA32     0xc93u
+#define ATTR_CODE64     0xa9bu  /* ... with L and G: 64-bit code */
 #define ATTR_LDT        0x082u
 #define ATTR_TSS_BUSY   0x08bu
 
 #define MULTIBOOT_EAX   0x2badb002u
 #define CR0_PE          (1ull << 0)
 #define CR0_ET          (1ull << 4)
+#define CR0_NE          (1ull << 5)
+#define CR0_PG          (1ull << 31)
+#define CR4_PAE         (1ull << 5)
 #define PAT_DEFAULT     0x0007040600070406ull
+
+/* v in decimal and a NUL at to (room for 10 digits: the generator left it). */
+static void write_decimal(char *to, uint64_t v)
+{
+	char digits[10];
+	unsigned n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10u);
+		v /= 10u;
+	} while (v != 0 && n < sizeof(digits));
+	while (n > 0)
+		*to++ = digits[--n];
+	*to = '\0';
+}
+
+/* vCPU 0 of a Linux partition as the 64-bit boot protocol wants it
+ * (Documentation/x86/boot.rst): long mode on the generated identity page
+ * tables, the generated GDT loaded, CS = __BOOT_CS (0x10, 64-bit), the data
+ * segments __BOOT_DS (0x18: reset_state), interrupts off, RSI = the zero
+ * page at arg. */
+static void linux64_state(struct svm_vcpu *s, const struct x86_boot *b, uint64_t arg)
+{
+	struct vmcb *v = &s->vmcb;
+
+	VMCB16(v, VMCB_CS + SEG_ATTRIB) = ATTR_CODE64;
+	VMCB64(v, VMCB_CR0) = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
+	VMCB64(v, VMCB_CR3) = b->cr3;
+	VMCB64(v, VMCB_CR4) = CR4_PAE;
+	VMCB64(v, VMCB_RAX) = 0;                /* no multiboot magic or information */
+	s->regs.gpr[RBX] = 0;
+	s->regs.gpr[RSI] = arg;
+	write_decimal((char *)(uintptr_t)b->tsc_khz_at, x86_tsc_khz());
+}
 
 /* The guest-visible state out of reset, then: vCPU 0 as QEMU's multiboot
  * loader leaves a kernel (32-bit protected mode, flat segments, paging off,
- * EAX = 0x2BADB002, EBX = the multiboot information at arg); any other
+ * EAX = 0x2BADB002, EBX = the multiboot information at arg) or, in a
+ * partition booting a bzImage, as Linux's 64-bit boot protocol says; any other
  * vCPU, or vCPU 0 after an INIT, as a STARTUP IPI leaves an AP (real mode,
  * CS = entry >> 4, IP = 0). */
 static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const struct vcpu_config *vc,
@@ -106,6 +145,9 @@ static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const st
 	VMCB64(v, VMCB_NP_ENABLE) = 1;
 	VMCB64(v, VMCB_N_CR3) = vm->s2_root;
 
+	const struct x86_boot *boot = &tessera_x86_boot[vc->vm];
+	bool linux64 = vc->index == 0 && !vlapic_sipi_started(vc) && boot->cr3 != 0;
+
 	if (vc->index == 0 && !vlapic_sipi_started(vc)) {
 		set_segment(v, VMCB_CS, 0x10, ATTR_CODE32, 0xffffffffu, 0);
 		set_segment(v, VMCB_DS, 0x18, ATTR_DATA32, 0xffffffffu, 0);
@@ -117,6 +159,8 @@ static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const st
 		VMCB64(v, VMCB_RIP) = entry;
 		VMCB64(v, VMCB_RAX) = MULTIBOOT_EAX;
 		s->regs.gpr[RBX] = arg;
+		if (linux64)
+			linux64_state(s, boot, arg);
 	} else {
 		set_segment(v, VMCB_CS, (uint16_t)(entry >> 4), ATTR_CODE16, 0xffffu, entry & ~0xfull);
 		set_segment(v, VMCB_DS, 0, ATTR_DATA16, 0xffffu, 0);
@@ -128,11 +172,12 @@ static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const st
 		VMCB64(v, VMCB_RIP) = entry & 0xfu;
 		s->regs.gpr[RDX] = arg;
 	}
-	set_segment(v, VMCB_GDTR, 0, 0, 0xffffu, 0);
+	set_segment(v, VMCB_GDTR, 0, 0, linux64 ? boot->gdt_limit : 0xffffu, linux64 ? boot->gdt : 0);
 	set_segment(v, VMCB_IDTR, 0, 0, 0x3ffu, 0);
 	set_segment(v, VMCB_LDTR, 0, ATTR_LDT, 0xffffu, 0);
 	set_segment(v, VMCB_TR, 0, ATTR_TSS_BUSY, 0xffffu, 0);
-	VMCB64(v, VMCB_EFER) = EFER_SVME;       /* VMRUN requires it; the guest reads it clear */
+	/* SVME: VMRUN requires it; the guest reads it clear. */
+	VMCB64(v, VMCB_EFER) = EFER_SVME | (linux64 ? EFER_LME | EFER_LMA : 0);
 	VMCB64(v, VMCB_RFLAGS) = 2;
 	VMCB64(v, VMCB_DR6) = 0xffff0ff0u;
 	VMCB64(v, VMCB_DR7) = 0x400u;

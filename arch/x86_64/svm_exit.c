@@ -36,6 +36,11 @@
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_HYPERVISOR   (1u << 31)
 #define CPUID1_EDX_HTT          (1u << 28)
+/* Machine checks and MTRRs (leaf 1 EDX, and AMD's copy in 0x80000001 EDX):
+ * a partition has neither (no MCG/MCi or MTRR MSRs: RDMSR gives #GP); its
+ * memory types are its PAT's. Offered, Linux reads MCG_STATUS and panics on
+ * the #GP ("MCA architectural violation"). */
+#define CPUID_EDX_MCE_MTRR_MCA  (1u << 7 | 1u << 12 | 1u << 14)
 #define CPUID81_ECX_SVM         (1u << 2)
 
 /* CR4 bits a guest may set: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR
@@ -90,7 +95,7 @@ static void do_cpuid(struct svm_vcpu *s)
 		r[1] = (r[1] & 0xffffu) | id << 24 | (n & 0xffu) << 16;
 		r[2] = (r[2] & ~CPUID1_ECX_MONITOR) | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
 		       CPUID1_ECX_HYPERVISOR;
-		r[3] = n > 1 ? r[3] | CPUID1_EDX_HTT : r[3] & ~CPUID1_EDX_HTT;
+		r[3] = (n > 1 ? r[3] | CPUID1_EDX_HTT : r[3] & ~CPUID1_EDX_HTT) & ~CPUID_EDX_MCE_MTRR_MCA;
 		break;
 	case 0xb:               /* x2APIC topology: one thread per core, n cores */
 		r[0] = sub == 1 ? 8u : 0u;
@@ -106,6 +111,7 @@ static void do_cpuid(struct svm_vcpu *s)
 		break;
 	case 0x80000001u:
 		r[2] &= ~CPUID81_ECX_SVM;
+		r[3] &= ~CPUID_EDX_MCE_MTRR_MCA;
 		break;
 	case 0x80000008u:       /* NC: cores - 1; ApicIdCoreIdSize: 8 bits */
 		r[2] = (r[2] & ~0xf0ffu) | 8u << 12 | ((n - 1) & 0xffu);
@@ -142,7 +148,7 @@ static bool power_port(uint16_t port, uint32_t value)
 void ioio_port(uint16_t port, unsigned size, bool in, uint64_t *value)
 {
 	if (in) {
-		if (!core_mmio(X86_IO_PORT(port), size, false, value))
+		if (!acpi_pm_read(port, value) && !core_mmio(X86_IO_PORT(port), size, false, value))
 			*value = ~0ull;
 	} else if (!power_port(port, (uint32_t)*value)) {
 		(void)core_mmio(X86_IO_PORT(port), size, true, value);

@@ -36,6 +36,7 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     from .validate import check_system
     from .schedule import check_schedules
     from .model import System
+    from .x86_linux import check_linux, linux_boot_data, read_bzimage
 
     config, out = Path(config), Path(out)
     kconfig = read_kconfig(kconfig_file, dotconfig)
@@ -52,6 +53,9 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     if want and kconfig.get(want) != "y":
         raise ConfigError(dotconfig, f"CONFIG_{want}", f"board {board_name} has a GICv{board.gic_version} but "
                                                        f"CONFIG_{want} is off; choose the board in make menuconfig")
+    if board.arch == "x86_64":
+        for vm in vms:
+            read_bzimage(vm)
     system = System(config, board, vms, kconfig, options["run_time_ms"], options["channels"], options["qemu"],
                     options["schedules"])
     check_system(system)
@@ -63,7 +67,10 @@ def generate(config, out, dotconfig, kconfig_file=ROOT / "Kconfig", boards=ROOT 
     for vm in vms:
         vm.dtb_bytes = vm.dtb_path.read_bytes() if vm.dtb_path else guest_dtb(vm, board)
         place_dtb(vm, len(vm.dtb_bytes), board.arch)
-        if board.arch == "x86_64" and not vm.dtb_path:     # its addresses are where it lies
+        if board.arch == "x86_64" and vm.linux:
+            check_linux(vm)
+            vm.dtb_bytes = linux_boot_data(vm, vm.dtb.gpa)
+        elif board.arch == "x86_64" and not vm.dtb_path:     # its addresses are where it lies
             vm.dtb_bytes = multiboot_info(vm, vm.dtb.gpa)
     place_copies(vms, board, used)
     hyp = hyp_layout(board)

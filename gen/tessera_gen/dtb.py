@@ -6,6 +6,7 @@ import libfdt
 from .board import Fdt, walk_devices
 
 from .model import EMU_CONSOLE, EMU_SYSCON, MEM_DEVICE
+from .x86_linux import linux_boot_data
 
 PHANDLE_CLK = 1
 PHANDLE_GIC = 2
@@ -32,7 +33,7 @@ def guest_dtb(vm, board):
     if board.arch == "riscv64":
         return _riscv64_dtb(vm, board)
     if board.arch == "x86_64":
-        return multiboot_info(vm)
+        return linux_boot_data(vm) if vm.linux else multiboot_info(vm)
     sw = libfdt.FdtSw()
     sw.finish_reservemap()
     sw.begin_node("")

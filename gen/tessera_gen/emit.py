@@ -14,6 +14,7 @@ from .errors import ConfigError
 from .model import EMU_SYSCON, MEM_DEVICE, PAGE
 from .picture import layout_svg
 from .schedule import slots as schedule_slots
+from .x86_linux import linux_boot_registers
 from .validate import rng
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -174,9 +175,11 @@ def _images(system, final):
             return final.resolve() / f"{vm.name}.dtb" if img.what == "dtb" else img.path.resolve()
         for img in vm_images(vm):
             images.append(SimpleNamespace(section=f"vm{i}.{img.what}", file=str(path_of(img)), hpa=img.hpa,
+                                          skip=img.skip,
                                           comment=f"{vm.name} {img.what}: guest {rng(img.gpa, img.size)}"))
         for img, hpa in vm.copies:
             images.append(SimpleNamespace(section=f"vm{i}.{img.what}.copy", file=str(path_of(img)), hpa=hpa,
+                                          skip=img.skip,
                                           comment=f"{vm.name} {img.what}: pristine copy for restarts"))
     return images
 
@@ -187,7 +190,7 @@ def vm_images(vm):
         if img is not None:
             name = img.path.name if img.path else f"{vm.name}.dtb"
             out.append(SimpleNamespace(what=img.what, name=name, gpa=img.gpa, size=img.size,
-                                       hpa=img.hpa, path=img.path))
+                                       hpa=img.hpa, path=img.path, skip=getattr(img, "skip", 0)))
     return out
 
 
@@ -228,6 +231,7 @@ def emit(system, hyp, pool, out, final, config_name):
                              lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
     env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images,
+                       linux_boot_registers=linux_boot_registers,
                        x86_iopm_rows=x86_iopm_rows, x86_msrpm_rows=x86_msrpm_rows,
                        x86_msr_table=x86_msr_table)
     env.filters["asm_string"] = asm_string

@@ -87,6 +87,7 @@ class Image:
     size: int
     key: str
     hpa: Optional[int] = None
+    skip: int = 0                      # bytes of the file before what is placed (a bzImage's real-mode setup)
 
 
 @dataclass
@@ -135,6 +136,7 @@ class Vm:
     device_maps: list = field(default_factory=list)   # [(gpa, hpa, size, note)]: devices stage 2 maps
     forwarded: list = field(default_factory=list)     # [Passthrough] whose accesses the core forwards
     ports: list = field(default_factory=list)         # x86_64: [Passthrough] I/O port ranges it owns
+    linux: Optional[dict] = None       # x86_64: a bzImage's setup header and sizes (x86_linux.py)
     msrs: list = field(default_factory=list)          # x86_64: [MsrRule] from [devices] msrs
     bios_path: Optional[str] = None    # an axvisor x86 file's boot stub (not loaded: validate)
 

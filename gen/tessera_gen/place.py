@@ -6,6 +6,7 @@ from bisect import bisect_left
 from .errors import ConfigError
 from .model import MAP_IDENTICAL, PAGE, Image, MemRegion
 from .schema import keypath
+from .x86_linux import X86_LINUX_BOOT_GPA
 from .validate import overlaps, region_of, rng
 
 BLOCK = 0x200000        # 2 MiB: keep guest and host offsets congruent for block mappings
@@ -138,6 +139,7 @@ def gpa_to_hpa(vm, gpa):
 
 MIB = 0x100000
 X86_MBI_GPA = 0x9000
+
 ARM64_MAGIC = b"ARM\x64"        # at offset 56 of an arm64 Image header
 
 
@@ -193,14 +195,20 @@ def place_dtb(vm, dtb_size, arch="aarch64"):
         fix = f"set {vm.key('kernel.dtb_load_addr')}"
         region = region_of(vm, vm.kernel.gpa, vm.kernel.size)
         if arch == "x86_64":
-            # Where QEMU's multiboot loader puts its information block: in
-            # real-mode memory, at ADDR_MBI 0x9500 (here its page).
-            gpa = X86_MBI_GPA
+            # A bzImage's boot data (x86_linux.py) goes below 1 MiB, which
+            # Linux keeps for itself once it has copied what it needs; a
+            # multiboot information block where QEMU's multiboot loader puts
+            # its own: in real-mode memory, at ADDR_MBI 0x9500 (here its page).
+            gpa, what, whose, how = ((X86_LINUX_BOOT_GPA, "the Linux boot data's place", "",
+                                      "Linux boot data: zero page, command line, GDT, ACPI tables, page tables")
+                                     if vm.linux else
+                                     (X86_MBI_GPA, "the multiboot information's default place", " (QEMU's)",
+                                      "where QEMU's multiboot loader puts it"))
             if region_of(vm, gpa, size) is None:
-                raise ConfigError(vm.file, key, f"the multiboot information's default place, {rng(gpa, size)} "
-                                                f"(QEMU's), is in no memory region; map guest RAM from 0x0 or {fix}")
+                raise ConfigError(vm.file, key, f"{what}, {rng(gpa, size)}{whose}, is in no memory region; "
+                                                f"map guest RAM from 0x0 or {fix}")
             vm.dtb = Image("dtb", None, gpa, dtb_size, key, gpa_to_hpa(vm, gpa))
-            vm.dtb_how = "where QEMU's multiboot loader puts it"
+            vm.dtb_how = how
             return
         if arch == "riscv64":
             top, below = qemu_riscv_dtb_addr(region)

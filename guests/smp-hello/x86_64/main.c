@@ -7,8 +7,10 @@
  * IPI (each waits for it in HLT and acknowledges it with an EOI), and runs
  * its local APIC timer one-shot, then periodic. With "echo=1" on its
  * command line it then reads a typed line through its UART's receive
- * interrupt (routed by the I/O APIC) and says it back. The boot vCPU
- * powers off through ACPI. The same image
+ * interrupt (routed by the I/O APIC) and says it back. With "beats=<n>"
+ * (and "period=<TSC ticks>", default 20000000) it then beats n times, a
+ * line each (the partition beside a Linux one shows it keeps its CPUs and
+ * console while Linux boots). The boot vCPU powers off through ACPI. The same image
  * boots bare on QEMU's q35 (-kernel). Its console is COM1 (0x3f8), or the
  * port a "console=0x2f8" word of the multiboot command line names (COM2,
  * where the ArceOS hypervisor's second x86 guest prints).
@@ -228,6 +230,13 @@ void boot_main(uint32_t multiboot_info)
 		say("smp-hello: %u checks failed\n", failures);
 	else
 		say("smp-hello: all %u vcpus up\n", n);
+	unsigned long beats = mb_arg(multiboot_info, "beats", 0), period = mb_arg(multiboot_info, "period", 20000000);
+	for (unsigned long b = 1; b <= beats; b++) {
+		uint64_t start = rdtsc();
+		while (rdtsc() - start < period)
+			cpu_relax();
+		say("smp-hello: beat %lu\n", b);
+	}
 	power_off();
 }
 
