@@ -34,6 +34,17 @@ struct sched_pcpu {
 };
 
 static struct sched_pcpu pcpus[TESSERA_NR_PCPUS];
+/* Per pCPU and partition: index + 1 of its vCPU that ran there last, 0: none. */
+static int last_of_vm[TESSERA_NR_PCPUS][TESSERA_NR_VMS];
+
+bool core_vmid_met(unsigned pcpu, unsigned vcpu)
+{
+	int *last = &last_of_vm[pcpu][tessera_vcpus[vcpu].vm];
+	bool met = *last != 0 && *last != (int)vcpu + 1;
+
+	*last = (int)vcpu + 1;
+	return met;
+}
 
 static uint64_t us_to_ticks(uint64_t us)
 {

@@ -122,8 +122,6 @@ struct vcpu_context {
 };
 
 static struct vcpu_context contexts[TESSERA_NR_VCPUS];
-/* Per pCPU and partition: index + 1 of its vCPU that ran there last, 0: none. */
-static int last_of_vm[TESSERA_NR_PCPUS][TESSERA_NR_VMS];
 
 static struct frame *trap_frame(void)
 {
@@ -223,17 +221,11 @@ void arch_vcpu_save(unsigned vcpu)
 	isb();
 }
 
-/* Two vCPUs of one partition meet on this pCPU: what one did to its
- * local TLB and instruction cache must hold for the other too. Tracked per
- * partition, not just the vCPU that ran last: entries of the VMID outlive
- * another partition's window in between (A1, B, A2). */
+/* Two vCPUs of one partition meet on this pCPU (core_vmid_met): what one
+ * did to its local TLB and instruction cache must hold for the other too. */
 static void vmid_meets(unsigned pcpu, unsigned vcpu)
 {
-	unsigned vm = tessera_vcpus[vcpu].vm;
-	int last = last_of_vm[pcpu][vm] - 1;
-
-	last_of_vm[pcpu][vm] = (int)vcpu + 1;
-	if (last < 0 || (unsigned)last == vcpu)
+	if (!core_vmid_met(pcpu, vcpu))
 		return;
 	__asm__ volatile("tlbi vmalle1");       /* the VMID now in VTTBR_EL2 */
 	dsb(nsh);
@@ -276,7 +268,7 @@ void switch_vcpu_entering(unsigned vcpu)
 	EL1_REGS(EL1_LOAD)
 	fpsimd_load(&c->fp);
 	debug_load(&c->debug);          /* no breakpoint or watchpoint armed */
-	last_of_vm[arch_pcpu_id()][tessera_vcpus[vcpu].vm] = (int)vcpu + 1;
+	(void)core_vmid_met(arch_pcpu_id(), vcpu);     /* its start flushes all */
 }
 
 _Noreturn void arch_restart_on_empty_stack(void (*fn)(void))

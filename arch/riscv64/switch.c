@@ -70,8 +70,6 @@ struct vcpu_context {
 
 static struct vcpu_context contexts[TESSERA_NR_VCPUS];
 static int running[TESSERA_NR_PCPUS];           /* index + 1 of the vCPU whose state the hart holds, 0: none */
-/* Per hart and partition: index + 1 of its vCPU that ran there last, 0: none. */
-static int last_of_vm[TESSERA_NR_PCPUS][TESSERA_NR_VMS];
 
 static uint8_t *stack_top(void)
 {
@@ -133,11 +131,7 @@ void arch_vcpu_save(unsigned vcpu)
  * instruction cache must not serve this one. */
 static void vmid_meets(unsigned pcpu, unsigned vcpu)
 {
-	unsigned vm = tessera_vcpus[vcpu].vm;
-	int last = last_of_vm[pcpu][vm] - 1;
-
-	last_of_vm[pcpu][vm] = (int)vcpu + 1;
-	if (last < 0 || (unsigned)last == vcpu)
+	if (!core_vmid_met(pcpu, vcpu))
 		return;
 	__asm__ volatile(".option push\n.option arch, +h\nhfence.vvma zero, zero\n.option pop\n"
 			 "fence.i" ::: "memory");
@@ -194,7 +188,7 @@ void switch_vcpu_entering(unsigned vcpu)
 	fp_restore(&c->fp);
 	contexts[vcpu].deferred = 0;    /* its start flushes everything anyway */
 	running[pcpu] = (int)vcpu + 1;
-	last_of_vm[pcpu][tessera_vcpus[vcpu].vm] = (int)vcpu + 1;
+	(void)core_vmid_met(pcpu, vcpu);        /* its start flushes all */
 }
 
 _Noreturn void arch_restart_on_empty_stack(void (*fn)(void))

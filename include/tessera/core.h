@@ -114,6 +114,12 @@ void core_timer_expired(void);
  * Returns if no boundary is due, or the window's vCPU stays the same. */
 bool core_pcpu_shared(unsigned pcpu);
 void core_window_boundary(bool from_guest);
+/* vCPU vcpu now runs on pCPU pcpu: did another vCPU of its partition run
+ * there since it last did? Then what that one left in the local TLB (the
+ * partition's VMID) and the instruction cache must be flushed. Tracked per
+ * partition, not just the vCPU before: entries of a VMID outlive another
+ * partition's window in between (A1, B, A2). */
+bool core_vmid_met(unsigned pcpu, unsigned vcpu);
 
 /* Ring the doorbell of channel `channel` (the guest's id from its DTB):
  * raises the doorbell interrupt of every other end. False if the caller's
