@@ -53,7 +53,9 @@ static bool emulate_mmio(struct frame *f, uint64_t esr, uint64_t ipa)
 	return true;
 }
 
-static void data_abort(struct frame *f, uint64_t esr)
+/* Out of line (like sysreg_trap): the hypercall's path through
+ * arch_trap_sync then saves no registers for the decoding here. */
+static __attribute__((noinline)) void data_abort(struct frame *f, uint64_t esr)
 {
 	uint64_t ipa = fault_ipa();
 	/* Only a translation fault can be an access to an emulated device;
@@ -100,7 +102,7 @@ static bool ptimer_access(unsigned reg, bool read, uint64_t *value)
 
 /* A trapped system register access: the SGI registers (HCR_EL2.IMO traps
  * them), the EL1 physical timer; everything else is undefined for the guest. */
-static void sysreg_trap(struct frame *f, uint64_t esr)
+static __attribute__((noinline)) void sysreg_trap(struct frame *f, uint64_t esr)
 {
 	unsigned reg = ISS_SYSREG(esr), rt = ISS_SYS_RT(esr);
 	bool read = esr & ISS_SYS_READ;

@@ -28,6 +28,7 @@
 
 struct vgic_vm vgic_vms[TESSERA_NR_VMS];
 struct vgic_vcpu vgic_vcpus[TESSERA_NR_VCPUS];
+uint8_t vgic_flush_due[TESSERA_NR_VCPUS];
 static unsigned nr_lrs;
 
 /* --- lookup --- */
@@ -203,17 +204,26 @@ static bool deliver(unsigned vm, struct vgic_vcpu *c, unsigned intid, struct vir
 	return !state || load_lr(c, intid, v, state);
 }
 
-/* vgic_flush with something to do: list registers in use, or news. Out of
- * line, so that the common trap, with neither, pays for no more than the
- * test (no register saves for this body). */
-static __attribute__((noinline)) void flush(const struct vcpu_config *vc, struct vgic_vcpu *c)
+/* FLUSH_LRS of vCPU vcpu as its list registers now are. */
+static void lrs_in_use(unsigned vcpu, const struct vgic_vcpu *c)
 {
-	unsigned vm = vc->vm, vcpu = vcpu_index(vc);
+	if (c->lr_used)
+		__atomic_fetch_or(&vgic_flush_due[vcpu], FLUSH_LRS, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&vgic_flush_due[vcpu], (uint8_t)~FLUSH_LRS, __ATOMIC_SEQ_CST);
+}
+
+/* vgic_flush with something to do: list registers in use, or news. */
+void vgic_flush_vcpu(unsigned vcpu)
+{
+	const struct vcpu_config *vc = &tessera_vcpus[vcpu];
+	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	unsigned vm = vc->vm;
 	uint64_t look[NEWS_WORDS], any = 0;
 	bool more = false;
 
 	arch_spin_lock(&vgic_vms[vm].lock);
-	__atomic_store_n(&c->dirty, false, __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&vgic_flush_due[vcpu], (uint8_t)~FLUSH_NEWS, __ATOMIC_SEQ_CST);
 	for (unsigned w = 0; w < NEWS_WORDS; w++)
 		look[w] = __atomic_exchange_n(&c->news[w], 0, __ATOMIC_SEQ_CST);
 	if (c->lr_used)
@@ -221,6 +231,7 @@ static __attribute__((noinline)) void flush(const struct vcpu_config *vc, struct
 	for (unsigned w = 0; w < NEWS_WORDS; w++)
 		any |= look[w];
 	if (!any) {
+		lrs_in_use(vcpu, c);
 		arch_spin_unlock(&vgic_vms[vm].lock);
 		return;                 /* list registers still busy, nothing new */
 	}
@@ -235,21 +246,12 @@ static __attribute__((noinline)) void flush(const struct vcpu_config *vc, struct
 	}
 	if (more) {             /* the rest when list registers drain */
 		vgic_news_all(c);
-		c->dirty = true;
+		__atomic_fetch_or(&vgic_flush_due[vcpu], FLUSH_NEWS, __ATOMIC_SEQ_CST);
 	}
+	lrs_in_use(vcpu, c);
 	arch_spin_unlock(&vgic_vms[vm].lock);
 	/* Out of list registers: ask for a maintenance interrupt when they drain. */
 	gich_enable(more);
-}
-
-void vgic_flush(void)
-{
-	unsigned v = core_this_vcpu_index();
-	struct vgic_vcpu *c = &vgic_vcpus[v];
-
-	/* The common case, a trap with no interrupt news: nothing to do. */
-	if (c->lr_used || __atomic_load_n(&c->dirty, __ATOMIC_SEQ_CST))
-		flush(&tessera_vcpus[v], c);
 }
 
 /* The list-register state of an interrupt as the registers show it: live
@@ -294,7 +296,7 @@ void vgic_vcpu_reset(void)
 			vgic_hw_spi_update(vc->vm, intid, v);
 	}
 	vgic_news_all(c);                       /* SGIs may wait from before it started */
-	c->dirty = true;
+	__atomic_store_n(&vgic_flush_due[vcpu_index(vc)], FLUSH_NEWS, __ATOMIC_SEQ_CST);   /* no LRs */
 	for (uint32_t ppis = GUEST_PPIS; ppis; ppis &= ppis - 1) {
 		struct virq *v = &c->priv[__builtin_ctz(ppis)];
 		v->pending = v->active = v->latched = false;

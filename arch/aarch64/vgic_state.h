@@ -9,6 +9,7 @@
 #include <tessera/tables.h>
 
 #include "gic.h"        /* the physical GIC, for SPIs backed by hardware */
+#include "vgic.h"       /* vgic_flush_due */
 
 #define NR_PRIVATE      32
 #define NR_SPIS         TESSERA_VGIC_NR_SPIS
@@ -69,7 +70,6 @@ struct vgic_vcpu {
 	/* INTIDs that may have become deliverable (or pending again behind a
 	 * list register) since its last flush, which looks at these only. */
 	uint64_t news[NEWS_WORDS];
-	volatile bool dirty;                    /* some bit of news may be set */
 };
 
 extern struct vgic_vm vgic_vms[TESSERA_NR_VMS];
@@ -99,10 +99,10 @@ static inline unsigned vcpu_index(const struct vcpu_config *v)
 
 /* Make the target's pCPU look at its news (unless that is us: the return
  * to the guest will). The news bits are set first, so a flush that clears
- * dirty before taking them misses none. */
+ * FLUSH_NEWS before taking them misses none. */
 static inline void vgic_kick(const struct vcpu_config *target)
 {
-	__atomic_store_n(&vgic_vcpus[vcpu_index(target)].dirty, true, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&vgic_flush_due[vcpu_index(target)], FLUSH_NEWS, __ATOMIC_SEQ_CST);
 	if (target->pcpu != arch_pcpu_id())
 		arch_kick(target->pcpu);
 }
