@@ -171,54 +171,55 @@ void arch_trap_sync(struct frame *f)
 	vgic_flush();
 }
 
+/* One interrupt per call: another one pending traps again at once (or
+ * wakes the caller's next WFI), and the common trap, with one, reads
+ * ICC_IAR1_EL1 once. Returns whether it was a kick. */
 bool irq_dispatch(bool guest)
 {
-	bool kicked = false, maintenance = false;
+	unsigned raw = gic_ack();
+	unsigned id = raw & INTID_MASK;
 
-	for (unsigned raw = gic_ack(); (raw & INTID_MASK) < INTID_SPURIOUS; raw = gic_ack()) {
-		unsigned id = raw & INTID_MASK;
-		gic_eoi(raw);                           /* priority drop */
-		if (id == SGI_KICK) {
-			kicked = true;
-			gic_deactivate(raw);
-		} else if (id == INTID_MAINTENANCE) {
-			maintenance = true;             /* deactivated once handled, below */
-		} else if (id == INTID_HYPTIMER) {
-			write_sysreg(cnthp_ctl_el2, 0);
-			if (TESSERA_SCHEDULED)          /* a schedule's timer fires again and again */
-				gic_deactivate(raw);
-			core_timer_expired();
-		} else if (id == tessera_board.uart_irq) {
-			core_console_rx();
-			gic_deactivate(raw);
-		} else if (TESSERA_SCHEDULED && id >= INTID_SPI_FIRST && core_pcpu_shared(arch_pcpu_id())) {
-			vgic_inject_spi(id);            /* for whichever vCPU here owns it, running or not */
-		} else if (guest) {
-			vgic_inject_hw(id);             /* the guest's EOI deactivates it */
-		} else {
-			/* A vCPU's timer or PMU after it stopped: silence it. A
-			 * device's SPI for a vCPU that is off: off at the GIC, where
-			 * it stays pending until that vCPU starts (vgic_vcpu_reset),
-			 * rather than coming back at once while its line is up. */
-			if (id >= INTID_SPI_FIRST)
-				gic_spi_enable(id, false);
-			if (id == INTID_VTIMER)
-				write_sysreg(cntv_ctl_el0, 0);
-			if (id == INTID_PTIMER)
-				write_sysreg(cntp_ctl_el0, 0);
-			if (INTID_PMU && id == INTID_PMU)
-				write_sysreg(pmintenclr_el1, ~0ull);
-			gic_deactivate(raw);
-		}
+	if (id >= INTID_SPURIOUS)
+		return false;
+	gic_eoi(raw);                           /* priority drop */
+	if (id == SGI_KICK) {
+		gic_deactivate(raw);
+		return true;
 	}
-	if (maintenance) {
+	if (id == INTID_MAINTENANCE) {
 		if (guest)
 			vgic_flush();                   /* refill the list registers */
 		else
 			gich_disable();
-		gic_deactivate(INTID_MAINTENANCE);
+		gic_deactivate(raw);
+	} else if (id == INTID_HYPTIMER) {
+		write_sysreg(cnthp_ctl_el2, 0);
+		if (TESSERA_SCHEDULED)                  /* a schedule's timer fires again and again */
+			gic_deactivate(raw);
+		core_timer_expired();
+	} else if (id == tessera_board.uart_irq) {
+		core_console_rx();
+		gic_deactivate(raw);
+	} else if (TESSERA_SCHEDULED && id >= INTID_SPI_FIRST && core_pcpu_shared(arch_pcpu_id())) {
+		vgic_inject_spi(id);                    /* for whichever vCPU here owns it, running or not */
+	} else if (guest) {
+		vgic_inject_hw(id);                     /* the guest's EOI deactivates it */
+	} else {
+		/* A vCPU's timer or PMU after it stopped: silence it. A
+		 * device's SPI for a vCPU that is off: off at the GIC, where
+		 * it stays pending until that vCPU starts (vgic_vcpu_reset),
+		 * rather than coming back at once while its line is up. */
+		if (id >= INTID_SPI_FIRST)
+			gic_spi_enable(id, false);
+		if (id == INTID_VTIMER)
+			write_sysreg(cntv_ctl_el0, 0);
+		if (id == INTID_PTIMER)
+			write_sysreg(cntp_ctl_el0, 0);
+		if (INTID_PMU && id == INTID_PMU)
+			write_sysreg(pmintenclr_el1, ~0ull);
+		gic_deactivate(raw);
 	}
-	return kicked;
+	return false;
 }
 
 void arch_trap_irq(struct frame *f)
