@@ -100,17 +100,21 @@ hs_mmu_on:
 	.text
 /*
  * The trap vector (direct mode). From the guest: switch to this pCPU's
- * stack, save every register in a struct frame, arch_trap_guest(frame),
- * then guest_return. From HS mode itself (a probe instruction that faulted,
- * or a hypervisor bug): save a frame on the current stack and call
- * arch_trap_hyp, which returns only for a probe.
+ * stack, save the registers in a struct frame, arch_trap_guest(frame),
+ * restore them. An SBI call (ECALL from VS) saves only the registers a C
+ * call may change: the C code keeps s0-s11 itself, and no SBI call reads
+ * or writes them, switches its vCPU out or needs them later (one that stops
+ * or restarts the vCPU abandons the frame). Every other trap saves all and
+ * leaves by guest_return, since an emulated load may write any register and
+ * a window boundary switches the vCPU out. From HS mode itself (a probe
+ * instruction that faulted, or a hypervisor bug): save a frame on the
+ * current stack and call arch_trap_hyp, which returns only for a probe.
  */
-	.balign	4
-trap_vector:
-	csrrw	sp, sscratch, sp
-	beqz	sp, hyp_trap
-	addi	sp, sp, -FRAME_SIZE
-	frame_regs sd, CALLER_SAVED, CALLEE_SAVED
+#define CAUSE_VS_ECALL	10
+
+/* After the registers: the guest's sp and sepc into the frame, this pCPU's
+ * index into tp, and the frame as arch_trap_guest's argument. */
+.macro	enter_hypervisor
 	csrrw	t0, sscratch, zero	/* the guest's sp; the hypervisor runs now */
 	sd	t0, 2 * 8(sp)
 	sd	zero, 0(sp)
@@ -118,19 +122,42 @@ trap_vector:
 	sd	t0, FRAME_SEPC(sp)
 	ld	tp, FRAME_SIZE(sp)	/* the pCPU index, in the PCPU_AREA */
 	mv	a0, sp
+.endm
+
+/* Back to the guest: sepc, sscratch, then the registers named. */
+.macro	leave_hypervisor regs:vararg
+	ld	t0, FRAME_SEPC(sp)
+	csrw	sepc, t0
+	addi	t0, sp, FRAME_SIZE
+	csrw	sscratch, t0		/* the PCPU_AREA: the next trap is the guest's */
+	frame_regs ld, \regs
+	ld	x2, 2 * 8(sp)
+	sret
+.endm
+
+	.balign	4
+trap_vector:
+	csrrw	sp, sscratch, sp
+	beqz	sp, hyp_trap
+	addi	sp, sp, -FRAME_SIZE
+	frame_regs sd, CALLER_SAVED
+	csrr	t0, scause
+	li	t1, CAUSE_VS_ECALL
+	bne	t0, t1, trap_full
+	enter_hypervisor
+	call	arch_trap_guest
+	leave_hypervisor CALLER_SAVED
+
+trap_full:
+	frame_regs sd, CALLEE_SAVED
+	enter_hypervisor
 	call	arch_trap_guest
 	/* fall through */
 
 /* Restore the frame at sp and enter the guest. */
 	.global	guest_return
 guest_return:
-	ld	t0, FRAME_SEPC(sp)
-	csrw	sepc, t0
-	addi	t0, sp, FRAME_SIZE
-	csrw	sscratch, t0		/* the PCPU_AREA: the next trap is the guest's */
-	frame_regs ld, CALLER_SAVED, CALLEE_SAVED
-	ld	x2, 2 * 8(sp)
-	sret
+	leave_hypervisor CALLER_SAVED, CALLEE_SAVED
 
 hyp_trap:
 	csrrw	sp, sscratch, zero	/* our own sp back; sscratch 0 again */
