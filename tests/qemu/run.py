@@ -207,12 +207,25 @@ def after(case):
     return "".join("\n" + o for o in out)
 
 
+def out_of_order(lines, wanted):
+    """expect_order: regular expressions, each matching a whole line after
+    the line the previous one matched (the first such line each time)."""
+    at = 0
+    for e in wanted:
+        at = next((i for i in range(at, len(lines)) if re.fullmatch(e, lines[i])), None)
+        if at is None:
+            return [f"no line matches {e!r} after those before it in expect_order"]
+        at += 1
+    return []
+
+
 def check(case, text, status, timed_out):
     lines = set(text.split("\n"))      # "\n" only: a guest cannot start a line otherwise
     problems = [f"missing line: {e!r}" for e in case.get("expect", []) if e not in lines]
     problems += [f"no line matches: {e!r}" for e in case.get("expect_re", [])
                  if not any(re.fullmatch(e, line) for line in lines)]
     problems += [f"unexpected text: {r!r}" for r in case.get("reject", []) if r in text]
+    problems += out_of_order(text.split("\n"), case.get("expect_order", []))
     if timed_out:
         problems.append(f"QEMU did not exit within {case['timeout']} s")
     elif status is not None and status != case.get("exit", 0):
