@@ -164,15 +164,34 @@ def _gas(bits, address, access=0):
     return bytes([GAS_SYSTEM_IO, bits, 0, access]) + _u(8, address)
 
 
+def _aml_package(op, body):
+    """An AML term with a one-byte PkgLength (bodies under 63 bytes)."""
+    assert len(body) + 1 < 64
+    return op + bytes([len(body) + 1]) + body
+
+
+def _rtc_device():
+    """AML for Scope (\\_SB) { Device (RTC) { Name (_HID, EisaId ("PNP0B00"));
+    Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) }) } }:
+    the partition's CMOS RTC with its ports and no interrupt, so Linux's
+    rtc_cmos offers no alarms rather than wait on IRQ 8, which the emulated
+    RTC never raises (ACPI 6.4, 20.2 for the encoding, 6.4.2.5 for IO)."""
+    io = bytes([0x47, 0x01, RTC_PORT, 0, RTC_PORT, 0, 0x01, RTC_PORTS, 0x79, 0x00])  # IO, then End Tag
+    hid = bytes([0x08]) + b"_HID" + bytes([0x0C]) + _u(4, 0x000BD041)              # EisaId ("PNP0B00")
+    crs = bytes([0x08]) + b"_CRS" + _aml_package(bytes([0x11]), bytes([0x0A, len(io)]) + io)   # Buffer
+    device = _aml_package(bytes([0x5B, 0x82]), b"RTC_" + hid + crs)
+    return _aml_package(bytes([0x10]), b"\\_SB_" + device)
+
+
 def acpi_tables(vm, base):
     """The partition's ACPI tables at base (one page): RSDP (revision 0),
     RSDT, FADT (revision 3, ACPI 2.0: PM1a event and control blocks and the
     PM timer at ACPI_PM_BASE, SCI on IRQ 9, the reset register at port
     0xcf9, IAPC_BOOT_ARCH saying what legacy devices it has), FACS, a DSDT
-    holding only \\_S5, and a MADT with a local APIC per vCPU (its virtual
+    holding \\_S5 and its RTC if it has one, and a MADT with a local APIC per vCPU (its virtual
     APIC id), the virtual I/O APIC and the ISA overrides a PC has (IRQ 0 on
     pin 2, the SCI level triggered)."""
-    rsdp_at, facs_at, rsdt_at, fadt_at, dsdt_at, madt_at = (base + o for o in (0, 0x40, 0x80, 0x100, 0x200, 0x240))
+    rsdp_at, facs_at, rsdt_at, fadt_at, dsdt_at, madt_at = (base + o for o in (0, 0x40, 0x80, 0x100, 0x200, 0x280))
     rsdp = bytearray(b"RSD PTR " + b"\0" + b"TESSRA" + b"\0" + _u(4, rsdt_at))
     rsdp[8] = -sum(rsdp) & 0xff
     facs = b"FACS" + _u(4, 64) + bytes(56)
@@ -212,7 +231,8 @@ def acpi_tables(vm, base):
     put(208, 12, _gas(32, ACPI_PM_BASE + 8))    # X_PM_TMR_BLK
     fadt = _sdt(b"FACP", bytes(fadt), revision=FADT_REVISION)
     # Name (_S5, Package (4) {0, 0, 0, 0}): what ACPI writes to SLP_TYP to power off.
-    dsdt = _sdt(b"DSDT", bytes([0x08]) + b"_S5_" + bytes([0x12, 0x06, 0x04, 0, 0, 0, 0]))
+    dsdt = _sdt(b"DSDT", bytes([0x08]) + b"_S5_" + bytes([0x12, 0x06, 0x04, 0, 0, 0, 0])
+                + (_rtc_device() if has_rtc(vm) else b""))
     madt = _u(4, LAPIC_GPA) + _u(4, 0)                  # no 8259s in a partition: not PCAT_COMPAT
     for i, v in enumerate(vm.vcpus):
         madt += bytes([0, 8, i, v.virt_id]) + _u(4, 1)  # Processor Local APIC, enabled
@@ -221,9 +241,9 @@ def acpi_tables(vm, base):
     madt += bytes([2, 10, 0, SCI_IRQ]) + _u(4, SCI_IRQ) + _u(2, 0xd)    # SCI: active high, level
     madt = _sdt(b"APIC", madt, revision=3)
     page = bytearray(PAGE)
-    for at, t in ((rsdp_at, rsdp), (facs_at, facs), (rsdt_at, rsdt), (fadt_at, fadt), (dsdt_at, dsdt),
-                  (madt_at, madt)):
-        assert at - base + len(t) <= PAGE
+    tables = ((rsdp_at, rsdp), (facs_at, facs), (rsdt_at, rsdt), (fadt_at, fadt), (dsdt_at, dsdt), (madt_at, madt))
+    for (at, t), end in zip(tables, [at for at, _ in tables[1:]] + [base + PAGE]):
+        assert at + len(t) <= end           # each table ends before the next begins
         page[at - base:at - base + len(t)] = t
     return bytes(page), rsdp_at
 

@@ -114,7 +114,7 @@ def test_boot_data(linux):
     assert fadt[116:128] == bytes([1, 8, 0, 1]) + (0xcf9).to_bytes(8, "little") and fadt[128] == 6
     assert u(fadt, 109, 2) == 1 << 0 | 1 << 2 | 1 << 5
     assert fadt[208:220] == bytes([1, 32, 0, 0]) + (0x608).to_bytes(8, "little")    # X_PM_TMR_BLK
-    assert sdt(data, u(fadt, 40, 4))[36:41] == b"\x08_S5_"
+    assert sdt(data, u(fadt, 40, 4))[36:] == b"\x08_S5_\x12\x06\x04\0\0\0\0"     # and no RTC device
     assert madt[:4] == b"APIC" and u(madt, 36, 4) == 0xfee00000
     assert madt[44:60] == bytes([0, 8, 0, 0, 1, 0, 0, 0, 0, 8, 1, 5, 1, 0, 0, 0])
     assert madt[60:72] == bytes([1, 12, 0, 0]) + (0xfec00000).to_bytes(4, "little") + bytes(4)
@@ -164,7 +164,12 @@ def test_an_emulated_rtc(linux):
     assert "{ .gpa = X86_IO_PORT(0x70), .size = 0x2, .kind = EMU_RTC, .irq = 0 }" in c
     data = (result.outdir / "lx.dtb").read_bytes()
     rsdt = sdt(data, u(data, u(data, 0x70, 8) - BOOT + 16, 4))
-    assert u(sdt(data, u(rsdt, 36, 4)), 109, 2) == 1 << 0 | 1 << 2
+    fadt = sdt(data, u(rsdt, 36, 4))
+    assert u(fadt, 109, 2) == 1 << 0 | 1 << 2
+    # the DSDT describes it (PNP0B00, ports 0x70-0x71, no IRQ) after \_S5
+    dsdt = sdt(data, u(fadt, 40, 4))
+    assert dsdt[48:] == (b"\x10\x2a\\_SB_\x5b\x82\x22RTC_\x08_HID\x0c\x41\xd0\x0b\x00"
+                         b"\x08_CRS\x11\x0d\x0a\x0a\x47\x01\x70\x00\x70\x00\x01\x02\x79\x00")
 
 
 @pytest.mark.parametrize("device, expected", [
