@@ -1,5 +1,5 @@
 /*
- * The partition's ACPI PM registers, read side, where q35's ICH9 has them
+ * The partition's ACPI PM registers, where q35's ICH9 has them
  * (PMBASE 0x600; the generated FADT names them: gen/tessera_gen/x86_linux.py):
  * the PM1a event block (status: nothing to report; enable: what the
  * partition wrote, read back as ACPI wants, though no event ever raises an
