@@ -41,6 +41,18 @@ uint64_t x86_tsc_scaled(uint64_t tsc, uint32_t hz);
 /* A read of the partition's ACPI PM registers at port: true and *value if
  * port is one of them. */
 bool acpi_pm_read(uint16_t port, uint64_t *value);
+/* A write of the partition's PM1_EN (16 bits): true if port is it. */
+bool acpi_pm_write(uint16_t port, uint64_t value);
+/* A restart of partition vm: no events enabled. */
+void acpi_pm_vm_reset(unsigned vm);
+
+/* --- rtc.c --- */
+/* The board's RTC read once at boot: the partitions' clocks start from it. */
+void rtc_init(void);
+/* An access of partition vm to its RTC's index (off 0) or data (off 1) port. */
+bool rtc_access(unsigned vm, uint64_t off, bool write, uint64_t *value);
+/* A restart of partition vm: its RTC's index and an unfinished SET. */
+void rtc_vm_reset(unsigned vm);
 
 /* --- svm.c --- */
 void svm_init_cpu(void);

@@ -21,6 +21,7 @@
 enum x86_emu_kind {
 	EMU_VLAPIC = EMU_ARCH_FIRST,
 	EMU_VIOAPIC,            /* its I/O APIC (arch/x86_64/vioapic.c) */
+	EMU_RTC,                /* its MC146818 RTC at ports 0x70-0x71 (arch/x86_64/rtc.c) */
 };
 #define X86_LAPIC_GPA           0xfee00000u
 #define X86_IOAPIC_GPA          0xfec00000u

@@ -361,6 +361,7 @@ void arch_init_boot_cpu(void)
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
 	calibrate_tsc();
+	rtc_init();
 	vioapic_init();
 	ioapic_init();
 	arch_console_rx_irq(true);

@@ -6,7 +6,8 @@
  * which only that vCPU reads and writes; denied ones give #GP, as a CPU
  * without the MSR would. The generator refuses the MSRs the hypervisor
  * keeps (gen/tessera_gen/msrs.py), so none of these is one svm_exit.c
- * answers itself.
+ * answers itself. Two of AMD's model-specific MSRs read 0 for every
+ * partition (x86_msr_read_as_zero, below).
  */
 #include "board.h"
 #include "msr.h"
@@ -61,4 +62,25 @@ void x86_msr_vcpu_reset(const struct vcpu_config *vc)
 		if (m->policy == (uint8_t)X86_MSR_EMULATED)
 			r->values[(unsigned)vc->index * r->nr_emulated + m->slot] = m->reset;
 	}
+}
+
+/* AMD's model-specific MSRs that Linux's AMD code reads on every CPU of
+ * the family QEMU's EPYC is (17h), where a partition behaves as under KVM:
+ * PATCH_LEVEL (0x8b): no microcode patch, 0 (Linux keeps it as the CPU's
+ * microcode revision; its loader stays off under a hypervisor), writes
+ * ignored; NB_CFG (0xc001001f): 0, writes ignored (Linux sets its CF8
+ * extended configuration bit there with an unchecked WRMSR after an
+ * unchecked RDMSR: a #GP was a warning with a stack dump; the partition has
+ * no PCI configuration ports for the bit to open). LS_CFG (0xc0011020) is
+ * not here, as under KVM: Linux reads it with rdmsr_safe and, given a value,
+ * would take its writes as a working speculative-store-bypass mitigation. */
+#define MSR_AMD64_PATCH_LEVEL   0x0000008bu
+#define MSR_AMD64_NB_CFG        0xc001001fu
+
+bool x86_msr_read_as_zero(uint32_t msr, uint64_t *value)
+{
+	if (msr != MSR_AMD64_PATCH_LEVEL && msr != MSR_AMD64_NB_CFG)
+		return false;
+	*value = 0;
+	return true;
 }

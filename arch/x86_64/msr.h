@@ -17,5 +17,8 @@ enum msr_answer {
 enum msr_answer x86_msr_config(const struct vcpu_config *vc, uint32_t msr, bool write, uint64_t *value);
 /* vc starts: its emulated MSRs read their reset values. */
 void x86_msr_vcpu_reset(const struct vcpu_config *vc);
+/* An MSR every partition has that reads 0 and ignores writes (AMD's patch
+ * level and NB_CFG, as under KVM): true and *value = 0 if msr is one. */
+bool x86_msr_read_as_zero(uint32_t msr, uint64_t *value);
 
 #endif

@@ -23,12 +23,18 @@
 #define HC_NOT_SUPPORTED        (-1)
 
 /* The partition's power ports, as on QEMU's q35 (its own, emulated): the
- * ACPI PM1a_CNT at PMBASE 0x600 + 4, the reset control register, and the
- * isa-debug-exit test device. */
+ * ACPI PM1a_CNT at PMBASE 0x600 + 4, the reset control register (the
+ * FADT's RESET_REG: gen/tessera_gen/x86_linux.py), the 8042 keyboard
+ * controller's command port (only its reset pulse), and the isa-debug-exit
+ * test device. Linux's reboot tries the first, then the 8042, then (with
+ * reboot=pci) 0xcf9 directly, then a triple fault: each restarts only the
+ * partition, by its restart policy. */
 #define GUEST_PM1A_CNT          0x604u
 #define GUEST_PM1_SLP_EN        (1u << 13)
 #define GUEST_RESET_CONTROL     0xcf9u
-#define GUEST_RESET_CPU         (1u << 2)
+#define GUEST_RESET_CPU         (1u << 2)       /* RST_CNT.RST_CPU: a write with it set resets */
+#define GUEST_KBC_COMMAND       0x64u
+#define GUEST_KBC_PULSE_RESET   0xfeu           /* pulse output port bit 0: the CPU's reset line */
 #define GUEST_DEBUG_EXIT        0xf4u
 
 #define CPUID1_ECX_MONITOR      (1u << 3)
@@ -142,15 +148,29 @@ static bool power_port(uint16_t port, uint32_t value)
 		core_vm_stop("ACPI power-off");
 	if (port == GUEST_RESET_CONTROL && (value & GUEST_RESET_CPU))
 		core_vm_reset("reset through port 0xcf9");
-	return port == GUEST_PM1A_CNT || port == GUEST_RESET_CONTROL;
+	if (port == GUEST_KBC_COMMAND && (value & 0xffu) == GUEST_KBC_PULSE_RESET)
+		core_vm_reset("reset through the keyboard controller");
+	return port == GUEST_PM1A_CNT || port == GUEST_RESET_CONTROL || port == GUEST_KBC_COMMAND;
+}
+
+/* Reads of those ports: the reset control register holds no request, the
+ * 8042's status says both buffers are empty (its input buffer empty is what
+ * Linux waits for before the reset command). */
+static bool power_port_read(uint16_t port, uint64_t *value)
+{
+	if (port != GUEST_RESET_CONTROL && port != GUEST_KBC_COMMAND)
+		return false;
+	*value = 0;
+	return true;
 }
 
 void ioio_port(uint16_t port, unsigned size, bool in, uint64_t *value)
 {
 	if (in) {
-		if (!acpi_pm_read(port, value) && !core_mmio(X86_IO_PORT(port), size, false, value))
+		if (!acpi_pm_read(port, value) && !power_port_read(port, value) &&
+		    !core_mmio(X86_IO_PORT(port), size, false, value))
 			*value = ~0ull;
-	} else if (!power_port(port, (uint32_t)*value)) {
+	} else if (!power_port(port, (uint32_t)*value) && !acpi_pm_write(port, *value)) {
 		(void)core_mmio(X86_IO_PORT(port), size, true, value);
 	}
 }
@@ -184,7 +204,8 @@ static void do_ioio(struct svm_vcpu *s)
  * x2APIC registers, TSC deadline: vlapic.c), the MSRs VMRUN leaves live in the CPU (the
  * hypervisor never uses them, so the CPU's value is the guest's), those
  * the partition's config has emulated or denied (msr.c; the ones it owns
- * do not exit). Any other: #GP, as a CPU without it would give. */
+ * do not exit), AMD's two that read 0 (msr.c). Any other: #GP, as a CPU
+ * without it would give. */
 static void do_msr(struct svm_vcpu *s)
 {
 	bool write = VMCB64(&s->vmcb, VMCB_EXITINFO1) & 1u;
@@ -223,7 +244,8 @@ static void do_msr(struct svm_vcpu *s)
 			guest_fault(s, "an MSR its config denies", msr, X86_GP);
 			return;
 		}
-		if (answer == MSR_UNNAMED && (!vlapic_has_msr(msr) || !vlapic_msr(s->vc, msr, write, &value))) {
+		if (answer == MSR_UNNAMED && (!vlapic_has_msr(msr) || !vlapic_msr(s->vc, msr, write, &value)) &&
+		    !x86_msr_read_as_zero(msr, &value)) {
 			guest_fault(s, write ? "WRMSR of an MSR it does not have" : "RDMSR of an MSR it does not have",
 				    msr, X86_GP);
 			return;

@@ -11,7 +11,7 @@ from . import pagetable as pt
 from .msrs import msrpm_bitmap
 from .arch import info
 from .errors import ConfigError
-from .model import EMU_SYSCON, MEM_DEVICE, PAGE
+from .model import EMU_RTC, EMU_SYSCON, MEM_DEVICE, PAGE
 from .picture import layout_svg
 from .schedule import slots as schedule_slots
 from .x86_linux import linux_boot_registers
@@ -165,7 +165,8 @@ def console_kind(board):
 
 def emu_kind(board, device):
     """struct emu_device.kind of an emu_devices entry (validate allowed its type)."""
-    return "EMU_SYSCON" if device.type == EMU_SYSCON else console_kind(board)
+    kinds = {EMU_SYSCON: "EMU_SYSCON", EMU_RTC: "EMU_RTC"}
+    return kinds.get(device.type) or console_kind(board)
 
 
 def _images(system, final):

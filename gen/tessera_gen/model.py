@@ -12,6 +12,7 @@ MAP_ALLOC, MAP_IDENTICAL = 0, 1      # memory_regions map_type
 
 EMU_CONSOLE = 0x2                    # emu_devices types (ArceOS numbering): a console,
 EMU_SYSCON = 0x3                     # riscv64: the SiFive test device as the partition's power switch,
+EMU_RTC = 0x4                        # x86_64: an MC146818 RTC and CMOS RAM at ports 0x70-0x71 (Tessera's number),
 EMU_PLIC = 0x30                      # a PLIC (riscv64: the virtual PLIC every partition has)
 SYSCON_SIZE = 0x1000                 # the power switch's page (QEMU virt's test@100000)
 

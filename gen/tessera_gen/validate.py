@@ -4,7 +4,7 @@ Each check raises ConfigError naming the file, the key path and the fix.
 """
 
 from .errors import ConfigError, notice
-from .model import (EMU_CONSOLE, EMU_PLIC, EMU_SYSCON, SYSCON_SIZE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS,
+from .model import (EMU_CONSOLE, EMU_PLIC, EMU_RTC, EMU_SYSCON, SYSCON_SIZE, GICR_FRAME, GICV2_CPU_IF, GICV2_MAX_CPUS,
                     MAP_IDENTICAL, MEM_DEVICE, MEM_EXEC, MEM_READ, MEM_WRITE, PAGE, SPI_FIRST)
 from .arch import info
 from .msrs import check_msrs
@@ -212,14 +212,19 @@ def _check_devices(vm, board, kconfig):
         _plic_as_virtual(vm, board)
     if board.arch == "x86_64":
         _apics_as_virtual(vm)
-    consoles = syscons = 0
+    consoles = syscons = rtcs = 0
     for i, d in enumerate(vm.emu):
         key = vm.key(d.key)
         if d.type == EMU_SYSCON and board.arch == "riscv64":
             syscons += 1
             _check_syscon(vm, key, d, syscons)
+        elif d.type == EMU_RTC and board.arch == "x86_64":
+            rtcs += 1
+            _check_rtc(vm, key, d, rtcs)
+            continue
         elif d.type != EMU_CONSOLE:
-            more = f" or {EMU_SYSCON:#x} (power switch)" if board.arch == "riscv64" else ""
+            more = (f" or {EMU_SYSCON:#x} (power switch)" if board.arch == "riscv64" else
+                    f" or {EMU_RTC:#x} (RTC)" if board.arch == "x86_64" else "")
             raise ConfigError(vm.file, key, f"emu_type {d.type:#x} is not an emulated device Tessera has; "
                                             f"use {EMU_CONSOLE:#x} (console){more}")
         elif kconfig.get("VUART") != "y":
@@ -280,6 +285,24 @@ def _check_syscon(vm, key, d, count):
                                         f"(length {SYSCON_SIZE:#x}) at a page-aligned address")
 
 
+RTC_PORT, RTC_PORTS = 0x70, 2          # x86: the MC146818's index and data ports, as on a PC
+
+
+def _check_rtc(vm, key, d, count):
+    """x86_64 emu_type 0x4: the partition's MC146818 RTC and CMOS RAM
+    (arch/x86_64/rtc.c), at a PC's ports, without interrupts."""
+    if count > 1:
+        raise ConfigError(vm.file, key, f"a partition has at most one emulated RTC (emu_type {EMU_RTC:#x})")
+    if d.irq:
+        raise ConfigError(vm.file, vm.key(keypath(d.key, 3)), f"irq {d.irq}: the emulated RTC raises no "
+                                                              "interrupt (no alarm, periodic or update "
+                                                              "interrupts); set it to 0")
+    if d.gpa != RTC_PORT or d.size != RTC_PORTS:
+        raise ConfigError(vm.file, key, f"ports {rng(d.gpa, d.size)}: the emulated RTC is at a PC's ports "
+                                        f"{RTC_PORT:#x}-{RTC_PORT + RTC_PORTS:#x}, e.g. "
+                                        f"[\"rtc\", {RTC_PORT:#x}, {RTC_PORTS:#x}, 0, {EMU_RTC:#x}, []]")
+
+
 GUEST_GETS = "a partition gets a console as an emulated device and a virtual GIC"
 EXIT_IS = "it reports how the run ended (board.toml hypervisor.exit)"
 GUEST_GETS_RISCV = "a partition gets a console as an emulated device and a virtual PLIC"
@@ -309,7 +332,8 @@ def x86_hypervisor_ports(board):
            ("the 8259 PICs", 0x20, 2, "the hypervisor keeps them masked"),
            ("the 8259 PICs", 0xa0, 2, "the hypervisor keeps them masked"),
            ("PCI configuration space and the reset control register", 0xcf8, 8,
-            "they reach every device and the whole machine")]
+            "they reach every device and the whole machine"),
+           ("the keyboard controller's command port", 0x64, 1, "its command 0xfe resets the whole machine")]
     if board.acpi_pm is not None:
         out.append(("the ACPI PM registers", board.acpi_pm, 0x80, "they power the whole machine off"))
     if board.exit_port:

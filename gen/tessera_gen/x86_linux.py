@@ -16,8 +16,8 @@ present Linux reads its CPUs and I/O APIC from the MADT, and an MP table
 would be ignored; so the MADT is the CPU table (docs/linux.md)."""
 
 from .errors import ConfigError
-from .model import MEM_DEVICE, PAGE
-from .validate import overlaps, region_of, rng
+from .model import EMU_RTC, MEM_DEVICE, PAGE
+from .validate import RTC_PORT, RTC_PORTS, overlaps, region_of, rng
 
 X86_LINUX_BOOT_GPA = 0x1_0000          # the boot data block, in the first 1 MiB (Linux reserves it)
 BOOT_DATA_SIZE = 0x9000
@@ -33,6 +33,11 @@ LEGACY_HOLE = (0xA_0000, 0x10_0000)    # VGA and BIOS ROMs on a PC: reserved, ne
 LOADER_UNDEFINED = 0xff                # type_of_loader: a boot loader without an assigned id
 ACPI_PM_BASE = 0x600                   # the partition's ACPI PM registers, as on q35 (svm_exit.c)
 SCI_IRQ = 9
+FADT_REVISION, FADT_SIZE = 3, 244      # ACPI 2.0's FADT: the reset register and the X_ (GAS) blocks
+FADT_WBINVD, FADT_PROC_C1, FADT_RESET_REG_SUP = 1 << 0, 1 << 2, 1 << 10
+BOOT_ARCH_LEGACY_DEVICES, BOOT_ARCH_VGA_NOT_PRESENT, BOOT_ARCH_CMOS_RTC_NOT_PRESENT = 1 << 0, 1 << 2, 1 << 5
+GAS_SYSTEM_IO = 1
+RESET_PORT, RESET_VALUE = 0xCF9, 0x6   # ICH9 RST_CNT: SYS_RST | RST_CPU, a hard reset
 IOAPIC_GPA, LAPIC_GPA = 0xFEC0_0000, 0xFEE0_0000
 
 
@@ -147,22 +152,54 @@ def _sdt(sig, body, revision=1):
     return bytes(t)
 
 
+def has_rtc(vm):
+    """Whether the partition has a CMOS RTC at ports 0x70-0x71: emulated
+    (emu_type 0x4) or the board's passed through."""
+    return any(d.type == EMU_RTC for d in vm.emu) or any(
+        overlaps(p.gpa, p.size, RTC_PORT, RTC_PORTS) for p in getattr(vm, "ports", []))
+
+
+def _gas(bits, address, access=0):
+    """An ACPI Generic Address Structure (ACPI 6.4, 5.2.3.2) in system I/O space."""
+    return bytes([GAS_SYSTEM_IO, bits, 0, access]) + _u(8, address)
+
+
+def _aml_package(op, body):
+    """An AML term with a one-byte PkgLength (bodies under 63 bytes)."""
+    assert len(body) + 1 < 64
+    return op + bytes([len(body) + 1]) + body
+
+
+def _rtc_device():
+    """AML for Scope (\\_SB) { Device (RTC) { Name (_HID, EisaId ("PNP0B00"));
+    Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) }) } }:
+    the partition's CMOS RTC with its ports and no interrupt, so Linux's
+    rtc_cmos offers no alarms rather than wait on IRQ 8, which the emulated
+    RTC never raises (ACPI 6.4, 20.2 for the encoding, 6.4.2.5 for IO)."""
+    io = bytes([0x47, 0x01, RTC_PORT, 0, RTC_PORT, 0, 0x01, RTC_PORTS, 0x79, 0x00])  # IO, then End Tag
+    hid = bytes([0x08]) + b"_HID" + bytes([0x0C]) + _u(4, 0x000BD041)              # EisaId ("PNP0B00")
+    crs = bytes([0x08]) + b"_CRS" + _aml_package(bytes([0x11]), bytes([0x0A, len(io)]) + io)   # Buffer
+    device = _aml_package(bytes([0x5B, 0x82]), b"RTC_" + hid + crs)
+    return _aml_package(bytes([0x10]), b"\\_SB_" + device)
+
+
 def acpi_tables(vm, base):
     """The partition's ACPI tables at base (one page): RSDP (revision 0),
-    RSDT, FADT (revision 1: PM1a event and control blocks and the PM timer
-    at ACPI_PM_BASE, SCI on IRQ 9), FACS, a DSDT holding only \\_S5, and a
-    MADT with a local APIC per vCPU (its virtual APIC id), the virtual
-    I/O APIC and the ISA overrides a PC has (IRQ 0 on pin 2, the SCI level
-    triggered)."""
-    rsdp_at, facs_at, rsdt_at, fadt_at, dsdt_at, madt_at = (base + o for o in (0, 0x40, 0x80, 0x100, 0x180, 0x200))
+    RSDT, FADT (revision 3, ACPI 2.0: PM1a event and control blocks and the
+    PM timer at ACPI_PM_BASE, SCI on IRQ 9, the reset register at port
+    0xcf9, IAPC_BOOT_ARCH saying what legacy devices it has), FACS, a DSDT
+    holding \\_S5 and its RTC if it has one, and a MADT with a local APIC per vCPU (its virtual
+    APIC id), the virtual I/O APIC and the ISA overrides a PC has (IRQ 0 on
+    pin 2, the SCI level triggered)."""
+    rsdp_at, facs_at, rsdt_at, fadt_at, dsdt_at, madt_at = (base + o for o in (0, 0x40, 0x80, 0x100, 0x200, 0x280))
     rsdp = bytearray(b"RSD PTR " + b"\0" + b"TESSRA" + b"\0" + _u(4, rsdt_at))
     rsdp[8] = -sum(rsdp) & 0xff
     facs = b"FACS" + _u(4, 64) + bytes(56)
     rsdt = _sdt(b"RSDT", _u(4, fadt_at) + _u(4, madt_at))
-    fadt = bytearray(116 - 36)
+    fadt = bytearray(FADT_SIZE - 36)
 
     def put(off, n, v):
-        fadt[off - 36:off - 36 + n] = _u(n, v)
+        fadt[off - 36:off - 36 + n] = v if isinstance(v, bytes) else _u(n, v)
     put(36, 4, facs_at)
     put(40, 4, dsdt_at)
     put(46, 2, SCI_IRQ)
@@ -174,10 +211,28 @@ def acpi_tables(vm, base):
     put(91, 1, 4)                       # PM_TMR_LEN
     put(96, 2, 101)                     # P_LVL2_LAT > 100: no C2
     put(98, 2, 1001)                    # P_LVL3_LAT > 1000: no C3
-    put(112, 4, 1 << 0 | 1 << 2)        # WBINVD, PROC_C1 (HLT)
-    fadt = _sdt(b"FACP", bytes(fadt))
+    # IAPC_BOOT_ARCH: ISA-style devices (its 16550), no VGA, no 8042 (only
+    # its reset pulse is emulated: Linux's i8042 driver does not probe), and
+    # "CMOS RTC not present" unless it has one (then Linux neither reads it
+    # at boot nor registers rtc_cmos).
+    put(109, 2, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT |
+        (0 if has_rtc(vm) else BOOT_ARCH_CMOS_RTC_NOT_PRESENT))
+    put(112, 4, FADT_WBINVD | FADT_PROC_C1 | FADT_RESET_REG_SUP)
+    # RESET_REG: ICH9's reset control register, RESET_VALUE 6 = a hard reset
+    # (SYS_RST, RST_CPU): Linux's first reboot method (acpi_reboot needs
+    # FADT revision 2 or later); Tessera restarts the partition by its
+    # restart policy (svm_exit.c).
+    put(116, 12, _gas(8, RESET_PORT, access=1))
+    put(128, 1, RESET_VALUE)
+    put(132, 8, facs_at)                # X_FIRMWARE_CTRL, X_DSDT: the same tables
+    put(140, 8, dsdt_at)
+    put(148, 12, _gas(32, ACPI_PM_BASE))        # X_PM1a_EVT_BLK
+    put(172, 12, _gas(16, ACPI_PM_BASE + 4))    # X_PM1a_CNT_BLK
+    put(208, 12, _gas(32, ACPI_PM_BASE + 8))    # X_PM_TMR_BLK
+    fadt = _sdt(b"FACP", bytes(fadt), revision=FADT_REVISION)
     # Name (_S5, Package (4) {0, 0, 0, 0}): what ACPI writes to SLP_TYP to power off.
-    dsdt = _sdt(b"DSDT", bytes([0x08]) + b"_S5_" + bytes([0x12, 0x06, 0x04, 0, 0, 0, 0]))
+    dsdt = _sdt(b"DSDT", bytes([0x08]) + b"_S5_" + bytes([0x12, 0x06, 0x04, 0, 0, 0, 0])
+                + (_rtc_device() if has_rtc(vm) else b""))
     madt = _u(4, LAPIC_GPA) + _u(4, 0)                  # no 8259s in a partition: not PCAT_COMPAT
     for i, v in enumerate(vm.vcpus):
         madt += bytes([0, 8, i, v.virt_id]) + _u(4, 1)  # Processor Local APIC, enabled
@@ -186,9 +241,9 @@ def acpi_tables(vm, base):
     madt += bytes([2, 10, 0, SCI_IRQ]) + _u(4, SCI_IRQ) + _u(2, 0xd)    # SCI: active high, level
     madt = _sdt(b"APIC", madt, revision=3)
     page = bytearray(PAGE)
-    for at, t in ((rsdp_at, rsdp), (facs_at, facs), (rsdt_at, rsdt), (fadt_at, fadt), (dsdt_at, dsdt),
-                  (madt_at, madt)):
-        assert at - base + len(t) <= PAGE
+    tables = ((rsdp_at, rsdp), (facs_at, facs), (rsdt_at, rsdt), (fadt_at, fadt), (dsdt_at, dsdt), (madt_at, madt))
+    for (at, t), end in zip(tables, [at for at, _ in tables[1:]] + [base + PAGE]):
+        assert at + len(t) <= end           # each table ends before the next begins
         page[at - base:at - base + len(t)] = t
     return bytes(page), rsdp_at
 

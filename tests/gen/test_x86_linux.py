@@ -107,7 +107,14 @@ def test_boot_data(linux):
     rsdt = sdt(data, u(r, 16, 4))
     fadt, madt = sdt(data, u(rsdt, 36, 4)), sdt(data, u(rsdt, 40, 4))
     assert fadt[:4] == b"FACP" and u(fadt, 64, 4) == 0x604 and u(fadt, 76, 4) == 0x608
-    assert sdt(data, u(fadt, 40, 4))[36:41] == b"\x08_S5_"
+    # FADT revision 3 (acpi_reboot wants 2 or later): RESET_REG_SUP, the reset
+    # register at I/O port 0xcf9 (8 bits, byte access) with value 6; no 8042,
+    # no VGA, and no CMOS RTC (this partition has none)
+    assert fadt[8] == 3 and len(fadt) == 244 and u(fadt, 112, 4) & 1 << 10
+    assert fadt[116:128] == bytes([1, 8, 0, 1]) + (0xcf9).to_bytes(8, "little") and fadt[128] == 6
+    assert u(fadt, 109, 2) == 1 << 0 | 1 << 2 | 1 << 5
+    assert fadt[208:220] == bytes([1, 32, 0, 0]) + (0x608).to_bytes(8, "little")    # X_PM_TMR_BLK
+    assert sdt(data, u(fadt, 40, 4))[36:] == b"\x08_S5_\x12\x06\x04\0\0\0\0"     # and no RTC device
     assert madt[:4] == b"APIC" and u(madt, 36, 4) == 0xfee00000
     assert madt[44:60] == bytes([0, 8, 0, 0, 1, 0, 0, 0, 0, 8, 1, 5, 1, 0, 0, 0])
     assert madt[60:72] == bytes([1, 12, 0, 0]) + (0xfec00000).to_bytes(4, "little") + bytes(4)
@@ -143,3 +150,37 @@ def test_a_bzimage_without_a_64_bit_entry_is_refused(linux, tmp_path):
     assert_one_line_error(linux(), f"error: {tmp_path / 'system.toml'}: vm[0].kernel.kernel_path: bzImage is a "
                                    "bzImage of boot protocol 2.15 without a 64-bit entry (xloadflags XLF_KERNEL_64); "
                                    "Tessera enters Linux in long mode: use an x86_64 kernel of protocol 2.12 or later")
+
+
+RTC = 'emu_devices = [["com1", 0x3f8, 0x8, 4, 0x2, []], ["rtc", 0x70, 0x2, 0, 0x4, []]]'
+
+
+def test_an_emulated_rtc(linux):
+    """emu_type 0x4 at ports 0x70-0x71: an EMU_RTC device on ports, and the
+    FADT no longer says "CMOS RTC not present"."""
+    result = linux(edit(LINUX_TOML, 'emu_devices = [["com1", 0x3f8, 0x8, 4, 0x2, []]]', RTC))
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    assert "{ .gpa = X86_IO_PORT(0x70), .size = 0x2, .kind = EMU_RTC, .irq = 0 }" in c
+    data = (result.outdir / "lx.dtb").read_bytes()
+    rsdt = sdt(data, u(data, u(data, 0x70, 8) - BOOT + 16, 4))
+    fadt = sdt(data, u(rsdt, 36, 4))
+    assert u(fadt, 109, 2) == 1 << 0 | 1 << 2
+    # the DSDT describes it (PNP0B00, ports 0x70-0x71, no IRQ) after \_S5
+    dsdt = sdt(data, u(fadt, 40, 4))
+    assert dsdt[48:] == (b"\x10\x2a\\_SB_\x5b\x82\x22RTC_\x08_HID\x0c\x41\xd0\x0b\x00"
+                         b"\x08_CRS\x11\x0d\x0a\x0a\x47\x01\x70\x00\x70\x00\x01\x02\x79\x00")
+
+
+@pytest.mark.parametrize("device, expected", [
+    ('["rtc", 0x70, 0x2, 8, 0x4, []]', "vm[0].devices.emu_devices[1][3]: irq 8: the emulated RTC raises no "
+     "interrupt (no alarm, periodic or update interrupts); set it to 0"),
+    ('["rtc", 0x170, 0x2, 0, 0x4, []]', "vm[0].devices.emu_devices[1]: ports 0x170-0x172: the emulated RTC is at "
+     "a PC's ports 0x70-0x72, e.g. [\"rtc\", 0x70, 0x2, 0, 0x4, []]"),
+    ('["rtc", 0x70, 0x2, 0, 0x4, []], ["rtc2", 0x70, 0x2, 0, 0x4, []]', "vm[0].devices.emu_devices[2]: a partition "
+     "has at most one emulated RTC (emu_type 0x4)"),
+])
+def test_emulated_rtc_refusals(linux, tmp_path, device, expected):
+    result = linux(edit(LINUX_TOML, '["com1", 0x3f8, 0x8, 4, 0x2, []]]', '["com1", 0x3f8, 0x8, 4, 0x2, []], '
+                        + device + "]"))
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: {expected}")

@@ -86,11 +86,14 @@ def _kconfig(lines, bdir):
     return None
 
 
-def boot(cmd, timeout, send=()):
+def boot(cmd, timeout, send=(), until=()):
     """Run QEMU; kill its process group on the time limit. send: pairs
     [text to wait for, bytes to type then] fed to its console in order,
     or triples [text, bytes, n]: once the text has appeared n times (a
-    prompt that comes back); with nothing to send, its stdin is /dev/null."""
+    prompt that comes back); with nothing to send, its stdin is /dev/null.
+    until: regular expressions for whole lines in this order (out_of_order):
+    once all have appeared, QEMU is killed and its status is None (a
+    partition that runs on for ever, once the case has seen it do so)."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -108,16 +111,23 @@ def boot(cmd, timeout, send=()):
             proc.stdin.flush()
         except BrokenPipeError:
             break
+    seen = False
+    while until and not seen and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        text = b"".join(chunks).decode("utf-8", errors="replace").replace("\r", "")
+        seen = not out_of_order(text.split("\n"), until)
     try:
+        if seen:
+            raise subprocess.TimeoutExpired(cmd, 0)
         proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         timed_out = False
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        timed_out = True
+        timed_out = not seen
     reader.join()
     text = b"".join(chunks).decode("utf-8", errors="replace").replace("\r", "")
-    return text, proc.returncode, timed_out, time.monotonic() - start
+    return text, None if seen else proc.returncode, timed_out, time.monotonic() - start
 
 
 def wait_listening(port, proc, limit=20.0):
@@ -207,12 +217,26 @@ def after(case):
     return "".join("\n" + o for o in out)
 
 
+def out_of_order(lines, wanted):
+    """Problems if the regular expressions wanted do not each match a whole
+    line after the line the one before matched (the first such line each
+    time)."""
+    at = 0
+    for e in wanted:
+        at = next((i for i in range(at, len(lines)) if re.fullmatch(e, lines[i])), None)
+        if at is None:
+            return [f"no line matches {e!r} after those before it in until"]
+        at += 1
+    return []
+
+
 def check(case, text, status, timed_out):
     lines = set(text.split("\n"))      # "\n" only: a guest cannot start a line otherwise
     problems = [f"missing line: {e!r}" for e in case.get("expect", []) if e not in lines]
     problems += [f"no line matches: {e!r}" for e in case.get("expect_re", [])
                  if not any(re.fullmatch(e, line) for line in lines)]
     problems += [f"unexpected text: {r!r}" for r in case.get("reject", []) if r in text]
+    problems += out_of_order(text.split("\n"), case.get("until", []))
     if timed_out:
         problems.append(f"QEMU did not exit within {case['timeout']} s")
     elif status is not None and status != case.get("exit", 0):
@@ -239,7 +263,8 @@ def main():
             text, status, timed_out, secs = debug(case, cmd)
             problems = check(case, text, status, timed_out)
         else:
-            text, status, timed_out, secs = boot(cmd, case["timeout"], case.get("send", []))
+            text, status, timed_out, secs = boot(cmd, case["timeout"], case.get("send", []),
+                                                 case.get("until", []))
             text += after(case)
             problems = check(case, text, status, timed_out)
         # A long build (the riscv64 kernel's first) shows, for CI's budget.
