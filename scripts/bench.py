@@ -338,9 +338,13 @@ def differences(runs):
 
 # --- --profile: where the hypervisor's instructions go ----------------------
 
+SWITCH_KIND = "IRQ: window boundary (vCPU switch)"
+RISCV_SHARED_BOUNDARIES = 60    # riscv64 shared_cpu: vCPU switches profiled, then the run is ended
+
+
 # A trap's kind, from the functions it ran (first match wins).
 TRAP_KINDS = [
-    ("arch_vcpu_save", "IRQ: window boundary (vCPU switch)"),
+    ("arch_vcpu_save", SWITCH_KIND),
     ("psci_guest_call", "HVC/SMC (PSCI)"),
     ("vgic_sgi", "ICC_SGI1R_EL1 write (SGI send)"),
     ("vgic_dist_access", "MMIO: vGIC distributor"),
@@ -351,7 +355,7 @@ TRAP_KINDS = [
     ("core_kicked", "IRQ: kick SGI (virtual SGI delivery)"),
 ]
 RISCV_TRAP_KINDS = [
-    ("arch_vcpu_save", "IRQ: window boundary (vCPU switch)"),
+    ("arch_vcpu_save", SWITCH_KIND),
     ("sbi_guest_call", "ECALL from VS (SBI)"),
     ("vuart_ns16550_access", "MMIO: virtual 16550"),
     ("syscon_access", "MMIO: power switch (syscon)"),
@@ -372,14 +376,16 @@ X86_TRAP_KINDS = [
 ]
 
 
-def profile(cmd, elf, arch="aarch64"):
+def profile(cmd, elf, arch="aarch64", boundaries=None):
     """Run cmd with every hypervisor instruction logged; per kind of trap,
     the average instructions of each function. aarch64: a trap runs from an
     EL2 vector for lower-EL exceptions (VBAR_EL2 + 0x400..0x600) to the next
     one. riscv64 (whose guests may run at the hypervisor's addresses): from
     trap_vector to the next sret of the hypervisor's. x86_64: from the
     instruction after VMRUN (where a #VMEXIT resumes the host) to the next
-    VMRUN."""
+    VMRUN. boundaries: end the run once that many vCPU switches are seen
+    (every guest instruction at the hypervisor's addresses is logged too,
+    and riscv64's spinning guests would take hours to log to the end)."""
     cross = {"riscv64": RISCV.cross, "x86_64": X86.cross}.get(arch, "aarch64-linux-gnu-")
     prefix = os.environ.get("CROSS_COMPILE", cross)
     syms = []
@@ -466,6 +472,9 @@ def profile(cmd, elf, arch="aarch64"):
                     current[cpu][func(pc)] += 1
                     if pc in trap_ends:         # riscv64: back to the guest (or a vCPU's start)
                         close(cpu)
+                        if boundaries and traps[SWITCH_KIND] >= boundaries:
+                            os.killpg(qemu.pid, signal.SIGKILL)
+                            break
         qemu.wait()
         timer.cancel()
     for cpu in list(current):
@@ -556,8 +565,9 @@ def shared_cpu(icount, runs, no_build, config="bench-shared", arch="aarch64"):
         if not m or "error" in text:
             sys.exit(f"bench: the {config} run printed no window figures:\n" + text[-2000:])
         values.append({"earliest": int(m.group(1)), "latest": int(m.group(2)), "windows": int(m.group(3))})
-    prof = profile(cmd, ROOT / "build" / config / "tessera.elf", arch)
-    switch = prof.get("IRQ: window boundary (vCPU switch)")
+    prof = profile(cmd, ROOT / "build" / config / "tessera.elf", arch,
+                   RISCV_SHARED_BOUNDARIES if arch == "riscv64" else None)
+    switch = prof.get(SWITCH_KIND)
     return {"window_start": values[0], "runs": values, "identical": all(v == values[0] for v in values),
             "switch": switch, "command": " ".join(cmd)}
 

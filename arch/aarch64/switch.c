@@ -42,12 +42,18 @@ void fpsimd_save(struct fpsimd *f);
 void fpsimd_load(const struct fpsimd *f);
 
 /* The EL1 (and EL0) system registers a guest owns, switched as they are. */
-#define EL1_REGS(X) X(sctlr_el1) X(actlr_el1) X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) X(tcr_el1) \
+#define EL1_REGS(X) X(actlr_el1) X(cpacr_el1) X(ttbr0_el1) X(ttbr1_el1) \
 	X(esr_el1) X(afsr0_el1) X(afsr1_el1) X(far_el1) X(mair_el1) X(amair_el1) X(vbar_el1) \
 	X(contextidr_el1) X(tpidr_el0) X(tpidrro_el0) X(tpidr_el1) X(cntkctl_el1) X(par_el1) \
 	X(sp_el0) X(sp_el1) X(elr_el1) X(spsr_el1) X(csselr_el1) X(mdscr_el1)
+/* Those written only when the next vCPU's value differs. Writing an equal
+ * value changes nothing architecturally, but QEMU answers every write of
+ * either with a flush of its whole TLB (target/arm/helper.c: sctlr_write,
+ * vmsa_tcr_el12_write), which would stand in for the VMID flush of
+ * vmid_meets and hide a missing one from configs/tlb-shared.toml's check. */
+#define EL1_REGS_KEPT_IF_EQUAL(X) X(sctlr_el1) X(tcr_el1)
 #define EL1_INDEX(r) EL1_##r,
-enum { EL1_REGS(EL1_INDEX) NR_EL1 };
+enum el1_reg { EL1_REGS(EL1_INDEX) EL1_REGS_KEPT_IF_EQUAL(EL1_INDEX) NR_EL1 };
 
 /* Self-hosted debug: breakpoint and watchpoint value/control registers,
  * named by constant only (as the list registers). ID_AA64DFR0_EL1.BRPs
@@ -185,6 +191,7 @@ static void pmu_load(const struct pmu *p)
 
 #define EL1_SAVE(r) c->el1[EL1_##r] = read_sysreg(r);
 #define EL1_LOAD(r) write_sysreg(r, c->el1[EL1_##r]);
+#define EL1_LOAD_IF_CHANGED(r) if (read_sysreg(r) != c->el1[EL1_##r]) { write_sysreg(r, c->el1[EL1_##r]); }
 
 void arch_vcpu_save(unsigned vcpu)
 {
@@ -193,6 +200,7 @@ void arch_vcpu_save(unsigned vcpu)
 
 	c->frame = *trap_frame();
 	EL1_REGS(EL1_SAVE)
+	EL1_REGS_KEPT_IF_EQUAL(EL1_SAVE)
 	fpsimd_save(&c->fp);
 	/* Its timers stop here: one that expires meanwhile is pending when
 	 * they are loaded again, at its next window. */
@@ -244,6 +252,7 @@ _Noreturn void arch_vcpu_resume(unsigned vcpu)
 	isb();
 	vmid_meets(pcpu, vcpu);
 	EL1_REGS(EL1_LOAD)
+	EL1_REGS_KEPT_IF_EQUAL(EL1_LOAD_IF_CHANGED)
 	fpsimd_load(&c->fp);
 	pmu_load(&c->pmu);
 	debug_load(&c->debug);
@@ -266,6 +275,7 @@ void switch_vcpu_entering(unsigned vcpu)
 
 	/* A vCPU starting on a shared pCPU finds none of another's state. */
 	EL1_REGS(EL1_LOAD)
+	EL1_REGS_KEPT_IF_EQUAL(EL1_LOAD_IF_CHANGED)
 	fpsimd_load(&c->fp);
 	debug_load(&c->debug);          /* no breakpoint or watchpoint armed */
 	(void)core_vmid_met(arch_pcpu_id(), vcpu);     /* its start flushes all */

@@ -7,11 +7,13 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "bootargs.h"
 #include "console.h"
 #include "cpu.h"
 #include "dt.h"
 #include "exception.h"
 #include "psci.h"
+#include "tlb.h"
 #include "uart.h"
 
 static atomic_uint arrived;		/* vCPUs that reached the barrier */
@@ -37,6 +39,18 @@ static void barrier(void)
 }
 
 static unsigned int check_failures;
+
+/* bootargs tlb_ms=N: the per-vCPU TLB check (tlb.c) for N ms on every vCPU; 0: none. */
+static unsigned long tlb_ms;
+
+static void bootarg(const char *w, size_t wlen)
+{
+	size_t vlen;
+	const char *v = bootargs_value(w, wlen, "tlb_ms", &vlen);
+
+	if (!v || !bootargs_dec(v, vlen, &tlb_ms))
+		bootargs_report("smp-hello: bootargs: not understood: ", w, wlen);
+}
 
 static void check(const char *what, long got, long want)
 {
@@ -225,6 +239,7 @@ void boot_main(uintptr_t dtb)
 		power_off();
 	}
 	say("smp-hello: vcpu %d mpidr 0x%lx up\n", self, (unsigned long)mpidr);
+	bootargs_for_each(dt.bootargs, dt.bootargs_len, bootarg);
 
 	psci_checks((unsigned int)self);
 	fault_check();
@@ -246,6 +261,8 @@ void boot_main(uintptr_t dtb)
 		}
 	}
 
+	if (tlb_ms)
+		tlb_check((unsigned int)self, tlb_ms);
 	barrier();
 
 	unsigned int up = atomic_load_explicit(&expected, memory_order_acquire);
@@ -268,6 +285,8 @@ void secondary_main(unsigned long vcpu)
 		if (mpidr != dt.cpu_id[vcpu])
 			say("smp-hello: psci check failed: MPIDR_EL1 of vcpu %lu (want 0x%lx) got 0x%lx\n",
 			    vcpu, (unsigned long)dt.cpu_id[vcpu], (unsigned long)mpidr);
+		if (tlb_ms)
+			tlb_check((unsigned int)vcpu, tlb_ms);
 		barrier();
 	}
 

@@ -129,6 +129,20 @@ TEST(held_up_for_frames_skips_to_the_right_slot)
 	CHECK_EQ(fake_timer_at, 160000);
 }
 
+TEST(vmid_met_across_another_partitions_window)
+{
+	/* Windows a.0, b.0, a.1 on one pCPU (pCPU 0 here: no other test
+	 * resumes a vCPU there). a.1 must not find what a.0 left in the TLB
+	 * under their shared VMID though b.0 ran in between, and b.0's own
+	 * VMID met no other vCPU of b. */
+	CHECK(!core_vmid_met(0, 0));    /* a.0: the first of a here */
+	CHECK(!core_vmid_met(0, 2));    /* b.0 */
+	CHECK(core_vmid_met(0, 1));     /* a.1 after a.0, b.0 between: flush */
+	CHECK(!core_vmid_met(0, 2));    /* b.0 again */
+	CHECK(!core_vmid_met(0, 1));    /* a.1 again, a.0 did not run since */
+	CHECK(core_vmid_met(0, 0));     /* the frame wraps: a.0 after a.1 */
+}
+
 const struct test schedule_tests[] = {
 	{ "schedule: the first frame starts at a multiple of the frame", frame_starts_at_a_multiple_of_the_frame },
 	{ "schedule: windows in turn, save/resume, the frame wraps", windows_in_turn_and_the_frame_wraps },
@@ -137,6 +151,8 @@ const struct test schedule_tests[] = {
 	  cpu_on_outside_its_window_waits_for_it },
 	{ "schedule: a waiting vCPU keeps its window (kicks do not switch)", a_waiting_vcpu_keeps_its_window },
 	{ "schedule: held up for frames: skips to the slot of now", held_up_for_frames_skips_to_the_right_slot },
+	{ "schedule: vCPUs of one partition meet across another's window (A1, B, A2): flush",
+	  vmid_met_across_another_partitions_window },
 	{ 0, 0 },
 };
 
