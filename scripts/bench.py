@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark Tessera against bare QEMU with the bench guest (make bench).
 
-    scripts/bench.py [--runs N] [--load] [--profile] [--icount OPTS] [--no-build] [--out FILE]
+    scripts/bench.py [--runs N] [--load] [--profile] [--profile-lines N] [--icount OPTS] [--no-build]
+                     [--out FILE]
                      [--arch all|aarch64|riscv64|x86_64]
 
 Builds guests/bench and Tessera with configs/bench.toml, boots the same
@@ -17,7 +18,7 @@ profiled run) under the same -icount. --load runs one more round of both while a
 process keeps a host CPU busy, to show that the figures do not move.
 --profile also runs Tessera once with QEMU logging every instruction at EL2
 (about a minute) and prints where each kind of trap spends its instructions,
-function by function. Then the riscv64 rows (configs/riscv-bench.toml,
+function by function (--profile-lines N: and its N busiest source lines). Then the riscv64 rows (configs/riscv-bench.toml,
 guests/bench/riscv64): bare (OpenSBI alone) against Tessera, with the
 board's CPU and, for the timer, without Sstc; then the x86_64 rows
 (configs/x86-bench.toml, guests/bench/x86_64): bare (SeaBIOS's multiboot
@@ -376,7 +377,7 @@ X86_TRAP_KINDS = [
 ]
 
 
-def profile(cmd, elf, arch="aarch64", boundaries=None):
+def profile(cmd, elf, arch="aarch64", boundaries=None, lines=0):
     """Run cmd with every hypervisor instruction logged; per kind of trap,
     the average instructions of each function. aarch64: a trap runs from an
     EL2 vector for lower-EL exceptions (VBAR_EL2 + 0x400..0x600) to the next
@@ -385,7 +386,8 @@ def profile(cmd, elf, arch="aarch64", boundaries=None):
     instruction after VMRUN (where a #VMEXIT resumes the host) to the next
     VMRUN. boundaries: end the run once that many vCPU switches are seen
     (every guest instruction at the hypervisor's addresses is logged too,
-    and riscv64's spinning guests would take hours to log to the end)."""
+    and riscv64's spinning guests would take hours to log to the end).
+    lines: also each kind's that many busiest source lines (addr2line)."""
     cross = {"riscv64": RISCV.cross, "x86_64": X86.cross}.get(arch, "aarch64-linux-gnu-")
     prefix = os.environ.get("CROSS_COMPILE", cross)
     syms = []
@@ -425,14 +427,19 @@ def profile(cmd, elf, arch="aarch64", boundaries=None):
     # (the boot; the guest's own addresses lie below the hypervisor's).
     boot, booted = collections.defaultdict(collections.Counter), set()
     insns = collections.defaultdict(collections.Counter)
-    current = {}
+    pcs = collections.defaultdict(collections.Counter)     # by kind: instructions per address
+    current = {}                                            # by CPU: its trap's addresses so far
 
     def close(cpu):
         t = current.pop(cpu, None)
         if t:
-            kind = next((k for f, k in kinds if f in t), "other")
+            funcs = collections.Counter()
+            for pc, c in t.items():
+                funcs[func(pc)] += c
+            kind = next((k for f, k in kinds if f in funcs), "other")
             traps[kind] += 1
-            insns[kind].update(t)
+            insns[kind].update(funcs)
+            pcs[kind].update(t)
 
     with tempfile.TemporaryDirectory() as tmp:
         fifo = Path(tmp) / "exec.log"
@@ -463,13 +470,13 @@ def profile(cmd, elf, arch="aarch64", boundaries=None):
                         booted.add(cpu)
                     continue
                 in_vector = entry[0] <= pc < entry[1]
-                if in_vector and any(f != vec_name for f in current.get(cpu, ())):
+                if in_vector and any(func(p) != vec_name for p in current.get(cpu, ())):
                     close(cpu)
                     current[cpu] = collections.Counter()
                 elif in_vector and cpu not in current:
                     current[cpu] = collections.Counter()
                 if cpu in current:
-                    current[cpu][func(pc)] += 1
+                    current[cpu][pc] += 1
                     if pc in trap_ends:         # riscv64: back to the guest (or a vCPU's start)
                         close(cpu)
                         if boundaries and traps[SWITCH_KIND] >= boundaries:
@@ -487,7 +494,22 @@ def profile(cmd, elf, arch="aarch64", boundaries=None):
         total = sum(insns[kind].values())
         result[kind] = {"traps": n, "insns_per_trap": round(total / n, 1),
                         "functions": {f: round(c / n, 1) for f, c in insns[kind].most_common()}}
+    if lines:
+        source_lines(result, pcs, traps, prefix, elf, func, lines)
     return result
+
+
+def source_lines(result, pcs, traps, prefix, elf, func, lines):
+    """Each kind's busiest source lines: instructions per trap by function
+    and file:line (addr2line), into result[kind]["lines"]."""
+    every = sorted({pc for kind in pcs for pc in pcs[kind]})
+    out = sh([prefix + "addr2line", "-a", "-e", str(elf)] + [hex(pc) for pc in every]).stdout.split("\n")
+    where = {int(out[i], 16): out[i + 1].rsplit("/", 1)[-1] for i in range(0, len(out) - 1, 2)}
+    for kind, counts in pcs.items():
+        by_line = collections.Counter()
+        for pc, c in counts.items():
+            by_line[f"{func(pc)} {where.get(pc, '?')}"] += c
+        result[kind]["lines"] = {k: round(c / traps[kind], 1) for k, c in by_line.most_common(lines)}
 
 
 def print_profile(prof):
@@ -497,6 +519,8 @@ def print_profile(prof):
     for kind, p in prof.items():
         top = ", ".join(f"{f} {num(c)}" for f, c in list(p["functions"].items())[:8])
         print(f"  {kind}: {p['traps']} traps, {num(p['insns_per_trap'])} instructions each: {top}")
+        for where, c in p.get("lines", {}).items():
+            print(f"      {num(c):>6}  {where}")
 
 
 def config_command(config, icount, no_build):
@@ -641,8 +665,9 @@ def arch_bench(args, spec):
     if args.profile:
         elf = spec.build / spec.elf
         print(f"bench: profiling {spec.arch} Tessera (every {spec.hyp} instruction logged)", flush=True)
-        prof = {"board_cpu": profile(cmds["tessera"], elf, spec.arch)}
-        prof.update({name: profile(c["tessera"], elf, spec.arch) for name, c in variant_cmds.items()})
+        prof = {"board_cpu": profile(cmds["tessera"], elf, spec.arch, lines=args.profile_lines)}
+        prof.update({name: profile(c["tessera"], elf, spec.arch, lines=args.profile_lines)
+                     for name, c in variant_cmds.items()})
         for name, p in prof.items():
             print()
             print(f"{spec.arch} with {'-cpu ' + cpu if name == 'board_cpu' else 'the ' + name + ' run'}:")
@@ -670,12 +695,15 @@ def main():
                     help="one more run of each while another process keeps a host CPU busy")
     ap.add_argument("--profile", action="store_true",
                     help="also profile the hypervisor's instructions by trap and function")
+    ap.add_argument("--profile-lines", type=int, default=0, metavar="N",
+                    help="--profile, and each kind of trap's N busiest source lines")
     ap.add_argument("--icount", default=ICOUNT, help=f"QEMU -icount options (default {ICOUNT})")
     ap.add_argument("--no-build", action="store_true", help="use what build/ holds")
     ap.add_argument("--out", default=str(BUILD / "results.json"))
     ap.add_argument("--arch", choices=("all", "aarch64", "riscv64", "x86_64"), default="all",
                     help="the architectures to measure (default all)")
     args = ap.parse_args()
+    args.profile = args.profile or args.profile_lines > 0
 
     result = aarch64_bench(args) if args.arch in ("all", "aarch64") else {}
     for spec in (RISCV, X86):
@@ -772,7 +800,7 @@ def aarch64_bench(args):
     prof = None
     if args.profile:
         print("bench: profiling Tessera (every EL2 instruction logged; about a minute)", flush=True)
-        prof = profile(cmds["tessera"], BUILD / "tessera.elf", "aarch64")
+        prof = profile(cmds["tessera"], BUILD / "tessera.elf", "aarch64", lines=args.profile_lines)
         print()
         print_profile(prof)
         print()

@@ -186,16 +186,17 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value)
 
 	for (unsigned i = 0; i < vm->nr_emu; i++) {
 		const struct emu_device *d = &vm->emu[i];
-		if (gpa < d->gpa || gpa - d->gpa >= d->size)
+		uint64_t off = gpa - d->gpa;    /* below the device: wraps, and is no offset in it */
+		if (off >= d->size)
 			continue;
 		if (d->kind >= EMU_ARCH_FIRST)
-			return arch_emu_access(vc->vm, d, gpa - d->gpa, size, write, value);
+			return arch_emu_access(vc->vm, d, off, size, write, value);
 #if defined(CONFIG_VUART)
 		if (is_console(d->kind))
-			return vuart_access(vc->vm, d, gpa - d->gpa, size, write, value);
+			return vuart_access(vc->vm, d, off, size, write, value);
 #endif
 		if (d->kind == EMU_FORWARD)
-			return forward_access(d, gpa - d->gpa, size, write, value);
+			return forward_access(d, off, size, write, value);
 		return false;
 	}
 	return false;
