@@ -149,10 +149,16 @@ static void fpu_load(const struct fpu_area *a, uint64_t xcr0)
 
 static void dr_save(uint64_t dr[4])
 {
-	__asm__ volatile("mov %%dr0, %0" : "=r"(dr[0]));
-	__asm__ volatile("mov %%dr1, %0" : "=r"(dr[1]));
-	__asm__ volatile("mov %%dr2, %0" : "=r"(dr[2]));
-	__asm__ volatile("mov %%dr3, %0" : "=r"(dr[3]));
+	uint64_t d0, d1, d2, d3;
+
+	__asm__ volatile("mov %%dr0, %0" : "=r"(d0));
+	__asm__ volatile("mov %%dr1, %0" : "=r"(d1));
+	__asm__ volatile("mov %%dr2, %0" : "=r"(d2));
+	__asm__ volatile("mov %%dr3, %0" : "=r"(d3));
+	dr[0] = d0;
+	dr[1] = d1;
+	dr[2] = d2;
+	dr[3] = d3;
 }
 
 static void dr_load(const uint64_t dr[4])
