@@ -22,7 +22,8 @@ function by function (--profile-lines N: and its N busiest source lines). Then t
 guests/bench/riscv64): bare (OpenSBI alone) against Tessera, with the
 board's CPU and, for the timer, without Sstc; then the x86_64 rows
 (configs/x86-bench.toml, guests/bench/x86_64): bare (SeaBIOS's multiboot
-loader, QEMU's local APIC) against Tessera on AMD SVM. --arch picks one
+loader, QEMU's local APIC) against Tessera on AMD SVM, and its time
+partitioning row (configs/x86-bench-shared.toml). --arch picks one
 architecture. docs/performance.md says what each figure means.
 """
 
@@ -106,6 +107,10 @@ class ArchRows:
     # figure -> (figure, -cpu value): taken from a second pair of runs with
     # another CPU model (riscv64's timer without Sstc)
     variants: dict = dataclasses.field(default_factory=dict)
+    # time partitioning: the config whose one shared CPU holds the window
+    # probe and a masked spinner, and what its counter's tick is
+    shared: str = ""
+    shared_clock: str = ""
 
     @property
     def build(self):
@@ -141,7 +146,8 @@ RISCV = ArchRows(
     },
     hyp="HS", clock="instret, every instruction of the machine (M, HS, VS)",
     cross="riscv64-linux-gnu-", elf="tessera.elf",
-    variants={"timer_latency_nosstc": ("timer_latency", RISCV_NO_SSTC)})
+    variants={"timer_latency_nosstc": ("timer_latency", RISCV_NO_SSTC)},
+    shared="riscv-bench-shared", shared_clock="the time CSR counts 100 ns")
 
 # x86_64 (configs/x86-bench.toml, guests/bench/x86_64) on QEMU's q35 with
 # AMD SVM, SeaBIOS's multiboot loader bare; instruction counts from the TSC.
@@ -172,7 +178,8 @@ X86 = ArchRows(
         "boot_entry": "bare and Tessera: SeaBIOS first (Tessera boots as QEMU's multiboot image, then the guest)",
     },
     hyp="SVM host", clock="the TSC, every instruction of the machine (host and guests)",
-    cross="", elf="tessera64.elf")
+    cross="", elf="tessera64.elf",
+    shared="x86-bench-shared", shared_clock="the TSC counts 1 ns")
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
@@ -367,6 +374,7 @@ RISCV_TRAP_KINDS = [
 # so CPUID falls under "other" with the exits that only reopen an
 # interrupt window (VINTR, INTR).
 X86_TRAP_KINDS = [
+    ("arch_vcpu_save", "IRQ: window boundary (vCPU switch)"),
     ("vlapic_timer_expired", "IRQ: guest's APIC timer (the pCPU's APIC timer)"),
     ("core_kicked", "kick: IPI delivered (wakes the target from HLT or exits it)"),
     ("icr_write", "#NPF: vLAPIC ICR write (IPI send)"),
@@ -652,14 +660,14 @@ def arch_bench(args, spec):
         print(f"determinism: {len(diffs)} values differ across runs:")
         for d in diffs:
             print(f"  {d['system']} {d['figure']} {d['key']}: {d['values']}")
-    shared = shared_cpu(args.icount, args.runs, args.no_build, "riscv-bench-shared", "riscv64")
+    shared = shared_cpu(args.icount, args.runs, args.no_build, spec.shared, spec.arch)
     ws, sw = shared["window_start"], shared["switch"]
-    print(f"time partitioning (configs/riscv-bench-shared.toml: hart 0 shared by the window probe and a "
+    print(f"time partitioning (configs/{spec.shared}.toml: CPU 0 shared by the window probe and a "
           f"masked spinner, {ws['windows']} windows): window start after the table's time {fmt(ws['earliest'])} "
-          f"to {fmt(ws['latest'])} instructions (jitter {fmt(ws['latest'] - ws['earliest'])}; the time CSR "
-          f"counts 100 ns); runs {'identical' if shared['identical'] else 'DIFFER: ' + str(shared['runs'])}; "
+          f"to {fmt(ws['latest'])} instructions (jitter {fmt(ws['latest'] - ws['earliest'])}; "
+          f"{spec.shared_clock}); runs {'identical' if shared['identical'] else 'DIFFER: ' + str(shared['runs'])}; "
           f"vCPU switch at a window boundary: " +
-          (f"{fmt(sw['insns_per_trap'])} HS instructions per boundary ({sw['traps']} boundaries profiled)"
+          (f"{fmt(sw['insns_per_trap'])} {spec.hyp} instructions per boundary ({sw['traps']} boundaries profiled)"
            if sw else "not seen in the profile"))
     prof = None
     if args.profile:

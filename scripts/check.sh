@@ -22,7 +22,8 @@
 # schedule and the vCPU switch are analysed too; the code of a build
 # without a schedule is a part of it), src/ with arch/riscv64/, its own
 # cross compiler, stack entry points and W^X of its image; and x86_64:
-# x86-smp on the q35 board (build/check/x86_64), src/ with arch/x86_64/, the
+# x86-hello-shared on the q35 board (build/check/x86_64: a scheduled build,
+# so arch/x86_64/switch.c is analysed too), src/ with arch/x86_64/, the
 # host's gcc, its entry points (interrupts land on any stack: on top of the
 # deepest path) and W^X of its image (tessera64.elf, whose ELF32 copy QEMU
 # boots). Findings are merged.
@@ -44,7 +45,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 die() { echo "check.sh: $*" >&2; exit 1; }
 RV_CROSS=riscv64-linux-gnu-
 RV_CONFIG=riscv-hello-shared
-X86_CONFIG=x86-smp
+X86_CONFIG=x86-hello-shared
 for tool in cppcheck clang-tidy "$CC" "${CROSS_COMPILE}readelf" "${RV_CROSS}gcc" "$PYTHON"; do
     command -v "$tool" >/dev/null 2>&1 || die "missing $tool; run: sudo scripts/setup.sh"
 done
@@ -407,16 +408,20 @@ STACK = {
     # into vcpu_loop, which vcpu_loop_launch starts on an empty stack); an
     # interrupt lands on whatever stack runs (in arch_wait's HLT, or at
     # svm_run's STGI): x86_interrupt on top of the deepest path, its frame
-    # struct irq_frame (frame.h).
+    # struct irq_frame (frame.h). A shared CPU's window starts in
+    # enter_slot (src/schedule.c), called by arch_restart_on_empty_stack on
+    # the emptied stack.
     "x86_64": dict(
         frame=frame_size("x86_64"),
-        entries=["core_boot_main", "core_cpu_main", "vcpu_loop", "x86_interrupt"],
+        entries=["core_boot_main", "core_cpu_main", "vcpu_loop", "x86_interrupt",
+                 "src/schedule.c:enter_slot"],
         from_guest=set(),
         fault="x86_interrupt",
         asm={
             "svm_run": (64, "pushes seven registers (56 B) and its return address (8 B); the guest's "
                             "registers go to *regs, not the stack"),
             "svm_vmload": (0, "vmload; ret: no stack"),
+            "svm_vmsave": (0, "vmsave; ret: no stack"),
             "vcpu_loop_launch": (0, "sets rsp to the top of this CPU's stack and calls vcpu_loop (an entry "
                                     "point here, on an empty stack): everything below is abandoned"),
         },

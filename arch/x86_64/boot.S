@@ -261,6 +261,13 @@ svm_vmload:
 	vmload	%rax
 	ret
 
+/* vmsave(vmcb_pa): the same state out of the CPU into the VMCB (switch.c). */
+	.global	svm_vmsave
+svm_vmsave:
+	mov	%rdi, %rax
+	vmsave	%rax
+	ret
+
 /*
  * The GDT (read-only: each descriptor's accessed bit is preset, so the CPU
  * never writes it): 64-bit code, data, 32-bit code (the trampoline's).

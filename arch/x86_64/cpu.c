@@ -53,6 +53,8 @@ static volatile uint32_t kicked[TESSERA_NR_PCPUS];
 static uint64_t tsc_per_ms;
 static uint64_t hyp_deadline[TESSERA_NR_PCPUS];
 static uint64_t guest_deadline[TESSERA_NR_PCPUS];
+/* The hypervisor timer expired since the last arch_wait (TESSERA_SCHEDULED). */
+static uint32_t hyp_expired[TESSERA_NR_PCPUS];
 
 /* --- the local APIC: IPIs and the timer --- */
 
@@ -140,9 +142,17 @@ bool take_kick(void)
 
 void arch_wait(void)
 {
+	/* A hypervisor timer expiry taken before the wait (at svm_run's STGI,
+	 * before the exit's handling came here) was an edge the core has not
+	 * acted on yet: return at once, as a level-triggered timer (aarch64's)
+	 * would wake the wait. */
+	if (TESSERA_SCHEDULED && __atomic_exchange_n(&hyp_expired[arch_pcpu_id()], 0, __ATOMIC_SEQ_CST))
+		return;
 	/* STI's one-instruction shadow: an interrupt pending before it is
 	 * taken after HLT has begun, and wakes it; none is lost. */
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	if (TESSERA_SCHEDULED)
+		__atomic_store_n(&hyp_expired[arch_pcpu_id()], 0, __ATOMIC_SEQ_CST);   /* this wait saw it */
 }
 
 uint64_t x86_now(void)
@@ -193,9 +203,28 @@ static void timer_program(void)
 
 void arch_timer_start(unsigned ms)
 {
-	hyp_deadline[arch_pcpu_id()] = rdtsc() + tsc_per_ms * ms;
+	arch_timer_at(rdtsc() + tsc_per_ms * ms);
+}
+
+void arch_timer_at(uint64_t at)
+{
+	hyp_deadline[arch_pcpu_id()] = at;
 	timer_program();
 }
+
+#if TESSERA_SCHEDULED
+/* A shared pCPU's schedule counts in TSC ticks, the time everything here
+ * keeps (its guests' local APIC timers too). */
+uint64_t arch_counter(void)
+{
+	return rdtsc();
+}
+
+uint64_t arch_counter_hz(void)
+{
+	return tsc_per_ms * 1000u;
+}
+#endif
 
 void arch_timer_stop(void)
 {
@@ -210,7 +239,9 @@ void guest_timer_set(uint64_t deadline)
 }
 
 /* The timer interrupt: whichever deadlines passed. The guest's goes to
- * the vCPU's local APIC (an interrupt for it, injected at its next entry). */
+ * the local APIC of the vCPU the pCPU runs now (an interrupt for it,
+ * injected at its next entry; on a shared pCPU, switch.c keeps a
+ * switched-out vCPU's deadline out of guest_deadline). */
 static void timer_interrupt(void)
 {
 	unsigned p = arch_pcpu_id();
@@ -221,12 +252,15 @@ static void timer_interrupt(void)
 		hyp_deadline[p] = NEVER;
 	if (guest_deadline[p] <= now) {
 		guest_deadline[p] = NEVER;
-		if (tessera_pcpus[p].vcpu >= 0)
-			vlapic_timer_expired(&tessera_vcpus[tessera_pcpus[p].vcpu]);  /* may set it again */
+		if (core_pcpu_vcpu[p] >= 0)
+			vlapic_timer_expired(&tessera_vcpus[core_pcpu_vcpu[p]]);  /* may set it again */
 	}
 	timer_program();
-	if (hyp)
+	if (hyp) {
+		if (TESSERA_SCHEDULED)
+			__atomic_store_n(&hyp_expired[p], 1, __ATOMIC_SEQ_CST);
 		core_timer_expired();
+	}
 }
 
 /* A reading of the local APIC timer's count and the TSC at the same moment:

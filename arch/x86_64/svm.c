@@ -16,9 +16,11 @@
 #include "vmcb.h"
 #include "x86.h"
 
-/* Each pCPU's host save area (VM_HSAVE_PA) and its one vCPU. */
+/* Each pCPU's host save area (VM_HSAVE_PA); each vCPU's VMCB and the
+ * registers VMRUN does not keep there (a pCPU shared by a schedule runs
+ * several: switch.c). */
 static uint8_t hsave[TESSERA_NR_PCPUS][4096] __attribute__((aligned(4096)));
-static struct svm_vcpu svm_vcpus[TESSERA_NR_PCPUS];
+static struct svm_vcpu svm_vcpus[TESSERA_NR_VCPUS];
 
 /* The I/O permission map of a partition that owns no ports, and the MSR
  * permission map (8 KiB) of one that owns no MSRs: every bit set, so each
@@ -29,9 +31,14 @@ static struct svm_vcpu svm_vcpus[TESSERA_NR_PCPUS];
 const uint8_t x86_iopm_deny_all[X86_IOPM_SIZE] __attribute__((aligned(4096))) = { [0 ... X86_IOPM_SIZE - 1] = 0xff };
 const uint8_t x86_msrpm_deny_all[X86_MSRPM_SIZE] __attribute__((aligned(4096))) = { [0 ... X86_MSRPM_SIZE - 1] = 0xff };
 
+struct svm_vcpu *svm_vcpu_of(unsigned vcpu)
+{
+	return &svm_vcpus[vcpu];
+}
+
 struct svm_vcpu *this_vcpu(void)
 {
-	return &svm_vcpus[arch_pcpu_id()];
+	return &svm_vcpus[core_this_vcpu_index()];
 }
 
 void svm_init_cpu(void)
@@ -46,6 +53,8 @@ void svm_init_cpu(void)
 		panic("this CPU's SVM has no nested paging (run QEMU with -cpu EPYC)");
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)hsave[arch_pcpu_id()]);
+	if (TESSERA_SCHEDULED && core_pcpu_shared(arch_pcpu_id()))
+		switch_init_cpu();
 }
 
 void inject_exception(struct svm_vcpu *s, unsigned vector, bool has_error, uint32_t error)
@@ -221,6 +230,8 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm, const struct vcpu_con
 	reset_state(s, vm, vcpu, entry, arg);
 	vlapic_vcpu_start(vcpu);
 	x86_msr_vcpu_reset(vcpu);
+	if (TESSERA_SCHEDULED && core_pcpu_shared(vcpu->pcpu))
+		switch_vcpu_entering((unsigned)(vcpu - tessera_vcpus));
 	/* FS, GS, TR, LDTR, KernelGsBase and the SYSCALL MSRs are not switched
 	 * by VMRUN: load the guest's once. The hypervisor never uses them, so
 	 * they stay the guest's (no VMSAVE/VMLOAD on each exit). */
@@ -247,5 +258,7 @@ _Noreturn void vcpu_loop(void)
 		svm_exit(s);
 		if (take_kick())
 			core_kicked();
+		if (TESSERA_SCHEDULED)
+			core_window_boundary(true);     /* a shared pCPU's window may have ended */
 	}
 }

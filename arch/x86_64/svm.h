@@ -23,8 +23,9 @@ struct svm_vcpu {
 	const struct vcpu_config *vc;
 };
 
-/* This pCPU's vCPU. */
+/* The vCPU this pCPU runs now; vCPU vcpu's (an index into tessera_vcpus[]). */
 struct svm_vcpu *this_vcpu(void);
+struct svm_vcpu *svm_vcpu_of(unsigned vcpu);
 /* Inject exception vector (with its error code) on the next VMRUN. */
 void inject_exception(struct svm_vcpu *s, unsigned vector, bool has_error, uint32_t error);
 /* Handle the #VMEXIT just taken (svm_exit.c). */
@@ -33,6 +34,7 @@ void svm_exit(struct svm_vcpu *s);
 /* boot.S */
 void svm_run(uint64_t vmcb_pa, struct guest_regs *regs);
 void svm_vmload(uint64_t vmcb_pa);
+void svm_vmsave(uint64_t vmcb_pa);
 /* rsp = top (this CPU's stack top), then vcpu_loop(): never returns. */
 _Noreturn void vcpu_loop_launch(uint8_t *top);
 _Noreturn void vcpu_loop(void);
@@ -61,5 +63,11 @@ void ioio_port(uint16_t port, unsigned size, bool in, uint64_t *value);
 /* INS/OUTS, with or without REP: decoded and done element by element.
  * string_io.c. */
 void string_io(struct svm_vcpu *s, uint16_t port);
+
+/* Time partitioning (switch.c, TESSERA_SCHEDULED builds): a shared pCPU's
+ * own set-up (svm_init_cpu), and a vCPU starting on it (arch_vcpu_enter):
+ * none of the previous vCPU's state left in the CPU. */
+void switch_init_cpu(void);
+void switch_vcpu_entering(unsigned vcpu);
 
 #endif

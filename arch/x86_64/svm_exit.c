@@ -40,6 +40,8 @@
 #define CPUID1_ECX_MONITOR      (1u << 3)
 #define CPUID1_ECX_X2APIC       (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_OSXSAVE      (1u << 27)      /* reflects CR4.OSXSAVE: the guest's, not the host's */
+#define CR4_OSXSAVE             (1ull << 18)
 #define CPUID1_ECX_HYPERVISOR   (1u << 31)
 #define CPUID1_EDX_HTT          (1u << 28)
 /* Machine checks and MTRRs (leaf 1 EDX, and AMD's copy in 0x80000001 EDX):
@@ -87,7 +89,8 @@ static void guest_fault(struct svm_vcpu *s, const char *what, uint64_t addr, uns
 }
 
 /* CPUID as the host answers it, but what the partition really has: the
- * hypervisor bit, no SVM, no MONITOR (not emulated), the x2APIC and the
+ * hypervisor bit, no SVM, no MONITOR (not emulated), OSXSAVE as its own
+ * CR4 has it (the host's is set on a shared pCPU: switch.c), the x2APIC and the
  * TSC-deadline timer (its local APIC's), its vCPU count and this vCPU's
  * virtual APIC id. */
 static void do_cpuid(struct svm_vcpu *s)
@@ -99,8 +102,9 @@ static void do_cpuid(struct svm_vcpu *s)
 	switch (leaf) {
 	case 0x1:
 		r[1] = (r[1] & 0xffffu) | id << 24 | (n & 0xffu) << 16;
-		r[2] = (r[2] & ~CPUID1_ECX_MONITOR) | CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE |
-		       CPUID1_ECX_HYPERVISOR;
+		r[2] = (r[2] & ~(CPUID1_ECX_MONITOR | CPUID1_ECX_OSXSAVE)) | CPUID1_ECX_X2APIC |
+		       CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_HYPERVISOR |
+		       ((VMCB64(&s->vmcb, VMCB_CR4) & CR4_OSXSAVE) ? CPUID1_ECX_OSXSAVE : 0u);
 		r[3] = (n > 1 ? r[3] | CPUID1_EDX_HTT : r[3] & ~CPUID1_EDX_HTT) & ~CPUID_EDX_MCE_MTRR_MCA;
 		break;
 	case 0xb:               /* x2APIC topology: one thread per core, n cores */
@@ -312,17 +316,23 @@ static void cr4_write(struct svm_vcpu *s)
 
 /* HLT: the pCPU waits until its vCPU has an interrupt it takes (an IPI,
  * its timer; with RFLAGS.IF clear none wakes it, as on hardware), an NMI
- * or INIT, or a kick (a power change, core_kicked). */
+ * or INIT, or a kick (a power change, core_kicked). On a shared pCPU the
+ * wait keeps the vCPU's window (nobody else runs in it) and ends with it:
+ * the vCPU is switched out still at its HLT, which it executes again in
+ * its next window, so leaving the window is no wake-up. */
 static void do_hlt(struct svm_vcpu *s)
 {
 	core_guest_progress();
-	skip_insn(s, 1);
 	while (!vlapic_wakes(s->vc, (VMCB64(&s->vmcb, VMCB_RFLAGS) & RFLAGS_IF) != 0)) {
-		if (take_kick())
+		if (take_kick()) {
 			core_kicked();
-		else
+		} else {
 			arch_wait();
+			if (TESSERA_SCHEDULED)
+				core_window_boundary(true);
+		}
 	}
+	skip_insn(s, 1);
 }
 
 void svm_exit(struct svm_vcpu *s)

@@ -25,7 +25,7 @@ MIN_WINDOW_US = 100
 MAX_FRAME_US = 10_000_000       # 10 s; in 32 bits, and its ticks fit 64
 # The architectures whose port switches vCPUs (arch_vcpu_save/resume,
 # docs/porting.md); a schedule on another is refused.
-SCHEDULE_ARCHES = ("aarch64", "riscv64")
+SCHEDULE_ARCHES = ("aarch64", "riscv64", "x86_64")
 
 
 @dataclass

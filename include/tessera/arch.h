@@ -55,10 +55,10 @@ _Noreturn void arch_vcpu_enter(const struct vm_config *vm,
 			       const struct vcpu_config *vcpu,
 			       uint64_t entry, uint64_t arg);
 
-/* --- vCPU switching (time partitioning; aarch64 and riscv64) -----------
+/* --- vCPU switching (time partitioning; aarch64, riscv64, x86_64) -----
  * Only a pCPU shared by a cyclic schedule (TESSERA_SCHEDULED builds) uses
  * these; src/schedule.c decides when, at window boundaries only. vcpu is
- * an index into tessera_vcpus[]. x86_64 gets them later. */
+ * an index into tessera_vcpus[]. */
 
 /* The vCPU running on this pCPU trapped to the hypervisor with an
  * interrupt and leaves its window: keep every part of its guest state

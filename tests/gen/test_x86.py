@@ -3,7 +3,9 @@ it (a PML4 over its tables, nested page tables, the multiboot information,
 the console on I/O ports, the virtual local APIC) and what it refuses (each
 one line naming file, key and fix)."""
 
+import re
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -414,10 +416,22 @@ def test_a_memory_mapped_device_in_its_nested_page_table(gen, x86_config, tmp_pa
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_schedule_is_refused_on_x86(gen, x86_config, tmp_path):
-    """Time partitioning is aarch64's and riscv64's so far: a [[schedule]]
-    on the x86_64 board is one line saying so, not a half-built image."""
-    result = gen(X86_TOML + "\n[[schedule]]\ncpu = 1\nmajor_frame_us = 10000\n", "system.toml", kconfig=x86_config)
-    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: schedule[0]: time partitioning is "
-                                  "implemented on aarch64 and riscv64 only so far; board qemu-x86_64-q35 is x86_64: "
-                                  "give each vCPU its own CPU")
+def test_a_schedule_on_x86(gen, x86_config, tmp_path):
+    """Time partitioning on x86_64 (AMD SVM, arch/x86_64/switch.c): both of
+    solo's vCPUs share CPU 1 in derived windows; the tables say so, the
+    build turns the switch on (TESSERA_SCHEDULED), and layout.svg draws the
+    windows of CPU 1's frame as the schedule table has them."""
+    text = X86_TOML.replace("phys_cpu_sets = [0x1, 0x2]", "phys_cpu_sets = [0x2, 0x2]")
+    result = gen(text + "\n[[schedule]]\ncpu = 1\nmajor_frame_us = 10000\n", "system.toml", kconfig=x86_config)
+    assert result.returncode == 0, result.stderr
+    c = (result.outdir / "partitions.c").read_text()
+    slots = re.findall(r"\{ \.start_us = (\d+), \.end_us = (\d+), \.vcpu = (-?\d+) \}", c)
+    assert slots == [("0", "5000", "0"), ("5000", "10000", "1")]
+    assert "#define TESSERA_SCHEDULED" in (result.outdir / "layout.h").read_text()
+    assert "derived" in (result.outdir / "layout.txt").read_text()
+    root = ET.parse(result.outdir / "layout.svg").getroot()
+    windows = [(w.get("data-pcpu"), w.get("data-start-us"), w.get("data-end-us"), w.get("data-vm"), w.get("data-vcpu"))
+               for w in root.iter() if w.get("class") == "window"]
+    assert windows == [("1", "0", "5000", "solo", "0"), ("1", "5000", "10000", "solo", "1")]
+    shared = [g.get("data-frame-us") for g in root.iter() if g.get("class") == "pcpu" and g.get("data-shared") == "1"]
+    assert shared == ["10000"]

@@ -5,7 +5,7 @@
 #define MBI_FLAG_MEM		(1u << 0)
 #define MBI_FLAG_CMDLINE	(1u << 2)
 
-static const char *cmdline(uint32_t mbi)
+const char *mb_cmdline(uint32_t mbi)
 {
 	const volatile uint32_t *m = (const volatile uint32_t *)(uintptr_t)mbi;
 
@@ -17,8 +17,8 @@ static const char *cmdline(uint32_t mbi)
 /* The text after "key=" at the start of a word, or 0. */
 static const char *value_of(uint32_t mbi, const char *key)
 {
-	for (const char *p = cmdline(mbi); *p; p++) {
-		if (p != cmdline(mbi) && p[-1] != ' ')
+	for (const char *p = mb_cmdline(mbi); *p; p++) {
+		if (p != mb_cmdline(mbi) && p[-1] != ' ')
 			continue;
 		unsigned i = 0;
 		while (key[i] && p[i] == key[i])

@@ -12,6 +12,8 @@ unsigned long mb_arg(uint32_t multiboot_info, const char *key, unsigned long dfl
 void mb_str(uint32_t multiboot_info, const char *key, char *buf, unsigned size, const char *dflt);
 /* RAM from 1 MiB up (mem_upper), in bytes: where the partition's RAM ends. */
 uint64_t mb_ram_end(uint32_t multiboot_info);
+/* The whole command line ("" if none). */
+const char *mb_cmdline(uint32_t multiboot_info);
 /* Print on the port "console=0x..." names (default COM1). */
 void mb_console(uint32_t multiboot_info);
 
