@@ -5,8 +5,9 @@
  * partition wrote, read back as ACPI wants, though no event ever raises an
  * SCI: without it Linux reports "Could not enable" for the global lock's
  * and the RTC's fixed events), the PM1a
- * control block (SCI_EN set: the partition is always in ACPI mode; writes
- * with SLP_EN power it off, svm_exit.c), and the PM timer (ACPI 6.4, 4.8.3.3:
+ * control block (SCI_EN set: the partition is always in ACPI mode; a write
+ * with SLP_EN powers it off, whatever SLP_TYP: _S5 is its one sleep
+ * state), and the PM timer (ACPI 6.4, 4.8.3.3:
  * 24 bits counting at 3.579545 MHz), which Linux calibrates its TSC and local
  * APIC timer against when the PIT fails it, and which is its clocksource
  * when the TSC is not known to be synchronized. The timer is the TSC scaled,
@@ -23,6 +24,7 @@
 #define PM1A_CNT_BLK            (PM_BASE + 0x4u)
 #define PM_TMR_BLK              (PM_BASE + 0x8u)
 #define PM1_CNT_SCI_EN          (1u << 0)
+#define PM1_CNT_SLP_EN          (1u << 13)
 #define PM_TIMER_HZ             3579545u
 #define PM_TIMER_MASK           0xffffffu
 
@@ -45,9 +47,12 @@ bool acpi_pm_read(uint16_t port, uint64_t *value)
 
 bool acpi_pm_write(uint16_t port, uint64_t value)
 {
-	if (port != PM1A_EN)
-		return false;
-	pm1_en[core_this_vcpu()->vm] = (uint16_t)value;
+	if (port == PM1A_EN)
+		pm1_en[core_this_vcpu()->vm] = (uint16_t)value;
+	else if (port == PM1A_CNT_BLK && (value & PM1_CNT_SLP_EN))
+		core_vm_stop("ACPI power-off");
+	else
+		return port == PM1A_CNT_BLK;
 	return true;
 }
 

@@ -41,7 +41,8 @@ uint64_t x86_tsc_scaled(uint64_t tsc, uint32_t hz);
 /* A read of the partition's ACPI PM registers at port: true and *value if
  * port is one of them. */
 bool acpi_pm_read(uint16_t port, uint64_t *value);
-/* A write of the partition's PM1_EN (16 bits): true if port is it. */
+/* A write of the partition's PM1_EN (16 bits) or PM1a_CNT (SLP_EN: the
+ * partition powers off): true if port is one of them. */
 bool acpi_pm_write(uint16_t port, uint64_t value);
 /* A restart of partition vm: no events enabled. */
 void acpi_pm_vm_reset(unsigned vm);

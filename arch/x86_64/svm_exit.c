@@ -22,15 +22,13 @@
 #define PSCI_SYSTEM_RESET       0x84000009u
 #define HC_NOT_SUPPORTED        (-1)
 
-/* The partition's power ports, as on QEMU's q35 (its own, emulated): the
- * ACPI PM1a_CNT at PMBASE 0x600 + 4, the reset control register (the
- * FADT's RESET_REG: gen/tessera_gen/x86_linux.py), the 8042 keyboard
+/* The partition's power ports, as on QEMU's q35 (its own, emulated; the
+ * ACPI PM1a_CNT's power-off is acpi_pm.c's): the reset control register
+ * (the FADT's RESET_REG: gen/tessera_gen/x86_linux.py), the 8042 keyboard
  * controller's command port (only its reset pulse), and the isa-debug-exit
  * test device. Linux's reboot tries the first, then the 8042, then (with
  * reboot=pci) 0xcf9 directly, then a triple fault: each restarts only the
  * partition, by its restart policy. */
-#define GUEST_PM1A_CNT          0x604u
-#define GUEST_PM1_SLP_EN        (1u << 13)
 #define GUEST_RESET_CONTROL     0xcf9u
 #define GUEST_RESET_CPU         (1u << 2)       /* RST_CNT.RST_CPU: a write with it set resets */
 #define GUEST_KBC_COMMAND       0x64u
@@ -148,13 +146,11 @@ static bool power_port(uint16_t port, uint32_t value)
 {
 	if (port == GUEST_DEBUG_EXIT)
 		core_vm_stop("isa-debug-exit");
-	if (port == GUEST_PM1A_CNT && (value & GUEST_PM1_SLP_EN))
-		core_vm_stop("ACPI power-off");
 	if (port == GUEST_RESET_CONTROL && (value & GUEST_RESET_CPU))
 		core_vm_reset("reset through port 0xcf9");
 	if (port == GUEST_KBC_COMMAND && (value & 0xffu) == GUEST_KBC_PULSE_RESET)
 		core_vm_reset("reset through the keyboard controller");
-	return port == GUEST_PM1A_CNT || port == GUEST_RESET_CONTROL || port == GUEST_KBC_COMMAND;
+	return port == GUEST_RESET_CONTROL || port == GUEST_KBC_COMMAND;
 }
 
 /* Reads of those ports: the reset control register holds no request, the

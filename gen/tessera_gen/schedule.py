@@ -26,6 +26,9 @@ MAX_FRAME_US = 10_000_000       # 10 s; in 32 bits, and its ticks fit 64
 # The architectures whose port switches vCPUs (arch_vcpu_save/resume,
 # docs/porting.md); a schedule on another is refused.
 SCHEDULE_ARCHES = ("aarch64", "riscv64", "x86_64")
+# x86_64: a vCPU switch saves and loads the MSRs its partition owns, at
+# most this many (OWNED_MSRS, arch/x86_64/switch.c).
+SWITCHED_OWNED_MSRS = 16
 
 
 @dataclass
@@ -121,6 +124,12 @@ def check_schedules(schedules, vms, board):
                 raise ConfigError(vm.file, vm.key("base.restart"),
                                   f"partition {vm.name!r} has a vCPU on shared CPU {s.cpu} ({s.key}); a partition "
                                   "with a vCPU on a shared CPU cannot restart yet: set restart = false")
+            owned = [m for m in vm.msrs if m.policy == "owned"]
+            if len(owned) > SWITCHED_OWNED_MSRS:
+                raise ConfigError(vm.file, vm.key(owned[SWITCHED_OWNED_MSRS].key),
+                                  f"partition {vm.name!r} owns {len(owned)} MSRs and has a vCPU on shared CPU "
+                                  f"{s.cpu} ({s.key}); the vCPU switch keeps at most {SWITCHED_OWNED_MSRS}: have "
+                                  "the others emulated")
     return set(shared)
 
 

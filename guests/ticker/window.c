@@ -69,9 +69,22 @@ void window_probe_report(const struct window_counter *c, const struct window_sta
 			    ticks_to_ns(c, latest));
 }
 
-int window_holds(const struct window_counter *c, uint64_t t)
+int window_beat_outside(const struct window_counter *c, unsigned long n, uint64_t t)
 {
+	if (!cfg.until_us)
+		return 0;
 	uint64_t in = t % us_to_ticks(c, cfg.frame_us);
+	if (in >= us_to_ticks(c, cfg.at_us) && in < us_to_ticks(c, cfg.until_us))
+		return 0;
+	uart_printf("ticker: error: beat %lu at %lu us into its frame, outside its window\n", n,
+		    (unsigned long)(in * 1000000 / c->freq));
+	return 1;
+}
 
-	return in >= us_to_ticks(c, cfg.at_us) && in < us_to_ticks(c, cfg.until_us);
+void window_beats_report(unsigned long beats, unsigned long outside, unsigned long lost)
+{
+	if (cfg.until_us && !outside && !lost)
+		uart_printf("ticker: beats %lu inside its windows, state kept\n", beats);
+	else if (!lost)
+		uart_printf("ticker: beats %lu, state kept\n", beats);
 }

@@ -29,8 +29,13 @@ struct window_starts {
 void window_probe_measure(const struct window_counter *c, struct window_starts *w);
 void window_probe_report(const struct window_counter *c, const struct window_starts *w);
 
-/* Is counter value t inside its windows (cfg.at_us to cfg.until_us of
- * every cfg.frame_us)? */
-int window_holds(const struct window_counter *c, uint64_t t);
+/* Beat n came at counter value t: with windows given (cfg.until_us), an
+ * error line if that is outside them (cfg.at_us to cfg.until_us of every
+ * cfg.frame_us). Returns 1 if it was outside. */
+int window_beat_outside(const struct window_counter *c, unsigned long n, uint64_t t);
+
+/* The closing line of a beating ticker on a shared CPU: its beats all
+ * inside their windows (if it has windows) and its marks kept. */
+void window_beats_report(unsigned long beats, unsigned long outside, unsigned long lost);
 
 #endif

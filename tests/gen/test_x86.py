@@ -316,6 +316,20 @@ def test_an_msr_belongs_to_one_partition(gen, x86_config, tmp_path):
                                   "also owned by vm 'solo' (vm[0].devices.msrs[0]); an MSR belongs to one partition")
 
 
+def test_owned_msrs_on_a_shared_cpu(gen, x86_config, tmp_path):
+    """A partition with a vCPU on a shared CPU owns at most the 16 MSRs the
+    x86_64 vCPU switch keeps: 16 pass, the 17th is refused in one line."""
+    shared = X86_TOML.replace("phys_cpu_sets = [0x1, 0x2]", "phys_cpu_sets = [0x2, 0x2]")
+    schedule = "\n[[schedule]]\ncpu = 1\nmajor_frame_us = 10000\n"
+    def owning(n):
+        return shared + "msrs = [" + ", ".join(f'[{0x300 + i:#x}, "owned"]' for i in range(n)) + "]\n" + schedule
+    assert gen(owning(16), "system.toml", out=tmp_path / "out16", kconfig=x86_config).returncode == 0
+    result = gen(owning(17), "system.toml", kconfig=x86_config)
+    assert_one_line_error(result, f"error: {tmp_path / 'system.toml'}: vm[0].devices.msrs[16]: partition 'solo' "
+                                  "owns 17 MSRs and has a vCPU on shared CPU 1 (schedule[0]); the vCPU switch keeps "
+                                  "at most 16: have the others emulated")
+
+
 def test_msrs_are_x86s(gen, board_dotconfig, tmp_path):
     """msrs on another architecture's board: refused in one line."""
     from test_riscv import RISCV_TOML

@@ -364,19 +364,13 @@ void boot_main(uintptr_t dtb, unsigned long hartid)
 			max_gap = at - last;
 		last = at;
 		uart_printf("ticker: beat %lu t=%lu\n", done, (unsigned long)ticks_to_ms(at - start));
-		if (cfg.until_us && !window_holds(&c, at)) {
-			outside++;
-			uart_printf("ticker: error: beat %lu at %lu us into its frame, outside its window\n", done,
-				    (unsigned long)(at % (cfg.frame_us * freq / 1000000) * 1000000 / freq));
-		}
+		outside += (unsigned long)window_beat_outside(&c, done, at);
 		if (shared && !marks_kept(&m))
 			lost++;
 	}
 	timer_stop();
-	if (cfg.until_us && !outside && !lost)
-		uart_printf("ticker: beats %lu inside its windows, state kept\n", done);
-	else if (shared && !lost)
-		uart_printf("ticker: beats %lu, state kept\n", done);
+	if (shared)
+		window_beats_report(done, outside, lost);
 	uart_printf("ticker: done beats=%lu max_gap_ms=%lu\n", done, (unsigned long)ticks_to_ms(max_gap));
 	sbi_power_off("ticker: error: ");
 }

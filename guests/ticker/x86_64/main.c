@@ -295,19 +295,12 @@ static void __attribute__((noreturn)) shared_cpu(void)
 		uint64_t at = wait_beat(&seen);
 		done++;
 		say("ticker: beat %lu\n", done);
-		if (cfg.until_us && !window_holds(&c, at)) {
-			outside++;
-			say("ticker: error: beat %lu at %lu us into its frame, outside its window\n", done,
-			    (unsigned long)(at % (cfg.frame_us * freq / 1000000) * 1000000 / freq));
-		}
+		outside += (unsigned long)window_beat_outside(&c, done, at);
 		if (!marks_kept(&m))
 			lost++;
 	}
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
-	if (cfg.until_us && !outside && !lost)
-		say("ticker: beats %lu inside its windows, state kept\n", done);
-	else if (!lost)
-		say("ticker: beats %lu, state kept\n", done);
+	window_beats_report(done, outside, lost);
 	power_off();
 }
 
