@@ -235,6 +235,13 @@ unsigned gich_lr_state(unsigned n)
 	return (unsigned)(read_lr(n) >> LR_STATE_SHIFT) & 3;
 }
 
+/* ICH_ELRSR_EL2: an invalid register that asks for no EOI maintenance
+ * interrupt (HW = 1 or EOI = 0). */
+uint32_t gich_empty_lrs(void)
+{
+	return (uint32_t)read_sysreg(ICH_ELRSR_EL2);
+}
+
 void gich_lr_set_state(unsigned n, unsigned state)
 {
 	uint64_t lr = state ? read_lr(n) & ~(3ull << LR_STATE_SHIFT) : 0;

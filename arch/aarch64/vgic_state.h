@@ -64,7 +64,11 @@ struct vgic_vm {
 struct vgic_vcpu {
 	struct virq priv[NR_PRIVATE];
 	uint32_t waker;
-	uint32_t lr_used;                       /* list registers holding our INTIDs */
+	/* List registers holding our INTIDs, as the last flush left them: one
+	 * the guest has since completed stays counted until the next flush
+	 * (news or a maintenance interrupt), which frees it before loading. */
+	uint32_t lr_used;
+	uint32_t lr_recheck;                    /* of those, hardware levels not yet taken */
 	uint16_t lr_intid[MAX_LRS];
 	uint8_t sgi_sources[16];                /* GICv2: pending SGIs by source vCPU */
 	/* INTIDs that may have become deliverable (or pending again behind a
