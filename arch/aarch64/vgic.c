@@ -348,7 +348,6 @@ void vgic_inject_hw(unsigned intid)
 {
 	const struct vcpu_config *vc = core_this_vcpu();
 	unsigned vcpu = vcpu_index(vc);
-	uint64_t look[NEWS_WORDS] = { 0 };
 
 	arch_spin_lock(&vgic_vms[vc->vm].lock);
 	struct virq *v = virq_of(vc->vm, vcpu, intid);
@@ -358,6 +357,7 @@ void vgic_inject_hw(unsigned intid)
 		v->stale = false;
 	}
 	if (target == vc) {
+		uint64_t look[NEWS_WORDS] = { 0 };
 		look[intid / 64] = 1ull << (intid % 64);
 		(void)flush_locked(vc->vm, vcpu, look);         /* did not fit: FLUSH_NEWS */
 	}
@@ -448,18 +448,21 @@ void vgic_sgi(uint64_t r)
 	uint64_t aff321 = ((r >> 48) & 0xff) << 32 | ((r >> 32) & 0xff) << 16 | ((r >> 16) & 0xff) << 8;
 	unsigned rs = (r >> 44) & 0xf;
 
+	uint64_t named = 0;             /* by vCPU index: at most 64 (the generator's limit) */
+
+	arch_spin_lock(&vgic_vms[self->vm].lock);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct vcpu_config *t = vcpu_of(self->vm, i);
 		uint64_t aff0 = t->virt_id & 0xff;
-		bool named = all_but_self ? t != self :
-			((t->virt_id & ~0xffull) == aff321 && aff0 >> 4 == rs && (r >> (aff0 & 0xf)) & 1);
-		if (!named)
-			continue;
-		arch_spin_lock(&vgic_vms[self->vm].lock);
-		vgic_pend_sgi_locked(t, intid, 0);
-		arch_spin_unlock(&vgic_vms[self->vm].lock);
-		vgic_notify(t, intid);
+		if (all_but_self ? t != self :
+		    ((t->virt_id & ~0xffull) == aff321 && aff0 >> 4 == rs && (r >> (aff0 & 0xf)) & 1)) {
+			vgic_pend_sgi_locked(t, intid, 0);
+			named |= 1ull << i;
+		}
 	}
+	arch_spin_unlock(&vgic_vms[self->vm].lock);
+	for (; named; named &= named - 1)       /* kicked outside the lock, which they take */
+		vgic_notify(vcpu_of(self->vm, (unsigned)__builtin_ctzll(named)), intid);
 }
 
 void vgic_pend_sgi_locked(const struct vcpu_config *target, unsigned intid, unsigned source)
