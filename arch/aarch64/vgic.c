@@ -54,9 +54,9 @@ void vgic_init(void)
 /* --- delivery --- */
 
 /* May a pending interrupt be signalled to its vCPU: enabled, its group on. */
-static bool may_signal(unsigned vm, const struct virq *v)
+static bool may_signal(const struct vgic_vm *g, const struct virq *v)
 {
-	return v->enabled && (vgic_vms[vm].ctlr & (v->group1 ? CTLR_ENGRP1 : CTLR_ENGRP0));
+	return v->enabled && (g->ctlr & (v->group1 ? CTLR_ENGRP1 : CTLR_ENGRP0));
 }
 
 /* A hardware interrupt acknowledged at the physical GIC (held, or pending
@@ -84,7 +84,7 @@ static void hw_release(unsigned pcpu, unsigned intid, struct virq *v)
  * waiting, or (a hardware level line that dropped) away. empty: the CPU
  * interface says it holds nothing and needs no write to be reused
  * (ICH_ELRSR_EL2), which spares reading it. Returns its state. */
-static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v, bool empty)
+static unsigned sync_lr(const struct vgic_vm *g, unsigned n, unsigned intid, struct virq *v, bool empty)
 {
 	unsigned was = empty ? 0 : gich_lr_state(n), now = was;
 
@@ -100,7 +100,7 @@ static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v,
 	if (now == LR_STATE_PENDING) {
 		if (v->hw && !hw_still_pending(arch_pcpu_id(), intid, v)) {
 			now = 0;
-		} else if (!may_signal(vm, v)) {
+		} else if (!may_signal(g, v)) {
 			now = 0;
 			v->pending = true;      /* a hardware one stays held */
 			v->stale = v->hw;
@@ -130,17 +130,16 @@ static void recheck_lr(struct vgic_vcpu *c, unsigned n, const struct virq *v, un
 
 /* Free the list registers the guest and the registers are done with; an
  * interrupt pending (or made active) outside one goes into look. */
-static void sync_lrs(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
+static void sync_lrs(struct vgic_vm *g, struct vgic_vcpu *c, uint64_t look[NEWS_WORDS])
 {
-	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
 	uint32_t empty = gich_empty_lrs();
 	for (uint32_t used = c->lr_used; used; used &= used - 1) {
 		unsigned n = (unsigned)__builtin_ctz(used);
 		unsigned intid = c->lr_intid[n];
-		struct virq *v = virq_of(vm, vcpu, intid);     /* loaded ones exist */
+		struct virq *v = virq_in(g, c, intid);         /* loaded ones exist */
 		if (!v)
 			continue;
-		unsigned state = sync_lr(vm, n, intid, v, (empty >> n) & 1);
+		unsigned state = sync_lr(g, n, intid, v, (empty >> n) & 1);
 		recheck_lr(c, n, v, state);
 		if (state)
 			continue;
@@ -204,7 +203,7 @@ static void pend_behind(struct vgic_vcpu *c, unsigned intid, struct virq *v)
 /* One interrupt with news for this pCPU's vCPU, outside a list register
  * or pending behind one: load it if there is anything to show the guest.
  * Returns false when no list register was free. */
-static bool deliver(unsigned vm, struct vgic_vcpu *c, unsigned intid, struct virq *v)
+static bool deliver(const struct vgic_vm *g, struct vgic_vcpu *c, unsigned intid, struct virq *v)
 {
 	if (!v->pending && !v->active)
 		return true;
@@ -216,7 +215,7 @@ static bool deliver(unsigned vm, struct vgic_vcpu *c, unsigned intid, struct vir
 	/* Held since an earlier look: its line may have dropped meanwhile. */
 	if (v->stale && v->pending && !hw_still_pending(arch_pcpu_id(), intid, v))
 		hw_release(arch_pcpu_id(), intid, v);
-	bool signal = v->pending && may_signal(vm, v);
+	bool signal = v->pending && may_signal(g, v);
 	v->stale = v->hw && v->pending && !signal;
 	unsigned state = (v->active ? LR_STATE_ACTIVE : 0u) | (signal ? LR_STATE_PENDING : 0u);
 	return !state || load_lr(c, intid, v, state);
@@ -237,22 +236,23 @@ static void lrs_to_recheck(unsigned vcpu, const struct vgic_vcpu *c)
  * when some did not fit: FLUSH_NEWS stays due for all of them. */
 static bool flush_locked(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
 {
-	const struct vcpu_config *vc = &tessera_vcpus[vcpu];
+	struct vgic_vm *g = &vgic_vms[vm];
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	unsigned index = tessera_vcpus[vcpu].index;     /* in the partition: an SPI's target */
 	uint64_t any = 0;
 	bool more = false;
 
 	if (c->lr_used)
-		sync_lrs(vm, vcpu, look);
+		sync_lrs(g, c, look);
 	for (unsigned w = 0; w < NEWS_WORDS; w++)
 		any |= look[w];
 	/* Only the INTIDs with news, in ascending order as a full walk would. */
 	for (unsigned w = 0; w < NEWS_WORDS && any && !more; w++) {
 		for (uint64_t bits = look[w]; bits && !more; bits &= bits - 1) {
 			unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
-			struct virq *v = virq_of(vm, vcpu, intid);
-			if (v && target_of(vm, vcpu, intid) == vc)
-				more = !deliver(vm, c, intid, v);
+			struct virq *v = virq_in(g, c, intid);
+			if (v && (intid < NR_PRIVATE || v->target == index))
+				more = !deliver(g, c, intid, v);
 		}
 	}
 	if (more) {             /* the rest when list registers drain */
