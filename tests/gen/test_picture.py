@@ -112,14 +112,16 @@ def _board_of(text):
 @pytest.mark.parametrize("name", sorted(p.name for p in (__import__("pathlib").Path(__file__).resolve()
                                                           .parents[2] / "configs").iterdir()))
 def test_every_shipped_config_has_a_picture(name, root, guests_built, dotconfig, tmp_path):
-    """Each config of configs/, with stand-ins for build/linux's and build/linux-x86's files
-    (this layer does not fetch Linux), on its own board's .config."""
+    """Each config of configs/, with stand-ins for build/linux's, build/linux-x86's and
+    build/linux-riscv's files (this layer does not fetch or build Linux), on its own board's
+    .config."""
     text = (root / "configs" / name).read_text()
     linux = tmp_path / "linux"
     linux.mkdir()
     for f in ("Image", "bzImage", "initramfs.cpio.gz", "disk.img"):
         (linux / f).write_bytes(b"\0" * 0x1000)
-    text = text.replace("../build/linux/", f"{linux}/").replace("../build/linux-x86/", f"{linux}/")
+    for tree in ("linux", "linux-x86", "linux-riscv"):
+        text = text.replace(f"../build/{tree}/", f"{linux}/")
     text = text.replace("../build/", f"{root}/build/")
     config = tmp_path / name
     config.write_text(text)
