@@ -478,12 +478,13 @@ def profile(cmd, elf, arch="aarch64", boundaries=None, lines=0):
                         booted.add(cpu)
                     continue
                 in_vector = pc in entry
-                # (an entry logged twice, its block restarted, is one trap)
                 if in_vector and any(p != pc for p in current.get(cpu, ())):
                     close(cpu)
                     current[cpu] = collections.Counter()
                 elif in_vector and cpu not in current:
                     current[cpu] = collections.Counter()
+                elif in_vector:
+                    continue    # the entry logged again (QEMU restarted its block): one instruction
                 if cpu in current:
                     current[cpu][pc] += 1
                     if pc in trap_ends:         # riscv64: back to the guest (or a vCPU's start)
