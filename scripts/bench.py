@@ -387,9 +387,9 @@ X86_TRAP_KINDS = [
 
 def profile(cmd, elf, arch="aarch64", boundaries=None, lines=0):
     """Run cmd with every hypervisor instruction logged; per kind of trap,
-    the average instructions of each function. aarch64: a trap runs from an
-    EL2 vector for lower-EL exceptions (VBAR_EL2 + 0x400..0x600) to the next
-    one. riscv64 (whose guests may run at the hypervisor's addresses): from
+    the average instructions of each function. aarch64: a trap runs from the
+    entry of an EL2 vector for lower-EL exceptions (VBAR_EL2 + 0x400, 0x480,
+    0x500, 0x580; a handler may begin inside its vector) to the next one. riscv64 (whose guests may run at the hypervisor's addresses): from
     trap_vector to the next sret of the hypervisor's. x86_64: from the
     instruction after VMRUN (where a #VMEXIT resumes the host) to the next
     VMRUN. boundaries: end the run once that many vCPU switches are seen
@@ -408,18 +408,18 @@ def profile(cmd, elf, arch="aarch64", boundaries=None, lines=0):
     named = dict((n, a) for a, n in syms)
     if arch == "riscv64":
         vec_name, kinds = "trap_vector", RISCV_TRAP_KINDS
-        entry = (named[vec_name], named[vec_name] + 4)
+        entry = {named[vec_name]}
         dis = sh([prefix + "objdump", "-d", str(elf)]).stdout
         trap_ends = {int(m.group(1), 16) for m in re.finditer(r"^\s*([0-9a-f]+):\s+\S+\s+sret\b", dis, re.M)}
     elif arch == "x86_64":
         vec_name, kinds = "svm_run", X86_TRAP_KINDS
         dis = sh([prefix + "objdump", "-d", str(elf)]).stdout
         vmrun = [int(m.group(1), 16) for m in re.finditer(r"^\s*([0-9a-f]+):\s+0f 01 d8\s+vmrun\b", dis, re.M)]
-        entry = (vmrun[0] + 3, vmrun[0] + 4)
+        entry = {vmrun[0] + 3}
         trap_ends = set(vmrun)
     else:
         vec_name, kinds = "el2_vectors", TRAP_KINDS
-        entry = (named[vec_name] + 0x400, named[vec_name] + 0x600)
+        entry = {named[vec_name] + 0x400 + 0x80 * k for k in range(4)}
         trap_ends = set()
     text_end = max(addrs) + 0x1000
     where = {}
@@ -477,12 +477,14 @@ def profile(cmd, elf, arch="aarch64", boundaries=None, lines=0):
                     if pc in trap_ends:
                         booted.add(cpu)
                     continue
-                in_vector = entry[0] <= pc < entry[1]
-                if in_vector and any(func(p) != vec_name for p in current.get(cpu, ())):
+                in_vector = pc in entry
+                if in_vector and any(p != pc for p in current.get(cpu, ())):
                     close(cpu)
                     current[cpu] = collections.Counter()
                 elif in_vector and cpu not in current:
                     current[cpu] = collections.Counter()
+                elif in_vector:
+                    continue    # the entry logged again (QEMU restarted its block): one instruction
                 if cpu in current:
                     current[cpu][pc] += 1
                     if pc in trap_ends:         # riscv64: back to the guest (or a vCPU's start)

@@ -11,8 +11,10 @@
 /* firmware (PSCI over SMC, answered by QEMU or EL3 firmware) */
 long firmware_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 
-/* guest PSCI calls (HVC or trapped SMC); Tessera's own: tessera_hypercall (core.h) */
-void psci_guest_call(struct frame *f);
+/* A guest's PSCI call (HVC or trapped SMC; Tessera's own: tessera_hypercall,
+ * core.h), its function id and arguments in f->x[0..3]: the result for x0.
+ * Reads nothing else of f (arch_trap_call's frame has only x0-x19, x30). */
+long psci_guest_call(const struct frame *f);
 
 /* A vCPU starts on a shared pCPU: clear what another left (switch.c). */
 void switch_vcpu_entering(unsigned vcpu);

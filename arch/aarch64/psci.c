@@ -100,23 +100,25 @@ static long affinity_info(uint64_t mpidr, uint64_t lowest_level)
 	return (long)state;     /* ON 0, OFF 1, ON_PENDING 2: PSCI's numbering */
 }
 
-void psci_guest_call(struct frame *f)
+/* Argument n of the call in f, as its calling convention passes it: SMC64
+ * in X registers, SMC32 in W registers (the upper halves are not the
+ * caller's). Read only by the functions that take arguments. */
+static uint64_t arg(const struct frame *f, unsigned n)
+{
+	return (f->x[0] & SMC64) ? f->x[n] : (uint32_t)f->x[n];
+}
+
+long psci_guest_call(const struct frame *f)
 {
 	uint32_t fn = (uint32_t)f->x[0];
-	uint64_t a1 = f->x[1], a2 = f->x[2], a3 = f->x[3];
 	long ret;
 
-	if (!(fn & SMC64)) {            /* SMC32 calling convention: W registers */
-		a1 &= 0xffffffffu;
-		a2 &= 0xffffffffu;
-		a3 &= 0xffffffffu;
-	}
 	switch (fn) {
 	case PSCI_VERSION:
 		ret = PSCI_VERSION_1_1;
 		break;
 	case PSCI_FEATURES:
-		ret = features((uint32_t)a1);
+		ret = features((uint32_t)arg(f, 1));
 		break;
 	case PSCI_CPU_SUSPEND_32:
 	case PSCI_CPU_SUSPEND_64:
@@ -127,11 +129,11 @@ void psci_guest_call(struct frame *f)
 		core_vcpu_off();
 	case PSCI_CPU_ON_32:
 	case PSCI_CPU_ON_64:
-		ret = cpu_on(a1, a2, a3);
+		ret = cpu_on(arg(f, 1), arg(f, 2), arg(f, 3));
 		break;
 	case PSCI_AFFINITY_INFO_32:
 	case PSCI_AFFINITY_INFO_64:
-		ret = affinity_info(a1, a2);
+		ret = affinity_info(arg(f, 1), arg(f, 2));
 		break;
 	case PSCI_MIGRATE_INFO_TYPE:
 		ret = PSCI_TOS_NOT_PRESENT;
@@ -142,12 +144,12 @@ void psci_guest_call(struct frame *f)
 		core_vm_reset("SYSTEM_RESET");
 	case PSCI_SYSTEM_RESET2_32:
 	case PSCI_SYSTEM_RESET2_64:
-		ret = system_reset2((uint32_t)a1);
+		ret = system_reset2((uint32_t)arg(f, 1));
 		break;
 	default:
-		if (!tessera_hypercall(fn, a1, &ret))
+		if (!tessera_hypercall(fn, arg(f, 1), &ret))
 			ret = PSCI_NOT_SUPPORTED;   /* any other SMCCC call */
 		break;
 	}
-	f->x[0] = (uint64_t)ret;
+	return ret;
 }

@@ -3,7 +3,9 @@
 #ifndef ARCH_AARCH64_SYSREG_H
 #define ARCH_AARCH64_SYSREG_H
 
+#ifndef __ASSEMBLER__          /* vectors.S uses the plain numbers (the EC) */
 #include <stdint.h>
+#endif
 
 #define read_sysreg(reg) ({ uint64_t _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
 #define write_sysreg(reg, v) __asm__ volatile("msr " #reg ", %0" :: "r"((uint64_t)(v)))

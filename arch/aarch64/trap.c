@@ -53,9 +53,7 @@ static bool emulate_mmio(struct frame *f, uint64_t esr, uint64_t ipa)
 	return true;
 }
 
-/* Out of line (like sysreg_trap): the hypercall's path through
- * arch_trap_sync then saves no registers for the decoding here. */
-static __attribute__((noinline)) void data_abort(struct frame *f, uint64_t esr)
+static void data_abort(struct frame *f, uint64_t esr)
 {
 	uint64_t ipa = fault_ipa();
 	/* Only a translation fault can be an access to an emulated device;
@@ -102,7 +100,7 @@ static bool ptimer_access(unsigned reg, bool read, uint64_t *value)
 
 /* A trapped system register access: the SGI registers (HCR_EL2.IMO traps
  * them), the EL1 physical timer; everything else is undefined for the guest. */
-static __attribute__((noinline)) void sysreg_trap(struct frame *f, uint64_t esr)
+static void sysreg_trap(struct frame *f, uint64_t esr)
 {
 	unsigned reg = ISS_SYSREG(esr), rt = ISS_SYS_RT(esr);
 	bool read = esr & ISS_SYS_READ;
@@ -139,20 +137,31 @@ bool arch_emu_access(unsigned vm, const struct emu_device *d, uint64_t off, unsi
 	}
 }
 
-void arch_trap_sync(struct frame *f)
+/*
+ * HVC and trapped SMC, from guest_sync (vectors.S) with only the
+ * caller-saved part of the frame: x20-x29, elr and spsr are not in f and
+ * must not be read or written here (ELR_EL2 and SPSR_EL2 are live in the
+ * CPU). Nothing on this path does: PSCI and Tessera's hypercalls read
+ * x0-x3 and write x0; none switches the vCPU out (only a window boundary
+ * in arch_trap_irq does, and its trap saved the whole frame); CPU_OFF,
+ * SYSTEM_OFF and the resets leave for vcpu_run_when_on, abandoning f.
+ */
+void arch_trap_call(struct frame *f, uint64_t esr)
 {
-	uint64_t esr = read_sysreg(esr_el2);
+	core_guest_progress();
+	/* Of the two classes guest_sync sends here, EC bit 0 (ESR bit 26)
+	 * tells the SMC (0x17) from the HVC (0x16). */
+	if (esr & (1ull << ESR_EC_SHIFT))       /* SMC trapped by HCR_EL2.TSC: ELR is the SMC */
+		write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
+	f->x[0] = (uint64_t)psci_guest_call(f);
+	vgic_flush();
+}
 
+/* Every other synchronous trap, with the whole frame; esr is ESR_EL2,
+ * which guest_sync read to choose. */
+void arch_trap_sync(struct frame *f, uint64_t esr)
+{
 	switch (ESR_EC(esr)) {
-	case EC_HVC64:                  /* ELR already points after the HVC */
-		core_guest_progress();
-		psci_guest_call(f);
-		break;
-	case EC_SMC64:                  /* trapped by HCR_EL2.TSC: ELR is the SMC */
-		core_guest_progress();
-		f->elr += 4;
-		psci_guest_call(f);
-		break;
 	case EC_DABT_LOW:
 		data_abort(f, esr);
 		break;

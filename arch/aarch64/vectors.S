@@ -8,8 +8,23 @@
  */
 #include "frame.h"
 #include "layout.h"      /* TESSERA_SCHEDULED where some pCPU is shared */
+#include "sysreg.h"      /* ESR_EC_SHIFT, EC_HVC64 */
 
-.macro save_frame
+/*
+ * A trap's frame in two parts. The caller-saved part, x0-x19 and x30 (x19
+ * rides along in the pair with x18, for free): what a C call may change.
+ * The rest: x20-x29, which C code keeps itself (AAPCS64), and ELR_EL2 and
+ * SPSR_EL2, which stay live in the CPU while EL2 takes no exception (it
+ * runs with DAIF masked; an exception at EL2 is a bug and stops, hyp_*).
+ * Only a path that reads or writes a guest register by number (an
+ * emulated load), moves the guest's return state (an injected fault) or
+ * switches its vCPU out (the frame is copied, switch.c) needs the rest in
+ * the frame. A path that saved only the caller-saved part leaves x20-x29,
+ * elr and spsr of the frame undefined and must neither read nor write
+ * them; stopping or restarting the vCPU abandons the frame (frame_launch
+ * starts afresh), which is allowed.
+ */
+.macro save_caller_saved
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #16 * 0]
 	stp	x2, x3, [sp, #16 * 1]
@@ -21,21 +36,37 @@
 	stp	x14, x15, [sp, #16 * 7]
 	stp	x16, x17, [sp, #16 * 8]
 	stp	x18, x19, [sp, #16 * 9]
+	str	x30, [sp, #FRAME_ELR - 8]
+	mov	x0, sp
+.endm
+
+/* After save_caller_saved: the rest (x2 and x3 are free). */
+.macro save_rest
 	stp	x20, x21, [sp, #16 * 10]
 	stp	x22, x23, [sp, #16 * 11]
 	stp	x24, x25, [sp, #16 * 12]
 	stp	x26, x27, [sp, #16 * 13]
 	stp	x28, x29, [sp, #16 * 14]
-	mrs	x21, elr_el2
-	mrs	x22, spsr_el2
-	stp	x30, x21, [sp, #FRAME_ELR - 8]
-	str	x22, [sp, #FRAME_SPSR]
-	mov	x0, sp
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x2, x3, [sp, #FRAME_ELR]
+.endm
+
+/* Every register: a trap from EL2 itself (arch_hyp_fault reads the frame). */
+.macro save_frame
+	save_caller_saved
+	save_rest
 .endm
 
 .macro vector handler
 	.balign	0x80
 	b	\handler
+.endm
+
+/* The end of a vector that holds its handler's first part: the assembler
+ * stops if that part outgrew the vector's 0x80 bytes (32 instructions). */
+.macro vector_end n
+	.org	el2_vectors + 0x80 * (\n + 1)
 .endm
 
 	.text
@@ -50,22 +81,62 @@ el2_vectors:
 	vector	hyp_irq
 	vector	hyp_fiq
 	vector	hyp_serror
-	vector	guest_sync	/* lower EL, AArch64 */
-	vector	guest_irq
+	vector_end 7
+
+/*
+ * Lower EL, AArch64: a trap from the guest. The synchronous one and the
+ * interrupt begin in their vectors (no branch to reach them).
+ *
+ * A synchronous trap. HVC and trapped SMC (EC 0x16, 0x17: EC >> 1 is 0xb)
+ * save only the caller-saved part and go straight to arch_trap_call: it
+ * reads x0-x3 and writes x0 and ELR_EL2, nothing else of the frame, and no
+ * hypercall switches its vCPU out (only an interrupt trap's window
+ * boundary does, arch_trap_irq) or keeps the frame for later (CPU_OFF,
+ * SYSTEM_OFF and the resets stop or restart the vCPU and abandon it;
+ * CPU_ON of another vCPU, a doorbell, FEATURES... return). Every other
+ * class saves the rest too and gets ESR_EL2 as arch_trap_sync's argument:
+ * an emulated load writes any register, an injected fault moves ELR/SPSR.
+ */
+guest_sync:
+	save_caller_saved
+	mrs	x1, esr_el2
+	ubfx	x2, x1, #ESR_EC_SHIFT + 1, #5
+	cmp	x2, #EC_HVC64 >> 1
+	b.ne	guest_sync_other
+	bl	arch_trap_call
+	b	guest_return_caller_saved
+	vector_end 8
+
+/*
+ * An interrupt (a kick, a device's or the guest's timer, the maintenance
+ * interrupt, the console). Without time partitioning it never switches the
+ * vCPU out and reads no guest register: the caller-saved part is enough
+ * (a kick that stops or restarts the vCPU abandons the frame). Where some
+ * pCPU is shared, a window boundary saves the whole frame of the vCPU it
+ * switches out (arch_vcpu_save): every register must be in it.
+ */
+guest_irq:
+#ifdef TESSERA_SCHEDULED
+	save_frame
+	bl	arch_trap_irq
+	b	guest_return
+#else
+	save_caller_saved
+	bl	arch_trap_irq
+	b	guest_return_caller_saved
+#endif
+	vector_end 9
 	vector	guest_fiq
 	vector	guest_serror
 	vector	hyp_sync	/* lower EL, AArch32: never enabled (HCR_EL2.RW = 1) */
 	vector	hyp_irq
 	vector	hyp_fiq
 	vector	hyp_serror
+	vector_end 15
 
-guest_sync:
-	save_frame
+guest_sync_other:
+	save_rest
 	bl	arch_trap_sync
-	b	guest_return
-guest_irq:
-	save_frame
-	bl	arch_trap_irq
 	b	guest_return
 guest_fiq:
 	save_frame
@@ -77,13 +148,21 @@ guest_serror:
 	b	guest_return
 
 /* Restore the frame at sp and enter the guest. arch_vcpu_enter jumps here
- * with a fresh frame at the top of the stack. */
+ * with a fresh frame at the top of the stack. guest_return_caller_saved:
+ * the caller-saved part only (x20-x29, ELR_EL2 and SPSR_EL2 still hold the
+ * guest's values). */
 	.global guest_return
 guest_return:
-	ldr	x22, [sp, #FRAME_SPSR]
-	ldp	x30, x21, [sp, #FRAME_ELR - 8]
-	msr	elr_el2, x21
-	msr	spsr_el2, x22
+	ldp	x2, x3, [sp, #FRAME_ELR]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldp	x20, x21, [sp, #16 * 10]
+	ldp	x22, x23, [sp, #16 * 11]
+	ldp	x24, x25, [sp, #16 * 12]
+	ldp	x26, x27, [sp, #16 * 13]
+	ldp	x28, x29, [sp, #16 * 14]
+guest_return_caller_saved:
+	ldr	x30, [sp, #FRAME_ELR - 8]
 	ldp	x0, x1, [sp, #16 * 0]
 	ldp	x2, x3, [sp, #16 * 1]
 	ldp	x4, x5, [sp, #16 * 2]
@@ -94,11 +173,6 @@ guest_return:
 	ldp	x14, x15, [sp, #16 * 7]
 	ldp	x16, x17, [sp, #16 * 8]
 	ldp	x18, x19, [sp, #16 * 9]
-	ldp	x20, x21, [sp, #16 * 10]
-	ldp	x22, x23, [sp, #16 * 11]
-	ldp	x24, x25, [sp, #16 * 12]
-	ldp	x26, x27, [sp, #16 * 13]
-	ldp	x28, x29, [sp, #16 * 14]
 	add	sp, sp, #FRAME_SIZE
 	eret
 

@@ -595,8 +595,10 @@ static void attack_sgis(void)
 
 /* --- 7, 8: unknown calls, doorbells --- */
 
-/* The call with x1-x17 full of junk: x0 is the answer; x1-x17 must come
- * back as they went (Tessera returns x0 only; a change could leak state). */
+/* The call with x1-x29 full of junk: x0 is the answer; x1-x29 must come
+ * back as they went (Tessera returns x0 only; a change could leak state,
+ * and x18-x29 are the caller's to keep, which the hypervisor's trap keeps
+ * by its C code's calling convention rather than in its frame). */
 static void smccc_attack(const char *conduit, void (*call)(uint64_t *), uint64_t fid,
 			 long expected)
 {

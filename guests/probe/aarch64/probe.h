@@ -7,15 +7,16 @@
 #define NR_CPUS		MAX_VCPUS	/* vCPUs the probe runs (Makefile): index = MPIDR Aff0 */
 #define SYNDROME_NAME	"esr"		/* what attack.c calls ESR_EL1 */
 
-/* SMCCC register block for smccc_hvc/smccc_smc: x0-x17. */
-#define SMCCC_REGS	18
+/* SMCCC register block for smccc_hvc/smccc_smc: x0-x17, which a call may
+ * use, and x18-x29, which it must preserve. */
+#define SMCCC_REGS	30
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
 #include "cpu.h"
 
-/* smccc.S: x0-x17 from r[], the call, x0-x17 back into r[]. */
+/* smccc.S: x0-x29 from r[], the call, x0-x29 back into r[]. */
 void smccc_hvc(uint64_t r[SMCCC_REGS]);
 void smccc_smc(uint64_t r[SMCCC_REGS]);
 void smccc_hvc_imm(uint64_t r[SMCCC_REGS]);	/* HVC #0x5a5a */
