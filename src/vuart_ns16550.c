@@ -15,9 +15,9 @@
 #define IIR_FCR     2           /* interrupt identification (read) / FIFO control (write) */
 #define LCR         3
 #define MCR         4
-#define LSR         5
-#define MSR         6
-#define SCR         7
+#define LSR         NS16550_LSR
+#define MSR         NS16550_MSR
+#define SCR         NS16550_SCR
 
 #define IER_ERBFI   0x01u       /* received data available */
 #define IER_ETBEI   0x02u       /* transmitter holding register empty */
@@ -35,9 +35,6 @@
 #define LSR_TEMT    0x40u
 #define MCR_MASK    0x1fu
 #define MSR_READY   0xb0u       /* DCD, DSR, CTS: a line that is up */
-/* A guest that polls this many times without writing is waiting (for
- * input, say): its unfinished line, such as a prompt, is shown. */
-#define IDLE_READS  16u
 
 int vuart_ns16550_getc(struct vuart_ns16550 *u)
 {
@@ -62,22 +59,23 @@ static uint8_t read_iir(struct vuart_ns16550 *u)
 	return fifo | IIR_NONE;
 }
 
+/* LCR.DLAB is looked at only where it matters: a quiet read (LSR, MSR)
+ * loads nothing but what it shows. */
 static uint8_t ns_read(struct vuart_ns16550 *u, uint64_t off)
 {
-	bool dlab = u->lcr & LCR_DLAB;
-
 	switch (off) {
 	case RBR_THR_DLL: {
-		if (dlab)
+		if (u->lcr & LCR_DLAB)
 			return u->dll;
 		int c = vuart_ns16550_getc(u);
 		return c < 0 ? 0u : (uint8_t)c;
 	}
-	case IER_DLM:   return dlab ? u->dlm : u->ier;
+	case IER_DLM:   return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 	case IIR_FCR:   return read_iir(u);
 	case LCR:       return u->lcr;
 	case MCR:       return u->mcr;
-	case LSR:       return (uint8_t)(LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0u));
+	case LSR:       /* one load: a quiet read's count is one instant's (src/mmio.c) */
+		return (uint8_t)(LSR_THRE | LSR_TEMT | (__atomic_load_n(&u->rx_count, __ATOMIC_RELAXED) ? LSR_DR : 0u));
 	case MSR:       return MSR_READY;
 	case SCR:       return u->scr;
 	default:        return 0;       /* past the registers: reads as zero */
@@ -127,12 +125,9 @@ bool vuart_ns16550_access(struct vuart_ns16550 *u, unsigned vm, uint64_t off, un
 		return false;
 	if (write) {
 		ns_write(u, vm, off, (uint8_t)*value);
-		u->idle_reads = 0;
 		if (off != RBR_THR_DLL || (u->lcr & LCR_DLAB))
 			console_guest_flush(vm);
 	} else {
-		if (u->idle_reads < IDLE_READS && ++u->idle_reads == IDLE_READS)
-			console_guest_flush(vm);
 		*value = ns_read(u, off);
 	}
 	return true;
