@@ -62,23 +62,17 @@ static void vuart_done(unsigned vm, const struct emu_device *d)
 	arch_spin_unlock(&vuart_locks[vm]);
 }
 
-/* The idle guest's flush, out of the quiet read's way. */
-static __attribute__((noinline, cold)) void vuart_idle(unsigned vm)
-{
-	console_guest_flush(vm);
-}
-
-/* Count a read toward the idle guest's flush. Without the lock (a quiet
- * read): two vCPUs polling at once may lose a count, which only puts the
- * flush a read later; the count is loaded and stored whole. */
-static inline void vuart_idle_read(unsigned vm)
+/* Count a read toward the idle guest's flush: true when this read
+ * completes the count, and the read goes the locked way, which flushes.
+ * Without the lock: two vCPUs polling at once may lose a count, which only
+ * puts the flush a read later; the count is loaded and stored whole. */
+static bool vuart_idle_read(unsigned vm)
 {
 	unsigned n = __atomic_load_n(&vuarts[vm].idle_reads, __ATOMIC_RELAXED);
-	if (n < IDLE_READS) {
-		__atomic_store_n(&vuarts[vm].idle_reads, (uint8_t)(n + 1u), __ATOMIC_RELAXED);
-		if (n + 1u == IDLE_READS)
-			vuart_idle(vm);
-	}
+	if (n >= IDLE_READS)
+		return false;
+	__atomic_store_n(&vuarts[vm].idle_reads, (uint8_t)(n + 1u), __ATOMIC_RELAXED);
+	return n + 1u == IDLE_READS;
 }
 
 static bool model_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size, bool write,
@@ -89,10 +83,13 @@ static bool model_access(unsigned vm, const struct emu_device *d, uint64_t off, 
 	return vuart_pl011_access(&vuarts[vm].pl011, vm, off, size, write, value);
 }
 
-/* An access that may change the console, under its lock. */
+/* An access that may change the console, under its lock; flush: the
+ * guest has read IDLE_READS times without writing, and is waiting. */
 static __attribute__((noinline)) bool vuart_locked(unsigned vm, const struct emu_device *d, uint64_t off,
-						   unsigned size, bool write, uint64_t *value)
+						   unsigned size, bool write, uint64_t *value, bool flush)
 {
+	if (flush)
+		console_guest_flush(vm);
 	arch_spin_lock(&vuart_locks[vm]);
 	if (write)
 		__atomic_store_n(&vuarts[vm].idle_reads, 0, __ATOMIC_RELAXED);
@@ -106,17 +103,16 @@ static __attribute__((noinline)) bool vuart_locked(unsigned vm, const struct emu
 /* A read the model calls quiet (a status poll above all) changes nothing
  * and shows one field, so it takes no lock: that field's load is a value
  * the register held at that instant, the interrupt line stays as it is,
- * and no room for input was made. Every other access is under the lock. */
-static inline bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
-				bool write, uint64_t *value)
+ * and no room for input was made. Every other access is under the lock.
+ * Calls nothing but in tail position: the poll sets up no stack frame. */
+static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size, bool write,
+			 uint64_t *value)
 {
-	if (!write) {
-		vuart_idle_read(vm);
-		if (d->kind == EMU_VUART_NS16550 ? vuart_ns16550_quiet(off) :
-						   vuart_pl011_quiet(&vuarts[vm].pl011, off))
-			return model_access(vm, d, off, size, write, value);
-	}
-	return vuart_locked(vm, d, off, size, write, value);
+	bool flush = !write && vuart_idle_read(vm);
+	if (!write && !flush && (d->kind == EMU_VUART_NS16550 ? vuart_ns16550_quiet(off) :
+				 vuart_pl011_quiet(&vuarts[vm].pl011, off)))
+		return model_access(vm, d, off, size, write, value);
+	return vuart_locked(vm, d, off, size, write, value, flush);
 }
 
 bool vuart_input(unsigned vm, char c)
