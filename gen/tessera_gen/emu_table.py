@@ -15,7 +15,7 @@ X86_IO_PORT_SPACE = 1 << 40             # arch/x86_64/board.h: X86_IO_PORT(port)
 X86_LAPIC_GPA, X86_IOAPIC_GPA = 0xFEE0_0000, 0xFEC0_0000
 
 
-def _entry(addr, size, kind, comment, what, irq=0, hpa=None, c_addr=None, key=None):
+def _entry(addr, size, kind, comment, what, irq=None, hpa=None, c_addr=None, key=None):
     """One emu_device row: addr is what the hypervisor compares (an x86 I/O
     port already in its address space), c_addr how the C table spells it;
     what names it in an error, key is its config key (None: the board's)."""
