@@ -43,6 +43,9 @@ static bool emulate_mmio(struct frame *f, uint64_t esr, uint64_t ipa)
 		value = f->x[srt] & (~0ull >> (64 - (8u << ISS_SAS(esr))));
 	if (!core_mmio(ipa, 1u << ISS_SAS(esr), write, &value))
 		return false;
+	/* esr "changes" here: the compiler decodes it again (three bit-field
+	 * extractions) rather than keeping its fields in saved registers. */
+	__asm__("" : "+r"(esr));
 	srt = ISS_SRT(esr);
 	if (!(esr & ISS_WNR) && srt != 31) {
 		unsigned unused = 64 - (8u << ISS_SAS(esr));   /* bits above the access */
