@@ -345,16 +345,18 @@ STACK = {
             "firmware_smc": (0, "smc #0; ret: no stack"),
             "frame_launch": (0, "sets sp to the top of this CPU's stack, minus one frame, and "
                                 "enters the guest: everything below is abandoned"),
+            "ich_lr_read": (0, "a branch into a table of mrs; ret: no stack"),
+            "ich_lr_write": (0, "a branch into a table of msr; ret: no stack"),
         },
-        # arch_wait calls irq_dispatch(false), and irq_dispatch calls vgic_flush
-        # and vgic_inject_hw only when its argument (guest) is true. Without
-        # this, panic -> arch_wait -> irq_dispatch -> vgic_flush ->
-        # core_this_vcpu -> panic (an ASSERT) looks recursive.
+        # arch_wait calls irq_dispatch(false), and irq_dispatch calls
+        # vgic_maintenance and vgic_inject_hw only when its argument (guest)
+        # is true. Without this, panic -> arch_wait -> irq_dispatch ->
+        # vgic_maintenance -> core_this_vcpu -> panic (an ASSERT) looks recursive.
         arg_context={
-            ("arch_wait", "irq_dispatch"): ({"vgic_flush", "vgic_inject_hw"},
+            ("arch_wait", "irq_dispatch"): ({"vgic_maintenance", "vgic_inject_hw"},
                                             [("arch/aarch64/cpu.c", r"\birq_dispatch\(false\)"),
                                              ("arch/aarch64/trap.c", r"\} else if \(guest\) \{\s*vgic_inject_hw\(id\)"),
-                                             ("arch/aarch64/trap.c", r"if \(guest\)\s*vgic_flush\(\)")]),
+                                             ("arch/aarch64/trap.c", r"if \(guest\)\s*vgic_maintenance\(\)")]),
         },
         # The EL2 timer's interrupt calls core_timer_expired, which may power
         # off (and panic if the firmware returns; panic idles in arch_wait,

@@ -69,6 +69,7 @@ void gich_restore(const struct gich_context *c);
 bool gic_irq_active(unsigned pcpu, unsigned intid);    /* at the physical GIC, as gic_irq_pending */
 unsigned gich_nr_lrs(void);
 unsigned gich_lr_state(unsigned n);
+uint32_t gich_empty_lrs(void);                 /* bit n: LR n holds nothing, needs no write to reuse */
 void gich_lr_set_state(unsigned n, unsigned state);     /* keeps the rest; 0 frees it */
 void gich_lr_load(unsigned n, const struct lr_load *lr);
 void gich_lr_request_eoi_irq(unsigned n);       /* eoi_irq, for one already loaded */

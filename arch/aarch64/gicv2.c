@@ -37,6 +37,7 @@
 #define GICH_HCR            0x000
 #define GICH_VTR            0x004
 #define GICH_VMCR           0x008
+#define GICH_ELRSR0         0x030
 #define GICH_APR            0x0f0
 #define GICH_LR             0x100
 #define GICH_HCR_EN         (1u << 0)
@@ -162,6 +163,14 @@ unsigned gich_nr_lrs(void)
 unsigned gich_lr_state(unsigned n)
 {
 	return (GICH(GICH_LR + 4 * n) >> LR_STATE_SHIFT) & 3;
+}
+
+/* GICH_ELRSR0: an invalid register that asks for no EOI maintenance
+ * interrupt (HW = 1 or EOI = 0); at most 32 list registers, of which we
+ * use 16. */
+uint32_t gich_empty_lrs(void)
+{
+	return GICH(GICH_ELRSR0);
 }
 
 void gich_lr_set_state(unsigned n, unsigned state)

@@ -46,6 +46,7 @@
 #define PRIO_DEFAULT        0xa0
 
 static uint64_t redistributor[TESSERA_NR_PCPUS];    /* RD_base of each pCPU */
+static uint64_t sgi_target[TESSERA_NR_PCPUS];      /* its ICC_SGI1R_EL1 but for the INTID */
 
 #define mmio32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 #define mmio64(addr) (*(volatile uint64_t *)(uintptr_t)(addr))
@@ -54,6 +55,14 @@ static uint64_t redistributor[TESSERA_NR_PCPUS];    /* RD_base of each pCPU */
 void gic_init_boot(void)
 {
 	uint64_t d = tessera_board.gicd_base;
+
+	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], Aff1 [23:16],
+	 * TargetList [15:0] (one bit per Aff0 within RS*16); INTID [27:24]. */
+	for (unsigned p = 0; p < TESSERA_NR_PCPUS; p++) {
+		uint64_t mpidr = tessera_pcpus[p].hw_id, aff0 = mpidr & 0xff;
+		sgi_target[p] = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
+				((mpidr >> 16) & 0xff) << 32 | ((mpidr >> 8) & 0xff) << 16 | 1ull << (aff0 & 0xf);
+	}
 	mmio32(d + GICD_CTLR) = GICD_CTLR_ARE;
 	while (mmio32(d + GICD_CTLR) & GICD_CTLR_RWP)
 		;
@@ -169,14 +178,7 @@ void gic_init_cpu(void)
 
 void gic_send_sgi(unsigned pcpu, unsigned intid)
 {
-	uint64_t mpidr = tessera_pcpus[pcpu].hw_id;
-	uint64_t aff0 = mpidr & 0xff;
-	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24],
-	 * Aff1 [23:16], TargetList [15:0] (one bit per Aff0 within RS*16). */
-	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
-		     ((mpidr >> 16) & 0xff) << 32 | (uint64_t)(intid & 0xf) << 24 |
-		     ((mpidr >> 8) & 0xff) << 16 | 1ull << (aff0 & 0xf);
-	write_sysreg(ICC_SGI1R_EL1, v);
+	write_sysreg(ICC_SGI1R_EL1, sgi_target[pcpu] | (uint64_t)(intid & 0xf) << 24);
 	isb();
 }
 
@@ -204,26 +206,9 @@ void gic_eoi(unsigned raw)
 #define ICH_HCR_EN      (1ull << 0)
 #define ICH_HCR_UIE     (1ull << 1)
 
-/* ICH_LR<n>_EL2 can only be named by a constant. */
-#define LR_CASES(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) \
-	op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
-
-static uint64_t read_lr(unsigned n)
-{
-	switch (n) {
-#define READ_LR(i) case i: return read_sysreg(ICH_LR##i##_EL2);
-	LR_CASES(READ_LR)
-	}
-	return 0;
-}
-
-static void write_lr(unsigned n, uint64_t v)
-{
-	switch (n) {
-#define WRITE_LR(i) case i: write_sysreg(ICH_LR##i##_EL2, v); break;
-	LR_CASES(WRITE_LR)
-	}
-}
+/* ICH_LR<n>_EL2 by number (ich_lr.S). */
+uint64_t ich_lr_read(unsigned n);
+void ich_lr_write(unsigned n, uint64_t v);
 
 unsigned gich_nr_lrs(void)
 {
@@ -232,13 +217,20 @@ unsigned gich_nr_lrs(void)
 
 unsigned gich_lr_state(unsigned n)
 {
-	return (unsigned)(read_lr(n) >> LR_STATE_SHIFT) & 3;
+	return (unsigned)(ich_lr_read(n) >> LR_STATE_SHIFT) & 3;
+}
+
+/* ICH_ELRSR_EL2: an invalid register that asks for no EOI maintenance
+ * interrupt (HW = 1 or EOI = 0). */
+uint32_t gich_empty_lrs(void)
+{
+	return (uint32_t)read_sysreg(ICH_ELRSR_EL2);
 }
 
 void gich_lr_set_state(unsigned n, unsigned state)
 {
-	uint64_t lr = state ? read_lr(n) & ~(3ull << LR_STATE_SHIFT) : 0;
-	write_lr(n, lr | (uint64_t)state << LR_STATE_SHIFT);
+	uint64_t lr = state ? ich_lr_read(n) & ~(3ull << LR_STATE_SHIFT) : 0;
+	ich_lr_write(n, lr | (uint64_t)state << LR_STATE_SHIFT);
 }
 
 void gich_lr_load(unsigned n, const struct lr_load *l)
@@ -251,14 +243,14 @@ void gich_lr_load(unsigned n, const struct lr_load *l)
 		lr |= LR_HW | (uint64_t)l->intid << LR_PINTID_SHIFT;
 	else if (l->eoi_irq)
 		lr |= LR_EOI;
-	write_lr(n, lr);
+	ich_lr_write(n, lr);
 }
 
 void gich_lr_request_eoi_irq(unsigned n)
 {
-	uint64_t lr = read_lr(n);
+	uint64_t lr = ich_lr_read(n);
 	if (!(lr & LR_HW) && (lr >> LR_STATE_SHIFT))
-		write_lr(n, lr | LR_EOI);
+		ich_lr_write(n, lr | LR_EOI);
 }
 
 void gich_enable(bool underflow_irq)
@@ -270,7 +262,7 @@ void gich_enable(bool underflow_irq)
 void gich_reset(void)
 {
 	for (unsigned n = 0; n < gich_nr_lrs() && n < 16; n++)
-		write_lr(n, 0);
+		ich_lr_write(n, 0);
 	write_sysreg(ICH_AP0R0_EL2, 0);
 	write_sysreg(ICH_AP1R0_EL2, 0);
 	write_sysreg(ICH_VMCR_EL2, 0);
@@ -288,7 +280,7 @@ void gich_save(struct gich_context *c)
 	c->hcr = read_sysreg(ICH_HCR_EL2);
 	gich_disable();
 	for (unsigned n = 0; n < gich_nr_lrs() && n < 16; n++)
-		c->lr[n] = read_lr(n);
+		c->lr[n] = ich_lr_read(n);
 	c->vmcr = read_sysreg(ICH_VMCR_EL2);
 	c->apr[0] = read_sysreg(ICH_AP0R0_EL2);
 	c->apr[1] = read_sysreg(ICH_AP1R0_EL2);
@@ -298,7 +290,7 @@ void gich_save(struct gich_context *c)
 void gich_restore(const struct gich_context *c)
 {
 	for (unsigned n = 0; n < gich_nr_lrs() && n < 16; n++)
-		write_lr(n, c->lr[n]);
+		ich_lr_write(n, c->lr[n]);
 	write_sysreg(ICH_VMCR_EL2, c->vmcr);
 	write_sysreg(ICH_AP0R0_EL2, c->apr[0]);
 	write_sysreg(ICH_AP1R0_EL2, c->apr[1]);

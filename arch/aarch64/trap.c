@@ -189,7 +189,7 @@ bool irq_dispatch(bool guest)
 	}
 	if (id == INTID_MAINTENANCE) {
 		if (guest)
-			vgic_flush();                   /* refill the list registers */
+			vgic_maintenance();             /* free and refill the list registers */
 		else
 			gich_disable();
 		gic_deactivate(raw);
@@ -231,7 +231,7 @@ void arch_trap_irq(struct frame *f)
 		core_kicked();
 	if (TESSERA_SCHEDULED)
 		core_window_boundary(true);     /* a shared pCPU's window may have ended */
-	vgic_flush();
+	vgic_flush_news();
 }
 
 void arch_trap_serror(struct frame *f)

@@ -54,9 +54,9 @@ void vgic_init(void)
 /* --- delivery --- */
 
 /* May a pending interrupt be signalled to its vCPU: enabled, its group on. */
-static bool may_signal(unsigned vm, const struct virq *v)
+static bool may_signal(const struct vgic_vm *g, const struct virq *v)
 {
-	return v->enabled && (vgic_vms[vm].ctlr & (v->group1 ? CTLR_ENGRP1 : CTLR_ENGRP0));
+	return v->enabled && (g->ctlr & (v->group1 ? CTLR_ENGRP1 : CTLR_ENGRP0));
 }
 
 /* A hardware interrupt acknowledged at the physical GIC (held, or pending
@@ -81,10 +81,12 @@ static void hw_release(unsigned pcpu, unsigned intid, struct virq *v)
  * the vGIC's view: what the guest did with it (acknowledged, completed),
  * what the registers asked for (lr_set / lr_clear), and a pending-only one
  * that may no longer be signalled (disabled, its group off) goes back to
- * waiting, or (a hardware level line that dropped) away. Returns its state. */
-static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
+ * waiting, or (a hardware level line that dropped) away. empty: the CPU
+ * interface says it holds nothing and needs no write to be reused
+ * (ICH_ELRSR_EL2), which spares reading it. Returns its state. */
+static unsigned sync_lr(const struct vgic_vm *g, unsigned n, unsigned intid, struct virq *v, bool empty)
 {
-	unsigned was = gich_lr_state(n), now = was;
+	unsigned was = empty ? 0 : gich_lr_state(n), now = was;
 
 	if (v->lr_set | v->lr_clear) {
 		if (was)
@@ -98,7 +100,7 @@ static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
 	if (now == LR_STATE_PENDING) {
 		if (v->hw && !hw_still_pending(arch_pcpu_id(), intid, v)) {
 			now = 0;
-		} else if (!may_signal(vm, v)) {
+		} else if (!may_signal(g, v)) {
 			now = 0;
 			v->pending = true;      /* a hardware one stays held */
 			v->stale = v->hw;
@@ -106,7 +108,7 @@ static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
 	}
 	if ((v->lr_state & LR_STATE_PENDING) && !(now & LR_STATE_PENDING))
 		v->latched = false;     /* taken or cleared */
-	if (now != was || !now)
+	if (now != was || (!now && !empty))
 		gich_lr_set_state(n, now);      /* invalid: also clears its EOI maintenance status */
 	if (was && !now && v->hw && !v->pending)
 		gic_irq_set_active(arch_pcpu_id(), intid, false);      /* we, not the guest, ended it */
@@ -116,16 +118,30 @@ static unsigned sync_lr(unsigned vm, unsigned n, unsigned intid, struct virq *v)
 	return now;
 }
 
+/* A hardware level interrupt pending in list register n: its line may
+ * drop before the guest takes it, so every return looks (FLUSH_LRS). */
+static void recheck_lr(struct vgic_vcpu *c, unsigned n, const struct virq *v, unsigned state)
+{
+	if (v->hw && !v->edge && state == LR_STATE_PENDING)
+		c->lr_recheck |= 1u << n;
+	else
+		c->lr_recheck &= ~(1u << n);
+}
+
 /* Free the list registers the guest and the registers are done with; an
  * interrupt pending (or made active) outside one goes into look. */
-static void sync_lrs(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
+static void sync_lrs(struct vgic_vm *g, struct vgic_vcpu *c, uint64_t look[NEWS_WORDS])
 {
-	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	uint32_t empty = gich_empty_lrs();
 	for (uint32_t used = c->lr_used; used; used &= used - 1) {
 		unsigned n = (unsigned)__builtin_ctz(used);
 		unsigned intid = c->lr_intid[n];
-		struct virq *v = virq_of(vm, vcpu, intid);     /* loaded ones exist */
-		if (!v || sync_lr(vm, n, intid, v))
+		struct virq *v = virq_in(g, c, intid);         /* loaded ones exist */
+		if (!v)
+			continue;
+		unsigned state = sync_lr(g, n, intid, v, (empty >> n) & 1);
+		recheck_lr(c, n, v, state);
+		if (state)
 			continue;
 		c->lr_used &= ~(1u << n);
 		v->in_lr = false;
@@ -153,6 +169,7 @@ static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v, unsigne
 				     .group1 = v->group1, .source = source,
 				     .eoi_irq = !v->hw && (!v->edge || v->pending) };
 		gich_lr_load(n, &l);
+		recheck_lr(c, n, v, state);
 		c->lr_used |= 1u << n;
 		c->lr_intid[n] = (uint16_t)intid;
 		v->in_lr = true;
@@ -186,7 +203,7 @@ static void pend_behind(struct vgic_vcpu *c, unsigned intid, struct virq *v)
 /* One interrupt with news for this pCPU's vCPU, outside a list register
  * or pending behind one: load it if there is anything to show the guest.
  * Returns false when no list register was free. */
-static bool deliver(unsigned vm, struct vgic_vcpu *c, unsigned intid, struct virq *v)
+static bool deliver(const struct vgic_vm *g, struct vgic_vcpu *c, unsigned intid, struct virq *v)
 {
 	if (!v->pending && !v->active)
 		return true;
@@ -198,60 +215,76 @@ static bool deliver(unsigned vm, struct vgic_vcpu *c, unsigned intid, struct vir
 	/* Held since an earlier look: its line may have dropped meanwhile. */
 	if (v->stale && v->pending && !hw_still_pending(arch_pcpu_id(), intid, v))
 		hw_release(arch_pcpu_id(), intid, v);
-	bool signal = v->pending && may_signal(vm, v);
+	bool signal = v->pending && may_signal(g, v);
 	v->stale = v->hw && v->pending && !signal;
 	unsigned state = (v->active ? LR_STATE_ACTIVE : 0u) | (signal ? LR_STATE_PENDING : 0u);
 	return !state || load_lr(c, intid, v, state);
 }
 
 /* FLUSH_LRS of vCPU vcpu as its list registers now are. */
-static void lrs_in_use(unsigned vcpu, const struct vgic_vcpu *c)
+static void lrs_to_recheck(unsigned vcpu, const struct vgic_vcpu *c)
 {
-	if (c->lr_used)
+	bool due = __atomic_load_n(&vgic_flush_due[vcpu], __ATOMIC_RELAXED) & FLUSH_LRS;
+	if (c->lr_recheck && !due)
 		__atomic_fetch_or(&vgic_flush_due[vcpu], FLUSH_LRS, __ATOMIC_SEQ_CST);
-	else
+	else if (!c->lr_recheck && due)
 		__atomic_fetch_and(&vgic_flush_due[vcpu], (uint8_t)~FLUSH_LRS, __ATOMIC_SEQ_CST);
 }
 
-/* vgic_flush with something to do: list registers in use, or news. */
-void vgic_flush_vcpu(unsigned vcpu)
+/* Under the partition's lock: the list registers of vCPU vcpu (on this
+ * pCPU) brought up to date, then the INTIDs of look loaded. Returns true
+ * when some did not fit: FLUSH_NEWS stays due for all of them. */
+static bool flush_locked(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
 {
-	const struct vcpu_config *vc = &tessera_vcpus[vcpu];
+	struct vgic_vm *g = &vgic_vms[vm];
 	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
-	unsigned vm = vc->vm;
-	uint64_t look[NEWS_WORDS], any = 0;
+	unsigned index = tessera_vcpus[vcpu].index;     /* in the partition: an SPI's target */
+	uint64_t any = 0;
 	bool more = false;
 
-	arch_spin_lock(&vgic_vms[vm].lock);
-	__atomic_fetch_and(&vgic_flush_due[vcpu], (uint8_t)~FLUSH_NEWS, __ATOMIC_SEQ_CST);
-	for (unsigned w = 0; w < NEWS_WORDS; w++)
-		look[w] = __atomic_exchange_n(&c->news[w], 0, __ATOMIC_SEQ_CST);
 	if (c->lr_used)
-		sync_lrs(vm, vcpu, look);
+		sync_lrs(g, c, look);
 	for (unsigned w = 0; w < NEWS_WORDS; w++)
 		any |= look[w];
-	if (!any) {
-		lrs_in_use(vcpu, c);
-		arch_spin_unlock(&vgic_vms[vm].lock);
-		return;                 /* list registers still busy, nothing new */
-	}
 	/* Only the INTIDs with news, in ascending order as a full walk would. */
-	for (unsigned w = 0; w < NEWS_WORDS && !more; w++) {
+	for (unsigned w = 0; w < NEWS_WORDS && any && !more; w++) {
 		for (uint64_t bits = look[w]; bits && !more; bits &= bits - 1) {
 			unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
-			struct virq *v = virq_of(vm, vcpu, intid);
-			if (v && target_of(vm, vcpu, intid) == vc)
-				more = !deliver(vm, c, intid, v);
+			struct virq *v = virq_in(g, c, intid);
+			if (v && (intid < NR_PRIVATE || v->target == index))
+				more = !deliver(g, c, intid, v);
 		}
 	}
 	if (more) {             /* the rest when list registers drain */
 		vgic_news_all(c);
 		__atomic_fetch_or(&vgic_flush_due[vcpu], FLUSH_NEWS, __ATOMIC_SEQ_CST);
 	}
-	lrs_in_use(vcpu, c);
+	lrs_to_recheck(vcpu, c);
+	return more;
+}
+
+/* vgic_flush with something to do: news, or a level to look at again. */
+void vgic_flush_vcpu(unsigned vcpu)
+{
+	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	unsigned vm = tessera_vcpus[vcpu].vm;
+	uint64_t look[NEWS_WORDS];
+
+	arch_spin_lock(&vgic_vms[vm].lock);
+	__atomic_fetch_and(&vgic_flush_due[vcpu], (uint8_t)~FLUSH_NEWS, __ATOMIC_SEQ_CST);
+	for (unsigned w = 0; w < NEWS_WORDS; w++)
+		look[w] = __atomic_exchange_n(&c->news[w], 0, __ATOMIC_SEQ_CST);
+	bool more = flush_locked(vm, vcpu, look);
 	arch_spin_unlock(&vgic_vms[vm].lock);
 	/* Out of list registers: ask for a maintenance interrupt when they drain. */
 	gich_enable(more);
+}
+
+/* The guest completed a list register that asked for it (EOI), or they
+ * drained (underflow): flush whether or not news are due. */
+void vgic_maintenance(void)
+{
+	vgic_flush_vcpu(core_this_vcpu_index());
 }
 
 /* The list-register state of an interrupt as the registers show it: live
@@ -285,7 +318,7 @@ void vgic_vcpu_reset(void)
 			v->lr_state = v->lr_set = v->lr_clear = 0;
 		}
 	}
-	c->lr_used = 0;
+	c->lr_used = c->lr_recheck = 0;
 	/* Device SPIs that arrived for it while it was off were switched off at
 	 * the GIC (irq_dispatch): pending there, they come now. */
 	const struct vm_config *vm = &tessera_vms[vc->vm];
@@ -307,18 +340,29 @@ void vgic_vcpu_reset(void)
 	gich_enable(false);
 }
 
+/* Straight into a list register when it is for this pCPU's vCPU (a timer,
+ * the PMU, a device's SPI routed here), in the flush's own way but without
+ * news to pass through: its physical interrupt was acknowledged just now,
+ * so its line needs no second look before the guest runs. */
 void vgic_inject_hw(unsigned intid)
 {
 	const struct vcpu_config *vc = core_this_vcpu();
+	unsigned vcpu = vcpu_index(vc);
+
 	arch_spin_lock(&vgic_vms[vc->vm].lock);
-	struct virq *v = virq_of(vc->vm, vcpu_index(vc), intid);
-	const struct vcpu_config *target = v ? target_of(vc->vm, vcpu_index(vc), intid) : 0;
+	struct virq *v = virq_of(vc->vm, vcpu, intid);
+	const struct vcpu_config *target = v ? target_of(vc->vm, vcpu, intid) : 0;
 	if (v) {
 		v->pending = true;      /* acknowledged just now: its line is up */
 		v->stale = false;
 	}
+	if (target == vc) {
+		uint64_t look[NEWS_WORDS] = { 0 };
+		look[intid / 64] = 1ull << (intid % 64);
+		(void)flush_locked(vc->vm, vcpu, look);         /* did not fit: FLUSH_NEWS */
+	}
 	arch_spin_unlock(&vgic_vms[vc->vm].lock);
-	if (target)
+	if (target && target != vc)
 		vgic_notify(target, intid);
 }
 
@@ -404,18 +448,21 @@ void vgic_sgi(uint64_t r)
 	uint64_t aff321 = ((r >> 48) & 0xff) << 32 | ((r >> 32) & 0xff) << 16 | ((r >> 16) & 0xff) << 8;
 	unsigned rs = (r >> 44) & 0xf;
 
+	uint64_t named = 0;             /* by vCPU index: at most 64 (the generator's limit) */
+
+	arch_spin_lock(&vgic_vms[self->vm].lock);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct vcpu_config *t = vcpu_of(self->vm, i);
 		uint64_t aff0 = t->virt_id & 0xff;
-		bool named = all_but_self ? t != self :
-			((t->virt_id & ~0xffull) == aff321 && aff0 >> 4 == rs && (r >> (aff0 & 0xf)) & 1);
-		if (!named)
-			continue;
-		arch_spin_lock(&vgic_vms[self->vm].lock);
-		vgic_pend_sgi_locked(t, intid, 0);
-		arch_spin_unlock(&vgic_vms[self->vm].lock);
-		vgic_notify(t, intid);
+		if (all_but_self ? t != self :
+		    ((t->virt_id & ~0xffull) == aff321 && aff0 >> 4 == rs && (r >> (aff0 & 0xf)) & 1)) {
+			vgic_pend_sgi_locked(t, intid, 0);
+			named |= 1ull << i;
+		}
 	}
+	arch_spin_unlock(&vgic_vms[self->vm].lock);
+	for (; named; named &= named - 1)       /* kicked outside the lock, which they take */
+		vgic_notify(vcpu_of(self->vm, (unsigned)__builtin_ctzll(named)), intid);
 }
 
 void vgic_pend_sgi_locked(const struct vcpu_config *target, unsigned intid, unsigned source)

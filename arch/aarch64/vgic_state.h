@@ -64,7 +64,11 @@ struct vgic_vm {
 struct vgic_vcpu {
 	struct virq priv[NR_PRIVATE];
 	uint32_t waker;
-	uint32_t lr_used;                       /* list registers holding our INTIDs */
+	/* List registers holding our INTIDs, as the last flush left them: one
+	 * the guest has since completed stays counted until the next flush
+	 * (news or a maintenance interrupt), which frees it before loading. */
+	uint32_t lr_used;
+	uint32_t lr_recheck;                    /* of those, hardware levels not yet taken */
 	uint16_t lr_intid[MAX_LRS];
 	uint8_t sgi_sources[16];                /* GICv2: pending SGIs by source vCPU */
 	/* INTIDs that may have become deliverable (or pending again behind a
@@ -75,16 +79,22 @@ struct vgic_vcpu {
 extern struct vgic_vm vgic_vms[TESSERA_NR_VMS];
 extern struct vgic_vcpu vgic_vcpus[TESSERA_NR_VCPUS];
 
-/* The interrupt intid as vCPU vcpu (global index) of partition vm sees it:
- * every INTID below NR_INTIDS (GICD_TYPER's range) exists, only the ones a
+/* The interrupt intid as a vCPU (c) of a partition (g) sees it: every
+ * INTID below NR_INTIDS (GICD_TYPER's range) exists, only the ones a
  * device or channel of the partition raises are connected. NULL above. */
-static inline struct virq *virq_of(unsigned vm, unsigned vcpu, unsigned intid)
+static inline struct virq *virq_in(struct vgic_vm *g, struct vgic_vcpu *c, unsigned intid)
 {
 	if (intid < NR_PRIVATE)
-		return &vgic_vcpus[vcpu].priv[intid];
+		return &c->priv[intid];
 	if (intid < NR_INTIDS)
-		return &vgic_vms[vm].spi[intid - NR_PRIVATE];
+		return &g->spi[intid - NR_PRIVATE];
 	return 0;
+}
+
+/* The same by partition and vCPU (global index) number. */
+static inline struct virq *virq_of(unsigned vm, unsigned vcpu, unsigned intid)
+{
+	return virq_in(&vgic_vms[vm], &vgic_vcpus[vcpu], intid);
 }
 
 static inline const struct vcpu_config *vcpu_of(unsigned vm, unsigned index)

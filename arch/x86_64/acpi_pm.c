@@ -1,6 +1,7 @@
 /*
  * The partition's ACPI PM registers, where q35's ICH9 has them
- * (PMBASE 0x600; the generated FADT names them: gen/tessera_gen/x86_linux.py):
+ * (PMBASE TESSERA_GUEST_ACPI_PM_BASE, 0x600 as on q35; the generated FADT
+ * names them: gen/tessera_gen/x86_linux.py):
  * the PM1a event block (status: nothing to report; enable: what the
  * partition wrote, read back as ACPI wants, though no event ever raises an
  * SCI: without it Linux reports "Could not enable" for the global lock's
@@ -18,7 +19,7 @@
 #include "arch.h"
 #include "vlapic.h"
 
-#define PM_BASE                 0x600u
+#define PM_BASE                 TESSERA_GUEST_ACPI_PM_BASE
 #define PM1A_EVT_BLK            (PM_BASE + 0x0u)        /* PM1_STS (2 bytes), PM1_EN (2 bytes) */
 #define PM1A_EN                 (PM1A_EVT_BLK + 0x2u)
 #define PM1A_CNT_BLK            (PM_BASE + 0x4u)

@@ -29,7 +29,7 @@
  * test device. Linux's reboot tries the first, then the 8042, then (with
  * reboot=pci) 0xcf9 directly, then a triple fault: each restarts only the
  * partition, by its restart policy. */
-#define GUEST_RESET_CONTROL     0xcf9u
+#define GUEST_RESET_CONTROL     TESSERA_GUEST_RESET_PORT     /* 0xcf9 */
 #define GUEST_RESET_CPU         (1u << 2)       /* RST_CNT.RST_CPU: a write with it set resets */
 #define GUEST_KBC_COMMAND       0x64u
 #define GUEST_KBC_PULSE_RESET   0xfeu           /* pulse output port bit 0: the CPU's reset line */

@@ -15,7 +15,7 @@ from .errors import ConfigError
 from .model import EMU_RTC, EMU_SYSCON, MEM_DEVICE, PAGE
 from .picture import layout_svg
 from .schedule import slots as schedule_slots
-from .x86_linux import linux_boot_registers
+from .x86_linux import ACPI_PM_BASE, RESET_PORT, linux_boot_registers
 from .validate import rng
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -235,7 +235,8 @@ def emit(system, hyp, pool, out, final, config_name):
     env.globals.update(hex=lambda v: f"{v:#x}", flags=_flags, rng=rng, vm_images=vm_images,
                        linux_boot_registers=linux_boot_registers,
                        x86_iopm_rows=x86_iopm_rows, x86_msrpm_rows=x86_msrpm_rows,
-                       x86_msr_table=x86_msr_table)
+                       x86_msr_table=x86_msr_table,
+                       x86_guest_ports=SimpleNamespace(acpi_pm_base=ACPI_PM_BASE, reset=RESET_PORT))
     env.filters["asm_string"] = asm_string
 
     owner = {}

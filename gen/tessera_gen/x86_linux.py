@@ -31,13 +31,13 @@ E820_RAM, E820_RESERVED, E820_ACPI = 1, 2, 3
 E820_MAX = 128                         # entries the zero page holds
 LEGACY_HOLE = (0xA_0000, 0x10_0000)    # VGA and BIOS ROMs on a PC: reserved, never RAM to Linux
 LOADER_UNDEFINED = 0xff                # type_of_loader: a boot loader without an assigned id
-ACPI_PM_BASE = 0x600                   # the partition's ACPI PM registers, as on q35 (svm_exit.c)
+ACPI_PM_BASE = 0x600                   # the partition's ACPI PM registers, as on q35 (acpi_pm.c)
 SCI_IRQ = 9
 FADT_REVISION, FADT_SIZE = 3, 244      # ACPI 2.0's FADT: the reset register and the X_ (GAS) blocks
 FADT_WBINVD, FADT_PROC_C1, FADT_RESET_REG_SUP = 1 << 0, 1 << 2, 1 << 10
 BOOT_ARCH_LEGACY_DEVICES, BOOT_ARCH_VGA_NOT_PRESENT, BOOT_ARCH_CMOS_RTC_NOT_PRESENT = 1 << 0, 1 << 2, 1 << 5
 GAS_SYSTEM_IO = 1
-RESET_PORT, RESET_VALUE = 0xCF9, 0x6   # ICH9 RST_CNT: SYS_RST | RST_CPU, a hard reset
+RESET_PORT, RESET_VALUE = 0xCF9, 0x6   # ICH9 RST_CNT: SYS_RST | RST_CPU, a hard reset (svm_exit.c)
 IOAPIC_GPA, LAPIC_GPA = 0xFEC0_0000, 0xFEE0_0000
 
 

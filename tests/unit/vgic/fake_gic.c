@@ -22,6 +22,15 @@ void gich_lr_request_eoi_irq(unsigned n) { LR(n).eoi_irq = true; }
 void gich_enable(bool underflow_irq) { fake_underflow_irq[fake_pcpu] = underflow_irq; }
 void gich_reset(void) { memset(fake_lrs[fake_pcpu], 0, sizeof(fake_lrs[fake_pcpu])); }
 
+uint32_t gich_empty_lrs(void)
+{
+	uint32_t empty = 0;
+	for (unsigned n = 0; n < FAKE_LRS; n++)
+		if (!LR(n).state && (LR(n).hw || !LR(n).eoi_irq))
+			empty |= 1u << n;
+	return empty;
+}
+
 void gich_lr_set_state(unsigned n, unsigned state)
 {
 	if (state)
@@ -120,4 +129,16 @@ unsigned fake_lr_state(unsigned pcpu, unsigned intid)
 {
 	const struct fake_lr *lr = holding(pcpu, intid);
 	return lr ? lr->state : 0;
+}
+
+bool fake_maintenance(unsigned pcpu)
+{
+	unsigned valid = 0;
+	bool eoi = false;
+	for (unsigned n = 0; n < FAKE_LRS; n++) {
+		const struct fake_lr *l = &fake_lrs[pcpu][n];
+		valid += l->state != 0;
+		eoi |= !l->state && l->eoi_irq && !l->hw;
+	}
+	return eoi || (fake_underflow_irq[pcpu] && valid <= 1);
 }

@@ -38,6 +38,10 @@ bool fake_hw_taken(unsigned pcpu, unsigned intid);
 bool fake_guest_acks(unsigned pcpu, unsigned intid);
 bool fake_guest_eois(unsigned pcpu, unsigned intid);
 unsigned fake_lrs_holding(unsigned pcpu, unsigned intid);
+/* The CPU interface of pcpu asserts its maintenance interrupt: a list
+ * register completed with EOI asked for, or the underflow one asked for
+ * and at most one register valid. */
+bool fake_maintenance(unsigned pcpu);
 unsigned fake_lr_state(unsigned pcpu, unsigned intid);      /* 0: in none */
 
 #endif

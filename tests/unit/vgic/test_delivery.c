@@ -42,10 +42,14 @@ static void redist_w_on(unsigned pcpu, uint64_t off, uint32_t v)
 	reg_w(false, off, v);
 }
 
+/* A trap on pcpu returns to its guest; a maintenance interrupt the list
+ * registers raise is taken too. */
 static void flush_on(unsigned pcpu)
 {
 	fake_pcpu = pcpu;
 	vgic_flush();
+	if (fake_maintenance(pcpu))
+		vgic_maintenance();
 }
 
 /* Both vCPUs of a started, its distributor on, every SGI and PPI enabled on
@@ -340,6 +344,48 @@ TEST(an_spi_routed_nowhere_waits)
 	CHECK_EQ(fake_loads[1][33], 1);
 }
 
+/* A hardware interrupt for the vCPU of the pCPU that took it goes into a
+ * list register at once; one the guest completed needs no flush of its
+ * own (only a level not yet taken makes every return look again), and the
+ * next delivery reuses its register. */
+TEST(the_timer_goes_straight_in_and_its_register_is_reused)
+{
+	setup();
+	fake_irq(0, VTIMER)->line = true;
+	CHECK(fake_hw_taken(0, VTIMER));
+	CHECK_EQ(fake_lr_state(0, VTIMER), LR_STATE_PENDING);   /* before any flush */
+	CHECK_EQ(vgic_flush_due[0], FLUSH_LRS);                 /* a level not yet taken */
+	CHECK(fake_guest_acks(0, VTIMER));
+	flush_on(0);
+	CHECK_EQ(vgic_flush_due[0], 0);                         /* active: nothing to look at */
+	fake_irq(0, VTIMER)->line = false;                      /* the handler moves CVAL on */
+	CHECK(fake_guest_eois(0, VTIMER));
+	CHECK_EQ(vgic_flush_due[0], 0);                         /* completed: still nothing */
+	fake_irq(0, VTIMER)->line = true;
+	CHECK(fake_hw_taken(0, VTIMER));
+	CHECK_EQ(fake_loads[0][VTIMER], 2);
+	CHECK_EQ(fake_lrs_holding(0, VTIMER), 1);
+	CHECK_EQ(fake_lrs[0][0].intid, VTIMER);                 /* the same register */
+}
+
+/* An SGI the guest completed stays in its list register, unseen, until a
+ * flush with news: the trap that sends one pays no flush for its own. */
+TEST(a_completed_sgi_needs_no_flush_until_the_next_one)
+{
+	setup();
+	sgi_to_vcpu1(3);
+	flush_on(1);
+	CHECK(fake_guest_acks(1, 3));
+	CHECK(fake_guest_eois(1, 3));
+	CHECK_EQ(vgic_flush_due[1], 0);
+	sgi_to_vcpu1(3);
+	CHECK_EQ(vgic_flush_due[1], FLUSH_NEWS);
+	flush_on(1);
+	CHECK_EQ(fake_loads[1][3], 2);
+	CHECK_EQ(fake_lrs_holding(1, 3), 1);
+	CHECK_EQ(fake_lrs[1][0].intid, 3);
+}
+
 const struct test delivery_tests[] = {
 	{ "vgic delivery: an SGI reaches its target once", an_sgi_reaches_its_target_once },
 	{ "vgic delivery: a disabled SGI waits, goes in once enabled",
@@ -367,6 +413,10 @@ const struct test delivery_tests[] = {
 	{ "vgic delivery: a Group 0 interrupt waits for its group, goes in as Group 0",
 	  a_group_0_interrupt_waits_for_its_group_and_goes_in_as_group_0 },
 	{ "vgic delivery: an SPI routed nowhere waits", an_spi_routed_nowhere_waits },
+	{ "vgic delivery: the timer goes straight in, its register reused",
+	  the_timer_goes_straight_in_and_its_register_is_reused },
+	{ "vgic delivery: a completed SGI needs no flush until the next one",
+	  a_completed_sgi_needs_no_flush_until_the_next_one },
 	{ 0, 0 },
 };
 
