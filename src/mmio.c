@@ -13,14 +13,19 @@
 #include "vuart_pl011.h"
 
 /* Each partition's console UART, of the model its emulated device's kind
- * says (one of the two is used); its lock orders the guest's accesses and
- * console input arriving on another pCPU. */
+ * says (one of the two is used); its lock orders the guest's accesses that
+ * change it and console input arriving on another pCPU. */
 static struct vuart {
 	struct vuart_pl011 pl011;
 	struct vuart_ns16550 ns16550;
 	bool line;                      /* its interrupt line as last driven */
+	uint8_t idle_reads;             /* register reads since the guest last wrote one */
 } vuarts[TESSERA_NR_VMS];
 static spinlock_t vuart_locks[TESSERA_NR_VMS];
+
+/* A guest that reads this many times without writing is waiting (for
+ * input, say): its unfinished line, such as a prompt, is shown. */
+#define IDLE_READS  16u
 
 static bool is_console(uint32_t kind)
 {
@@ -44,9 +49,9 @@ static bool vuart_irq(unsigned vm, const struct emu_device *d)
 }
 
 /* After an access or input under the console's lock: drive the console's
- * interrupt line as the model now says, if that changed (most accesses,
- * a status poll above all, change nothing), and drop the lock. Driven
- * under the lock, so that two pCPUs cannot leave it in the older level. */
+ * interrupt line as the model now says, if that changed (most accesses
+ * change nothing), and drop the lock. Driven under the lock, so that two
+ * pCPUs cannot leave it in the older level. */
 static void vuart_done(unsigned vm, const struct emu_device *d)
 {
 	bool line = vuart_irq(vm, d);
@@ -57,17 +62,58 @@ static void vuart_done(unsigned vm, const struct emu_device *d)
 	arch_spin_unlock(&vuart_locks[vm]);
 }
 
-static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size,
-			 bool write, uint64_t *value)
+/* Count a read toward the idle guest's flush: true when this read
+ * completes the count, and the read goes the locked way, which flushes.
+ * Without the lock: two vCPUs polling at once may lose a count, which only
+ * puts the flush a read later; the count is loaded and stored whole. */
+static bool vuart_idle_read(unsigned vm)
 {
+	unsigned n = __atomic_load_n(&vuarts[vm].idle_reads, __ATOMIC_RELAXED);
+	if (n >= IDLE_READS)
+		return false;
+	__atomic_store_n(&vuarts[vm].idle_reads, (uint8_t)(n + 1u), __ATOMIC_RELAXED);
+	return n + 1u == IDLE_READS;
+}
+
+static bool model_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size, bool write,
+			 uint64_t *value)
+{
+	if (d->kind == EMU_VUART_NS16550)
+		return vuart_ns16550_access(&vuarts[vm].ns16550, vm, off, size, write, value);
+	return vuart_pl011_access(&vuarts[vm].pl011, vm, off, size, write, value);
+}
+
+/* An access that may change the console, under its lock; flush: the
+ * guest has read IDLE_READS times without writing, and is waiting. */
+static __attribute__((noinline)) bool vuart_locked(unsigned vm, const struct emu_device *d, uint64_t off,
+						   unsigned size, bool write, uint64_t *value, bool flush)
+{
+	if (flush)
+		console_guest_flush(vm);
 	arch_spin_lock(&vuart_locks[vm]);
-	bool ok = d->kind == EMU_VUART_NS16550 ?
-		vuart_ns16550_access(&vuarts[vm].ns16550, vm, off, size, write, value) :
-		vuart_pl011_access(&vuarts[vm].pl011, vm, off, size, write, value);
+	if (write)
+		__atomic_store_n(&vuarts[vm].idle_reads, 0, __ATOMIC_RELAXED);
+	bool ok = model_access(vm, d, off, size, write, value);
 	vuart_done(vm, d);
 	if (!write)
 		console_room();                 /* a read may have made room for input */
 	return ok;
+}
+
+/* A read the model calls quiet (a status poll above all) changes nothing
+ * and shows one field, so it takes no lock: that field's load is a value
+ * the register held at that instant, the interrupt line stays as it is,
+ * and no room for input was made. Every other access is under the lock.
+ * Calls nothing but in tail position: the poll sets up no stack frame. */
+static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, unsigned size, bool write,
+			 uint64_t *value)
+{
+	bool flush = !write && vuart_idle_read(vm);
+	/* The 16550's reads all take the lock: its LSR poll without it moved
+	 * x86-shared-cpu's window probe (docs/performance.md). */
+	if (!write && !flush && d->kind == EMU_VUART_PL011 && vuart_pl011_quiet(&vuarts[vm].pl011, off))
+		return model_access(vm, d, off, size, write, value);
+	return vuart_locked(vm, d, off, size, write, value, flush);
 }
 
 bool vuart_input(unsigned vm, char c)
@@ -179,26 +225,41 @@ static __attribute__((noinline)) bool forward_access(const struct emu_device *d,
 	}
 }
 
+/* The partition's trapped range holding gpa, or NULL. Its table is sorted
+ * by address and its ranges do not overlap (gen/tessera_gen/emu_table.py):
+ * the last range starting at or below gpa is the only one that can hold
+ * it, found by halving the table without a branch per step. */
+static const struct emu_device *emu_find(const struct vm_config *vm, uint64_t gpa)
+{
+	const struct emu_device *d = vm->emu;
+	unsigned n = vm->nr_emu;
+
+	if (n == 0)
+		return NULL;
+	while (n > 1) {
+		unsigned half = n / 2;
+		d = d[half].gpa <= gpa ? d + half : d;
+		n -= half;
+	}
+	return gpa - d->gpa < d->size ? d : NULL;      /* below the range: wraps, and is no offset in it */
+}
+
 bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value)
 {
-	const struct vcpu_config *vc = core_this_vcpu();
-	const struct vm_config *vm = &tessera_vms[vc->vm];
+	unsigned vm = core_this_vcpu()->vm;
+	const struct emu_device *d = emu_find(&tessera_vms[vm], gpa);
 
-	for (unsigned i = 0; i < vm->nr_emu; i++) {
-		const struct emu_device *d = &vm->emu[i];
-		uint64_t off = gpa - d->gpa;    /* below the device: wraps, and is no offset in it */
-		if (off >= d->size)
-			continue;
-		if (d->kind >= EMU_ARCH_FIRST)
-			return arch_emu_access(vc->vm, d, off, size, write, value);
-#if defined(CONFIG_VUART)
-		if (is_console(d->kind))
-			return vuart_access(vc->vm, d, off, size, write, value);
-#endif
-		if (d->kind == EMU_FORWARD)
-			return forward_access(d, off, size, write, value);
+	if (!d)
 		return false;
-	}
+	uint64_t off = gpa - d->gpa;
+	if (d->kind >= EMU_ARCH_FIRST)
+		return arch_emu_access(vm, d, off, size, write, value);
+	if (d->kind == EMU_FORWARD)
+		return forward_access(d, off, size, write, value);
+#if defined(CONFIG_VUART)
+	if (is_console(d->kind))
+		return vuart_access(vm, d, off, size, write, value);
+#endif
 	return false;
 }
 

@@ -35,9 +35,6 @@
 #define LSR_TEMT    0x40u
 #define MCR_MASK    0x1fu
 #define MSR_READY   0xb0u       /* DCD, DSR, CTS: a line that is up */
-/* A guest that polls this many times without writing is waiting (for
- * input, say): its unfinished line, such as a prompt, is shown. */
-#define IDLE_READS  16u
 
 int vuart_ns16550_getc(struct vuart_ns16550 *u)
 {
@@ -64,20 +61,19 @@ static uint8_t read_iir(struct vuart_ns16550 *u)
 
 static uint8_t ns_read(struct vuart_ns16550 *u, uint64_t off)
 {
-	bool dlab = u->lcr & LCR_DLAB;
-
 	switch (off) {
 	case RBR_THR_DLL: {
-		if (dlab)
+		if (u->lcr & LCR_DLAB)
 			return u->dll;
 		int c = vuart_ns16550_getc(u);
 		return c < 0 ? 0u : (uint8_t)c;
 	}
-	case IER_DLM:   return dlab ? u->dlm : u->ier;
+	case IER_DLM:   return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 	case IIR_FCR:   return read_iir(u);
 	case LCR:       return u->lcr;
 	case MCR:       return u->mcr;
-	case LSR:       return (uint8_t)(LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0u));
+	case LSR:
+		return (uint8_t)(LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0u));
 	case MSR:       return MSR_READY;
 	case SCR:       return u->scr;
 	default:        return 0;       /* past the registers: reads as zero */
@@ -127,12 +123,9 @@ bool vuart_ns16550_access(struct vuart_ns16550 *u, unsigned vm, uint64_t off, un
 		return false;
 	if (write) {
 		ns_write(u, vm, off, (uint8_t)*value);
-		u->idle_reads = 0;
 		if (off != RBR_THR_DLL || (u->lcr & LCR_DLAB))
 			console_guest_flush(vm);
 	} else {
-		if (u->idle_reads < IDLE_READS && ++u->idle_reads == IDLE_READS)
-			console_guest_flush(vm);
 		*value = ns_read(u, off);
 	}
 	return true;

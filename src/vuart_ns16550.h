@@ -11,7 +11,6 @@ struct vuart_ns16550 {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	uint8_t rx[NS16550_RX_FIFO];
 	uint8_t rx_head, rx_count;
-	uint8_t idle_reads;             /* register reads since the last byte written */
 	bool thri;                      /* transmitter-empty interrupt pending */
 };
 

@@ -10,8 +10,8 @@
 #include "console.h"
 
 #define UARTDR      0x000
-#define UARTRSR     0x004
-#define UARTFR      0x018
+#define UARTRSR     PL011_UARTRSR
+#define UARTFR      PL011_UARTFR
 #define UARTILPR    0x020
 #define UARTIBRD    0x024
 #define UARTFBRD    0x028
@@ -19,10 +19,10 @@
 #define UARTCR      0x030
 #define UARTIFLS    0x034
 #define UARTIMSC    0x038
-#define UARTRIS     0x03c
+#define UARTRIS     PL011_UARTRIS
 #define UARTMIS     0x040
 #define UARTICR     0x044
-#define UARTDMACR   0x048
+#define UARTDMACR   PL011_UARTDMACR
 #define UARTPERIPHID0 0xfe0
 
 #define FR_RXFE     (1u << 4)       /* receive FIFO empty */
@@ -32,9 +32,6 @@
 #define RIS_TXRIS   (1u << 5)       /* transmit FIFO at or below its level */
 #define RIS_RTRIS   (1u << 6)       /* receive timeout: data waiting */
 #define CR_RESET    0x300           /* TXE | RXE */
-/* A guest that polls this many times without writing is waiting (for
- * input, say): its unfinished line, such as a prompt, is shown. */
-#define IDLE_READS  16
 #define IFLS_RESET  0x12            /* both FIFOs half full */
 
 /* UARTPeriphID0..3 then UARTPCellID0..3: a PL011 r1p5 */
@@ -62,9 +59,11 @@ static uint32_t read_reg(struct vuart_pl011 *u, uint64_t off)
 		int c = vuart_pl011_getc(u);
 		return c < 0 ? 0u : (uint32_t)c;
 	}
-	case UARTFR:
-		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE) |
-		       (u->rx_count == VUART_RX_FIFO ? FR_RXFF : 0);
+	case UARTFR: {
+		/* one load: a quiet read's count is one instant's (src/mmio.c) */
+		uint8_t n = __atomic_load_n(&u->rx_count, __ATOMIC_RELAXED);
+		return FR_TXFE | (n ? 0 : FR_RXFE) | (n == VUART_RX_FIFO ? FR_RXFF : 0);
+	}
 	case UARTILPR:  return u->ilpr;
 	case UARTIBRD:  return u->ibrd;
 	case UARTFBRD:  return u->fbrd;
@@ -72,7 +71,7 @@ static uint32_t read_reg(struct vuart_pl011 *u, uint64_t off)
 	case UARTCR:    return u->cr;
 	case UARTIFLS:  return u->ifls;
 	case UARTIMSC:  return u->imsc;
-	case UARTRIS:   return raw_status(u);
+	case UARTRIS:   return RIS_TXRIS | (__atomic_load_n(&u->rx_count, __ATOMIC_RELAXED) ? RIS_RXRIS | RIS_RTRIS : 0);
 	case UARTMIS:   return raw_status(u) & u->imsc;
 	case UARTDMACR: return u->dmacr;
 	default:
@@ -98,12 +97,14 @@ static void write_reg(struct vuart_pl011 *u, unsigned vm, uint64_t off, uint32_t
 	}
 }
 
+/* Under the console's lock; a quiet read (below) sees ready only after
+ * the registers it may show hold their reset values. */
 static void reset_once(struct vuart_pl011 *u)
 {
 	if (!u->ready) {
 		u->cr = CR_RESET;
 		u->ifls = IFLS_RESET;
-		u->ready = true;
+		__atomic_store_n(&u->ready, true, __ATOMIC_RELEASE);
 	}
 }
 
@@ -121,12 +122,9 @@ bool vuart_pl011_access(struct vuart_pl011 *u, unsigned vm, uint64_t off, unsign
 			write_reg(u, vm, off, (uint32_t)*value);
 		/* Writing a control register (Linux masking its transmit
 		 * interrupt) ends a burst of output. */
-		u->idle_reads = 0;
 		if (off != UARTDR)
 			console_guest_flush(vm);
 	} else {
-		if (u->idle_reads < IDLE_READS && ++u->idle_reads == IDLE_READS)
-			console_guest_flush(vm);
 		uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 		*value = (read_reg(u, off - off % 4) >> shift) & mask;
 	}

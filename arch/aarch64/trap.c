@@ -29,43 +29,44 @@ static uint64_t fault_ipa(void)
 	return ((read_sysreg(hpfar_el2) >> 4) << 12) | (read_sysreg(far_el2) & 0xfff);
 }
 
-/* An emulated load or store, as the syndrome describes it (ISV = 1). */
+/* An emulated load or store, as the syndrome describes it (ISV = 1): SAS
+ * the size, SRT the register (31: XZR), SSE a sign-extending load, SF a
+ * load into an X register. Only f and esr stay live across the device's
+ * call; the rest is decoded from esr again, without a branch, after it. */
 static bool emulate_mmio(struct frame *f, uint64_t esr, uint64_t ipa)
 {
-	unsigned size = 1u << ISS_SAS(esr);
 	unsigned srt = ISS_SRT(esr);
 	bool write = esr & ISS_WNR;
 	uint64_t value = 0;
 
 	if (write && srt != 31)
-		value = f->x[srt];
-	if (size < 8)
-		value &= (1ull << (size * 8)) - 1;
-	if (!core_mmio(ipa, size, write, &value))
+		value = f->x[srt] & (~0ull >> (64 - (8u << ISS_SAS(esr))));
+	if (!core_mmio(ipa, 1u << ISS_SAS(esr), write, &value))
 		return false;
-	if (!write && srt != 31) {
-		if ((esr & ISS_SSE) && size < 8 && (value >> (size * 8 - 1)) & 1)
-			value |= ~0ull << (size * 8);           /* sign-extending load */
-		if (!(esr & ISS_SF))
-			value &= 0xffffffffull;                 /* W register */
-		f->x[srt] = value;
+	/* esr "changes" here: the compiler decodes it again (three bit-field
+	 * extractions) rather than keeping its fields in saved registers. */
+	__asm__("" : "+r"(esr));
+	srt = ISS_SRT(esr);
+	if (!(esr & ISS_WNR) && srt != 31) {
+		unsigned unused = 64 - (8u << ISS_SAS(esr));   /* bits above the access */
+		if (esr & ISS_SSE)
+			value = (uint64_t)((int64_t)(value << unused) >> unused);
+		f->x[srt] = (esr & ISS_SF) ? value : (uint32_t)value;
 	}
 	return true;
 }
 
+/* Only a translation fault can be an access to an emulated device; the
+ * syndrome must describe the access (ISV) for us to replay it. */
 static void data_abort(struct frame *f, uint64_t esr)
 {
-	uint64_t ipa = fault_ipa();
-	/* Only a translation fault can be an access to an emulated device;
-	 * the syndrome must describe the access (ISV) for us to replay it. */
-	if (FSC_TRANSLATION(ISS_FSC(esr)) && !(esr & ISS_S1PTW) && (esr & ISS_ISV)) {
-		if (emulate_mmio(f, esr, ipa)) {
-			core_guest_progress();
-			f->elr += 4;
-			return;
-		}
+	if (FSC_TRANSLATION(ISS_FSC(esr)) && !(esr & ISS_S1PTW) && (esr & ISS_ISV) &&
+	    emulate_mmio(f, esr, fault_ipa())) {
+		core_guest_progress();
+		f->elr += 4;
+		return;
 	}
-	if (core_guest_fault("data abort", ipa, f->elr))
+	if (core_guest_fault("data abort", fault_ipa(), f->elr))
 		inject_abort(f, 1, read_sysreg(far_el2), esr);
 }
 

@@ -20,6 +20,38 @@
 _Static_assert(NR_INTIDS % 32 == 0, "INTIDs in whole registers");
 _Static_assert(TESSERA_NR_PCPUS <= 64, "a partition has at most 64 vCPUs");
 
+/* GICD_ISENABLER<n> (and ICENABLER<n>, GICR_ISENABLER0) as the guest reads
+ * them: a word per register, each v->enabled of its 32 INTIDs, which the
+ * flush reads, published whole at the end of each register write or
+ * reset, under the partition's lock. A read is then one load without the
+ * lock, of a value the register held at an instant (vgic_enable_read). */
+static uint32_t spi_enables[TESSERA_NR_VMS][NR_SPIS / 32];
+static uint32_t private_enables[TESSERA_NR_VCPUS];
+
+/* The enable word of INTIDs first..first+31 (first a multiple of 32) as
+ * global vCPU vcpu of partition vm sees them, or NULL past GICD_TYPER's. */
+static uint32_t *enable_word(unsigned vm, unsigned vcpu, unsigned first)
+{
+	if (first < NR_PRIVATE)
+		return &private_enables[vcpu];
+	if (first < NR_INTIDS)
+		return &spi_enables[vm][(first - NR_PRIVATE) / 32];
+	return 0;
+}
+
+/* Publish the enable flags of INTIDs first..first+31 as their word. */
+static void enables_publish(unsigned vm, unsigned vcpu, unsigned first)
+{
+	const struct virq *v = virq_of(vm, vcpu, first);
+	uint32_t word = 0;
+
+	/* a register's INTIDs are all private or all SPIs: one array */
+#pragma GCC unroll 32
+	for (unsigned b = 0; b < 32; b++)
+		word |= (uint32_t)v[b].enabled << b;
+	__atomic_store_n(enable_word(vm, vcpu, first), word, __ATOMIC_RELAXED);
+}
+
 
 /* Partition m's interrupt state as at reset: nothing enabled, pending or
  * active, every INTID Group 1, SPIs routed to its vCPU 0. The caller holds
@@ -43,6 +75,10 @@ static void reset_vm(unsigned m)
 		g->spi[n] = (struct virq){ .group1 = true, .targets = 1, .target = 0 };
 		g->irouter[n] = vcpu_of(m, 0)->virt_id;
 	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		enables_publish(m, vm->first_vcpu + i, 0);
+	for (unsigned first = NR_PRIVATE; first < NR_INTIDS; first += 32)
+		enables_publish(m, vm->first_vcpu, first);
 	for (unsigned i = 0; i < vm->nr_irqs; i++) {
 		unsigned intid = vm->irqs[i].irq;
 		struct virq *v = &g->spi[intid - NR_PRIVATE];
@@ -190,15 +226,8 @@ static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg
 	uint64_t kick = 0;                      /* by vCPU index in the partition */
 
 	if (!write && (reg == ISENABLER || reg == ICENABLER)) {
-		/* The common poll: 32 flags of one array (the register's INTIDs
-		 * are all private or all SPIs), not 32 lookups. */
-		const struct virq *v = virq_of(vm, vcpu, first);
-		if (v) {
-#pragma GCC unroll 32
-			for (unsigned b = 0; b < 32; b++)
-				out |= (uint32_t)v[b].enabled << b;
-		}
-		*value = out;
+		const uint32_t *w = enable_word(vm, vcpu, first);
+		*value = w ? __atomic_load_n(w, __ATOMIC_RELAXED) : 0;
 		return;
 	}
 	for (unsigned b = 0; b < 32; b++) {
@@ -217,6 +246,8 @@ static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg
 			}
 		}
 	}
+	if (write && (reg == ISENABLER || reg == ICENABLER) && enable_word(vm, vcpu, first))
+		enables_publish(vm, vcpu, first);       /* before the kicks: a woken vCPU reads it */
 	for (; kick; kick &= kick - 1)
 		vgic_kick(vcpu_of(vm, (unsigned)__builtin_ctzll(kick)));
 	if (!write)
@@ -281,6 +312,21 @@ static bool outside(enum vgic_frame frame, unsigned first)
 	       (frame == FRAME_V3_SGI && first >= NR_PRIVATE);
 }
 
+/* A read of GICD_ISENABLER<n>/ICENABLER<n> (GICv2: ISENABLER0 banked for
+ * the reader, global vCPU vcpu), without the partition's lock: its enable
+ * word, one load. False for any other access, which the caller does under
+ * the lock. */
+bool vgic_enable_read(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write, uint64_t *value,
+		      enum vgic_frame frame)
+{
+	if (write || size != 4 || off < 0x100 || off >= 0x200)
+		return false;
+	unsigned first = (unsigned)(off & 0x7f) / 4 * 32;
+	const uint32_t *w = enable_word(vm, vcpu, first);
+	*value = w && !outside(frame, first) ? __atomic_load_n(w, __ATOMIC_RELAXED) : 0;
+	return true;
+}
+
 bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
 			uint64_t *value, enum vgic_frame frame)
 {
@@ -339,6 +385,9 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 {
 	struct vgic_vm *g = &vgic_vms[vm];
 
+	if (off >= 0x80 && off < 0xe00)                             /* the common ones first */
+		return vgic_common_access(vm, tessera_vms[vm].first_vcpu, off, size, write, value,
+					  FRAME_V3_DIST);
 	if (off >= 0x6100 && off < 0x6000 + 8 * NR_INTIDS) {        /* IROUTER<n> */
 		unsigned intid = (unsigned)(off - 0x6000) / 8;
 		if (!virq_of(vm, 0, intid) || (size != 8 && size != 4))
@@ -353,9 +402,6 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 		}
 		return true;
 	}
-	if (off >= 0x80 && off < 0xe00)
-		return vgic_common_access(vm, tessera_vms[vm].first_vcpu, off, size, write, value,
-					  FRAME_V3_DIST);
 	if (size != 4)
 		return false;
 	uint64_t v = 0;
@@ -386,6 +432,8 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 
 bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
+	if (vgic_enable_read(vm, tessera_vms[vm].first_vcpu, off, size, write, value, FRAME_V3_DIST))
+		return true;
 	return vgic_locked_access(dist_locked, vm, off, size, write, value);
 }
 

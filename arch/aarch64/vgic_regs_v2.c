@@ -134,6 +134,8 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 
 bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
+	if (vgic_enable_read(vm, core_this_vcpu_index(), off, size, write, value, FRAME_V2_DIST))
+		return true;
 	return vgic_locked_access(dist_locked, vm, off, size, write, value);
 }
 

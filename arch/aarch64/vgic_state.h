@@ -180,6 +180,10 @@ static inline bool vgic_locked_access(vgic_frame_fn *fn, unsigned vm, uint64_t o
 enum vgic_frame { FRAME_V3_DIST, FRAME_V3_SGI, FRAME_V2_DIST };
 bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
 			uint64_t *value, enum vgic_frame frame);
+/* Of those, a read of the enable registers, done without the lock; false
+ * for any other access (vgic_regs.c). */
+bool vgic_enable_read(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write, uint64_t *value,
+		      enum vgic_frame frame);
 
 /* The list-register state (LR_STATE_*) of v, INTID intid of global vCPU
  * vcpu, as its registers show it; the partition's lock is held. */

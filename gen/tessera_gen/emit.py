@@ -10,6 +10,7 @@ import jinja2
 from . import pagetable as pt
 from .msrs import msrpm_bitmap
 from .arch import info
+from .emu_table import emu_table
 from .errors import ConfigError
 from .model import EMU_RTC, EMU_SYSCON, MEM_DEVICE, PAGE
 from .picture import layout_svg
@@ -251,10 +252,12 @@ def emit(system, hyp, pool, out, final, config_name):
     pcpus = [SimpleNamespace(hw_id=m, vcpu=owner.get(p, (-1, ""))[0], owner=owner.get(p, (-1, ""))[1])
              for p, m in enumerate(system.board.cpus)]
 
+    # First: a partition whose trapped ranges overlap is refused before anything is written.
+    emu_tables = {vm.name: emu_table(system.board, vm, lambda d: emu_kind(system.board, d)) for vm in system.vms}
     top = max([irq for vm in system.vms for irq, _ in vm.irqs], default=31)
     nr_spis = max(32, -(-(top + 1 - 32) // 32) * 32)
     ctx = dict(config_name=config_name, nr_spis=nr_spis, run_time_ms=system.run_time_ms, arch=info(system.board),
-               emu_kind=lambda d: emu_kind(system.board, d),
+               emu_table=lambda vm: emu_tables[vm.name],
                channels=system.channels, board=system.board, vms=system.vms, hyp=hyp, pool=pool,
                pcpus=pcpus, nr_vcpus=first, schedules=schedules, images=_images(system, final))
     for vm in system.vms:

@@ -100,15 +100,6 @@ TEST(only_byte_accesses)
 	CHECK(!vuart_ns16550_access(&u, 0, 0x1000, 1, false, &v));
 }
 
-TEST(a_prompt_is_shown_when_the_guest_polls)
-{
-	wr(THR, '$');
-	CHECK(!strstr(fake_console, "$"));
-	for (int i = 0; i < 16; i++)
-		rd(LSR);
-	CHECK(strstr(fake_console, "[a] $"));
-}
-
 const struct test ns16550_tests[] = {
 	{ "ns16550: a polling driver writes and reads", a_polling_driver_writes_and_reads },
 	{ "ns16550: registers, the divisor behind DLAB", registers_hold_what_is_written_divisor_behind_dlab },
@@ -116,6 +107,5 @@ const struct test ns16550_tests[] = {
 	  interrupts_received_data_and_transmitter_empty },
 	{ "ns16550: a 16-byte receive FIFO, cleared by FCR", fifo_of_16_and_its_clearing },
 	{ "ns16550: byte accesses only", only_byte_accesses },
-	{ "ns16550: an unfinished line is shown when the guest polls", a_prompt_is_shown_when_the_guest_polls },
 	{ 0, 0 },
 };
