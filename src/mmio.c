@@ -109,9 +109,8 @@ static bool vuart_access(unsigned vm, const struct emu_device *d, uint64_t off, 
 			 uint64_t *value)
 {
 	bool flush = !write && vuart_idle_read(vm);
-	/* The 16550's reads all take the lock: its LSR poll without it moved
-	 * x86-shared-cpu's window probe (docs/performance.md). */
-	if (!write && !flush && d->kind == EMU_VUART_PL011 && vuart_pl011_quiet(&vuarts[vm].pl011, off))
+	if (!write && !flush && (d->kind == EMU_VUART_NS16550 ? vuart_ns16550_quiet(off) :
+				 vuart_pl011_quiet(&vuarts[vm].pl011, off)))
 		return model_access(vm, d, off, size, write, value);
 	return vuart_locked(vm, d, off, size, write, value, flush);
 }

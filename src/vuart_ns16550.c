@@ -15,9 +15,9 @@
 #define IIR_FCR     2           /* interrupt identification (read) / FIFO control (write) */
 #define LCR         3
 #define MCR         4
-#define LSR         5
-#define MSR         6
-#define SCR         7
+#define LSR         NS16550_LSR
+#define MSR         NS16550_MSR
+#define SCR         NS16550_SCR
 
 #define IER_ERBFI   0x01u       /* received data available */
 #define IER_ETBEI   0x02u       /* transmitter holding register empty */
@@ -59,6 +59,8 @@ static uint8_t read_iir(struct vuart_ns16550 *u)
 	return fifo | IIR_NONE;
 }
 
+/* LCR.DLAB is looked at only where it matters: a quiet read (LSR, MSR)
+ * loads nothing but what it shows. */
 static uint8_t ns_read(struct vuart_ns16550 *u, uint64_t off)
 {
 	switch (off) {
@@ -72,8 +74,8 @@ static uint8_t ns_read(struct vuart_ns16550 *u, uint64_t off)
 	case IIR_FCR:   return read_iir(u);
 	case LCR:       return u->lcr;
 	case MCR:       return u->mcr;
-	case LSR:
-		return (uint8_t)(LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0u));
+	case LSR:       /* one load: a quiet read's count is one instant's (src/mmio.c) */
+		return (uint8_t)(LSR_THRE | LSR_TEMT | (__atomic_load_n(&u->rx_count, __ATOMIC_RELAXED) ? LSR_DR : 0u));
 	case MSR:       return MSR_READY;
 	case SCR:       return u->scr;
 	default:        return 0;       /* past the registers: reads as zero */

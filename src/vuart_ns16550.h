@@ -19,6 +19,19 @@ struct vuart_ns16550 {
 bool vuart_ns16550_access(struct vuart_ns16550 *u, unsigned vm, uint64_t off, unsigned size,
 			  bool write, uint64_t *value);
 
+#define NS16550_LSR     5
+#define NS16550_MSR     6
+#define NS16550_SCR     7               /* the last register */
+
+/* Whether a read at off changes nothing and shows at most one field of the
+ * UART, so that it may be done without the console's lock (src/mmio.c):
+ * LSR (the receive FIFO's count, loaded once), MSR and what lies past the
+ * registers (constants). */
+static inline bool vuart_ns16550_quiet(uint64_t off)
+{
+	return off == NS16550_LSR || off == NS16550_MSR || off > NS16550_SCR;
+}
+
 /* A byte for the guest to read; false if its receive FIFO is full. */
 bool vuart_ns16550_input(struct vuart_ns16550 *u, uint8_t c);
 

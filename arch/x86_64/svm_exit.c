@@ -111,11 +111,16 @@ static void do_cpuid(struct svm_vcpu *s)
 		r[2] = sub < 2 ? (sub + 1) << 8 | sub : sub;
 		r[3] = id;
 		break;
-	case 0x40000000u:       /* hypervisor vendor: "TesseraTessr" */
-		r[0] = 0x40000000u;
+	case 0x40000000u:       /* hypervisor vendor: "TesseraTessr"; leaves up to 0x40000010 */
+		r[0] = 0x40000010u;
 		r[1] = 0x73736554u;
 		r[2] = 0x54617265u;
 		r[3] = 0x72737365u;
+		break;
+	case 0x40000010u:       /* timing, as other hypervisors give it: TSC and APIC timer in kHz */
+		r[0] = (uint32_t)x86_tsc_khz();
+		r[1] = (uint32_t)(tessera_board.lapic_timer_hz / 1000u);
+		r[2] = r[3] = 0;
 		break;
 	case 0x80000001u:
 		r[2] &= ~CPUID81_ECX_SVM;
