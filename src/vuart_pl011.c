@@ -37,9 +37,11 @@
 /* UARTPeriphID0..3 then UARTPCellID0..3: a PL011 r1p5 */
 static const uint8_t id_regs[8] = { 0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
+/* UARTRIS; one load of the count, so that a quiet read (src/mmio.c) shows
+ * one instant's. */
 static uint32_t raw_status(const struct vuart_pl011 *u)
 {
-	return RIS_TXRIS | (u->rx_count ? RIS_RXRIS | RIS_RTRIS : 0);
+	return RIS_TXRIS | (__atomic_load_n(&u->rx_count, __ATOMIC_RELAXED) ? RIS_RXRIS | RIS_RTRIS : 0);
 }
 
 int vuart_pl011_getc(struct vuart_pl011 *u)
@@ -71,7 +73,7 @@ static uint32_t read_reg(struct vuart_pl011 *u, uint64_t off)
 	case UARTCR:    return u->cr;
 	case UARTIFLS:  return u->ifls;
 	case UARTIMSC:  return u->imsc;
-	case UARTRIS:   return RIS_TXRIS | (__atomic_load_n(&u->rx_count, __ATOMIC_RELAXED) ? RIS_RXRIS | RIS_RTRIS : 0);
+	case UARTRIS:   return raw_status(u);
 	case UARTMIS:   return raw_status(u) & u->imsc;
 	case UARTDMACR: return u->dmacr;
 	default:

@@ -11,8 +11,9 @@ from types import SimpleNamespace
 from .errors import ConfigError
 from .validate import overlaps, rng
 
+from .x86_linux import IOAPIC_GPA as X86_IOAPIC_GPA, LAPIC_GPA as X86_LAPIC_GPA
+
 X86_IO_PORT_SPACE = 1 << 40             # arch/x86_64/board.h: X86_IO_PORT(port), I/O ports as addresses
-X86_LAPIC_GPA, X86_IOAPIC_GPA = 0xFEE0_0000, 0xFEC0_0000
 
 
 def _entry(addr, size, kind, comment, what, irq=None, hpa=None, c_addr=None, key=None):

@@ -27,6 +27,15 @@ static inline void cpuid(uint32_t leaf, uint32_t r[4])
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
 }
 
+/* Under Tessera: its hypervisor leaf 0x40000000 says "TesseraTessr" in
+ * EBX, ECX, EDX. Returns the highest hypervisor leaf then, else 0. */
+static inline uint32_t tessera_max_leaf(void)
+{
+	uint32_t r[4];
+	cpuid(0x40000000u, r);
+	return r[1] == 0x73736554u && r[2] == 0x54617265u && r[3] == 0x72737365u ? r[0] : 0;
+}
+
 static inline uint32_t lapic_read(unsigned reg)
 {
 	return *(volatile uint32_t *)(LAPIC_BASE + reg);

@@ -211,8 +211,7 @@ void boot_main(uint32_t multiboot_info)
 	say("smp-hello: %u vcpus (multiboot info at 0x%x)\n", n, multiboot_info);
 	/* Under Tessera (its vendor leaf: "TesseraTessr") SVM must be hidden;
 	 * bare, QEMU's CPU may well offer it. */
-	cpuid(0x40000000u, r);
-	int under_tessera = r[1] == 0x73736554u && r[2] == 0x54617265u && r[3] == 0x72737365u;
+	int under_tessera = tessera_max_leaf() != 0;
 	cpuid(0x80000001u, r);
 	if (under_tessera && (r[2] & (1u << 2))) {
 		say("smp-hello: CPUID offers SVM\n");

@@ -123,11 +123,12 @@ static uint64_t tsc_rate(void)
 	uint32_t pm0, pm1, r[4];
 	uint64_t tsc0, tsc1;
 
-	cpuid(0x40000000u, r);
-	if (r[0] >= 0x40000010u && r[1] == 0x73736554u && r[2] == 0x54617265u && r[3] == 0x72737365u) {
+	if (tessera_max_leaf() >= 0x40000010u) {
 		cpuid(0x40000010u, r);
-		if (r[0])
+		if (r[0]) {
+			say("ticker: TSC rate from the hypervisor\n");
 			return (uint64_t)r[0] * 1000u;
+		}
 	}
 	pm_and_tsc(&pm0, &tsc0);
 	do
