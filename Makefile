@@ -230,10 +230,11 @@ SCHED_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console
 # system of its own (tests/unit/x86/).
 X86_UNIT_SRCS := src/main.c src/power.c src/health.c src/channel.c src/console.c src/mmio.c \
 	src/vuart_pl011.c src/vuart_ns16550.c src/hypercall.c arch/x86_64/insn.c arch/x86_64/vlapic.c arch/x86_64/vioapic.c \
-	tests/unit/runner.c tests/unit/fake_arch.c $(wildcard tests/unit/x86/*.c)
+	arch/x86_64/page_walk.c tests/unit/runner.c tests/unit/fake_arch.c $(wildcard tests/unit/x86/*.c)
 UNIT_HDRS := $(wildcard tests/unit/*.h tests/unit/vgic/*.h tests/unit/riscv/*.h include/tessera/*.h src/*.h \
 	arch/aarch64/vgic*.h arch/aarch64/gic.h arch/aarch64/arch.h arch/aarch64/board.h arch/aarch64/frame.h \
-	arch/riscv64/*.h arch/x86_64/insn.h arch/x86_64/vlapic.h arch/x86_64/vioapic.h tests/unit/schedule/*.h)
+	arch/riscv64/*.h arch/x86_64/insn.h arch/x86_64/vlapic.h arch/x86_64/vioapic.h arch/x86_64/page_walk.h arch/x86_64/x86.h \
+	tests/unit/schedule/*.h)
 UNIT_CC = $(HOSTCC) -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude -Itests/unit \
 	-include tests/unit/autoconf.h
 build/unit/unit-tests: $(UNIT_SRCS) $(UNIT_HDRS)

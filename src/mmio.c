@@ -161,9 +161,8 @@ void core_console_flush(void)
 	console_guest_flush(core_this_vcpu()->vm);
 }
 
-void *core_guest_memory(uint64_t gpa, uint64_t size, bool write)
+void *core_vm_memory(const struct vm_config *vm, uint64_t gpa, uint64_t size, bool write)
 {
-	const struct vm_config *vm = core_this_vm();
 	uint32_t need = MEM_READ;
 
 	if (write)
@@ -171,11 +170,16 @@ void *core_guest_memory(uint64_t gpa, uint64_t size, bool write)
 
 	for (unsigned i = 0; i < vm->nr_regions; i++) {
 		const struct mem_region *r = &vm->regions[i];
-		if ((r->flags & (need | MEM_DEVICE)) == need && gpa >= r->gpa &&
-		    gpa - r->gpa <= r->size && size <= r->size - (gpa - r->gpa))
-			return (void *)(uintptr_t)(r->hpa + (gpa - r->gpa));
+		uint64_t off = gpa - r->gpa;    /* below the region: wraps, and is past its size */
+		if (off <= r->size && size <= r->size - off && (r->flags & (need | MEM_DEVICE)) == need)
+			return (void *)(uintptr_t)(r->hpa + off);
 	}
 	return NULL;
+}
+
+void *core_guest_memory(uint64_t gpa, uint64_t size, bool write)
+{
+	return core_vm_memory(core_this_vm(), gpa, size, write);
 }
 
 /*

@@ -5,79 +5,44 @@
  * through the core (core_mmio) and the guest goes on after the instruction;
  * anything else is a fault of the guest (#GP injected, or the partition
  * stopped by its policy). The instruction is fetched as the guest would:
- * CS.base + RIP through the guest's own page tables.
+ * CS.base + RIP through the guest's own page tables (page_walk.c).
  */
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "arch.h"
 #include "insn.h"
+#include "page_walk.h"
 #include "svm.h"
 #include "x86.h"
 
 #define NPF_WRITE       (1ull << 1)
 #define NPF_FETCH       (1ull << 4)
-#define CR0_PG          (1ull << 31)
-#define CR4_PAE         (1ull << 5)
-#define CR4_PSE         (1ull << 4)
-#define PTE_P           1ull
-#define PTE_PS          0x80ull
-#define PTE_ADDR        0x000ffffffffff000ull
 #define ATTR_L          (1u << 9)       /* VMCB CS attrib: long mode code */
 #define ATTR_D          (1u << 10)
 
-static bool guest_read(uint64_t gpa, void *out, unsigned size)
+/* Instruction bytes: a whole instruction's worth (the common case, away
+ * from a page's end) in one fixed-size copy. */
+static bool guest_read(const struct vm_config *vm, uint64_t gpa, uint8_t *out, unsigned size)
 {
-	const uint8_t *p = core_guest_memory(gpa, size, false);
+	const uint8_t *p = core_vm_memory(vm, gpa, size, false);
 
 	if (!p)
 		return false;
+	if (size == X86_MAX_INSN) {
+		__builtin_memcpy(out, p, X86_MAX_INSN);
+		return true;
+	}
 	for (unsigned i = 0; i < size; i++)
-		((uint8_t *)out)[i] = p[i];
+		out[i] = p[i];
 	return true;
 }
 
-/* The guest-physical address of linear address la, by the guest's own
- * paging (APM vol. 2, 5.3: 4-level long mode, PAE, 32-bit legacy), or
- * false if its tables do not map it. */
 bool guest_translate(struct svm_vcpu *s, uint64_t la, uint64_t *gpa)
 {
-	uint64_t cr0 = VMCB64(&s->vmcb, VMCB_CR0), cr4 = VMCB64(&s->vmcb, VMCB_CR4);
-	uint64_t table = VMCB64(&s->vmcb, VMCB_CR3), e = 0;
+	const struct x86_paging p = { .cr0 = VMCB64(&s->vmcb, VMCB_CR0), .cr3 = VMCB64(&s->vmcb, VMCB_CR3),
+				      .cr4 = VMCB64(&s->vmcb, VMCB_CR4), .efer = VMCB64(&s->vmcb, VMCB_EFER) };
 
-	if (!(cr0 & CR0_PG)) {
-		*gpa = la;
-		return true;
-	}
-	if (!(cr4 & CR4_PAE)) {                 /* 2 levels of 1024 4-byte entries */
-		uint32_t e32;
-		if (!guest_read((table & 0xfffff000u) + ((la >> 22) & 0x3ffu) * 4, &e32, 4) || !(e32 & PTE_P))
-			return false;
-		if ((e32 & PTE_PS) && (cr4 & CR4_PSE)) {
-			*gpa = (e32 & 0xffc00000u) | (la & 0x3fffffu);
-			return true;
-		}
-		if (!guest_read((e32 & 0xfffff000u) + ((la >> 12) & 0x3ffu) * 4, &e32, 4) || !(e32 & PTE_P))
-			return false;
-		*gpa = (e32 & 0xfffff000u) | (la & 0xfffu);
-		return true;
-	}
-	bool long_mode = VMCB64(&s->vmcb, VMCB_EFER) & EFER_LMA;
-	int shift = long_mode ? 39 : 30;
-	table &= long_mode ? PTE_ADDR : 0xffffffe0u;
-	for (; shift >= 12; shift -= 9) {
-		unsigned idx = (unsigned)(la >> shift) & (shift == 30 && !long_mode ? 3u : 511u);
-		if (!guest_read((table & (shift == 30 && !long_mode ? ~0ull : PTE_ADDR)) + idx * 8ull, &e, 8) ||
-		    !(e & PTE_P))
-			return false;
-		if (shift < 39 && shift > 12 && (e & PTE_PS)) {
-			uint64_t page = 1ull << shift;
-			*gpa = (e & PTE_ADDR & ~(page - 1)) | (la & (page - 1));
-			return true;
-		}
-		table = e & PTE_ADDR;
-	}
-	*gpa = (e & PTE_ADDR) | (la & 0xfffu);
-	return true;
+	return x86_page_walk(s->vm, &p, la, gpa);
 }
 
 enum x86_mode code_mode(struct svm_vcpu *s)
@@ -102,7 +67,7 @@ static unsigned fetch_insn(struct svm_vcpu *s, enum x86_mode mode, uint8_t *byte
 		unsigned chunk = 0x1000u - (unsigned)((la + n) & 0xfffu);
 		if (chunk > X86_MAX_INSN - n)
 			chunk = X86_MAX_INSN - n;
-		if (!guest_translate(s, la + n, &gpa) || !guest_read(gpa, bytes + n, chunk))
+		if (!guest_translate(s, la + n, &gpa) || !guest_read(s->vm, gpa, bytes + n, chunk))
 			break;
 		n += chunk;
 	}

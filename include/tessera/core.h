@@ -79,6 +79,9 @@ bool core_mmio(uint64_t gpa, unsigned size, bool write, uint64_t *value);
  * regions; NULL if it is not all there (the firmware interface's buffers:
  * SBI DBCN). src/mmio.c. */
 void *core_guest_memory(uint64_t gpa, uint64_t size, bool write);
+/* The same in partition vm, for a caller that has it at hand (a page walk
+ * makes several). */
+void *core_vm_memory(const struct vm_config *vm, uint64_t gpa, uint64_t size, bool write);
 
 /* The calling partition's console, as its console UART: a byte it writes,
  * the end of a burst (its unfinished line shown), a byte typed for it or -1
