@@ -337,9 +337,10 @@ def frame_size(arch):
 STACK = {
     "aarch64": dict(
         frame=frame_size("aarch64"),
-        entries=["core_boot_main", "core_cpu_main", "arch_trap_call", "arch_trap_sync",
+        entries=["core_boot_main", "core_cpu_main", "arch_trap_call", "arch_trap_sync", "arch_trap_mmio", "arch_trap_abort",
                  "arch_trap_irq", "arch_trap_serror", "arch_hyp_fault"],
-        from_guest={"arch_trap_call", "arch_trap_sync", "arch_trap_irq", "arch_trap_serror"},
+        from_guest={"arch_trap_call", "arch_trap_sync", "arch_trap_mmio", "arch_trap_abort", "arch_trap_irq",
+                    "arch_trap_serror"},
         fault="arch_hyp_fault",
         asm={
             "firmware_smc": (0, "smc #0; ret: no stack"),

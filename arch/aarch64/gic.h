@@ -48,15 +48,28 @@ void gic_irq_set_active(unsigned pcpu, unsigned intid, bool on);
  * done with it, or it is free. */
 #define LR_STATE_PENDING    1u
 #define LR_STATE_ACTIVE     2u
-struct lr_load {
-	unsigned intid;
-	unsigned state;         /* LR_STATE_* */
-	uint8_t priority;
-	bool hw;                /* physical INTID intid behind it: the guest's deactivation is its */
-	bool group1;            /* GICv3: Group 1 (IRQ), else Group 0 (FIQ); GICv2: Group 0 */
-	unsigned source;        /* GICv2 SGIs: the sending vCPU's CPU interface number */
-	bool eoi_irq;           /* not with hw: a maintenance interrupt when the guest's EOI completes it */
-};
+/* A list register to load, in ICH_LR<n>_EL2's layout whatever the GIC
+ * (GICv2's gich_lr_load converts it to GICH_LR<n>'s), built inline where
+ * the vGIC loads one. */
+#define ICH_LR_STATE_SHIFT  62
+#define ICH_LR_HW           (1ull << 61)        /* pINTID behind it: the guest's deactivation is its */
+#define ICH_LR_GROUP1       (1ull << 60)        /* GICv3: Group 1 (IRQ), else Group 0 (FIQ) */
+#define ICH_LR_PRIO_SHIFT   48
+#define ICH_LR_EOI          (1ull << 41)        /* HW = 0: a maintenance interrupt on the guest's EOI */
+#define ICH_LR_PINTID_SHIFT 32                  /* HW = 1 */
+#define ICH_LR_SOURCE_SHIFT 32                  /* HW = 0: a GICv2 SGI's source CPU, 3 bits (0 on GICv3: RES0) */
+static inline uint64_t ich_lr_value(unsigned intid, unsigned state, unsigned priority, bool hw, bool group1,
+				    unsigned source, bool eoi_irq)
+{
+	uint64_t lr = (uint64_t)state << ICH_LR_STATE_SHIFT | (uint64_t)priority << ICH_LR_PRIO_SHIFT | intid;
+	if (group1)
+		lr |= ICH_LR_GROUP1;
+	if (hw)
+		lr |= ICH_LR_HW | (uint64_t)intid << ICH_LR_PINTID_SHIFT;
+	else
+		lr |= (uint64_t)source << ICH_LR_SOURCE_SHIFT | (eoi_irq ? ICH_LR_EOI : 0);
+	return lr;
+}
 /* A vCPU's virtual CPU interface while another vCPU has its pCPU (time
  * partitioning): list registers, control, VMCR, active priorities.
  * gich_save leaves the interface reset and off. */
@@ -71,7 +84,7 @@ unsigned gich_nr_lrs(void);
 unsigned gich_lr_state(unsigned n);
 uint32_t gich_empty_lrs(void);                 /* bit n: LR n holds nothing, needs no write to reuse */
 void gich_lr_set_state(unsigned n, unsigned state);     /* keeps the rest; 0 frees it */
-void gich_lr_load(unsigned n, const struct lr_load *lr);
+void gich_lr_load(unsigned n, uint64_t ich_lr);          /* an ich_lr_value */
 void gich_lr_request_eoi_irq(unsigned n);       /* eoi_irq, for one already loaded */
 void gich_enable(bool underflow_irq);           /* on; maintenance IRQ when LRs drain */
 void gich_reset(void);                          /* all list registers, priorities, VMCR */

@@ -179,15 +179,17 @@ void gich_lr_set_state(unsigned n, unsigned state)
 	GICH(GICH_LR + 4 * n) = lr | state << LR_STATE_SHIFT;
 }
 
-/* Without security extensions every interrupt is Group 0: group1 unused. */
-void gich_lr_load(unsigned n, const struct lr_load *l)
+/* From ICH_LR<n>_EL2's layout. Without security extensions every
+ * interrupt is Group 0: its group bit is unused. */
+void gich_lr_load(unsigned n, uint64_t ich_lr)
 {
-	uint32_t lr = l->state << LR_STATE_SHIFT | (uint32_t)(l->priority >> 3) << LR_PRIO_SHIFT |
-		      l->intid;
-	if (l->hw)
-		lr |= LR_HW | l->intid << LR_SOURCE_SHIFT;
+	uint32_t intid = ich_lr & 0x3ff, other = (ich_lr >> ICH_LR_PINTID_SHIFT) & 0x3ff;
+	uint32_t lr = (uint32_t)(ich_lr >> ICH_LR_STATE_SHIFT) << LR_STATE_SHIFT |
+		      (uint32_t)((ich_lr >> ICH_LR_PRIO_SHIFT) & 0xf8) << (LR_PRIO_SHIFT - 3) | intid;
+	if (ich_lr & ICH_LR_HW)
+		lr |= LR_HW | other << LR_SOURCE_SHIFT;
 	else
-		lr |= (l->source & 7) << LR_SOURCE_SHIFT | (l->eoi_irq ? LR_EOI : 0);
+		lr |= (other & 7) << LR_SOURCE_SHIFT | ((ich_lr & ICH_LR_EOI) ? LR_EOI : 0);
 	GICH(GICH_LR + 4 * n) = lr;
 }
 

@@ -195,13 +195,6 @@ void gic_eoi(unsigned raw)
 
 /* --- the virtual CPU interface: ICH_*_EL2 --- */
 
-/* ICH_LR<n>_EL2 */
-#define LR_STATE_SHIFT  62
-#define LR_HW           (1ull << 61)
-#define LR_GROUP1       (1ull << 60)
-#define LR_EOI          (1ull << 41)    /* HW = 0: maintenance interrupt on EOI */
-#define LR_PRIO_SHIFT   48
-#define LR_PINTID_SHIFT 32
 /* ICH_HCR_EL2 */
 #define ICH_HCR_EN      (1ull << 0)
 #define ICH_HCR_UIE     (1ull << 1)
@@ -217,7 +210,7 @@ unsigned gich_nr_lrs(void)
 
 unsigned gich_lr_state(unsigned n)
 {
-	return (unsigned)(ich_lr_read(n) >> LR_STATE_SHIFT) & 3;
+	return (unsigned)(ich_lr_read(n) >> ICH_LR_STATE_SHIFT) & 3;
 }
 
 /* ICH_ELRSR_EL2: an invalid register that asks for no EOI maintenance
@@ -229,28 +222,20 @@ uint32_t gich_empty_lrs(void)
 
 void gich_lr_set_state(unsigned n, unsigned state)
 {
-	uint64_t lr = state ? ich_lr_read(n) & ~(3ull << LR_STATE_SHIFT) : 0;
-	ich_lr_write(n, lr | (uint64_t)state << LR_STATE_SHIFT);
+	uint64_t lr = state ? ich_lr_read(n) & ~(3ull << ICH_LR_STATE_SHIFT) : 0;
+	ich_lr_write(n, lr | (uint64_t)state << ICH_LR_STATE_SHIFT);
 }
 
-void gich_lr_load(unsigned n, const struct lr_load *l)
+void gich_lr_load(unsigned n, uint64_t ich_lr)
 {
-	uint64_t lr = (uint64_t)l->state << LR_STATE_SHIFT | (uint64_t)l->priority << LR_PRIO_SHIFT |
-		      l->intid;
-	if (l->group1)
-		lr |= LR_GROUP1;
-	if (l->hw)
-		lr |= LR_HW | (uint64_t)l->intid << LR_PINTID_SHIFT;
-	else if (l->eoi_irq)
-		lr |= LR_EOI;
-	ich_lr_write(n, lr);
+	ich_lr_write(n, ich_lr);
 }
 
 void gich_lr_request_eoi_irq(unsigned n)
 {
 	uint64_t lr = ich_lr_read(n);
-	if (!(lr & LR_HW) && (lr >> LR_STATE_SHIFT))
-		ich_lr_write(n, lr | LR_EOI);
+	if (!(lr & ICH_LR_HW) && (lr >> ICH_LR_STATE_SHIFT))
+		ich_lr_write(n, lr | ICH_LR_EOI);
 }
 
 void gich_enable(bool underflow_irq)

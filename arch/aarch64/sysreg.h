@@ -31,7 +31,8 @@
 /* ESR_ELx */
 #define ESR_EC_SHIFT        26
 #define ESR_EC(esr)         (((esr) >> ESR_EC_SHIFT) & 0x3f)
-#define ESR_IL              (1ULL << 25)
+#define ESR_IL_BIT          25
+#define ESR_IL              (1ULL << ESR_IL_BIT)
 #define EC_UNKNOWN          0x00
 #define EC_WFX              0x01
 #define EC_HVC64            0x16
@@ -42,10 +43,12 @@
 #define EC_DABT_LOW         0x24
 #define EC_DABT_CUR         0x25
 /* data abort ISS */
-#define ISS_ISV             (1ULL << 24)
+#define ISS_ISV_BIT         24
+#define ISS_ISV             (1ULL << ISS_ISV_BIT)
 #define ISS_SAS(esr)        (((esr) >> 22) & 3)
 #define ISS_SSE             (1ULL << 21)
-#define ISS_SRT(esr)        (((esr) >> 16) & 31)
+#define ISS_SRT_SHIFT       16
+#define ISS_SRT(esr)        (((esr) >> ISS_SRT_SHIFT) & 31)
 #define ISS_SF              (1ULL << 15)
 #define ISS_S1PTW           (1ULL << 7)
 #define ISS_WNR             (1ULL << 6)

@@ -33,7 +33,7 @@ static uint64_t fault_ipa(void)
  * the size, SRT the register (31: XZR), SSE a sign-extending load, SF a
  * load into an X register. Only f and esr stay live across the device's
  * call; the rest is decoded from esr again, without a branch, after it. */
-static bool emulate_mmio(struct frame *f, uint64_t esr, uint64_t ipa)
+static inline __attribute__((always_inline)) bool emulate_mmio(struct frame *f, uint64_t esr, uint64_t ipa)
 {
 	unsigned srt = ISS_SRT(esr);
 	bool write = esr & ISS_WNR;
@@ -56,18 +56,39 @@ static bool emulate_mmio(struct frame *f, uint64_t esr, uint64_t ipa)
 	return true;
 }
 
-/* Only a translation fault can be an access to an emulated device; the
- * syndrome must describe the access (ISV) for us to replay it. */
-static void data_abort(struct frame *f, uint64_t esr)
+/* The length of the trapped instruction: a data abort may come from an
+ * AArch32 EL0 (T32's 16-bit loads and stores); ESR_EL2.IL tells, and is
+ * 1 for every A64 instruction and for a data abort without ISV. */
+static inline uint64_t insn_len(uint64_t esr)
 {
-	if (FSC_TRANSLATION(ISS_FSC(esr)) && !(esr & ISS_S1PTW) && (esr & ISS_ISV) &&
-	    emulate_mmio(f, esr, fault_ipa())) {
-		core_guest_progress();
-		f->elr += 4;
-		return;
-	}
+	return 2u + ((esr >> (ESR_IL_BIT - 1)) & 2u);
+}
+
+/* A data abort done as an emulated device's access. Only a translation
+ * fault can be one; the syndrome must describe the access (ISV) for us to
+ * replay it. The caller steps ELR past the instruction. */
+static inline __attribute__((always_inline)) bool emulated(struct frame *f, uint64_t esr)
+{
+	if (!FSC_TRANSLATION(ISS_FSC(esr)) || (esr & ISS_S1PTW) || !(esr & ISS_ISV) ||
+	    !emulate_mmio(f, esr, fault_ipa()))
+		return false;
+	core_guest_progress();
+	return true;
+}
+
+/* A data abort no device took: the guest's fault. */
+static void abort_fault(struct frame *f, uint64_t esr)
+{
 	if (core_guest_fault("data abort", fault_ipa(), f->elr))
 		inject_abort(f, 1, read_sysreg(far_el2), esr);
+}
+
+static void data_abort(struct frame *f, uint64_t esr)
+{
+	if (emulated(f, esr))
+		f->elr += insn_len(read_sysreg(esr_el2));      /* esr need not live across the access */
+	else
+		abort_fault(f, esr);
 }
 
 /* The EL1 physical timer, trapped (CNTHCTL_EL2.EL1PCEN = 0) and done here
@@ -155,6 +176,31 @@ void arch_trap_call(struct frame *f, uint64_t esr)
 	if (esr & (1ull << ESR_EC_SHIFT))       /* SMC trapped by HCR_EL2.TSC: ELR is the SMC */
 		write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
 	f->x[0] = (uint64_t)psci_guest_call(f);
+	vgic_flush();
+}
+
+/*
+ * A data abort of a 32-bit instruction whose syndrome names its register
+ * (ISV), from guest_sync_other without the return state: ELR_EL2 and
+ * SPSR_EL2 are live in the CPU; x20-x29 are in the frame only when SRT is
+ * one of them (else in their registers, which C keeps). An emulated load
+ * writes only f->x[SRT]. False when no device took it: guest_sync_other
+ * then saves the rest and calls arch_trap_abort, which injects the fault
+ * (it moves ELR and SPSR).
+ */
+bool arch_trap_mmio(struct frame *f, uint64_t esr)
+{
+	if (!emulated(f, esr))
+		return false;
+	write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);        /* IL = 1: guest_sync_other tested it */
+	vgic_flush();
+	return true;
+}
+
+/* arch_trap_mmio's data abort, which no device took, with the whole frame. */
+void arch_trap_abort(struct frame *f, uint64_t esr)
+{
+	abort_fault(f, esr);
 	vgic_flush();
 }
 

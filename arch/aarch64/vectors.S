@@ -16,12 +16,12 @@
  * The rest: x20-x29, which C code keeps itself (AAPCS64), and ELR_EL2 and
  * SPSR_EL2, which stay live in the CPU while EL2 takes no exception (it
  * runs with DAIF masked; an exception at EL2 is a bug and stops, hyp_*).
- * Only a path that reads or writes a guest register by number (an
- * emulated load), moves the guest's return state (an injected fault) or
- * switches its vCPU out (the frame is copied, switch.c) needs the rest in
- * the frame. A path that saved only the caller-saved part leaves x20-x29,
- * elr and spsr of the frame undefined and must neither read nor write
- * them; stopping or restarting the vCPU abandons the frame (frame_launch
+ * A path that reads or writes a guest register by number among x20-x29
+ * (an emulated load or store) needs those in the frame; one that moves the
+ * guest's return state (an injected fault) or switches its vCPU out (the
+ * frame is copied, switch.c) needs all of it. A path that saved only part
+ * leaves the rest of the frame undefined and must neither read nor write
+ * it; stopping or restarting the vCPU abandons the frame (frame_launch
  * starts afresh), which is allowed.
  */
 .macro save_caller_saved
@@ -40,16 +40,23 @@
 	mov	x0, sp
 .endm
 
-/* After save_caller_saved: the rest (x2 and x3 are free). */
-.macro save_rest
+/* After save_caller_saved: the rest, x20-x29 and the return state (x2
+ * and x3 are free). */
+.macro save_x20_x29
 	stp	x20, x21, [sp, #16 * 10]
 	stp	x22, x23, [sp, #16 * 11]
 	stp	x24, x25, [sp, #16 * 12]
 	stp	x26, x27, [sp, #16 * 13]
 	stp	x28, x29, [sp, #16 * 14]
+.endm
+.macro save_return_state
 	mrs	x2, elr_el2
 	mrs	x3, spsr_el2
 	stp	x2, x3, [sp, #FRAME_ELR]
+.endm
+.macro save_rest
+	save_x20_x29
+	save_return_state
 .endm
 
 /* Every register: a trap from EL2 itself (arch_hyp_fault reads the frame). */
@@ -93,9 +100,8 @@ el2_vectors:
  * hypercall switches its vCPU out (only an interrupt trap's window
  * boundary does, arch_trap_irq) or keeps the frame for later (CPU_OFF,
  * SYSTEM_OFF and the resets stop or restart the vCPU and abandon it;
- * CPU_ON of another vCPU, a doorbell, FEATURES... return). Every other
- * class saves the rest too and gets ESR_EL2 as arch_trap_sync's argument:
- * an emulated load writes any register, an injected fault moves ELR/SPSR.
+ * CPU_ON of another vCPU, a doorbell, FEATURES... return). The other
+ * classes go on in guest_sync_other.
  */
 guest_sync:
 	save_caller_saved
@@ -134,8 +140,40 @@ guest_irq:
 	vector	hyp_serror
 	vector_end 15
 
+/*
+ * Every class but HVC and SMC (x0 = the frame, x1 = ESR_EL2, x2 = EC >> 1).
+ * A data abort of a 32-bit instruction (IL) whose syndrome names its
+ * register (ISV) goes to arch_trap_mmio without the return state: an
+ * emulated device's access writes no register but that one, and its
+ * ELR_EL2 step (4) is made in the CPU. With that register one of the
+ * caller-saved part, only that part is saved; one of x20-x29 is read or
+ * written in the frame, so those ten are saved too, and restored. One no
+ * device took needs the rest for its fault (arch_trap_abort: ELR and SPSR
+ * move). EC >> 1 is 0x12 for EC 0x24 only here (0x25 is taken from EL2,
+ * not through this vector).
+ */
 guest_sync_other:
+	cmp	x2, #EC_DABT_LOW >> 1
+	b.ne	1f
+	tbz	x1, #ISS_ISV_BIT, 1f
+	tbz	x1, #ESR_IL_BIT, 1f		/* a 16-bit T32 instruction (AArch32 EL0) */
+	ubfx	x3, x1, #ISS_SRT_SHIFT, #5
+	sub	x3, x3, #20
+	cmp	x3, #10
+	b.lo	2f				/* SRT 20-29 */
+	bl	arch_trap_mmio
+	cbnz	w0, guest_return_caller_saved
 	save_rest
+	b	3f
+2:	save_x20_x29
+	bl	arch_trap_mmio
+	cbnz	w0, guest_return_x20_x29
+	save_return_state
+3:	mov	x0, sp
+	mrs	x1, esr_el2
+	bl	arch_trap_abort
+	b	guest_return
+1:	save_rest
 	bl	arch_trap_sync
 	b	guest_return
 guest_fiq:
@@ -150,12 +188,13 @@ guest_serror:
 /* Restore the frame at sp and enter the guest. arch_vcpu_enter jumps here
  * with a fresh frame at the top of the stack. guest_return_caller_saved:
  * the caller-saved part only (x20-x29, ELR_EL2 and SPSR_EL2 still hold the
- * guest's values). */
+ * guest's values); guest_return_x20_x29: that part and x20-x29. */
 	.global guest_return
 guest_return:
 	ldp	x2, x3, [sp, #FRAME_ELR]
 	msr	elr_el2, x2
 	msr	spsr_el2, x3
+guest_return_x20_x29:
 	ldp	x20, x21, [sp, #16 * 10]
 	ldp	x22, x23, [sp, #16 * 11]
 	ldp	x24, x25, [sp, #16 * 12]

@@ -77,18 +77,36 @@ static void hw_release(unsigned pcpu, unsigned intid, struct virq *v)
 	gic_irq_set_active(pcpu, intid, false);
 }
 
+/* What stays of v when the guest and the registers are done with its list
+ * register: a level line still up is pending again. */
+static void lr_gone(struct virq *v)
+{
+	if (v->lr_state & LR_STATE_PENDING)
+		v->latched = false;     /* taken or cleared */
+	if (!v->edge && !v->hw && v->level)
+		v->pending = true;
+	v->lr_state = 0;
+}
+
 /* The list register n of this pCPU, holding intid, brought together with
  * the vGIC's view: what the guest did with it (acknowledged, completed),
  * what the registers asked for (lr_set / lr_clear), and a pending-only one
  * that may no longer be signalled (disabled, its group off) goes back to
  * waiting, or (a hardware level line that dropped) away. empty: the CPU
  * interface says it holds nothing and needs no write to be reused
- * (ICH_ELRSR_EL2), which spares reading it. Returns its state. */
+ * (ICH_ELRSR_EL2), which spares reading it; the common case, a register
+ * the guest completed with nothing asked of it since, ends there. Returns
+ * its state. */
 static unsigned sync_lr(const struct vgic_vm *g, unsigned n, unsigned intid, struct virq *v, bool empty)
 {
+	bool asked = v->lr_set | v->lr_clear;
+	if (empty && !asked) {
+		lr_gone(v);
+		return 0;
+	}
 	unsigned was = empty ? 0 : gich_lr_state(n), now = was;
 
-	if (v->lr_set | v->lr_clear) {
+	if (asked) {
 		if (was)
 			now = (was & ~(unsigned)v->lr_clear) | v->lr_set;
 		else if (v->lr_set & LR_STATE_ACTIVE)
@@ -106,14 +124,16 @@ static unsigned sync_lr(const struct vgic_vm *g, unsigned n, unsigned intid, str
 			v->stale = v->hw;
 		}
 	}
-	if ((v->lr_state & LR_STATE_PENDING) && !(now & LR_STATE_PENDING))
-		v->latched = false;     /* taken or cleared */
 	if (now != was || (!now && !empty))
 		gich_lr_set_state(n, now);      /* invalid: also clears its EOI maintenance status */
 	if (was && !now && v->hw && !v->pending)
 		gic_irq_set_active(arch_pcpu_id(), intid, false);      /* we, not the guest, ended it */
-	if (!now && !v->edge && !v->hw && v->level)
-		v->pending = true;      /* the line is still up: again */
+	if (!now) {
+		lr_gone(v);
+		return 0;
+	}
+	if ((v->lr_state & LR_STATE_PENDING) && !(now & LR_STATE_PENDING))
+		v->latched = false;     /* taken or cleared */
 	v->lr_state = (uint8_t)now;
 	return now;
 }
@@ -132,7 +152,7 @@ static void recheck_lr(struct vgic_vcpu *c, unsigned n, const struct virq *v, un
  * interrupt pending (or made active) outside one goes into look. */
 static void sync_lrs(struct vgic_vm *g, struct vgic_vcpu *c, uint64_t look[NEWS_WORDS])
 {
-	uint32_t empty = gich_empty_lrs();
+	uint32_t empty = gich_empty_lrs(), freed = 0;
 	for (uint32_t used = c->lr_used; used; used &= used - 1) {
 		unsigned n = (unsigned)__builtin_ctz(used);
 		unsigned intid = c->lr_intid[n];
@@ -140,14 +160,17 @@ static void sync_lrs(struct vgic_vm *g, struct vgic_vcpu *c, uint64_t look[NEWS_
 		if (!v)
 			continue;
 		unsigned state = sync_lr(g, n, intid, v, (empty >> n) & 1);
-		recheck_lr(c, n, v, state);
-		if (state)
+		if (state) {
+			recheck_lr(c, n, v, state);
 			continue;
-		c->lr_used &= ~(1u << n);
+		}
+		freed |= 1u << n;
 		v->in_lr = false;
 		if (v->pending || v->active)
 			look[intid / 64] |= 1ull << (intid % 64);
 	}
+	c->lr_used &= ~freed;
+	c->lr_recheck &= ~freed;
 }
 
 static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v, unsigned state)
@@ -165,10 +188,8 @@ static bool load_lr(struct vgic_vcpu *c, unsigned intid, struct virq *v, unsigne
 		v->active = v->stale = false;
 		/* A level line is to be re-checked, another source's SGI loaded,
 		 * when the guest is done: ask for a maintenance interrupt then. */
-		struct lr_load l = { .intid = intid, .state = state, .priority = v->priority, .hw = v->hw,
-				     .group1 = v->group1, .source = source,
-				     .eoi_irq = !v->hw && (!v->edge || v->pending) };
-		gich_lr_load(n, &l);
+		gich_lr_load(n, ich_lr_value(intid, state, v->priority, v->hw, v->group1, source,
+					     !v->edge || v->pending));
 		recheck_lr(c, n, v, state);
 		c->lr_used |= 1u << n;
 		c->lr_intid[n] = (uint16_t)intid;
@@ -231,13 +252,20 @@ static void lrs_to_recheck(unsigned vcpu, const struct vgic_vcpu *c)
 		__atomic_fetch_and(&vgic_flush_due[vcpu], (uint8_t)~FLUSH_LRS, __ATOMIC_SEQ_CST);
 }
 
-/* Under the partition's lock: the list registers of vCPU vcpu (on this
- * pCPU) brought up to date, then the INTIDs of look loaded. Returns true
- * when some did not fit: FLUSH_NEWS stays due for all of them. */
-static bool flush_locked(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
+/* An SPI this vCPU's list register held, routed elsewhere meanwhile:
+ * once freed, what is left of it is its new target's. Out of line: rare. */
+static __attribute__((noinline, cold)) void rerouted(const struct vgic_vm *g, unsigned intid, const struct virq *v)
 {
-	struct vgic_vm *g = &vgic_vms[vm];
-	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	if (v->target != NO_TARGET && !v->in_lr && (v->pending || v->active))
+		vgic_notify(vcpu_of((unsigned)(g - vgic_vms), v->target), intid);
+}
+
+/* Under the partition's lock: the list registers of vCPU vcpu (on this
+ * pCPU) brought up to date, then the INTIDs of look loaded (or passed on,
+ * rerouted). Returns true when some did not fit: FLUSH_NEWS stays due for
+ * all of them. */
+static bool flush_locked(struct vgic_vm *g, struct vgic_vcpu *c, unsigned vcpu, uint64_t look[NEWS_WORDS])
+{
 	unsigned index = tessera_vcpus[vcpu].index;     /* in the partition: an SPI's target */
 	uint64_t any = 0;
 	bool more = false;
@@ -253,6 +281,8 @@ static bool flush_locked(unsigned vm, unsigned vcpu, uint64_t look[NEWS_WORDS])
 			struct virq *v = virq_in(g, c, intid);
 			if (v && (intid < NR_PRIVATE || v->target == index))
 				more = !deliver(g, c, intid, v);
+			else if (v)
+				rerouted(g, intid, v);
 		}
 	}
 	if (more) {             /* the rest when list registers drain */
@@ -274,7 +304,7 @@ void vgic_flush_vcpu(unsigned vcpu)
 	__atomic_fetch_and(&vgic_flush_due[vcpu], (uint8_t)~FLUSH_NEWS, __ATOMIC_SEQ_CST);
 	for (unsigned w = 0; w < NEWS_WORDS; w++)
 		look[w] = __atomic_exchange_n(&c->news[w], 0, __ATOMIC_SEQ_CST);
-	bool more = flush_locked(vm, vcpu, look);
+	bool more = flush_locked(&vgic_vms[vm], c, vcpu, look);
 	arch_spin_unlock(&vgic_vms[vm].lock);
 	/* Out of list registers: ask for a maintenance interrupt when they drain. */
 	gich_enable(more);
@@ -346,22 +376,24 @@ void vgic_vcpu_reset(void)
  * so its line needs no second look before the guest runs. */
 void vgic_inject_hw(unsigned intid)
 {
-	const struct vcpu_config *vc = core_this_vcpu();
-	unsigned vcpu = vcpu_index(vc);
+	unsigned vcpu = core_this_vcpu_index();
+	const struct vcpu_config *vc = &tessera_vcpus[vcpu];
+	struct vgic_vm *g = &vgic_vms[vc->vm];
+	struct vgic_vcpu *c = &vgic_vcpus[vcpu];
+	struct virq *v = virq_in(g, c, intid);
 
-	arch_spin_lock(&vgic_vms[vc->vm].lock);
-	struct virq *v = virq_of(vc->vm, vcpu, intid);
-	const struct vcpu_config *target = v ? target_of(vc->vm, vcpu, intid) : 0;
-	if (v) {
-		v->pending = true;      /* acknowledged just now: its line is up */
-		v->stale = false;
-	}
+	if (!v)
+		return;
+	arch_spin_lock(&g->lock);
+	v->pending = true;      /* acknowledged just now: its line is up */
+	v->stale = false;
+	const struct vcpu_config *target = target_of(vc->vm, vcpu, intid);
 	if (target == vc) {
 		uint64_t look[NEWS_WORDS] = { 0 };
 		look[intid / 64] = 1ull << (intid % 64);
-		(void)flush_locked(vc->vm, vcpu, look);         /* did not fit: FLUSH_NEWS */
+		(void)flush_locked(g, c, vcpu, look);   /* did not fit: FLUSH_NEWS */
 	}
-	arch_spin_unlock(&vgic_vms[vc->vm].lock);
+	arch_spin_unlock(&g->lock);
 	if (target && target != vc)
 		vgic_notify(target, intid);
 }

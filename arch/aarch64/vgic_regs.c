@@ -235,11 +235,17 @@ static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg
 		struct virq *v = virq_of(vm, vcpu, intid);
 		if (!v)
 			continue;
+		unsigned t = intid < NR_PRIVATE ? tessera_vcpus[vcpu].index : v->target;
 		if (!write) {
 			out |= (uint32_t)bit_read(vm, vcpu, intid, v, reg) << b;
+			/* Held in another pCPU's list register, it reads as that
+			 * pCPU last looked: have it look again, so that a reader
+			 * who polls (Linux's synchronize_irq, until not active)
+			 * sees the guest's EOI, which traps nothing. */
+			if (v->in_lr && v->lr_state && t != NO_TARGET && vcpu_of(vm, t)->pcpu != arch_pcpu_id())
+				kick |= 1ull << t;
 		} else if ((*value >> b) & 1) {
 			bit_write(vm, vcpu, v, intid, reg);
-			unsigned t = intid < NR_PRIVATE ? tessera_vcpus[vcpu].index : v->target;
 			if (t != NO_TARGET) {   /* something may now be deliverable, or to take back */
 				vgic_news(vcpu_of(vm, t), intid);
 				kick |= 1ull << t;
@@ -430,11 +436,18 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 	return true;
 }
 
+/* Out of line, so that the lock-free reads before it save no registers. */
+static __attribute__((noinline)) bool dist_access_locked(unsigned vm, uint64_t off, unsigned size, bool write,
+							 uint64_t *value)
+{
+	return vgic_locked_access(dist_locked, vm, off, size, write, value);
+}
+
 bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
 	if (vgic_enable_read(vm, tessera_vms[vm].first_vcpu, off, size, write, value, FRAME_V3_DIST))
 		return true;
-	return vgic_locked_access(dist_locked, vm, off, size, write, value);
+	return dist_access_locked(vm, off, size, write, value);
 }
 
 /* --- redistributors: frame i (RD_base, then SGI_base) is vCPU i's --- */

@@ -132,11 +132,18 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 	return vgic_common_access(vm, vcpu_index(self), off, size, write, value, FRAME_V2_DIST);
 }
 
+/* Out of line, so that the lock-free reads before it save no registers. */
+static __attribute__((noinline)) bool dist_access_locked(unsigned vm, uint64_t off, unsigned size, bool write,
+							 uint64_t *value)
+{
+	return vgic_locked_access(dist_locked, vm, off, size, write, value);
+}
+
 bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
 	if (vgic_enable_read(vm, core_this_vcpu_index(), off, size, write, value, FRAME_V2_DIST))
 		return true;
-	return vgic_locked_access(dist_locked, vm, off, size, write, value);
+	return dist_access_locked(vm, off, size, write, value);
 }
 
 #endif /* CONFIG_GIC_V2 */

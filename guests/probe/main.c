@@ -639,8 +639,61 @@ static void regs_clear(uint64_t *r)
 		r[i] = 0;
 }
 
+/* Trapped accesses (insns) that leave their result in register dst, with
+ * junk in every other register: src holds addr and dst must read want or,
+ * with want NO_WANT, src's junk is the value written and dst must read it
+ * back; with dst NO_REG, no register may change at all (an interrupt).
+ * x0-x19 are the part of the hypervisor's trap frame that Tessera saves
+ * for its C code, x20-x29 the rest: whichever part each is in, dst must
+ * get its value, as a plain access gives it, and no other register may
+ * change. */
+#define NO_WANT ~0ull
+#define NO_REG SMCCC_REGS
+static void frame_check(const char *what, void (*insns)(uint64_t *), unsigned dst, unsigned src, uint64_t addr,
+			uint64_t want)
+{
+	uint64_t in[SMCCC_REGS], r[SMCCC_REGS], x = 0x2545f4914f6cdd1dULL;
+
+	for (unsigned i = 0; i < SMCCC_REGS; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		in[i] = x;
+	}
+	if (dst == NO_REG)
+		want = 0;
+	else if (want == NO_WANT)
+		want = in[src];
+	else
+		in[src] = addr;
+	for (unsigned i = 0; i < SMCCC_REGS; i++)
+		r[i] = in[i];
+	insns(r);
+
+	unsigned changed = SMCCC_REGS;
+	for (unsigned i = 0; i < SMCCC_REGS; i++)
+		if (i != dst && r[i] != in[i])
+			changed = i;
+	attack("%s", what);
+	if (changed < SMCCC_REGS)
+		outcome("x%u changed to 0x%lx", changed, (unsigned long)r[changed]);
+	else if (dst != NO_REG && r[dst] != want)
+		outcome("wrong value 0x%lx (0x%lx)", (unsigned long)r[dst], (unsigned long)want);
+	else
+		outcome(dst == NO_REG ? "no register changed" : "its value, nothing else changed");
+}
+
 static void attack_calls(void)
 {
+	uint64_t iidr = *(volatile uint32_t *)(uintptr_t)(dt.gicd + 0x8);
+	frame_check("emulated load into x5", mmio_load_x5, 5, 6, dt.gicd + 0x8, iidr);
+	frame_check("emulated load into x25", mmio_load_x25, 25, 26, dt.gicd + 0x8, iidr);
+	frame_check("CNTP_CVAL_EL0 from x26, back into x5", cval_x26_x5, 5, 26, 0, NO_WANT);
+	frame_check("CNTP_CVAL_EL0 from x6, back into x25", cval_x6_x25, 25, 6, 0, NO_WANT);
+	/* 1 ms on: the hypervisor takes the timer's interrupt inside irq_wait */
+	vtimer_arm_at(cntvct() + freq / 1000);
+	frame_check("virtual timer interrupt amid junk registers", irq_wait, NO_REG, 0, 0, 0);
+
 	static const uint64_t unknown[] = {
 		0x82000000,		/* SiP service, fast, SMC32 */
 		0xc4000099,		/* PSCI range, no such function */

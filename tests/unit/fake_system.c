@@ -18,10 +18,16 @@ static const struct emu_device uart[] = {
 };
 
 /* b also owns a virtio-mmio transport (0x200 bytes) that shares its page
- * with others': forwarded to its "registers", this array. */
+ * with others': forwarded to its "registers", this array; and three more
+ * below it, with gaps between (fake_transports), so that the lookup of a
+ * range in the sorted table (emu_find) has more than one step to take. */
 uint64_t fake_transport[0x200 / 8];
+uint64_t fake_transports[3][0x200 / 8];
+#define FAKE_TRANSPORT(i) { .gpa = 0xa003000 + 0x400 * (i), .size = 0x200, .kind = EMU_FORWARD, \
+			    .hpa = (uint64_t)(uintptr_t)fake_transports[i] }
 static const struct emu_device b_emu[] = {
 	{ .gpa = 0x9000000, .size = 0x1000, .kind = EMU_VUART_PL011, .irq = 33 },
+	FAKE_TRANSPORT(0), FAKE_TRANSPORT(1), FAKE_TRANSPORT(2),
 	{ .gpa = 0xa003e00, .size = 0x200, .kind = EMU_FORWARD, .hpa = (uint64_t)(uintptr_t)fake_transport },
 };
 
@@ -45,7 +51,7 @@ const struct vm_config tessera_vms[TESSERA_NR_VMS] = {
 	{ .name = "a", .id = 1, .vmid = 1, .nr_vcpus = 2, .first_vcpu = 0, .nr_regions = 3, .nr_emu = 1,
 	  .nr_irqs = 1, .entry = 0x40080000, .dtb = 0x40000000, .regions = a_regions, .emu = uart,
 	  .irqs = a_irqs, .nr_peers = 1, .peers = a_peers },
-	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 2,
+	{ .name = "b", .id = 2, .vmid = 2, .nr_vcpus = 1, .first_vcpu = 2, .nr_regions = 1, .nr_emu = 5,
 	  .nr_irqs = 2, .entry = 0x40080000, .dtb = 0x40000000, .regions = b_regions, .emu = b_emu,
 	  .irqs = b_irqs, .nr_copies = 1, .max_restarts = 1, .copies = b_copies },
 };

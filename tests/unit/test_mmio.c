@@ -168,6 +168,29 @@ TEST(forwarded_device_refuses_what_would_reach_past_it)
 		CHECK_EQ(fake_transport[i], 0);
 }
 
+/* b's five ranges (fake_system.c): each is found from its first byte to
+ * its last, by its own device; the gaps between and around them are no
+ * one's. */
+TEST(each_of_several_ranges_is_found_and_no_gap_is)
+{
+	extern uint64_t fake_transports[3][0x200 / 8];
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t base = 0xa003000 + 0x400 * i;
+		fake_transports[i][0] = 0x100 + i;
+		fake_transports[i][0x1f8 / 8] = (0x200ull + i) << 32;      /* its last word */
+		CHECK(access_on(3, base, 4, false, 0));
+		CHECK_EQ(value, 0x100 + i);
+		CHECK(access_on(3, base + 0x1fc, 4, false, 0));
+		CHECK_EQ(value, 0x200 + i);
+		CHECK(!access_on(3, base - 4, 4, false, 0));
+		CHECK(!access_on(3, base + 0x200, 4, false, 0));
+	}
+	CHECK(access_on(3, 0x9000018, 4, false, 0));    /* the UART, first in the table */
+	CHECK(access_on(3, 0xa003ffc, 4, false, 0));    /* the last range's last word */
+	CHECK(!access_on(3, 0x8fffffc, 4, false, 0));   /* below the first */
+	CHECK(!access_on(3, 0xa004000, 4, false, 0));   /* above the last */
+}
+
 static bool rang;
 static uint64_t ring_id;
 static void do_ring(void) { rang = core_doorbell(ring_id); }
@@ -198,6 +221,8 @@ const struct test mmio_tests[] = {
 	  forwarded_device_gets_the_same_access },
 	{ "mmio: a forwarded device refuses unaligned accesses and other partitions",
 	  forwarded_device_refuses_what_would_reach_past_it },
+	{ "mmio: each of several sorted ranges is found, no gap between them is",
+	  each_of_several_ranges_is_found_and_no_gap_is },
 	{ "console: input goes to the focused partition, raises its irq",
 	  console_input_goes_to_the_focused_partition_and_raises_its_irq },
 	{ "console: input waits for room with the receive interrupt off",

@@ -21,6 +21,16 @@ void smccc_hvc(uint64_t r[SMCCC_REGS]);
 void smccc_smc(uint64_t r[SMCCC_REGS]);
 void smccc_hvc_imm(uint64_t r[SMCCC_REGS]);	/* HVC #0x5a5a */
 void smccc_smc_imm(uint64_t r[SMCCC_REGS]);	/* SMC #0xa5a5 */
+/* A load of an emulated register into x5 (address in x6) / x25 (in x26),
+ * the other registers of r around it (smccc.S). */
+void mmio_load_x5(uint64_t r[SMCCC_REGS]);
+void mmio_load_x25(uint64_t r[SMCCC_REGS]);
+/* CNTP_CVAL_EL0 (trapped: the EL1 physical timer) written from x26 and
+ * read back into x5 / from x6 into x25, the rest of r around it. */
+void cval_x26_x5(uint64_t r[SMCCC_REGS]);
+void cval_x6_x25(uint64_t r[SMCCC_REGS]);
+/* The EL1 virtual timer's interrupt taken, the rest of r around it. */
+void irq_wait(uint64_t r[SMCCC_REGS]);
 
 static inline unsigned this_cpu(void)
 {

@@ -39,11 +39,12 @@ void gich_lr_set_state(unsigned n, unsigned state)
 		memset(&LR(n), 0, sizeof(LR(n)));
 }
 
-void gich_lr_load(unsigned n, const struct lr_load *l)
+void gich_lr_load(unsigned n, uint64_t lr)
 {
-	LR(n) = (struct fake_lr){ .state = l->state, .intid = l->intid, .hw = l->hw, .group1 = l->group1,
-				  .eoi_irq = l->eoi_irq };
-	fake_loads[fake_pcpu][l->intid]++;
+	unsigned intid = lr & 0x3ff;
+	LR(n) = (struct fake_lr){ .state = (unsigned)(lr >> ICH_LR_STATE_SHIFT), .intid = intid,
+				  .hw = lr & ICH_LR_HW, .group1 = lr & ICH_LR_GROUP1, .eoi_irq = lr & ICH_LR_EOI };
+	fake_loads[fake_pcpu][intid]++;
 }
 
 struct fake_irq *fake_irq(unsigned pcpu, unsigned intid)

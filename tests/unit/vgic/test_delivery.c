@@ -344,6 +344,33 @@ TEST(an_spi_routed_nowhere_waits)
 	CHECK_EQ(fake_loads[1][33], 1);
 }
 
+/* An SPI re-routed while the old target's list register holds it (Linux
+ * moves an interrupt's affinity whenever it likes): not loaded twice, and
+ * once the old target is done with it, its level line, still up, brings
+ * it to the new target. */
+TEST(an_spi_rerouted_from_a_list_register_follows_its_route)
+{
+	setup();
+	uint64_t v = 0x100;                     /* GICD_IROUTER33: vCPU 1 */
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x6000 + 8 * 33, 8, true, &v));
+	arch_irq_level(VM_A, 33, true);
+	flush_on(1);
+	CHECK_EQ(fake_loads[1][33], 1);
+	CHECK(fake_guest_acks(1, 33));
+	v = 0x0;                                /* now vCPU 0 */
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x6000 + 8 * 33, 8, true, &v));
+	flush_on(0);
+	CHECK_EQ(fake_loads[0][33], 0);         /* active on vCPU 1 still */
+	CHECK(fake_guest_eois(1, 33));
+	flush_on(1);
+	CHECK_EQ(fake_loads[1][33], 1);         /* not back on the old target */
+	flush_on(0);
+	CHECK_EQ(fake_loads[0][33], 1);
+	CHECK_EQ(fake_lr_state(0, 33), LR_STATE_PENDING);
+}
+
 /* A hardware interrupt for the vCPU of the pCPU that took it goes into a
  * list register at once; one the guest completed needs no flush of its
  * own (only a level not yet taken makes every return look again), and the
@@ -386,8 +413,30 @@ TEST(a_completed_sgi_needs_no_flush_until_the_next_one)
 	CHECK_EQ(fake_lrs[1][0].intid, 3);
 }
 
+/* Another vCPU polling an interrupt's active state (Linux's synchronize_irq
+ * reads GICD_ISACTIVER until it clears) sees the guest's EOI, which traps
+ * nothing, once the holder's pCPU has looked again: the read asks it to. */
+TEST(a_remote_reader_sees_a_completed_interrupt_end)
+{
+	setup();
+	sgi_to_vcpu1(5);
+	flush_on(1);
+	CHECK(fake_guest_acks(1, 5));
+	sgi_to_vcpu1(6);
+	flush_on(1);                                    /* vCPU 1's pCPU saw 5 active */
+	CHECK(fake_guest_eois(1, 5));
+	memset(fake_kicks, 0, sizeof(fake_kicks));
+	redist_r(0, SGI_FRAME(1) + ISACTIVER0);
+	CHECK(fake_kicks[1] > 0);
+	flush_on(1);
+	CHECK_EQ(redist_r(0, SGI_FRAME(1) + ISACTIVER0) & (1u << 5), 0);
+	CHECK_EQ(redist_r(1, SGI_FRAME(1) + ISACTIVER0) & (1u << 5), 0);
+}
+
 const struct test delivery_tests[] = {
 	{ "vgic delivery: an SGI reaches its target once", an_sgi_reaches_its_target_once },
+	{ "vgic delivery: a remote reader sees a completed interrupt end",
+	  a_remote_reader_sees_a_completed_interrupt_end },
 	{ "vgic delivery: a disabled SGI waits, goes in once enabled",
 	  a_disabled_sgi_waits_and_goes_in_once_enabled },
 	{ "vgic delivery: more pending than list registers follow as they drain",
@@ -413,6 +462,8 @@ const struct test delivery_tests[] = {
 	{ "vgic delivery: a Group 0 interrupt waits for its group, goes in as Group 0",
 	  a_group_0_interrupt_waits_for_its_group_and_goes_in_as_group_0 },
 	{ "vgic delivery: an SPI routed nowhere waits", an_spi_routed_nowhere_waits },
+	{ "vgic delivery: an SPI re-routed from a list register follows its route",
+	  an_spi_rerouted_from_a_list_register_follows_its_route },
 	{ "vgic delivery: the timer goes straight in, its register reused",
 	  the_timer_goes_straight_in_and_its_register_is_reused },
 	{ "vgic delivery: a completed SGI needs no flush until the next one",
