@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define X86_MAX_INSN 15u
+#define X86_HLT 0xf4u          /* HLT's opcode, one byte */
 
 enum x86_extend { EXTEND_NONE, EXTEND_ZERO, EXTEND_SIGN };
 

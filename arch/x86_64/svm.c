@@ -9,6 +9,7 @@
 #include <tessera/arch.h>
 #include <tessera/core.h>
 #include "arch.h"
+#include "insn.h"
 #include "svm.h"
 #include "msr.h"
 #include "vevent.h"
@@ -195,6 +196,34 @@ static void reset_state(struct svm_vcpu *s, const struct vm_config *vm, const st
 	s->vc = vc;
 }
 
+/* The guest's next instruction is HLT. */
+static bool at_hlt(struct svm_vcpu *s)
+{
+	uint8_t insn[X86_MAX_INSN];
+
+	return guest_fetch_insn(s, insn) > 0 && insn[0] == X86_HLT;
+}
+
+/*
+ * An interrupt comes to a guest that has just set RFLAGS.IF (the VINTR
+ * exit) or sits in an interrupt shadow, and its next instruction is HLT:
+ * the HLT is done first (stepped over), and the interrupt, injected after
+ * it, is what ends it, as on a CPU: after "sti; hlt" the interrupt is
+ * taken only once the HLT has begun. QEMU (before 9.1) takes V_IRQ inside
+ * STI's shadow, and does not load the VMCB's shadow at VMRUN: injected
+ * before the HLT, the interrupt would return into it and the guest would
+ * wait for one that has come (a one-shot timer: for ever). Stepping over a
+ * HLT that a CPU would have begun before the interrupt is right whenever
+ * an interrupt ends a HLT, on hardware too.
+ */
+static bool hlt_ends_with(struct svm_vcpu *s, bool shadow)
+{
+	if (!(shadow || VMCB32(&s->vmcb, VMCB_EXITCODE) == VMEXIT_VINTR) || !at_hlt(s))
+		return false;
+	skip_insn(s, 1);
+	return true;
+}
+
 /* The vCPU's local APIC has an interrupt for it: injected now if the guest
  * takes interrupts (RFLAGS.IF, no interrupt shadow) and no other event is
  * being injected; else a virtual interrupt request (V_IRQ, TPR ignored:
@@ -209,8 +238,9 @@ static void inject_interrupt(struct svm_vcpu *s)
 	VMCB32(v, VMCB_INTERCEPT_MISC1) &= ~INTERCEPT_VINTR;
 	if (vector < 0)
 		return;
+	bool shadow = (VMCB64(v, VMCB_INTERRUPT_SHADOW) & INTERRUPT_SHADOW) != 0;
 	if (!(VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) && (VMCB64(v, VMCB_RFLAGS) & RFLAGS_IF) &&
-	    !(VMCB64(v, VMCB_INTERRUPT_SHADOW) & INTERRUPT_SHADOW)) {
+	    (hlt_ends_with(s, shadow) || !shadow)) {
 		vlapic_ack(s->vc, (unsigned)vector);
 		VMCB64(v, VMCB_EVENTINJ) = (unsigned)vector | EVENT_TYPE_INTR | EVENT_VALID;
 		return;

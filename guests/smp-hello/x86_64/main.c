@@ -10,7 +10,10 @@
  * interrupt (routed by the I/O APIC) and says it back. With "beats=<n>"
  * (and "period=<TSC ticks>", default 20000000) it then beats n times, a
  * line each (the partition beside a Linux one shows it keeps its CPUs and
- * console while Linux boots). The boot vCPU powers off through ACPI. The same image
+ * console while Linux boots). With "timer_waits=<n>" it first waits n
+ * times in HLT for a one-shot timer armed with a count from 1 up, so that
+ * it expires anywhere between the arming and the HLT (after STI). The boot
+ * vCPU powers off through ACPI. The same image
  * boots bare on QEMU's q35 (-kernel). Its console is COM1 (0x3f8), or the
  * port a "console=0x2f8" word of the multiboot command line names (COM2,
  * where the ArceOS hypervisor's second x86 guest prints).
@@ -112,6 +115,25 @@ static void echo(void)
 	ioapic_mask(pin);
 	typed[atomic_load(&typed_len)] = 0;
 	say("smp-hello: got '%s' (%u receive interrupts)\n", typed, atomic_load(&uart_irqs));
+}
+
+/* One-shot timers awaited in "sti; hlt": one that expires with interrupts
+ * off must be taken after the HLT (STI's shadow), which it then ends. One
+ * taken before the HLT would leave it waiting for an interrupt that came. */
+static void timer_waits(unsigned long n)
+{
+	int ok = 1;
+
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);	/* one-shot */
+	for (unsigned long i = 0; i < n && ok; i++) {
+		unsigned int before = atomic_load(&ticks);
+		lapic_write(LAPIC_TIMER_INIT, 1 + (uint32_t)(i % 1024) * 3);
+		ok = irq_wait(&ticks, before + 1, 1);
+	}
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_MASKED);
+	if (!ok)
+		failures++;
+	say("smp-hello: %lu one-shot timer waits in hlt %s\n", n, ok ? "ok" : "failed");
 }
 
 #define MSR_APIC_BASE		0x1b
@@ -224,6 +246,9 @@ void boot_main(uint32_t multiboot_info)
 	interrupts(n);
 	if (mb_arg(multiboot_info, "echo", 0))
 		echo();
+	unsigned long waits = mb_arg(multiboot_info, "timer_waits", 0);
+	if (waits)
+		timer_waits(waits);
 	x2apic_and_tsc_deadline(n);
 	if (failures)
 		say("smp-hello: %u checks failed\n", failures);
