@@ -175,6 +175,14 @@ mkdir -p "$STAGE/bin" "$STAGE/dev" "$STAGE/proc" "$STAGE/sys" "$STAGE/tmp"
 [ -f "$BDIR/bin/busybox" ] || die "no bin/busybox in $BDEB"
 cp "$BDIR/bin/busybox" "$STAGE/bin/busybox"
 cp "$INIT_SRC" "$STAGE/init"
+# arm64: a 32-bit T32 task (guests/linux/a32-mmio.c) that /init runs with
+# tessera.a32 on the command line: the hypervisor's AArch32 EL0 emulation.
+if [ "$ARCH" = arm64 ]; then
+    arm-linux-gnueabihf-gcc -mthumb -march=armv7-a -mfpu=vfpv3-d16 -O2 -ffreestanding \
+        -fno-stack-protector -fomit-frame-pointer -nostdlib -static -Wall -Wextra -Werror \
+        -o "$STAGE/bin/a32-mmio" "$ROOT/guests/linux/a32-mmio.c" ||
+        die "arm-linux-gnueabihf-gcc could not build guests/linux/a32-mmio.c (scripts/setup.sh installs it)"
+fi
 # Debian builds these as modules; /init loads them (in this order: each after
 # what it needs) when its device tree has a virtio-mmio transport.
 # (An x86_64 partition has no virtio-mmio transport: none for amd64.)
@@ -192,7 +200,7 @@ done
 chmod 0755 "$STAGE/lib" "$STAGE/lib/modules"
 chmod 0644 "$STAGE"/lib/modules/*
 chmod 0755 "$STAGE" "$STAGE/bin" "$STAGE/dev" "$STAGE/proc" "$STAGE/sys" \
-    "$STAGE/bin/busybox" "$STAGE/init"
+    "$STAGE"/bin/* "$STAGE/init"
 chmod 1777 "$STAGE/tmp"
 find "$STAGE" -exec touch -h -d @0 {} +
 (cd "$STAGE" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |

@@ -5,11 +5,13 @@
 # and linux-source-6.1 with bc, flex and bison, from which
 # scripts/build-riscv-linux.sh builds the riscv64 Linux guest.
 # x86_64: qemu-system-x86 (the host gcc builds the hypervisor and its guests).
+# arm64 Linux guest: gcc-arm-linux-gnueabihf builds its 32-bit test task.
 set -eu
 
 PACKAGES="
   make gcc libc6-dev
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+  gcc-arm-linux-gnueabihf
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 qemu-system-data
   device-tree-compiler libfdt-dev

@@ -61,6 +61,8 @@
 #define SPSR_M_EL0T         0x0
 #define SPSR_M_EL1T         0x4
 #define SPSR_M_EL1H         0x5
+#define SPSR_M_AARCH32_BIT  4       /* M[4]: the state was AArch32 (EL0's usr mode here) */
+#define SPSR_M_AARCH32      (1ULL << SPSR_M_AARCH32_BIT)
 #define SPSR_DAIF           (0xfULL << 6)
 
 /* VTCR_EL2: 4 KiB granule, 39-bit IPA starting at level 1, 40-bit PA,

@@ -64,6 +64,18 @@ static inline uint64_t insn_len(uint64_t esr)
 	return 2u + ((esr >> (ESR_IL_BIT - 1)) & 2u);
 }
 
+/* AArch32's ITAdvance(), on the IT state in an AArch32 SPSR (IT[1:0] in
+ * bits 26:25, IT[7:2] in bits 15:10): the instruction done in a T32 IT
+ * block passes its condition on to the next, the last ends the block.
+ * Left as it was, the next instruction would run under the wrong one. */
+static uint64_t it_advance(uint64_t spsr)
+{
+	uint64_t it = ((spsr >> 25) & 0x3u) | ((spsr >> 8) & 0xfcu);
+
+	it = (it & 0x7u) ? (it & 0xe0u) | ((it << 1) & 0x1fu) : 0;
+	return (spsr & ~(0x3ull << 25 | 0x3full << 10)) | (it & 0x3u) << 25 | (it >> 2) << 10;
+}
+
 /* A data abort done as an emulated device's access. Only a translation
  * fault can be one; the syndrome must describe the access (ISV) for us to
  * replay it. The caller steps ELR past the instruction. */
@@ -83,12 +95,17 @@ static void abort_fault(struct frame *f, uint64_t esr)
 		inject_abort(f, 1, read_sysreg(far_el2), esr);
 }
 
+/* A data abort with the whole frame: one without ISV, or from an AArch32
+ * EL0 (guest_sync_other sends A64 ones with ISV to arch_trap_mmio). */
 static void data_abort(struct frame *f, uint64_t esr)
 {
-	if (emulated(f, esr))
-		f->elr += insn_len(read_sysreg(esr_el2));      /* esr need not live across the access */
-	else
+	if (!emulated(f, esr)) {
 		abort_fault(f, esr);
+		return;
+	}
+	f->elr += insn_len(read_sysreg(esr_el2));      /* esr need not live across the access */
+	if (f->spsr & SPSR_M_AARCH32)
+		f->spsr = it_advance(f->spsr);
 }
 
 /* The EL1 physical timer, trapped (CNTHCTL_EL2.EL1PCEN = 0) and done here
@@ -180,7 +197,7 @@ void arch_trap_call(struct frame *f, uint64_t esr)
 }
 
 /*
- * A data abort of a 32-bit instruction whose syndrome names its register
+ * A data abort of an A64 instruction whose syndrome names its register
  * (ISV), from guest_sync_other without the return state: ELR_EL2 and
  * SPSR_EL2 are live in the CPU; x20-x29 are in the frame only when SRT is
  * one of them (else in their registers, which C keeps). An emulated load
@@ -192,7 +209,7 @@ bool arch_trap_mmio(struct frame *f, uint64_t esr)
 {
 	if (!emulated(f, esr))
 		return false;
-	write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);        /* IL = 1: guest_sync_other tested it */
+	write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);        /* A64: guest_sync_other tested SPSR.M[4] */
 	vgic_flush();
 	return true;
 }
@@ -297,11 +314,14 @@ void arch_trap_serror(struct frame *f)
 
 /* Enter the guest's EL1 exception vector as if the CPU had taken the
  * exception itself: the syndrome goes to ESR_EL1, the return state to
- * ELR_EL1/SPSR_EL1, PSTATE becomes EL1h with DAIF masked. */
+ * ELR_EL1/SPSR_EL1, PSTATE becomes EL1h with DAIF masked. The vector is
+ * VBAR_EL1 + 0x000 from EL1t, + 0x200 from EL1h, + 0x400 from an AArch64
+ * EL0 and + 0x600 from an AArch32 one (usr mode, whose M[3:0] is 0). */
 static void enter_el1_vector(struct frame *f, uint64_t esr_el1)
 {
 	uint64_t mode = f->spsr & SPSR_M_MASK;
-	uint64_t offset = mode == SPSR_M_EL0T ? 0x400 : mode == SPSR_M_EL1T ? 0x000 : 0x200;
+	uint64_t offset = (f->spsr & SPSR_M_AARCH32) ? 0x600 : mode == SPSR_M_EL0T ? 0x400 :
+			  mode == SPSR_M_EL1T ? 0x000 : 0x200;
 
 	write_sysreg(esr_el1, esr_el1);
 	write_sysreg(elr_el1, f->elr);

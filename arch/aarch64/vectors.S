@@ -142,7 +142,7 @@ guest_irq:
 
 /*
  * Every class but HVC and SMC (x0 = the frame, x1 = ESR_EL2, x2 = EC >> 1).
- * A data abort of a 32-bit instruction (IL) whose syndrome names its
+ * A data abort of an A64 instruction whose syndrome names its
  * register (ISV) goes to arch_trap_mmio without the return state: an
  * emulated device's access writes no register but that one, and its
  * ELR_EL2 step (4) is made in the CPU. With that register one of the
@@ -156,7 +156,8 @@ guest_sync_other:
 	cmp	x2, #EC_DABT_LOW >> 1
 	b.ne	1f
 	tbz	x1, #ISS_ISV_BIT, 1f
-	tbz	x1, #ESR_IL_BIT, 1f		/* a 16-bit T32 instruction (AArch32 EL0) */
+	mrs	x3, spsr_el2
+	tbnz	x3, #SPSR_M_AARCH32_BIT, 1f	/* AArch32 EL0: 16-bit T32, IT blocks (data_abort) */
 	ubfx	x3, x1, #ISS_SRT_SHIFT, #5
 	sub	x3, x3, #20
 	cmp	x3, #10
