@@ -96,8 +96,10 @@ static void abort_fault(struct frame *f, uint64_t esr)
 }
 
 /* A data abort with the whole frame: one without ISV, or from an AArch32
- * EL0 (guest_sync_other sends A64 ones with ISV to arch_trap_mmio). */
-static void data_abort(struct frame *f, uint64_t esr)
+ * EL0 (guest_sync_other sends A64 ones with ISV to arch_trap_mmio). Out
+ * of line: inlined, its registers cost every other trap of arch_trap_sync
+ * (the SGI's) a save and a restore. */
+static __attribute__((noinline)) void data_abort(struct frame *f, uint64_t esr)
 {
 	if (!emulated(f, esr)) {
 		abort_fault(f, esr);
