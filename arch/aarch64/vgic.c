@@ -334,6 +334,21 @@ unsigned vgic_lr_view(unsigned vcpu, unsigned intid, const struct virq *v)
 	return (state & ~(unsigned)v->lr_clear) | v->lr_set;
 }
 
+/* The vCPU (index in partition vm) whose list register holds SPI intid:
+ * its target, unless the guest routed it elsewhere since it went in (the
+ * old target keeps it until the guest is done with it there). Looked up,
+ * not kept, as only another vCPU's access to its registers asks. */
+unsigned vgic_spi_holder(unsigned vm, unsigned intid, const struct virq *v)
+{
+	for (unsigned i = 0; v->in_lr && i < tessera_vms[vm].nr_vcpus; i++) {
+		const struct vgic_vcpu *c = &vgic_vcpus[vcpu_index(vcpu_of(vm, i))];
+		for (uint32_t used = c->lr_used; used; used &= used - 1)
+			if (c->lr_intid[__builtin_ctz(used)] == intid)
+				return i;
+	}
+	return v->target;
+}
+
 void vgic_vcpu_reset(void)
 {
 	const struct vcpu_config *vc = core_this_vcpu();

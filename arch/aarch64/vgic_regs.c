@@ -235,7 +235,9 @@ static void bits_access(unsigned vm, unsigned vcpu, unsigned first, enum bit_reg
 		struct virq *v = virq_of(vm, vcpu, intid);
 		if (!v)
 			continue;
-		unsigned t = intid < NR_PRIVATE ? tessera_vcpus[vcpu].index : v->target;
+		/* The vCPU to tell: a list register's holder first, whose
+		 * flush passes a re-routed SPI on once it is done with it. */
+		unsigned t = intid < NR_PRIVATE ? tessera_vcpus[vcpu].index : vgic_spi_holder(vm, intid, v);
 		if (!write) {
 			out |= (uint32_t)bit_read(vm, vcpu, intid, v, reg) << b;
 			/* Held in another pCPU's list register, it reads as that

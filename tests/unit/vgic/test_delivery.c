@@ -433,10 +433,65 @@ TEST(a_remote_reader_sees_a_completed_interrupt_end)
 	CHECK_EQ(redist_r(1, SGI_FRAME(1) + ISACTIVER0) & (1u << 5), 0);
 }
 
+/* The same for an SPI routed elsewhere while active in its old target's
+ * list register: the read asks that pCPU, which holds it, to look again
+ * (not the new target's, which has nothing to see). */
+TEST(a_remote_reader_of_a_rerouted_spi_asks_its_holder)
+{
+	setup();
+	uint64_t v = 0x100, active;             /* GICD_IROUTER33: vCPU 1 */
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x6000 + 8 * 33, 8, true, &v));
+	arch_irq_edge(VM_A, 33);
+	flush_on(1);
+	CHECK(fake_guest_acks(1, 33));
+	sgi_to_vcpu1(6);
+	flush_on(1);                            /* vCPU 1's pCPU saw 33 active */
+	v = 0x0;                                /* now vCPU 0 */
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x6000 + 8 * 33, 8, true, &v));
+	CHECK(fake_guest_eois(1, 33));
+	memset(fake_kicks, 0, sizeof(fake_kicks));
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x304, 4, false, &active));       /* GICD_ISACTIVER1 */
+	CHECK(fake_kicks[1] > 0);
+	flush_on(1);
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x304, 4, false, &active));
+	CHECK_EQ(active & (1u << 1), 0);
+}
+
+/* And a write: GICD_ICACTIVER from another vCPU ends it in the list
+ * register of the vCPU that holds it. */
+TEST(a_rerouted_spi_deactivated_by_another_vcpu_leaves_its_holder)
+{
+	setup();
+	uint64_t v = 0x100;                     /* GICD_IROUTER33: vCPU 1 */
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x6000 + 8 * 33, 8, true, &v));
+	arch_irq_edge(VM_A, 33);
+	flush_on(1);
+	CHECK(fake_guest_acks(1, 33));
+	v = 0x0;                                /* now vCPU 0 */
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x6000 + 8 * 33, 8, true, &v));
+	memset(fake_kicks, 0, sizeof(fake_kicks));
+	v = 1u << 1;
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x384, 4, true, &v));             /* GICD_ICACTIVER1 */
+	CHECK(fake_kicks[1] > 0);
+	flush_on(1);
+	CHECK_EQ(fake_lr_state(1, 33), 0);
+}
+
 const struct test delivery_tests[] = {
 	{ "vgic delivery: an SGI reaches its target once", an_sgi_reaches_its_target_once },
 	{ "vgic delivery: a remote reader sees a completed interrupt end",
 	  a_remote_reader_sees_a_completed_interrupt_end },
+	{ "vgic delivery: a remote reader of a re-routed SPI asks its holder",
+	  a_remote_reader_of_a_rerouted_spi_asks_its_holder },
+	{ "vgic delivery: a re-routed SPI deactivated by another vCPU leaves its holder",
+	  a_rerouted_spi_deactivated_by_another_vcpu_leaves_its_holder },
 	{ "vgic delivery: a disabled SGI waits, goes in once enabled",
 	  a_disabled_sgi_waits_and_goes_in_once_enabled },
 	{ "vgic delivery: more pending than list registers follow as they drain",
