@@ -188,6 +188,8 @@ bool vgic_enable_read(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, b
 /* The list-register state (LR_STATE_*) of v, INTID intid of global vCPU
  * vcpu, as its registers show it; the partition's lock is held. */
 unsigned vgic_lr_view(unsigned vcpu, unsigned intid, const struct virq *v);
+/* The vCPU (index in partition vm) whose list register holds SPI intid,
+ * or else its target; the partition's lock is held. */
 unsigned vgic_spi_holder(unsigned vm, unsigned intid, const struct virq *v);
 
 /* Make SGI intid pending for target, from vCPU index source (GICv2 keeps

@@ -225,10 +225,11 @@ static bool hlt_ends_with(struct svm_vcpu *s, bool shadow)
 }
 
 /* The vCPU's local APIC has an interrupt for it: injected now if the guest
- * takes interrupts (RFLAGS.IF, no interrupt shadow) and no other event is
- * being injected; else a virtual interrupt request (V_IRQ, TPR ignored:
- * vlapic.c decided priority) with the VINTR intercept, which exits as soon
- * as the guest can take it, to inject it then. */
+ * takes interrupts (RFLAGS.IF, no interrupt shadow, or one at a HLT, which
+ * is stepped over: hlt_ends_with) and no other event is being injected;
+ * else a virtual interrupt request (V_IRQ, TPR ignored: vlapic.c decided
+ * priority) with the VINTR intercept, which exits as soon as the guest can
+ * take it, to inject it then. */
 static void inject_interrupt(struct svm_vcpu *s)
 {
 	struct vmcb *v = &s->vmcb;
