@@ -51,13 +51,11 @@ static int highest(const uint32_t *reg)
 	return -1;      /* taken meanwhile */
 }
 
-/* PPR: the TPR, or the class of the highest interrupt in service if higher. */
+/* PPR: the TPR, or the class of the highest interrupt in service if higher.
+ * Every exit asks (vlapic_pending): the class is kept, not searched for. */
 static uint32_t ppr(const struct vlapic *l)
 {
-	int isr = highest(l->isr);
-	uint32_t isr_class = isr < 0 ? 0 : (uint32_t)isr & 0xf0u;
-
-	return (l->tpr & 0xf0u) >= isr_class ? l->tpr & 0xffu : isr_class;
+	return (l->tpr & 0xf0u) >= l->isr_class ? l->tpr & 0xffu : l->isr_class;
 }
 
 static void set_irr(struct vlapic *l, unsigned vector)
@@ -255,6 +253,8 @@ static void eoi(struct vlapic *l, unsigned vector)
 	uint32_t bit = 1u << (vector % 32);
 
 	l->isr[vector / 32] &= ~bit;
+	int isr = highest(l->isr);
+	l->isr_class = isr < 0 ? 0 : (uint32_t)isr & 0xf0u;
 	if (__atomic_fetch_and(&l->tmr[vector / 32], ~bit, __ATOMIC_ACQ_REL) & bit)
 		vioapic_eoi(l->vm, vector);
 }
@@ -437,6 +437,8 @@ void vlapic_ack(const struct vcpu_config *self, unsigned vector)
 
 	__atomic_fetch_and(&l->irr[vector / 32], ~(1u << (vector % 32)), __ATOMIC_ACQ_REL);
 	l->isr[vector / 32] |= 1u << (vector % 32);
+	if ((vector & 0xf0u) > l->isr_class)
+		l->isr_class = vector & 0xf0u;
 }
 
 bool vlapic_wakes(const struct vcpu_config *self, bool if_set)

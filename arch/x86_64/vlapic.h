@@ -70,6 +70,7 @@ struct vlapic {
 	uint32_t lvt[VLAPIC_NR_LVT];
 	uint32_t irr[8];        /* set by any pCPU (atomic OR), taken by the owner */
 	uint32_t isr[8];        /* the owner's only */
+	uint32_t isr_class;     /* the highest in-service vector's class (& 0xf0; 0: none), PPR's: kept by ack and EOI */
 	uint32_t tmr[8];        /* level-triggered vectors: their EOI goes to the I/O APIC */
 	uint64_t deadline;      /* the timer's next expiry (x86_now() time), or VLAPIC_NEVER */
 	uint64_t period;        /* periodic mode: its length in the same time */

@@ -155,6 +155,24 @@ TEST(fixed_ipis_wait_in_the_irr_by_priority)
 	CHECK_EQ(vlapic_pending(a1), 0x40);
 	lapic_wr(1, APIC_SVR, 0xff);                  /* software-disabled: nothing delivered */
 	CHECK_EQ(vlapic_pending(a1), -1);
+	/* Nested: 0x40 in service, 0x62 over it; each EOI ends the highest,
+	 * and the PPR falls back to the class still in service. */
+	lapic_wr(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	lapic_wr(1, APIC_TPR, 0);
+	vlapic_ack(a1, 0x40);
+	CHECK_EQ(rd(1, APIC_PPR), 0x40);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x62);
+	CHECK_EQ(vlapic_pending(a1), 0x62);
+	vlapic_ack(a1, 0x62);
+	CHECK_EQ(rd(1, APIC_PPR), 0x60);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x45);
+	CHECK_EQ(vlapic_pending(a1), -1);       /* class 4 is below the one in service */
+	lapic_wr(1, APIC_EOI, 0);
+	CHECK_EQ(rd(1, APIC_PPR), 0x40);        /* 0x40 still in service */
+	CHECK_EQ(vlapic_pending(a1), -1);       /* 0x45: the same class */
+	lapic_wr(1, APIC_EOI, 0);
+	CHECK_EQ(rd(1, APIC_PPR), 0);
+	CHECK_EQ(vlapic_pending(a1), 0x45);
 	/* nothing reached the other partition */
 	CHECK_EQ(rd(2, APIC_IRR + 0x20), 0);
 }
@@ -282,7 +300,7 @@ const struct test vlapic_tests[] = {
 	  startup_reaches_the_entry_vector_names },
 	{ "vlapic: an IPI naming an APIC id outside the partition reaches nobody", an_ipi_outside_the_partition_reaches_nobody },
 	{ "vlapic: logical destinations by the LDR", logical_destinations_match_the_ldr },
-	{ "vlapic: fixed IPIs in the IRR, delivered by priority (ISR, TPR, PPR), EOI, illegal vectors",
+	{ "vlapic: fixed IPIs in the IRR, delivered by priority (ISR, TPR, PPR), nested EOIs, illegal vectors",
 	  fixed_ipis_wait_in_the_irr_by_priority },
 	{ "vlapic: the timer one-shot and periodic, TDCR's divide, current count, masked LVT, count 0",
 	  timer_one_shot_periodic_divide_and_mask },
