@@ -32,23 +32,30 @@ void vlapic_reset(struct vlapic *l, uint32_t apic_id)
 		l->lvt[i] = APIC_LVT_MASKED;
 }
 
-/* The highest vector set in a 256-bit register, or -1. */
-static int highest(const uint32_t *reg)
+/* The highest vector in service, or -1 (the ISR is the owner's alone). */
+static int highest_isr(const struct vlapic *l)
 {
-	/* Every exit asks, and most find nothing: one OR of the words first
-	 * (unrolled), then the search, word by word from the top. */
-	uint32_t any = 0;
-#pragma GCC unroll 8
-	for (unsigned w = 0; w < 8; w++)
-		any |= __atomic_load_n(&reg[w], __ATOMIC_ACQUIRE);
-	if (!any)
-		return -1;
-	for (int w = 7; w >= 0; w--) {
-		uint32_t bits = __atomic_load_n(&reg[w], __ATOMIC_ACQUIRE);
+	for (int w = 7; w >= 0; w--)
+		if (l->isr[w])
+			return w * 32 + 31 - __builtin_clz(l->isr[w]);
+	return -1;
+}
+
+/* The highest vector in the IRR, or -1: only in the words irr_words names
+ * (every exit asks, and most find it 0). A vector whose setter has not
+ * marked its word yet is found after the kick that setter sends. */
+static int highest_irr(const struct vlapic *l)
+{
+	uint32_t words = __atomic_load_n(&l->irr_words, __ATOMIC_SEQ_CST);
+
+	while (words) {
+		unsigned w = 31u - (unsigned)__builtin_clz(words);
+		uint32_t bits = __atomic_load_n(&l->irr[w], __ATOMIC_SEQ_CST);
 		if (bits)
-			return w * 32 + 31 - __builtin_clz(bits);
+			return (int)(w * 32 + 31 - (unsigned)__builtin_clz(bits));
+		words &= ~(1u << w);
 	}
-	return -1;      /* taken meanwhile */
+	return -1;
 }
 
 /* PPR: the TPR, or the class of the highest interrupt in service if higher.
@@ -60,7 +67,8 @@ static uint32_t ppr(const struct vlapic *l)
 
 static void set_irr(struct vlapic *l, unsigned vector)
 {
-	__atomic_fetch_or(&l->irr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
+	__atomic_fetch_or(&l->irr[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&l->irr_words, 1u << (vector / 32), __ATOMIC_SEQ_CST);
 }
 
 /* Does destination `dest` name the vCPU with APIC id `id`, local APIC
@@ -253,7 +261,7 @@ static void eoi(struct vlapic *l, unsigned vector)
 	uint32_t bit = 1u << (vector % 32);
 
 	l->isr[vector / 32] &= ~bit;
-	int isr = highest(l->isr);
+	int isr = highest_isr(l);
 	l->isr_class = isr < 0 ? 0 : (uint32_t)isr & 0xf0u;
 	if (__atomic_fetch_and(&l->tmr[vector / 32], ~bit, __ATOMIC_ACQ_REL) & bit)
 		vioapic_eoi(l->vm, vector);
@@ -278,7 +286,7 @@ bool vlapic_access(struct vlapic *l, uint64_t off, unsigned size, bool write, ui
 	case APIC_TIMER_DIV: reg = &l->timer_div; break;
 	case APIC_EOI:
 		if (write) {            /* the highest in service is done */
-			int isr = highest(l->isr);
+			int isr = highest_isr(l);
 			if (isr >= 0)
 				eoi(l, (unsigned)isr);
 		} else {
@@ -424,7 +432,7 @@ bool vlapic_msr(const struct vcpu_config *self, uint32_t msr, bool write, uint64
 int vlapic_pending(const struct vcpu_config *self)
 {
 	const struct vlapic *l = of(self);
-	int v = highest(l->irr);
+	int v = highest_irr(l);
 
 	if (v < 0 || !(l->svr & APIC_SVR_ENABLE) || ((uint32_t)v & 0xf0u) <= (ppr(l) & 0xf0u))
 		return -1;
@@ -435,7 +443,13 @@ void vlapic_ack(const struct vcpu_config *self, unsigned vector)
 {
 	struct vlapic *l = of(self);
 
-	__atomic_fetch_and(&l->irr[vector / 32], ~(1u << (vector % 32)), __ATOMIC_ACQ_REL);
+	unsigned w = vector / 32;
+
+	if (!__atomic_and_fetch(&l->irr[w], ~(1u << (vector % 32)), __ATOMIC_SEQ_CST)) {
+		__atomic_fetch_and(&l->irr_words, ~(1u << w), __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&l->irr[w], __ATOMIC_SEQ_CST))     /* set meanwhile: its mark may be gone */
+			__atomic_fetch_or(&l->irr_words, 1u << w, __ATOMIC_SEQ_CST);
+	}
 	l->isr[vector / 32] |= 1u << (vector % 32);
 	if ((vector & 0xf0u) > l->isr_class)
 		l->isr_class = vector & 0xf0u;

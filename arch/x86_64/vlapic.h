@@ -69,6 +69,7 @@ struct vlapic {
 	uint32_t id, tpr, ldr, dfr, svr, esr, icr_lo, icr_hi, timer_init, timer_div;
 	uint32_t lvt[VLAPIC_NR_LVT];
 	uint32_t irr[8];        /* set by any pCPU (atomic OR), taken by the owner */
+	uint32_t irr_words;     /* bit w: irr[w] may be non-zero (set after it; cleared by the owner, who looks again) */
 	uint32_t isr[8];        /* the owner's only */
 	uint32_t isr_class;     /* the highest in-service vector's class (& 0xf0; 0: none), PPR's: kept by ack and EOI */
 	uint32_t tmr[8];        /* level-triggered vectors: their EOI goes to the I/O APIC */

@@ -173,6 +173,13 @@ TEST(fixed_ipis_wait_in_the_irr_by_priority)
 	lapic_wr(1, APIC_EOI, 0);
 	CHECK_EQ(rd(1, APIC_PPR), 0);
 	CHECK_EQ(vlapic_pending(a1), 0x45);
+	/* A word of the IRR emptied by an acknowledgement, then set again:
+	 * found again (irr_words marks it anew). */
+	vlapic_ack(a1, 0x45);
+	lapic_wr(1, APIC_EOI, 0);
+	CHECK_EQ(vlapic_pending(a1), -1);
+	lapic_ipi(0, 0x1, APIC_DELIVERY_FIXED | 0x47);
+	CHECK_EQ(vlapic_pending(a1), 0x47);
 	/* nothing reached the other partition */
 	CHECK_EQ(rd(2, APIC_IRR + 0x20), 0);
 }
