@@ -239,12 +239,14 @@ static void inject_interrupt(struct svm_vcpu *s)
 	VMCB32(v, VMCB_INTERCEPT_MISC1) &= ~INTERCEPT_VINTR;
 	if (vector < 0)
 		return;
-	bool shadow = (VMCB64(v, VMCB_INTERRUPT_SHADOW) & INTERRUPT_SHADOW) != 0;
-	if (!(VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) && (VMCB64(v, VMCB_RFLAGS) & RFLAGS_IF) &&
-	    (hlt_ends_with(s, shadow) || !shadow)) {
-		vlapic_ack(s->vc, (unsigned)vector);
-		VMCB64(v, VMCB_EVENTINJ) = (unsigned)vector | EVENT_TYPE_INTR | EVENT_VALID;
-		return;
+	if (!(VMCB64(v, VMCB_EVENTINJ) & EVENT_VALID) && (VMCB64(v, VMCB_RFLAGS) & RFLAGS_IF)) {
+		bool shadow = (VMCB64(v, VMCB_INTERRUPT_SHADOW) & INTERRUPT_SHADOW) != 0;
+		bool after_hlt = hlt_ends_with(s, shadow);      /* the HLT stepped over */
+		if (after_hlt || !shadow) {
+			vlapic_ack(s->vc, (unsigned)vector);
+			VMCB64(v, VMCB_EVENTINJ) = (unsigned)vector | EVENT_TYPE_INTR | EVENT_VALID;
+			return;
+		}
 	}
 	VMCB64(v, VMCB_VINTR) = (VMCB64(v, VMCB_VINTR) & ~(0xffull << V_INTR_VECTOR_SHIFT)) | V_IRQ | V_IGN_TPR |
 				(uint64_t)vector << V_INTR_VECTOR_SHIFT;

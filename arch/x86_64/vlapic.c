@@ -442,7 +442,6 @@ int vlapic_pending(const struct vcpu_config *self)
 void vlapic_ack(const struct vcpu_config *self, unsigned vector)
 {
 	struct vlapic *l = of(self);
-
 	unsigned w = vector / 32;
 
 	if (!__atomic_and_fetch(&l->irr[w], ~(1u << (vector % 32)), __ATOMIC_SEQ_CST)) {
