@@ -438,17 +438,37 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 	return true;
 }
 
-/* Out of line, so that the lock-free reads before it save no registers. */
+/* GICD_IPRIORITYR<n>: the priorities, without the rest of dist_locked's
+ * and vgic_common_access's decoding (every SPI's is written at a guest's
+ * boot, and at each request for an interrupt). */
+static bool dist_priority(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
+{
+	unsigned first = (unsigned)(off - 0x400);
+	if (first < NR_PRIVATE)                                 /* in the redistributors */
+		return write || (*value = 0, true);
+	priority_access(vm, tessera_vms[vm].first_vcpu, first, size, write, value);
+	return true;
+}
+
+/* Out of line, so that the lock-free reads before them save no registers. */
 static __attribute__((noinline)) bool dist_access_locked(unsigned vm, uint64_t off, unsigned size, bool write,
 							 uint64_t *value)
 {
 	return vgic_locked_access(dist_locked, vm, off, size, write, value);
 }
 
+static __attribute__((noinline)) bool dist_priority_locked(unsigned vm, uint64_t off, unsigned size, bool write,
+							   uint64_t *value)
+{
+	return vgic_locked_access(dist_priority, vm, off, size, write, value);
+}
+
 bool vgic_dist_access(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
 	if (vgic_enable_read(vm, tessera_vms[vm].first_vcpu, off, size, write, value, FRAME_V3_DIST))
 		return true;
+	if (off >= 0x400 && off < 0x800)
+		return dist_priority_locked(vm, off, size, write, value);
 	return dist_access_locked(vm, off, size, write, value);
 }
 

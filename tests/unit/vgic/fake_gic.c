@@ -43,6 +43,7 @@ void gich_lr_load(unsigned n, uint64_t lr)
 {
 	unsigned intid = lr & 0x3ff;
 	LR(n) = (struct fake_lr){ .state = (unsigned)(lr >> ICH_LR_STATE_SHIFT), .intid = intid,
+				  .priority = (unsigned)(lr >> ICH_LR_PRIO_SHIFT) & 0xff,
 				  .hw = lr & ICH_LR_HW, .group1 = lr & ICH_LR_GROUP1, .eoi_irq = lr & ICH_LR_EOI };
 	fake_loads[fake_pcpu][intid]++;
 }

@@ -14,7 +14,7 @@
 /* Per pCPU: its list registers (state: LR_STATE_* bits, 0 = free), how
  * often each INTID was loaded, whether the last gich_enable asked for the
  * underflow interrupt. */
-extern struct fake_lr { unsigned state, intid; bool hw, group1, eoi_irq; }
+extern struct fake_lr { unsigned state, intid, priority; bool hw, group1, eoi_irq; }
 	fake_lrs[TESSERA_NR_PCPUS][FAKE_LRS];
 extern unsigned fake_loads[TESSERA_NR_PCPUS][FAKE_INTIDS];
 extern bool fake_underflow_irq[TESSERA_NR_PCPUS];

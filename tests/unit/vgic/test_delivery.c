@@ -93,6 +93,42 @@ TEST(an_sgi_reaches_its_target_once)
 	CHECK_EQ(fake_loads[3][5], 0);                  /* nor does partition b see it */
 }
 
+/* An interrupt goes into a list register at the priority GICR_ or
+ * GICD_IPRIORITYR gives it when it is loaded; one already loaded keeps the
+ * priority it went in with. */
+TEST(an_interrupt_goes_in_at_its_priority)
+{
+	setup();
+	uint64_t v = 0xa7;
+	fake_pcpu = 1;
+	CHECK(vgic_redist_access(VM_A, SGI_FRAME(1) + 0x405, 1, true, &v));   /* SGI 5's byte: 5 bits */
+	sgi_to_vcpu1(5);
+	flush_on(1);
+	const struct fake_lr *lr = &fake_lrs[1][0];
+	CHECK_EQ(lr->intid, 5);
+	CHECK_EQ(lr->priority, 0xa0);
+	redist_w_on(1, SGI_FRAME(1) + 0x404, 0x4000);  /* the word of SGIs 4-7: SGI 5 at 0x40 */
+	CHECK_EQ(lr->priority, 0xa0);
+	CHECK(fake_guest_acks(1, 5));
+	CHECK(fake_guest_eois(1, 5));
+	sgi_to_vcpu1(5);
+	flush_on(1);
+	CHECK_EQ(fake_lrs_holding(1, 5), 1);
+	for (unsigned n = 0; n < FAKE_LRS; n++)
+		if (fake_lrs[1][n].state)
+			CHECK_EQ(fake_lrs[1][n].priority, 0x40);
+
+	v = 0x38;
+	fake_pcpu = 0;
+	CHECK(vgic_dist_access(VM_A, 0x421, 1, true, &v));      /* SPI 33's byte */
+	arch_irq_level(VM_A, 33, true);
+	flush_on(0);
+	for (unsigned n = 0; n < FAKE_LRS; n++)
+		if (fake_lrs[0][n].state)
+			CHECK_EQ(fake_lrs[0][n].priority, 0x38);
+	CHECK_EQ(fake_lrs_holding(0, 33), 1);
+}
+
 TEST(a_disabled_sgi_waits_and_goes_in_once_enabled)
 {
 	setup();
@@ -486,6 +522,8 @@ TEST(a_rerouted_spi_deactivated_by_another_vcpu_leaves_its_holder)
 
 const struct test delivery_tests[] = {
 	{ "vgic delivery: an SGI reaches its target once", an_sgi_reaches_its_target_once },
+	{ "vgic delivery: an interrupt goes in at the priority its register gives",
+	  an_interrupt_goes_in_at_its_priority },
 	{ "vgic delivery: a remote reader sees a completed interrupt end",
 	  a_remote_reader_sees_a_completed_interrupt_end },
 	{ "vgic delivery: a remote reader of a re-routed SPI asks its holder",
