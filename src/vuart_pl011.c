@@ -116,7 +116,7 @@ bool vuart_pl011_access(struct vuart_pl011 *u, unsigned vm, uint64_t off, unsign
 	reset_once(u);
 	/* Registers are 32 bits wide at word offsets; drivers also use 8- and
 	 * 16-bit accesses (Linux's amba-pl011 uses 16-bit ones by default). */
-	if (off >= 0x1000 || (size != 1 && size != 2 && size != 4) || off % size)
+	if (off >= 0x1000 || (size != 1 && size != 2 && size != 4) || (off & (size - 1u)))
 		return false;
 	unsigned shift = (unsigned)(off % 4) * 8;
 	if (write) {
