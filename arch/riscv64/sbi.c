@@ -17,7 +17,6 @@
 
 /* Longest DBCN write or read done at once; the caller is told how much was. */
 #define DBCN_MAX                256u
-#define HART_MASK_BITS          64u
 #define MASK_BASE_ALL           (~0ul)          /* hart_mask_base -1: every hart */
 
 static struct sbiret ok(long value)
@@ -72,8 +71,8 @@ static bool harts_of(unsigned long mask, unsigned long mask_base, uint64_t *vcpu
 		*vcpus = vm->nr_vcpus >= 64 ? ~0ull : (1ull << vm->nr_vcpus) - 1;
 		return true;
 	}
-	for (unsigned i = 0; i < HART_MASK_BITS; i++) {
-		if (!(mask >> i & 1))
+	for (unsigned i = 0; mask; i++, mask >>= 1) {          /* up to its highest set bit */
+		if (!(mask & 1))
 			continue;
 		if (mask_base + i < mask_base)
 			return false;                   /* the id wrapped around */
