@@ -196,7 +196,7 @@ static __attribute__((noinline)) bool forward_access(const struct emu_device *d,
 {
 	uint64_t addr = d->hpa + off;
 
-	if (off + size > d->size || (addr & (size - 1u)))       /* size: 1, 2, 4 or 8 (a syndrome's) */
+	if (off + size > d->size || (addr & (size - 1u)))       /* size: 1, 2, 4 or 8 */
 		return false;
 	switch (size) {
 	case 1:

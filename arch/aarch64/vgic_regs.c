@@ -335,16 +335,23 @@ bool vgic_enable_read(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, b
 	return true;
 }
 
+/* IPRIORITYR<n> of a frame (off in 0x400-0x7ff), byte access allowed; the
+ * partition's lock is held. */
+static bool priorities(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write, uint64_t *value,
+		       enum vgic_frame frame)
+{
+	unsigned first = (unsigned)(off - 0x400);
+	if (outside(frame, first))
+		return write || (*value = 0, true);
+	priority_access(vm, vcpu, first, size, write, value);
+	return true;
+}
+
 bool vgic_common_access(unsigned vm, unsigned vcpu, uint64_t off, unsigned size, bool write,
 			uint64_t *value, enum vgic_frame frame)
 {
-	if (off >= 0x400 && off < 0x800) {                  /* IPRIORITYR: byte access allowed */
-		unsigned first = (unsigned)(off - 0x400);
-		if (outside(frame, first))
-			return write || (*value = 0, true);
-		priority_access(vm, vcpu, first, size, write, value);
-		return true;
-	}
+	if (off >= 0x400 && off < 0x800)
+		return priorities(vm, vcpu, off, size, write, value, frame);
 	if (size != 4)
 		return false;
 	unsigned first = (unsigned)(off & 0x7f) / 4 * 32;   /* INTID of bit 0 */
@@ -393,7 +400,7 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
 {
 	struct vgic_vm *g = &vgic_vms[vm];
 
-	if (off >= 0x80 && off < 0xe00)                             /* the common ones first */
+	if (off >= 0x80 && off < 0xe00)     /* the common ones first (IPRIORITYR comes by dist_priority) */
 		return vgic_common_access(vm, tessera_vms[vm].first_vcpu, off, size, write, value,
 					  FRAME_V3_DIST);
 	if (off >= 0x6100 && off < 0x6000 + 8 * NR_INTIDS) {        /* IROUTER<n> */
@@ -443,11 +450,7 @@ static bool dist_locked(unsigned vm, uint64_t off, unsigned size, bool write, ui
  * boot, and at each request for an interrupt). */
 static bool dist_priority(unsigned vm, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
-	unsigned first = (unsigned)(off - 0x400);
-	if (first < NR_PRIVATE)                                 /* in the redistributors */
-		return write || (*value = 0, true);
-	priority_access(vm, tessera_vms[vm].first_vcpu, first, size, write, value);
-	return true;
+	return priorities(vm, tessera_vms[vm].first_vcpu, off, size, write, value, FRAME_V3_DIST);
 }
 
 /* Out of line, so that the lock-free reads before them save no registers. */

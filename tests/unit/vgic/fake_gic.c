@@ -133,6 +133,12 @@ unsigned fake_lr_state(unsigned pcpu, unsigned intid)
 	return lr ? lr->state : 0;
 }
 
+unsigned fake_lr_priority(unsigned pcpu, unsigned intid)
+{
+	const struct fake_lr *lr = holding(pcpu, intid);
+	return lr ? lr->priority : 0;
+}
+
 bool fake_maintenance(unsigned pcpu)
 {
 	unsigned valid = 0;

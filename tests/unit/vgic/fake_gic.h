@@ -43,5 +43,6 @@ unsigned fake_lrs_holding(unsigned pcpu, unsigned intid);
  * and at most one register valid. */
 bool fake_maintenance(unsigned pcpu);
 unsigned fake_lr_state(unsigned pcpu, unsigned intid);      /* 0: in none */
+unsigned fake_lr_priority(unsigned pcpu, unsigned intid);   /* of the register holding it */
 
 #endif

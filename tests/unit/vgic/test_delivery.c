@@ -104,29 +104,24 @@ TEST(an_interrupt_goes_in_at_its_priority)
 	CHECK(vgic_redist_access(VM_A, SGI_FRAME(1) + 0x405, 1, true, &v));   /* SGI 5's byte: 5 bits */
 	sgi_to_vcpu1(5);
 	flush_on(1);
-	const struct fake_lr *lr = &fake_lrs[1][0];
-	CHECK_EQ(lr->intid, 5);
-	CHECK_EQ(lr->priority, 0xa0);
+	CHECK_EQ(fake_lrs_holding(1, 5), 1);
+	CHECK_EQ(fake_lr_priority(1, 5), 0xa0);
 	redist_w_on(1, SGI_FRAME(1) + 0x404, 0x4000);  /* the word of SGIs 4-7: SGI 5 at 0x40 */
-	CHECK_EQ(lr->priority, 0xa0);
+	CHECK_EQ(fake_lr_priority(1, 5), 0xa0);
 	CHECK(fake_guest_acks(1, 5));
 	CHECK(fake_guest_eois(1, 5));
 	sgi_to_vcpu1(5);
 	flush_on(1);
 	CHECK_EQ(fake_lrs_holding(1, 5), 1);
-	for (unsigned n = 0; n < FAKE_LRS; n++)
-		if (fake_lrs[1][n].state)
-			CHECK_EQ(fake_lrs[1][n].priority, 0x40);
+	CHECK_EQ(fake_lr_priority(1, 5), 0x40);
 
 	v = 0x38;
 	fake_pcpu = 0;
 	CHECK(vgic_dist_access(VM_A, 0x421, 1, true, &v));      /* SPI 33's byte */
 	arch_irq_level(VM_A, 33, true);
 	flush_on(0);
-	for (unsigned n = 0; n < FAKE_LRS; n++)
-		if (fake_lrs[0][n].state)
-			CHECK_EQ(fake_lrs[0][n].priority, 0x38);
 	CHECK_EQ(fake_lrs_holding(0, 33), 1);
+	CHECK_EQ(fake_lr_priority(0, 33), 0x38);
 }
 
 TEST(a_disabled_sgi_waits_and_goes_in_once_enabled)
